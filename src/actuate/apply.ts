@@ -1,0 +1,99 @@
+// Executes a plan in phases: namespaces, host links, inside namespaces, files, firewall; batched per phase.
+
+import type { Action, FwTableUpdate } from '../model/action.js';
+import type { FwTableName } from '../model/firewall.js';
+import type { TnetError } from '../model/errors.js';
+import { applyFiles } from './files.js';
+import { hostBatch, namespaceBatches } from './ip-batch.js';
+import { ipLines } from './ip-commands.js';
+import { applyNamespaces } from './namespaces.js';
+
+export interface FirewallApplier {
+  apply(table: FwTableName, update: FwTableUpdate): Promise<TnetError[]>;
+}
+
+export interface Phases {
+  /** Host links and namespaces removed, then namespaces added: deletions first, so names are free again. */
+  teardown: string[];
+  netnsAdd: string[];
+  attach: Extract<Action, { op: 'netns-attach' }>[];
+  host: string[];
+  inside: Map<string, string[]>;
+  files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
+  firewall: Extract<Action, { op: 'fw-update' }>[];
+}
+
+/** Groups a plan into the batches that run it; plan order is kept within each batch. */
+export function toPhases(plan: Action[]): Phases {
+  const p: Phases = { teardown: [], netnsAdd: [], attach: [], host: [], inside: new Map(), files: [], firewall: [] };
+  const netnsDel: string[] = [];
+  for (const a of plan) {
+    switch (a.op) {
+      case 'netns-del':
+        netnsDel.push(...ipLines(a));
+        break;
+      case 'netns-add':
+        p.netnsAdd.push(...ipLines(a));
+        break;
+      case 'netns-attach':
+        p.attach.push(a);
+        break;
+      case 'file-write':
+      case 'dir-remove':
+      case 'sysctl':
+        p.files.push(a);
+        break;
+      case 'fw-update':
+        p.firewall.push(a);
+        break;
+      case 'netns-mark':
+        addInside(p, a.name, ipLines(a));
+        break;
+      case 'bridge-add':
+      case 'veth-add':
+        p.host.push(...ipLines(a));
+        break;
+      case 'link-del':
+        // Host ends go before their namespaces: a deleted namespace takes its veths with it, but later.
+        if (a.ns === null) p.teardown.push(...ipLines(a));
+        else addInside(p, a.ns, ipLines(a));
+        break;
+      default:
+        if (a.ns === null) p.host.push(...ipLines(a));
+        else addInside(p, a.ns, ipLines(a));
+    }
+  }
+  p.teardown.push(...netnsDel);
+  return p;
+}
+
+function addInside(p: Phases, ns: string, lines: string[]): void {
+  p.inside.set(ns, [...(p.inside.get(ns) ?? []), ...lines]);
+}
+
+/** Runs the phases in order and stops at the first that fails: later phases depend on earlier ones. */
+export async function applyPlan(plan: Action[], firewall: FirewallApplier | null): Promise<TnetError[]> {
+  const p = toPhases(plan);
+  const steps: (() => Promise<TnetError[]>)[] = [
+    () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
+    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
+    () => hostBatch(p.host),
+    () => namespaceBatches(p.inside),
+    () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
+    () => applyFirewall(p.firewall, firewall),
+  ];
+  for (const step of steps) {
+    const errors = await step();
+    if (errors.length) return errors;
+  }
+  return [];
+}
+
+async function applyFirewall(actions: Phases['firewall'], fw: FirewallApplier | null): Promise<TnetError[]> {
+  if (!fw) return [];
+  for (const a of actions) {
+    const errors = await fw.apply(a.table, a.update);
+    if (errors.length) return errors;
+  }
+  return [];
+}

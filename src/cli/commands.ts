@@ -1,0 +1,80 @@
+// apply, plan, destroy and validate: load the spec, reconcile, print the plan and its outcome.
+
+import type { Args } from './args.js';
+import { EXIT } from './exit-codes.js';
+import { renderErrors } from './render-errors.js';
+import { renderPlan, summary } from './render-plan.js';
+import { loadSpec } from '../reconcile/load.js';
+import type { Spec } from '../model/spec.js';
+import type { TnetError } from '../model/errors.js';
+import { reconcile } from '../engine/reconcile.js';
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+
+export async function loadFromArgs(args: Args): Promise<Spec | number> {
+  const file = args.flags.file;
+  if (typeof file !== 'string') {
+    process.stderr.write(`tnet ${args.command}: -f FILE|DIR|- is required\n`);
+    return EXIT.usage;
+  }
+  const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
+  const spec = await loadSpec(file, { name });
+  if (!spec.ok) return reportInvalid(spec.errors);
+  return spec.value;
+}
+
+export function reportInvalid(errors: TnetError[]): number {
+  process.stderr.write(`${renderErrors(errors)}\n\nnothing was changed.\n`);
+  return errors.some((e) => e.code === 'kernel' || e.code === 'io') ? EXIT.failed : EXIT.invalid;
+}
+
+export async function validateCommand(args: Args): Promise<number> {
+  const spec = await loadFromArgs(args);
+  if (typeof spec === 'number') return spec;
+  const n = Object.keys(spec.containers).length;
+  out(`spec '${spec.name}' is valid: ${Object.keys(spec.bridges).length} bridge(s), ${n} container(s).`);
+  return EXIT.ok;
+}
+
+export async function planCommand(args: Args): Promise<number> {
+  return run(args, { dryRun: true, verb: 'plan' });
+}
+
+export async function applyCommand(args: Args): Promise<number> {
+  return run(args, { dryRun: Boolean(args.flags['dry-run']), verb: 'apply' });
+}
+
+export async function destroyCommand(args: Args): Promise<number> {
+  return run(args, { dryRun: Boolean(args.flags['dry-run']), verb: 'destroy', destroy: true });
+}
+
+async function run(args: Args, o: { dryRun: boolean; verb: string; destroy?: boolean }): Promise<number> {
+  const spec = await loadFromArgs(args);
+  if (typeof spec === 'number') return spec;
+  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy });
+  if (!r.ok) return failed(r.errors, o.dryRun);
+  const { actions } = r.value;
+  if (actions.length === 0) {
+    out(`No changes: the host matches spec '${spec.name}'.`);
+    return EXIT.ok;
+  }
+  out(`${o.dryRun ? 'Plan' : o.verb === 'destroy' ? 'Destroying' : 'Applying'} spec '${spec.name}':`);
+  out(renderPlan(actions));
+  if (o.dryRun) {
+    out(`\nPlan: ${summary(actions)}.`);
+    return args.flags['exit-code'] ? EXIT.differs : EXIT.ok;
+  }
+  out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions).replace(/to /g, '')} (${Math.round(r.value.ms)} ms).`);
+  return EXIT.ok;
+}
+
+function failed(errors: TnetError[], dryRun: boolean): number {
+  const kernel = errors.some((e) => e.code === 'kernel' || e.code === 'io');
+  process.stderr.write(`${renderErrors(errors)}\n`);
+  if (kernel) {
+    process.stderr.write(`\napply stopped at the first failure; run it again once the cause is fixed: it picks up from what is there.\n`);
+    return EXIT.failed;
+  }
+  process.stderr.write(dryRun ? '\n' : '\nnothing was changed.\n');
+  return EXIT.invalid;
+}

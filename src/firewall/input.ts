@@ -1,0 +1,35 @@
+// What the firewall rules are computed from: the spec's bridges and containers, flattened and resolved.
+
+export type FwProto = 'tcp' | 'udp' | 'sctp';
+
+export interface FwBridge {
+  name: string;
+  subnet: string; // CIDR
+  gateway: string;
+  icc: boolean;
+  internal: boolean;
+}
+
+export interface FwPort {
+  hostIp: string | null; // null or 0.0.0.0: every host address
+  hostPort: number; // ranges arrive expanded, one entry per port
+  containerPort: number;
+  proto: FwProto;
+}
+
+export interface FwContainer {
+  name: string;
+  bridge: string;
+  ip: string;
+  hostIf: string; // host end of the veth, for hairpin mode
+  ports: FwPort[];
+  expose: { port: number; proto: FwProto }[];
+  links: string[]; // names of containers this one links to
+}
+
+export interface FirewallInput {
+  spec: string;
+  ipMasq: boolean;
+  bridges: FwBridge[];
+  containers: FwContainer[];
+}

@@ -1,0 +1,26 @@
+// Who owns a rule: the comment tnet writes on it, and how iptables-save prints that comment back.
+
+/** Shared structure (jumps from built-in chains, TNET-USER's seed): every spec wants it, none owns it alone. */
+export const SHARED_OWNER = 'tnet';
+
+export const specOwner = (spec: string): string => `tnet:${spec}`;
+
+/** As xtables_save_string prints it: bare when only [A-Za-z0-9_-], else double-quoted with \" \\ \' escaped. */
+export function saveString(value: string): string {
+  if (/^[A-Za-z0-9_-]+$/.test(value)) return value;
+  return `"${value.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+export const commentMatch = (owner: string): string => `-m comment --comment ${saveString(owner)}`;
+
+const COMMENT = /(?:^| )-m comment --comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;
+
+/** The comment of a rule as printed by iptables-save, unescaped; null when it has none. */
+export function ownerOf(rule: string): string | null {
+  const m = COMMENT.exec(rule);
+  if (!m) return null;
+  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+}
+
+/** tnet's chains: `TNET` (nat DNAT) and every `TNET-*`. */
+export const isTnetChain = (name: string): boolean => name === 'TNET' || name.startsWith('TNET-');

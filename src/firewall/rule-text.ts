@@ -1,0 +1,54 @@
+// Builds one rule's text in the exact argument order iptables-save prints, so desired == observed byte for byte.
+
+import { commentMatch } from './owner.js';
+import type { FwProto } from './input.js';
+
+/** A value, or its negation (`! -s …`). */
+export type Arg = string | { not: string };
+
+export interface RuleParts {
+  src?: Arg;
+  dst?: Arg;
+  in?: Arg;
+  out?: Arg;
+  proto?: FwProto;
+  dport?: number;
+  sport?: number;
+  /** Extra matches after the protocol match, as printed (`-m conntrack --ctstate DNAT`). */
+  matches?: string[];
+  owner: string;
+  target: string; // `-j` and its options: `DNAT --to-destination 172.17.0.2:80`
+}
+
+/** iptables-save prints a bare address with its prefix. */
+export const host = (ip: string): string => (ip.includes('/') ? ip : `${ip}/32`);
+
+function opt(flag: string, a: Arg | undefined): string[] {
+  if (a === undefined) return [];
+  return typeof a === 'string' ? [flag, a] : ['!', flag, a.not];
+}
+
+function protoMatch(p: RuleParts): string[] {
+  if (!p.proto) return [];
+  const out = ['-p', p.proto];
+  if (p.dport === undefined && p.sport === undefined) return out;
+  out.push('-m', p.proto);
+  if (p.sport !== undefined) out.push('--sport', String(p.sport));
+  if (p.dport !== undefined) out.push('--dport', String(p.dport));
+  return out;
+}
+
+/** Order as iptables-save: -s -d -i -o -p, protocol match, other matches, comment, -j. */
+export function ruleText(p: RuleParts): string {
+  return [
+    ...opt('-s', p.src),
+    ...opt('-d', p.dst),
+    ...opt('-i', p.in),
+    ...opt('-o', p.out),
+    ...protoMatch(p),
+    ...(p.matches ?? []),
+    commentMatch(p.owner),
+    '-j',
+    p.target,
+  ].join(' ');
+}

@@ -1,0 +1,58 @@
+// Resolves the firewall input into per-bridge groups with normalised published ports, sorted for stable rules.
+
+import type { FirewallInput, FwBridge, FwContainer, FwPort, FwProto } from './input.js';
+
+export interface Published {
+  container: FwContainer;
+  port: FwPort; // hostIp normalised: null for every address
+}
+
+export interface BridgeView {
+  bridge: FwBridge;
+  containers: FwContainer[];
+  /** Empty on internal bridges: Docker publishes no port on an internal network. */
+  published: Published[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** 0.0.0.0 means every address; IPv6 host addresses are not iptables' business (ip6tables is not written). */
+function normalisePort(p: FwPort): FwPort | null {
+  if (p.hostIp !== null && p.hostIp.includes(':')) return null;
+  const hostIp = p.hostIp === null || p.hostIp === '' || p.hostIp === '0.0.0.0' ? null : p.hostIp;
+  return { ...p, hostIp };
+}
+
+function publishedOf(c: FwContainer): Published[] {
+  const seen = new Set<string>();
+  const out: Published[] = [];
+  for (const raw of c.ports) {
+    const port = normalisePort(raw);
+    const key = port && `${port.hostIp}|${port.hostPort}|${port.proto}`;
+    if (!port || !key || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ container: c, port });
+  }
+  return out;
+}
+
+export function bridgeViews(input: FirewallInput): BridgeView[] {
+  const containers = [...input.containers].sort(byName);
+  return [...input.bridges].sort(byName).map((bridge) => {
+    const mine = containers.filter((c) => c.bridge === bridge.name);
+    const published = bridge.internal ? [] : mine.flatMap(publishedOf);
+    return { bridge, containers: mine, published };
+  });
+}
+
+/** Distinct (container port, proto) pairs a container serves through published ports. */
+export function servedPorts(published: Published[], container: string): { port: number; proto: FwProto }[] {
+  const seen = new Map<string, { port: number; proto: FwProto }>();
+  for (const p of published) {
+    if (p.container.name !== container) continue;
+    seen.set(`${p.port.containerPort}/${p.port.proto}`, { port: p.port.containerPort, proto: p.port.proto });
+  }
+  return [...seen.values()];
+}
+
+export const isLoopback = (ip: string | null): boolean => ip !== null && ip.startsWith('127.');

@@ -1,0 +1,46 @@
+// The plan: an ordered list of small idempotent kernel actions, each a plain value.
+
+import type { FwTableName, FwRule } from './firewall.js';
+
+/** `null` is the host namespace; otherwise the name of a netns under /run/netns. */
+export type Ns = string | null;
+
+export type Action =
+  | { op: 'netns-add'; name: string }
+  | { op: 'netns-attach'; name: string; source: string }
+  | { op: 'netns-del'; name: string }
+  | { op: 'netns-mark'; name: string; mark: string }
+  | { op: 'bridge-add'; name: string; mac: string; mtu: number; mark: string }
+  | { op: 'veth-add'; hostIf: string; peer: string; netns: string; mtu: number; mark: string }
+  | { op: 'link-set'; ns: Ns; dev: string; set: LinkSettings }
+  | { op: 'link-del'; ns: Ns; dev: string }
+  | { op: 'addr-add'; ns: Ns; dev: string; cidr: string }
+  | { op: 'addr-del'; ns: Ns; dev: string; cidr: string }
+  | { op: 'route-replace'; ns: Ns; dst: string; via: string | null; dev: string }
+  | { op: 'route-del'; ns: Ns; dst: string; dev: string | null }
+  | { op: 'sysctl'; ns: Ns; key: string; value: string }
+  | { op: 'file-write'; path: string; content: string }
+  | { op: 'dir-remove'; path: string }
+  | { op: 'fw-update'; table: FwTableName; update: FwTableUpdate };
+
+export interface LinkSettings {
+  up?: boolean;
+  master?: string | null; // null: release from its bridge
+  mtu?: number;
+  mac?: string;
+  alias?: string;
+  hairpin?: boolean;
+}
+
+/** What changes in one table: applied as one atomic iptables-restore --noflush. */
+export interface FwTableUpdate {
+  createChains: string[];
+  /** Owned chains rewritten whole (flushed and refilled). */
+  replaceChains: Record<string, FwRule[]>;
+  deleteChains: string[];
+  /** Rules deleted from chains tnet does not own (stale or misplaced jumps). */
+  deleteRules: { chain: string; rule: FwRule }[];
+  insertRules: { chain: string; rule: FwRule; position: number | 'end' }[];
+}
+
+export type ActionOp = Action['op'];

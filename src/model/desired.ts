@@ -1,0 +1,58 @@
+// What the kernel should hold for one spec: plain values computed from the spec, nothing observed.
+
+import type { FirewallDesired } from './firewall.js';
+
+/** Interface alias / lo alias written on every object tnet creates: `tnet:<spec>/<kind>/<name>`. */
+export type Mark = string;
+
+export interface DesiredBridge {
+  name: string;
+  /** false for `external: true` bridges: tnet attaches to them but never creates or changes them. */
+  owned: boolean;
+  mark: Mark;
+  mac: string;
+  mtu: number;
+  address: string; // gateway/prefix
+  subnet: string;
+}
+
+/**
+ * A named netns under /run/netns. `created`: tnet makes it. `attached`: a bind mount of an existing
+ * namespace path (`netns:` in the spec). `alias`: the same namespace as another container (container:X).
+ */
+export type DesiredNetns =
+  | { name: string; kind: 'created'; mark: Mark }
+  | { name: string; kind: 'attached'; mark: Mark; source: string }
+  | { name: string; kind: 'alias'; target: string };
+
+/** A veth pair wiring a container namespace to a bridge. */
+export interface DesiredEndpoint {
+  container: string;
+  netns: string;
+  hostIf: string;
+  ifname: string;
+  bridge: string;
+  address: string; // ip/prefix
+  gateway: string;
+  mac: string;
+  mtu: number;
+  mark: Mark;
+  defaultRoute: boolean;
+}
+
+export interface DesiredFile {
+  path: string;
+  content: string;
+}
+
+export interface DesiredState {
+  spec: string;
+  ipForward: boolean | null; // null: leave as it is
+  bridges: DesiredBridge[];
+  netns: DesiredNetns[];
+  endpoints: DesiredEndpoint[];
+  /** Folders tnet owns under /etc/netns, one per container namespace, with their files. */
+  files: DesiredFile[];
+  fileDirs: string[];
+  firewall: FirewallDesired | null; // null: host.iptables false, no rule at all
+}

@@ -1,0 +1,51 @@
+// What the kernel holds, as read by src/observe: plain values, no behaviour.
+
+import type { FirewallObserved } from './firewall.js';
+
+export interface ObservedLink {
+  ifindex: number;
+  name: string;
+  kind: string; // veth, bridge, dummy, '' for plain devices
+  up: boolean;
+  mtu: number;
+  mac: string;
+  alias: string | null;
+  master: string | null;
+  /** For a veth: the peer's ifindex (in whichever namespace the peer lives). */
+  peerIfindex: number | null;
+  /** The peer's namespace id as seen from this namespace; null when the peer is in the same one. */
+  peerNetnsId: number | null;
+  addrs: string[]; // inet ip/prefix
+  /** Hairpin mode of a bridge port; null when the link is not a bridge port. */
+  hairpin: boolean | null;
+}
+
+export interface ObservedRoute {
+  dst: string; // 'default' or a CIDR
+  gateway: string | null;
+  dev: string | null;
+  protocol: string | null;
+}
+
+export interface ObservedNetns {
+  name: string;
+  /** `dev:ino` of the nsfs file: two names with the same id are one namespace; '' for a stale file. */
+  id: string;
+  /** The lo alias: tnet's mark on namespaces it created or attached. */
+  mark: string | null;
+  links: ObservedLink[];
+  routes: ObservedRoute[];
+}
+
+export interface ObservedState {
+  links: ObservedLink[];
+  routes: ObservedRoute[];
+  ipForward: boolean;
+  netns: Record<string, ObservedNetns>;
+  /** Contents of the files under /etc/netns that matter to this spec; absent when missing. */
+  files: Record<string, string>;
+  fileDirs: string[];
+  /** Namespace ids of the `netns:` paths the spec names; null when the path is not a namespace. */
+  paths: Record<string, string | null>;
+  firewall: FirewallObserved | null;
+}

@@ -1,0 +1,22 @@
+// Reads the host namespace: links with their addresses, main-table routes, and ip_forward, in one `ip` process.
+
+import { readFile } from 'node:fs/promises';
+import type { ObservedLink, ObservedRoute } from '../model/observed.js';
+import { run } from '../util/exec.js';
+import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
+
+export interface HostObservation {
+  links: ObservedLink[];
+  routes: ObservedRoute[];
+  ipForward: boolean;
+}
+
+export async function observeHost(): Promise<HostObservation> {
+  const [r, fwd] = await Promise.all([
+    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\n'),
+    readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
+  ]);
+  if (r.code !== 0) throw new Error(`ip failed reading the host: ${r.stderr.trim()}`);
+  const [links, routes] = splitJsonLines(r.stdout);
+  return { links: parseLinks(links), routes: parseRoutes(routes), ipForward: fwd.trim() === '1' };
+}

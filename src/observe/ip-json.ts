@@ -1,0 +1,61 @@
+// Turns `ip -j -d addr show` and `ip -j route show` output into ObservedLink and ObservedRoute values.
+
+import type { ObservedLink, ObservedRoute } from '../model/observed.js';
+
+interface IpAddrJson {
+  ifindex: number;
+  ifname: string;
+  flags?: string[];
+  mtu: number;
+  address?: string;
+  ifalias?: string;
+  master?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  linkinfo?: { info_kind?: string; info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } };
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+interface IpRouteJson {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+}
+
+export function parseLinks(json: string): ObservedLink[] {
+  return (JSON.parse(json) as IpAddrJson[]).map(toLink);
+}
+
+function toLink(j: IpAddrJson): ObservedLink {
+  const kind = j.linkinfo?.info_kind ?? '';
+  return {
+    ifindex: j.ifindex,
+    // `ip` prints a veth as `name@peer` only in text mode; JSON keeps the plain name.
+    name: j.ifname,
+    kind,
+    up: (j.flags ?? []).includes('UP'),
+    mtu: j.mtu,
+    mac: (j.address ?? '').toLowerCase(),
+    alias: j.ifalias ?? null,
+    master: j.master ?? null,
+    peerIfindex: kind === 'veth' ? (j.link_index ?? null) : null,
+    peerNetnsId: j.link_netnsid ?? null,
+    hairpin: j.linkinfo?.info_slave_kind === 'bridge' ? Boolean(j.linkinfo.info_slave_data?.hairpin) : null,
+    addrs: (j.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+  };
+}
+
+export function parseRoutes(json: string): ObservedRoute[] {
+  return (JSON.parse(json) as IpRouteJson[]).map((r) => ({
+    dst: r.dst,
+    gateway: r.gateway ?? null,
+    dev: r.dev ?? null,
+    protocol: r.protocol ?? null,
+  }));
+}
+
+/** `ip -j -batch` prints one JSON document per command, each on its own line. */
+export function splitJsonLines(out: string): string[] {
+  return out.split('\n').filter((l) => l.trim().startsWith('['));
+}

@@ -1,0 +1,78 @@
+// Reads every named namespace under /run/netns: its identity, tnet's mark on lo, links and routes.
+
+import { readdir, stat } from 'node:fs/promises';
+import type { ObservedNetns } from '../model/observed.js';
+import { chunk, run } from '../util/exec.js';
+import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
+import { NETNS_DIR } from './paths.js';
+
+// One shell per chunk enters each namespace in turn: a process per namespace, never one per object,
+// and a few chunks side by side keep both cores busy on a large host.
+const LOOP = `for n in "$@"; do printf '@@%s\\n' "$n"; printf 'addr show\\nroute show\\n' | nsenter --net="${NETNS_DIR}/$n" ip -j -d -batch - 2>/dev/null; done`;
+const PARALLEL = 4;
+
+/** Names under /run/netns; `id` is '' for a stale file that no namespace is mounted on (a crash mid-add). */
+export async function listNetns(): Promise<{ name: string; id: string }[]> {
+  const names = await readdir(NETNS_DIR).catch(() => [] as string[]);
+  const nsfs = (await stat('/proc/self/ns/net')).dev;
+  const entries = await Promise.all(
+    names.sort().map(async (name) => {
+      const s = await stat(`${NETNS_DIR}/${name}`).catch(() => null);
+      if (!s) return null;
+      return { name, id: s.dev === nsfs ? `${s.dev}:${s.ino}` : '' };
+    }),
+  );
+  return entries.filter((e): e is { name: string; id: string } => e !== null);
+}
+
+/** `dev:ino` of each path when it is a network namespace (nsfs), else null. */
+export async function namespaceIds(paths: string[]): Promise<Record<string, string | null>> {
+  const nsfs = (await stat('/proc/self/ns/net')).dev;
+  const out: Record<string, string | null> = {};
+  for (const p of paths) {
+    const s = await stat(p).catch(() => null);
+    out[p] = s && s.dev === nsfs ? `${s.dev}:${s.ino}` : null;
+  }
+  return out;
+}
+
+export async function observeNetns(only?: Set<string>): Promise<Record<string, ObservedNetns>> {
+  const all = await listNetns();
+  const listed = only ? all.filter((e) => only.has(e.name)) : all;
+  const firstById = new Map<string, string>();
+  for (const e of listed) if (e.id && !firstById.has(e.id)) firstById.set(e.id, e.name);
+  const inside = await readInside([...firstById.values()]);
+  const out: Record<string, ObservedNetns> = {};
+  for (const e of listed) {
+    const seen = e.id ? inside.get(firstById.get(e.id)!) : STALE;
+    if (seen) out[e.name] = { ...seen, name: e.name, id: e.id };
+  }
+  return out;
+}
+
+type Inside = Omit<ObservedNetns, 'name' | 'id'>;
+const STALE: Inside = { mark: null, links: [], routes: [] };
+
+async function readInside(names: string[]): Promise<Map<string, Inside>> {
+  const results = await Promise.all(chunk(names, PARALLEL).map((part) => run('sh', ['-c', LOOP, 'tnet', ...part])));
+  const out = new Map<string, Inside>();
+  for (const r of results) for (const [name, body] of sections(r.stdout)) {
+    const parsed = parseInside(body);
+    if (parsed) out.set(name, parsed);
+  }
+  return out;
+}
+
+function* sections(stdout: string): Generator<[string, string]> {
+  for (const part of stdout.split(/^@@/m).slice(1)) {
+    const nl = part.indexOf('\n');
+    yield [part.slice(0, nl), part.slice(nl + 1)];
+  }
+}
+
+export function parseInside(body: string): Inside | null {
+  const docs = splitJsonLines(body);
+  if (docs.length < 2) return null; // the namespace vanished or could not be entered
+  const links = parseLinks(docs[0]);
+  return { mark: links.find((l) => l.name === 'lo')?.alias ?? null, links, routes: parseRoutes(docs[1]) };
+}

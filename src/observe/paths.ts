@@ -1,0 +1,7 @@
+// Where named namespaces and their per-namespace files live (iproute2's conventions).
+
+export const NETNS_DIR = '/run/netns';
+export const ETC_NETNS = '/etc/netns';
+export const RUN_DIR = '/run/tnet';
+
+export const netnsPath = (name: string): string => `${NETNS_DIR}/${name}`;

@@ -1,0 +1,106 @@
+// Address and host-port allocation: explicit values first, then what containers already hold, then the lowest free.
+
+import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import { tnetError, type Result, ok, fail } from '../model/errors.js';
+import { EPHEMERAL_RANGE } from './ports.js';
+import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
+
+/** Allocated ports are keyed by portKey; held ports (read back from the kernel) by heldPortKey. */
+export interface Allocation {
+  ips: Record<string, string>;
+  hostPorts: Record<string, number>;
+}
+
+export interface Held {
+  ips: Record<string, string>;
+  hostPorts: Record<string, number>;
+}
+
+export function allocate(spec: Spec, held: Held): Result<Allocation> {
+  const ips = allocateIps(spec, held.ips);
+  if (!ips.ok) return ips;
+  return ok({ ips: ips.value, hostPorts: allocatePorts(spec, held.hostPorts) });
+}
+
+function bridgeMembers(spec: Spec, bridge: string): ContainerSpec[] {
+  return Object.values(spec.containers).filter((c) => c.network.kind === 'bridge' && c.network.bridge === bridge);
+}
+
+function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const b of Object.values(spec.bridges)) {
+    const subnet = parseCidr(b.subnet)!;
+    const pool = b.ipRange ? parseCidr(b.ipRange)! : subnet;
+    const taken = new Set<number>([subnet.network, broadcast(subnet), parseIpv4(b.gateway)!]);
+    const members = bridgeMembers(spec, b.name);
+    for (const c of members) if (c.ip) taken.add(parseIpv4(c.ip)!);
+    const rest: ContainerSpec[] = [];
+    for (const c of members) {
+      if (c.ip) out[c.name] = c.ip;
+      else {
+        // An address once given stays with its container, whatever else is added or removed.
+        const prev = held[c.name] ? parseIpv4(held[c.name]) : null;
+        if (prev !== null && contains(pool, prev) && !taken.has(prev)) {
+          taken.add(prev);
+          out[c.name] = held[c.name];
+        } else rest.push(c);
+      }
+    }
+    let next = firstHost(pool);
+    for (const c of rest) {
+      while (next <= lastHost(pool) && taken.has(next)) next++;
+      if (next > lastHost(pool)) {
+        return fail(tnetError('pool-exhausted', `no free address left for ${c.name} in ${b.ipRange ?? b.subnet}`, {
+          path: `bridges.${b.name}.${b.ipRange ? 'ipRange' : 'subnet'}`,
+          hint: 'widen the subnet or ipRange, or give the container an explicit ip',
+        }));
+      }
+      taken.add(next);
+      out[c.name] = formatIpv4(next);
+    }
+  }
+  return ok(out);
+}
+
+/** The container's mappings, plus with publishAll every exposed port not mapped yet (docker -P). */
+export function effectivePorts(c: ContainerSpec): PortMapping[] {
+  if (!c.publishAll) return c.ports;
+  const mapped = new Set(c.ports.map((p) => `${p.proto}/${p.containerPort}`));
+  const extra = c.expose
+    .filter((e) => !mapped.has(`${e.proto}/${e.port}`))
+    .map((e): PortMapping => ({ hostIp: null, hostPort: null, hostRange: EPHEMERAL_RANGE, containerPort: e.port, proto: e.proto }));
+  return [...c.ports, ...extra];
+}
+
+export const portKey = (container: string, proto: string, containerPort: number, index: number): string =>
+  `${container}/${proto}/${containerPort}/${index}`;
+
+export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
+
+function allocatePorts(spec: Spec, held: Record<string, number>): Record<string, number> {
+  const used = new Set<string>();
+  const pending: { key: string; held: string; proto: string; range: [number, number] }[] = [];
+  for (const c of Object.values(spec.containers)) {
+    effectivePorts(c).forEach((p, i) => {
+      if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
+      else pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
+    });
+  }
+  const out: Record<string, number> = {};
+  const keep = (key: string, proto: string, port: number) => {
+    used.add(`${proto}/${port}`);
+    out[key] = port;
+  };
+  const rest = pending.filter((p) => {
+    const prev = held[p.held];
+    const fits = prev !== undefined && prev >= p.range[0] && prev <= p.range[1] && !used.has(`${p.proto}/${prev}`);
+    if (fits) keep(p.key, p.proto, prev);
+    return !fits;
+  });
+  for (const p of rest) {
+    let port = p.range[0];
+    while (port < p.range[1] && used.has(`${p.proto}/${port}`)) port++;
+    keep(p.key, p.proto, port);
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+// Diffs one container endpoint: the veth pair, its host side on the bridge, and eth0 inside the namespace.
+
+import type { Action, LinkSettings } from '../model/action.js';
+import type { DesiredEndpoint } from '../model/desired.js';
+import type { ObservedLink, ObservedNetns } from '../model/observed.js';
+
+export interface EndpointSeen {
+  host: ObservedLink | undefined;
+  /** The namespace as it will be when this endpoint is wired: undefined when it is (re)created by the plan. */
+  netns: ObservedNetns | undefined;
+  hairpin: boolean;
+}
+
+export function diffEndpoint(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
+  const inner = seen.netns?.links.find((l) => l.name === d.ifname);
+  const paired = !!seen.host && !!inner && inner.peerIfindex === seen.host.ifindex && seen.host.peerIfindex === inner.ifindex;
+  if (paired) return [...hostSide(d, seen.host!, seen.hairpin), ...insideSide(d, inner!, seen.netns!)];
+  // A host end without its peer in the namespace (the namespace was recreated) is replaced whole.
+  const out: Action[] = seen.host ? [{ op: 'link-del', ns: null, dev: d.hostIf }] : [];
+  return [...out, ...fresh(d, seen.hairpin)];
+}
+
+function fresh(d: DesiredEndpoint, hairpin: boolean): Action[] {
+  const out: Action[] = [
+    { op: 'veth-add', hostIf: d.hostIf, peer: d.ifname, netns: d.netns, mtu: d.mtu, mark: d.mark },
+    { op: 'link-set', ns: null, dev: d.hostIf, set: { master: d.bridge, up: true, ...(hairpin ? { hairpin } : {}) } },
+    { op: 'link-set', ns: d.netns, dev: d.ifname, set: { mac: d.mac, up: true } },
+    { op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: d.address },
+  ];
+  if (d.defaultRoute) out.push({ op: 'route-replace', ns: d.netns, dst: 'default', via: d.gateway, dev: d.ifname });
+  return out;
+}
+
+function hostSide(d: DesiredEndpoint, host: ObservedLink, hairpin: boolean): Action[] {
+  const set: LinkSettings = {};
+  if (host.master !== d.bridge) set.master = d.bridge;
+  if (host.mtu !== d.mtu) set.mtu = d.mtu;
+  if (host.alias !== d.mark) set.alias = d.mark;
+  if (!host.up) set.up = true;
+  if ((host.hairpin ?? false) !== hairpin || (set.master !== undefined && hairpin)) set.hairpin = hairpin;
+  return Object.keys(set).length ? [{ op: 'link-set', ns: null, dev: d.hostIf, set }] : [];
+}
+
+function insideSide(d: DesiredEndpoint, eth: ObservedLink, ns: ObservedNetns): Action[] {
+  const out: Action[] = [];
+  const set: LinkSettings = {};
+  if (eth.mac !== d.mac) set.mac = d.mac;
+  if (eth.mtu !== d.mtu) set.mtu = d.mtu;
+  if (!eth.up) set.up = true;
+  if (Object.keys(set).length) out.push({ op: 'link-set', ns: d.netns, dev: d.ifname, set });
+  for (const a of eth.addrs) if (a !== d.address) out.push({ op: 'addr-del', ns: d.netns, dev: d.ifname, cidr: a });
+  if (!eth.addrs.includes(d.address)) out.push({ op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: d.address });
+  const def = ns.routes.find((r) => r.dst === 'default');
+  const routeOk = def && def.gateway === d.gateway && def.dev === d.ifname;
+  // A changed address drops the kernel's default route with it, so re-add it whenever addresses change.
+  const addrChanged = out.some((a) => a.op === 'addr-add' || a.op === 'addr-del');
+  if (d.defaultRoute && (!routeOk || addrChanged)) {
+    out.push({ op: 'route-replace', ns: d.netns, dst: 'default', via: d.gateway, dev: d.ifname });
+  }
+  if (!d.defaultRoute && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: 'default', dev: d.ifname });
+  return out;
+}

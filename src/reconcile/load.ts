@@ -1,0 +1,167 @@
+// Read a spec from a file, a directory of *.yaml files or stdin, and turn it into a valid Spec.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join, parse as parsePath, resolve } from 'node:path';
+import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
+import type { Spec } from '../model/spec.js';
+import { normalize } from './normalize.js';
+import { lookupPos, mergePosMaps, parseYaml, type ParsedSource, type PosMap } from './parse-yaml.js';
+import { checkSchema, type RawSpec } from './schema.js';
+import { validate } from './validate.js';
+
+export interface Source {
+  file: string;
+  text: string;
+}
+
+/** Short because every kernel mark carries it; Docker Compose's project-name characters. */
+const SPEC_NAME = /^[a-z0-9][a-z0-9_.-]{0,23}$/i;
+
+/** `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. `opts.name` overrides `name:`. */
+export async function loadSpec(arg: string, opts: { name?: string } = {}): Promise<Result<Spec>> {
+  const read = await readSources(arg);
+  if (!read.ok) return read;
+  return buildSpec(read.value.sources, read.value.name, opts.name);
+}
+
+/** Pure: sources as read, in merge order; `name` is the spec name when none of them sets `name:`. */
+export function parseSources(sources: Source[], name: string): Result<Spec> {
+  return buildSpec(sources, name, undefined);
+}
+
+async function readSources(arg: string): Promise<Result<{ sources: Source[]; name: string }>> {
+  try {
+    if (arg === '-') return ok({ sources: [{ file: 'stdin', text: await readStdin() }], name: 'stdin' });
+    if ((await stat(arg)).isDirectory()) return await readDirectory(arg);
+    return ok({ sources: [{ file: arg, text: await readFile(arg, 'utf8') }], name: parsePath(arg).name });
+  } catch (e) {
+    return fail(tnetError('io', `cannot read ${arg === '-' ? 'stdin' : arg}: ${(e as Error).message}`));
+  }
+}
+
+async function readDirectory(dir: string): Promise<Result<{ sources: Source[]; name: string }>> {
+  // Dotfiles are editor backups and lock files, not parts of the spec.
+  const names = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
+  const files: string[] = [];
+  for (const f of names) if ((await stat(join(dir, f))).isFile()) files.push(join(dir, f));
+  if (files.length === 0) return fail(tnetError('io', `no *.yaml or *.yml file in directory ${dir}`));
+  const sources = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  return ok({ sources, name: basename(resolve(dir)) });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function buildSpec(sources: Source[], defaultName: string, forcedName: string | undefined): Result<Spec> {
+  const parsed: ParsedSource[] = [];
+  const errors: TnetError[] = [];
+  for (const s of sources) {
+    const r = parseYaml(s.file, s.text);
+    if (r.ok) parsed.push(r.value);
+    else errors.push(...r.errors);
+  }
+  // One file must say everything; in a directory, fields like version may live in any one file.
+  const fragment = sources.length > 1;
+  for (const p of parsed) errors.push(...checkSchema(p.value, p.pos, { fragment }));
+  if (errors.length > 0) return fail(...errors);
+  const { raw, pos, errors: mergeErrors } = merge(parsed);
+  if (mergeErrors.length > 0) return fail(...mergeErrors);
+  const name = specName(raw, pos, defaultName, forcedName);
+  if (!name.ok) return name;
+  const spec = normalize(raw, name.value);
+  if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
+  const invalid = validate(spec.value, pos);
+  return invalid.length > 0 ? fail(...invalid) : spec;
+}
+
+function withPos(e: TnetError, pos: PosMap): TnetError {
+  if (e.pos || e.path === undefined) return e;
+  const at = lookupPos(pos, e.path);
+  return at ? { ...e, pos: at } : e;
+}
+
+// ---- merging the files of a directory
+
+interface Merged {
+  raw: RawSpec;
+  pos: PosMap;
+  errors: TnetError[];
+}
+
+function merge(parsed: ParsedSource[]): Merged {
+  const raw: RawSpec = {};
+  const errors: TnetError[] = [];
+  const firstSeen = new Map<string, SourcePos>();
+  const claim = (path: string, src: ParsedSource): SourcePos | null => {
+    const here = lookupPos(src.pos, path, 'key')!;
+    const before = firstSeen.get(path);
+    if (!before) firstSeen.set(path, here);
+    return before ?? null;
+  };
+  for (const src of parsed) {
+    const doc = (src.value ?? {}) as RawSpec;
+    for (const field of ['version', 'name'] as const) {
+      if (doc[field] === undefined) continue;
+      const before = claim(field, src);
+      if (before && raw[field] !== doc[field]) errors.push(conflict(field, `${field} differs`, before, src));
+      raw[field] ??= doc[field] as never;
+    }
+    if (doc.host !== undefined) {
+      const before = claim('host', src);
+      if (before) errors.push(conflict('host', 'host is set', before, src, 'set host: in one file only'));
+      else raw.host = doc.host;
+    }
+    for (const section of ['bridges', 'containers'] as const) mergeSection(raw, doc, section, src, claim, errors);
+  }
+  if (raw.version === undefined && parsed.length > 0) {
+    errors.push(tnetError('schema', 'missing required field "version: 1": no file of the directory sets it', {
+      path: 'version', pos: parsed[0].pos.roots[0], hint: 'add "version: 1" to one of the files',
+    }));
+  }
+  return { raw, pos: mergePosMaps(parsed.map((p) => p.pos)), errors };
+}
+
+function mergeSection(
+  raw: RawSpec,
+  doc: RawSpec,
+  section: 'bridges' | 'containers',
+  src: ParsedSource,
+  claim: (path: string, src: ParsedSource) => SourcePos | null,
+  errors: TnetError[],
+): void {
+  const entries = doc[section];
+  if (!entries) return;
+  const into = (raw[section] ??= {}) as Record<string, unknown>;
+  const what = section === 'bridges' ? 'bridge' : 'container';
+  for (const [name, value] of Object.entries(entries)) {
+    const path = `${section}.${name}`;
+    const before = claim(path, src);
+    if (before) errors.push(conflict(path, `${what} ${name} is defined`, before, src));
+    else into[name] = value;
+  }
+}
+
+function conflict(path: string, what: string, before: SourcePos, src: ParsedSource, hint?: string): TnetError {
+  const here = lookupPos(src.pos, path, 'key')!;
+  const where = (p: SourcePos) => `${p.file}:${p.line}:${p.col}`;
+  return tnetError('duplicate', `${what} in both ${where(before)} and ${where(here)}`, { path, pos: here, ...(hint ? { hint } : {}) });
+}
+
+// ---- the spec's name
+
+function specName(raw: RawSpec, pos: PosMap, defaultName: string, forcedName: string | undefined): Result<string> {
+  if (forcedName !== undefined) return checkName(forcedName, 'the name given on the command line', {});
+  if (raw.name !== undefined) return checkName(raw.name, 'name:', { path: 'name', pos: lookupPos(pos, 'name') });
+  return checkName(defaultName, `the name taken from "${defaultName}"`, { pos: pos.roots[0] });
+}
+
+function checkName(name: string, from: string, where: Partial<TnetError>): Result<string> {
+  if (SPEC_NAME.test(name)) return ok(name);
+  return fail(tnetError('name', `spec name "${name}" (${from}) must be 1-24 of [A-Za-z0-9_.-], starting with a letter or digit`, {
+    ...where,
+    hint: 'set a valid name: at the top of the spec, e.g. name: web',
+  }));
+}

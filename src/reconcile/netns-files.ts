@@ -1,0 +1,71 @@
+// Contents of a container's /etc/netns/<name>/hosts and resolv.conf, written the way Docker writes them.
+
+export interface HostsInput {
+  mark: string;
+  ip: string | null; // null: no address of its own (none mode)
+  hostname: string;
+  extraHosts: { name: string; ip: string }[];
+  links: { ip: string; alias: string; name: string; hostname: string }[];
+}
+
+const DEFAULT_HOSTS = [
+  ['127.0.0.1', 'localhost'],
+  ['::1', 'localhost ip6-localhost ip6-loopback'],
+  ['fe00::0', 'ip6-localnet'],
+  ['ff00::0', 'ip6-mcastprefix'],
+  ['ff02::1', 'ip6-allnodes'],
+  ['ff02::2', 'ip6-allrouters'],
+];
+
+export function hostsFile(h: HostsInput): string {
+  const rows: string[][] = [...DEFAULT_HOSTS];
+  for (const e of h.extraHosts) rows.push([e.ip, e.name]);
+  for (const l of h.links) rows.push([l.ip, unique([l.alias, l.hostname, l.name]).join(' ')]);
+  // The container's own name resolves without DNS: a lookup of it would otherwise wait on a resolver.
+  rows.push([h.ip ?? '127.0.1.1', ownNames(h.hostname)]);
+  return `# ${h.mark}\n${rows.map((r) => r.join('\t')).join('\n')}\n`;
+}
+
+function ownNames(hostname: string): string {
+  const short = hostname.split('.')[0];
+  return short === hostname ? hostname : `${hostname} ${short}`;
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+export interface ResolvInput {
+  dns: string[];
+  search: string[];
+  options: string[];
+  /** The host's /etc/resolv.conf, used for what the spec leaves out, as Docker does. */
+  hostResolv: string;
+}
+
+// Docker's fallback when the host has no usable resolver for a container.
+const FALLBACK_DNS = ['8.8.8.8', '8.8.4.4'];
+
+export function resolvConf(r: ResolvInput): string {
+  const host = parseResolv(r.hostResolv);
+  // A loopback resolver on the host is unreachable from a container's own namespace.
+  const hostDns = host.nameservers.filter((ns) => !ns.startsWith('127.') && ns !== '::1');
+  const dns = r.dns.length ? r.dns : hostDns.length ? hostDns : FALLBACK_DNS;
+  const search = r.search.length ? r.search : host.search;
+  const options = r.options.length ? r.options : host.options;
+  const lines = dns.map((d) => `nameserver ${d}`);
+  if (search.length) lines.push(`search ${search.join(' ')}`);
+  if (options.length) lines.push(`options ${options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function parseResolv(text: string): { nameservers: string[]; search: string[]; options: string[] } {
+  const out = { nameservers: [] as string[], search: [] as string[], options: [] as string[] };
+  for (const line of text.split('\n')) {
+    const [key, ...vals] = line.trim().split(/\s+/);
+    if (key === 'nameserver' && vals[0]) out.nameservers.push(vals[0]);
+    else if (key === 'search' || key === 'domain') out.search = vals;
+    else if (key === 'options') out.options.push(...vals);
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+// Schema-checked spec → Spec with every Docker default filled in (subnets, gateways, modes, ports).
+
+import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
+import type { BridgeSpec, ContainerSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, Spec } from '../model/spec.js';
+import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } from '../util/ipv4.js';
+import { joinPath } from './parse-yaml.js';
+import { parseExpose, parsePortMapping } from './ports.js';
+import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawSpec } from './schema.js';
+
+export const DEFAULT_BRIDGE = 'docker0';
+export const DOCKER0_SUBNET = '172.17.0.0/16';
+export const DEFAULT_MTU = 1500;
+/** Where bridges without a subnet get theirs, a /16 each, as dockerd's default address pools. */
+const AUTO_POOL = { first: '172.18.0.0/16', count: 14 };
+
+const MODES = ['bridge', 'none', 'host'];
+
+export function normalize(raw: RawSpec, name: string): Result<Spec> {
+  const errors: TnetError[] = [];
+  const host = normalizeHost(raw.host ?? {});
+  const bridges = normalizeBridges(raw.bridges ?? {}, host, errors);
+  const declared = Object.keys(bridges);
+  const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
+  const networks = new Map(rawContainers.map(([n, c]) => [n, resolveNetwork(n, c, declared, errors)]));
+  const usesDocker0 = [...networks.values()].some((m) => m.kind === 'bridge' && m.bridge === DEFAULT_BRIDGE);
+  if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
+  const containers: Record<string, ContainerSpec> = {};
+  for (const [n, c] of rawContainers) containers[n] = normalizeContainer(n, c, networks.get(n)!, bridges, errors);
+  if (errors.length > 0) return fail(...errors);
+  return ok({ name, host, bridges, containers });
+}
+
+function normalizeHost(raw: RawHost): HostSpec {
+  return {
+    ipForward: raw.ipForward ?? true,
+    iptables: raw.iptables ?? true,
+    ipMasq: raw.ipMasq ?? true,
+    icc: raw.icc ?? true,
+  };
+}
+
+/** Docker's own docker0 when the spec uses it without declaring it. */
+function implicitDocker0(host: HostSpec): BridgeSpec {
+  return bridgeSpec(DEFAULT_BRIDGE, {}, DOCKER0_SUBNET, host);
+}
+
+function normalizeBridges(raw: Record<string, RawBridge | null>, host: HostSpec, errors: TnetError[]): Record<string, BridgeSpec> {
+  const entries = Object.entries(raw).map(([n, b]) => [n, b ?? {}] as const);
+  // Auto subnets avoid every declared one, valid or not yet validated.
+  const taken: Cidr[] = entries.flatMap(([, b]) => (b.subnet ? [parseCidr(b.subnet)].filter((c): c is Cidr => c !== null) : []));
+  const out: Record<string, BridgeSpec> = {};
+  for (const [n, b] of entries) {
+    const subnet = b.subnet ?? defaultSubnet(n, b, taken);
+    if (subnet === null) {
+      errors.push(invalid(joinPath(['bridges', n]), `bridge ${n} has no subnet and 172.18.0.0/16-172.31.0.0/16 are all taken`, 'set subnet:'));
+      continue;
+    }
+    out[n] = bridgeSpec(n, b, subnet, host);
+  }
+  return out;
+}
+
+/** '' for an external bridge: tnet cannot pick the subnet of a bridge it does not create (validate says so). */
+function defaultSubnet(name: string, b: RawBridge, taken: Cidr[]): string | null {
+  if (b.external) return '';
+  if (name === DEFAULT_BRIDGE) return DOCKER0_SUBNET;
+  const first = parseCidr(AUTO_POOL.first)!;
+  for (let i = 0; i < AUTO_POOL.count; i++) {
+    const candidate: Cidr = { network: first.network + i * 65536, prefix: 16 };
+    if (taken.some((t) => overlaps(t, candidate))) continue;
+    taken.push(candidate);
+    return formatCidr(candidate);
+  }
+  return null;
+}
+
+function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec): BridgeSpec {
+  const cidr = parseCidr(subnet);
+  return {
+    name,
+    subnet,
+    gateway: b.gateway ?? (cidr ? formatIpv4(firstHost(cidr)) : ''),
+    mtu: b.mtu ?? DEFAULT_MTU,
+    ipRange: b.ipRange ?? null,
+    icc: b.icc ?? host.icc,
+    internal: b.internal ?? false,
+    external: b.external ?? false,
+  };
+}
+
+/** docker run --net: the four modes, or a bridge's name as a user-defined network. */
+function resolveNetwork(name: string, c: RawContainer, bridges: string[], errors: TnetError[]): NetworkMode {
+  const net = c.network ?? 'bridge';
+  const path = joinPath(['containers', name, 'network']);
+  const bridgeConflict = () =>
+    errors.push(invalid(joinPath(['containers', name, 'bridge']), `conflicting options: bridge: ${c.bridge} and network: ${net}`, 'bridge: applies to bridge mode only'));
+  if (net === 'none' || net === 'host' || net.startsWith('container:')) {
+    if (c.bridge !== undefined) bridgeConflict();
+    if (net === 'none' || net === 'host') return { kind: net };
+    const target = net.slice('container:'.length);
+    if (target === '') errors.push(invalid(path, 'network: container: needs a container name', 'write container:<name>'));
+    return { kind: 'container', target };
+  }
+  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(bridges) };
+  if (bridges.includes(net)) {
+    if (c.bridge !== undefined && c.bridge !== net) bridgeConflict();
+    return { kind: 'bridge', bridge: net };
+  }
+  const close = didYouMean(net, [...MODES, ...bridges]);
+  errors.push(invalid(path, `network "${net}" is none of bridge, none, host, container:<name> or a declared bridge`, close ? `did you mean "${close}"?` : undefined));
+  return { kind: 'none' };
+}
+
+function defaultBridge(declared: string[]): string {
+  return declared.length === 1 ? declared[0] : DEFAULT_BRIDGE;
+}
+
+function normalizeContainer(name: string, c: RawContainer, network: NetworkMode, bridges: Record<string, BridgeSpec>, errors: TnetError[]): ContainerSpec {
+  const at = (field: string, i: number) => joinPath(['containers', name, field, i]);
+  return {
+    name,
+    network,
+    ip: c.ip ?? null,
+    mac: c.mac?.toLowerCase() ?? null,
+    mtu: c.mtu ?? (network.kind === 'bridge' ? bridges[network.bridge]?.mtu ?? null : null),
+    hostname: c.hostname ?? name,
+    dns: [...(c.dns ?? [])],
+    dnsSearch: [...(c.dnsSearch ?? [])],
+    dnsOptions: [...(c.dnsOptions ?? [])],
+    extraHosts: collect(c.extraHosts ?? [], (e, i) => parseExtraHost(e, at('extraHosts', i)), errors),
+    links: collect(c.links ?? [], (e, i) => parseLink(e, at('links', i)), errors),
+    expose: collect(c.expose ?? [], (e, i) => withPath(parseExpose(e), at('expose', i)), errors),
+    ports: collect(c.ports ?? [], (e, i) => withPath(parsePortMapping(e), at('ports', i)), errors),
+    publishAll: c.publishAll ?? false,
+    netns: c.netns ?? null,
+  };
+}
+
+/** Parse each entry; a bad one becomes an error and drops out, so the others still get checked. */
+function collect<In, Out>(items: In[], parse: (item: In, i: number) => Result<Out | Out[]>, errors: TnetError[]): Out[] {
+  const out: Out[] = [];
+  items.forEach((item, i) => {
+    const r = parse(item, i);
+    if (r.ok) out.push(...(Array.isArray(r.value) ? r.value : [r.value]));
+    else errors.push(...r.errors);
+  });
+  return out;
+}
+
+function withPath<T>(r: Result<T>, path: string): Result<T> {
+  return r.ok ? r : fail(...r.errors.map((e) => ({ ...e, path })));
+}
+
+/** docker --link name:alias; the alias defaults to the name. */
+function parseLink(text: string, path: string): Result<LinkSpec> {
+  const colon = text.indexOf(':');
+  const target = colon < 0 ? text : text.slice(0, colon);
+  const alias = colon < 0 ? text : text.slice(colon + 1);
+  if (target === '' || alias === '') return fail(invalid(path, `link "${text}" must be name or name:alias`));
+  return ok({ target, alias });
+}
+
+/** docker --add-host name:ip, split at the first colon so IPv6 addresses survive. */
+function parseExtraHost(text: string, path: string): Result<ExtraHost> {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return fail(invalid(path, `extraHosts entry "${text}" must be name:ip`));
+  return ok({ name: text.slice(0, colon), ip: text.slice(colon + 1) });
+}
+
+function invalid(path: string, message: string, hint?: string): TnetError {
+  return tnetError('invalid', message, hint ? { path, hint } : { path });
+}

@@ -1,0 +1,56 @@
+// The planner: (desired, observed) → ordered actions, or the reasons it cannot act. Pure.
+
+import type { Action } from '../model/action.js';
+import type { DesiredState } from '../model/desired.js';
+import { fail, ok, type Result } from '../model/errors.js';
+import type { ObservedNetns, ObservedState } from '../model/observed.js';
+import { checkHost } from './check-host.js';
+import { diffBridge } from './diff-bridges.js';
+import { diffEndpoint } from './diff-endpoints.js';
+import { diffFiles } from './diff-files.js';
+import { diffFirewall } from './diff-firewall.js';
+import { diffNetns } from './diff-netns.js';
+import { parseMark } from './marks.js';
+
+export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
+  const netns = diffNetns(desired, observed);
+  const files = diffFiles(desired, observed);
+  const errors = [...checkHost(desired, observed), ...netns.errors, ...files.errors];
+  if (errors.length) return fail(...errors);
+  return ok([
+    ...diffSysctls(desired, observed),
+    ...netns.actions,
+    ...pruneLinks(desired, observed),
+    ...diffLinks(desired, observed, netns.fresh),
+    ...files.actions,
+    ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
+  ]);
+}
+
+function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
+  const out: Action[] = [];
+  if (desired.ipForward && !observed.ipForward) out.push({ op: 'sysctl', ns: null, key: 'net.ipv4.ip_forward', value: '1' });
+  for (const [key, value] of Object.entries(desired.firewall?.sysctls ?? {})) {
+    if (observed.firewall?.sysctls[key] !== value) out.push({ op: 'sysctl', ns: null, key, value });
+  }
+  return out;
+}
+
+function pruneLinks(desired: DesiredState, observed: ObservedState): Action[] {
+  const wanted = new Set([...desired.bridges.filter((b) => b.owned).map((b) => b.name), ...desired.endpoints.map((e) => e.hostIf)]);
+  return observed.links
+    .filter((l) => !wanted.has(l.name) && parseMark(l.alias)?.spec === desired.spec)
+    .map((l): Action => ({ op: 'link-del', ns: null, dev: l.name }));
+}
+
+function diffLinks(desired: DesiredState, observed: ObservedState, fresh: Set<string>): Action[] {
+  const byName = new Map(observed.links.map((l) => [l.name, l]));
+  const hairpin = new Set(desired.firewall?.hairpinPorts ?? []);
+  const netnsOf = (name: string): ObservedNetns | undefined => (fresh.has(name) ? undefined : observed.netns[name]);
+  return [
+    ...desired.bridges.flatMap((b) => diffBridge(b, byName.get(b.name))),
+    ...desired.endpoints.flatMap((e) =>
+      diffEndpoint(e, { host: byName.get(e.hostIf), netns: netnsOf(e.netns), hairpin: hairpin.has(e.hostIf) }),
+    ),
+  ];
+}

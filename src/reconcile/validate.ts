@@ -1,0 +1,291 @@
+// Semantic checks of a normalized Spec: names, addresses, modes, links, published ports. No machine access.
+
+import { isIP } from 'node:net';
+import { tnetError, type TnetError } from '../model/errors.js';
+import type { BridgeSpec, ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import { broadcast, contains, containsCidr, formatCidr, overlaps, parseCidr, parseIpv4, parseIpv4Prefix, type Cidr } from '../util/ipv4.js';
+import { joinPath, lookupPos, type PosMap } from './parse-yaml.js';
+import { formatPortMapping } from './ports.js';
+
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
+const DNS_OPTION = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(:[0-9]+)?$/;
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const RESERVED_BRIDGE_NAMES = ['bridge', 'host', 'none'];
+
+type Report = (path: string, message: string, hint?: string) => void;
+
+/**
+ * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
+ * each error and tells a field the user wrote from one normalize filled in.
+ */
+export function validate(spec: Spec, pos?: PosMap): TnetError[] {
+  const errors: TnetError[] = [];
+  const report: Report = (path, message, hint) =>
+    errors.push(tnetError('invalid', message, { path, ...(pos ? { pos: lookupPos(pos, path) } : {}), ...(hint ? { hint } : {}) }));
+  const written = (path: string, fallback: boolean) => (pos ? pos.value.has(path) : fallback);
+  for (const b of Object.values(spec.bridges)) checkBridge(b, report);
+  checkOverlaps(spec, report, written);
+  for (const c of Object.values(spec.containers)) checkContainer(spec, c, report, written);
+  checkDuplicateIps(spec, report);
+  checkDuplicate(spec, (c) => c.mac, 'mac', 'MAC address', report);
+  checkDuplicate(spec, (c) => c.netns, 'netns', 'netns', report, 'to share a namespace, use network: container:<name>');
+  checkPublished(spec, report);
+  return errors;
+}
+
+type Written = (path: string, fallback: boolean) => boolean;
+
+// ---- bridges
+
+function checkBridge(b: BridgeSpec, report: Report): void {
+  const at = (f: string) => joinPath(['bridges', b.name, f]);
+  const nameProblem = ifnameProblem(b.name);
+  if (nameProblem) report(joinPath(['bridges', b.name]), `bridge name "${b.name}" ${nameProblem}`);
+  checkMtu(b.mtu, at('mtu'), report);
+  if (b.subnet === '') {
+    report(at('subnet'), `external bridge ${b.name} needs its subnet`, 'tnet never changes an external bridge, so it cannot pick one: give the subnet it has');
+    return;
+  }
+  const subnet = checkCidr(b.subnet, at('subnet'), 'subnet', report);
+  if (!subnet) return;
+  if (subnet.prefix > 30) report(at('subnet'), `subnet ${b.subnet} is too small: a bridge needs a /30 or larger`);
+  checkGateway(b, subnet, at('gateway'), report);
+  if (b.ipRange === null) return;
+  const range = checkCidr(b.ipRange, at('ipRange'), 'ipRange', report);
+  if (range && !containsCidr(subnet, range)) report(at('ipRange'), `ipRange ${b.ipRange} is not inside subnet ${b.subnet}`);
+}
+
+/** Linux dev_valid_name(): under IFNAMSIZ bytes, not . or .., no '/', ':' or whitespace. */
+function ifnameProblem(name: string): string | null {
+  const bytes = Buffer.byteLength(name);
+  if (bytes === 0 || bytes > 15) return 'must be 1 to 15 bytes long (the kernel limit for interface names)';
+  if (name === '.' || name === '..') return 'is not a valid interface name';
+  if (/[/:\s]/.test(name)) return "must not contain '/', ':' or whitespace";
+  if (RESERVED_BRIDGE_NAMES.includes(name)) return 'is a network mode (bridge, host, none): choose another name';
+  return null;
+}
+
+function checkCidr(text: string, path: string, what: string, report: Report): Cidr | null {
+  const raw = parseIpv4Prefix(text);
+  const cidr = parseCidr(text);
+  if (!raw || !cidr) {
+    report(path, `${what} "${text}" is not an IPv4 CIDR like 172.18.0.0/16`);
+    return null;
+  }
+  if (raw.ip !== cidr.network) {
+    report(path, `${what} ${text} has host bits set`, `did you mean ${formatCidr(cidr)}?`);
+    return null;
+  }
+  return cidr;
+}
+
+function checkGateway(b: BridgeSpec, subnet: Cidr, path: string, report: Report): void {
+  const gw = parseIpv4(b.gateway);
+  if (gw === null) return report(path, `gateway "${b.gateway}" is not an IPv4 address`);
+  if (!contains(subnet, gw)) return report(path, `gateway ${b.gateway} is outside subnet ${b.subnet}`);
+  if (gw === subnet.network) return report(path, `gateway ${b.gateway} is the network address of ${b.subnet}`);
+  if (gw === broadcast(subnet)) report(path, `gateway ${b.gateway} is the broadcast address of ${b.subnet}`);
+}
+
+function checkMtu(mtu: number | null, path: string, report: Report): void {
+  if (mtu !== null && (mtu < 68 || mtu > 65535)) report(path, `mtu ${mtu} is outside 68-65535`);
+}
+
+function checkOverlaps(spec: Spec, report: Report, written: Written): void {
+  const bridges = Object.values(spec.bridges).flatMap((b) => {
+    const c = b.subnet ? parseCidr(b.subnet) : null;
+    return c ? [{ b, c }] : [];
+  });
+  bridges.forEach(({ b, c }, i) => {
+    for (const other of bridges.slice(0, i)) {
+      if (!overlaps(c, other.c)) continue;
+      // Blame a bridge the user wrote, not the docker0 tnet added on its own.
+      const implicit = !written(joinPath(['bridges', b.name]), true);
+      const [here, there] = implicit ? [other.b, b] : [b, other.b];
+      const why = implicit ? ' (docker0 is added because containers use it)' : '';
+      report(joinPath(['bridges', here.name, 'subnet']), `subnet ${here.subnet} of bridge ${here.name} overlaps ${there.subnet} of bridge ${there.name}${why}`);
+    }
+  });
+}
+
+// ---- containers
+
+function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: Written): void {
+  const at = (f: string) => joinPath(['containers', c.name, f]);
+  if (!CONTAINER_NAME.test(c.name) || c.name.length > 63) {
+    report(joinPath(['containers', c.name]), `container name "${c.name}" must be 1-63 of [a-zA-Z0-9_.-], starting with a letter or digit`);
+  }
+  checkHostname(c, at('hostname'), report, written(at('hostname'), c.hostname !== c.name));
+  checkMtu(c.mtu, at('mtu'), report);
+  checkResolver(c, report);
+  if (c.netns !== null && !c.netns.startsWith('/')) report(at('netns'), `netns "${c.netns}" is not an absolute path`, 'e.g. /proc/<pid>/ns/net or /run/netns/<name>');
+  if (c.network.kind === 'bridge') checkBridgeMode(spec, c, c.network.bridge, report, written);
+  else checkConflicts(c, report, written);
+  if (c.network.kind === 'container') checkChain(spec, c, report);
+  c.links.forEach((l, i) => checkLink(spec, c, l.target, l.alias, joinPath(['containers', c.name, 'links', i]), report));
+}
+
+function checkHostname(c: ContainerSpec, path: string, report: Report, given: boolean): void {
+  if (validHostname(c.hostname, 64)) return;
+  if (given) report(path, `hostname "${c.hostname}" is not a valid host name (labels of letters, digits, '-' and '_', at most 64 characters)`);
+  else report(joinPath(['containers', c.name]), `container name "${c.name}" is not a valid host name, and hostname defaults to it`, 'set hostname:');
+}
+
+function validHostname(name: string, max: number): boolean {
+  return name.length > 0 && name.length <= max && name.split('.').every((l) => LABEL.test(l));
+}
+
+function checkResolver(c: ContainerSpec, report: Report): void {
+  const item = (f: string, i: number) => joinPath(['containers', c.name, f, i]);
+  c.dns.forEach((d, i) => isIP(d) === 0 && report(item('dns', i), `dns server "${d}" is not an IPv4 or IPv6 address`));
+  c.dnsSearch.forEach((d, i) => !validHostname(d, 253) && report(item('dnsSearch', i), `search domain "${d}" is not a valid domain name`));
+  c.dnsOptions.forEach((o, i) => !DNS_OPTION.test(o) && report(item('dnsOptions', i), `dns option "${o}" is not a resolv.conf option like ndots:2 or rotate`));
+  c.extraHosts.forEach((h, i) => {
+    if (!validHostname(h.name, 253)) report(item('extraHosts', i), `extraHosts name "${h.name}" is not a valid host name`);
+    if (isIP(h.ip) === 0) report(item('extraHosts', i), `extraHosts address "${h.ip}" is not an IPv4 or IPv6 address`);
+  });
+}
+
+function checkBridgeMode(spec: Spec, c: ContainerSpec, name: string, report: Report, written: Written): void {
+  const at = (f: string) => joinPath(['containers', c.name, f]);
+  const bridge = spec.bridges[name];
+  if (!bridge) {
+    const path = written(at('bridge'), true) ? at('bridge') : at('network');
+    report(path, `container ${c.name} uses bridge ${name}, which the spec does not declare`, 'declare it under bridges:');
+  }
+  if (c.mac !== null) checkMac(c.mac, at('mac'), report);
+  if (c.ip === null || !bridge) return;
+  const ip = parseIpv4(c.ip);
+  const subnet = parseCidr(bridge.subnet);
+  if (ip === null) return report(at('ip'), `ip "${c.ip}" is not an IPv4 address`);
+  if (!subnet) return;
+  if (!contains(subnet, ip)) return report(at('ip'), `ip ${c.ip} is outside subnet ${bridge.subnet} of bridge ${name}`);
+  if (ip === subnet.network) return report(at('ip'), `ip ${c.ip} is the network address of ${bridge.subnet}`);
+  if (ip === broadcast(subnet)) return report(at('ip'), `ip ${c.ip} is the broadcast address of ${bridge.subnet}`);
+  if (ip === parseIpv4(bridge.gateway)) report(at('ip'), `ip ${c.ip} is the gateway of bridge ${name}`);
+}
+
+function checkMac(mac: string, path: string, report: Report): void {
+  if (!MAC.test(mac)) return report(path, `mac "${mac}" is not a MAC address like 02:42:ac:11:00:02`);
+  if (parseInt(mac.slice(0, 2), 16) & 1) return report(path, `mac ${mac} is a multicast address`, 'the low bit of the first octet must be 0');
+  if (/^(00:){5}00$/.test(mac)) report(path, 'mac 00:00:00:00:00:00 is not a usable address');
+}
+
+/** Docker's "conflicting options": fields that need an endpoint of the container's own. */
+function checkConflicts(c: ContainerSpec, report: Report, written: Written): void {
+  const mode = c.network.kind === 'container' ? `container:${c.network.target}` : c.network.kind;
+  const isContainer = c.network.kind === 'container';
+  const at = (f: string) => joinPath(['containers', c.name, f]);
+  const conflict = (field: string, what: string) =>
+    report(at(field), `conflicting options: ${what} and network: ${mode}`, hintFor(c.network.kind));
+  if (c.ip !== null) conflict('ip', 'ip');
+  if (c.mac !== null) conflict('mac', 'mac');
+  if (c.mtu !== null) conflict('mtu', 'mtu');
+  if (c.ports.length > 0) conflict('ports', 'port publishing');
+  if (c.publishAll) conflict('publishAll', 'publishAll');
+  if (c.links.length > 0) conflict('links', 'links');
+  if (c.netns !== null && c.network.kind !== 'none') conflict('netns', 'netns');
+  if (!isContainer) return;
+  if (c.expose.length > 0) conflict('expose', 'port exposing');
+  if (written(at('hostname'), c.hostname !== c.name)) conflict('hostname', 'hostname');
+  if (c.dns.length > 0) conflict('dns', 'dns');
+  if (c.dnsSearch.length > 0) conflict('dnsSearch', 'dnsSearch');
+  if (c.dnsOptions.length > 0) conflict('dnsOptions', 'dnsOptions');
+  if (c.extraHosts.length > 0) conflict('extraHosts', 'extraHosts');
+}
+
+function hintFor(kind: ContainerSpec['network']['kind']): string {
+  if (kind === 'container') return 'the container shares the other one’s namespace, addresses, hosts and resolv.conf: set these there';
+  if (kind === 'host') return 'the container uses the host’s own network: it has no endpoint or namespace of its own';
+  return 'network: none has only lo: use network: bridge for an endpoint';
+}
+
+type Endpoint =
+  | { kind: 'bridge'; owner: string; bridge: string }
+  | { kind: 'none' | 'host'; owner: string }
+  | { kind: 'unknown'; name: string }
+  | { kind: 'loop'; chain: string[] };
+
+/** Follow container:X to the container whose namespace it really is. */
+function resolveEndpoint(spec: Spec, start: string): Endpoint {
+  const chain: string[] = [];
+  for (let name = start; ; ) {
+    if (chain.includes(name)) return { kind: 'loop', chain: [...chain, name] };
+    chain.push(name);
+    const c = spec.containers[name];
+    if (!c) return { kind: 'unknown', name };
+    const n = c.network;
+    if (n.kind === 'container') name = n.target;
+    else return n.kind === 'bridge' ? { kind: 'bridge', owner: name, bridge: n.bridge } : { kind: n.kind, owner: name };
+  }
+}
+
+function checkChain(spec: Spec, c: ContainerSpec, report: Report): void {
+  if (c.network.kind !== 'container') return;
+  const path = joinPath(['containers', c.name, 'network']);
+  const end = resolveEndpoint(spec, c.name);
+  if (end.kind === 'unknown') {
+    report(path, `network: container:${c.network.target} names ${end.name === c.network.target ? 'no container of the spec' : `a chain through ${end.name}, which is not in the spec`}`);
+  } else if (end.kind === 'loop') {
+    report(path, `network: container:${c.network.target} loops: ${end.chain.join(' → ')}`);
+  } else if (end.kind !== 'bridge') {
+    report(path, `network: container:${c.network.target} ends in ${end.owner}, which has network: ${end.kind}`, `use network: ${end.kind}`);
+  }
+}
+
+function checkLink(spec: Spec, c: ContainerSpec, target: string, alias: string, path: string, report: Report): void {
+  if (!validHostname(alias, 253)) report(path, `link alias "${alias}" is not a valid host name`);
+  if (target === c.name) return report(path, `container ${c.name} links to itself`);
+  if (c.network.kind !== 'bridge') return; // reported as a conflicting option
+  const end = resolveEndpoint(spec, target);
+  if (end.kind === 'unknown' && end.name === target) return report(path, `link to ${target}, which is not a container of the spec`);
+  if (end.kind !== 'bridge') return report(path, `link to ${target}, which has no bridge address`, 'a link needs a container in bridge mode (or container:X of one)');
+  if (end.bridge !== c.network.bridge) {
+    report(path, `link to ${target} on bridge ${end.bridge} from bridge ${c.network.bridge}`, 'links work between containers on the same bridge');
+  }
+}
+
+// ---- across containers
+
+function checkDuplicateIps(spec: Spec, report: Report): void {
+  const seen = new Map<string, string>();
+  for (const c of Object.values(spec.containers)) {
+    if (c.network.kind !== 'bridge' || c.ip === null) continue;
+    const key = `${c.network.bridge}/${c.ip}`;
+    const first = seen.get(key);
+    if (first) report(joinPath(['containers', c.name, 'ip']), `ip ${c.ip} is also the address of ${first} on bridge ${c.network.bridge}`);
+    else seen.set(key, c.name);
+  }
+}
+
+function checkDuplicate(spec: Spec, get: (c: ContainerSpec) => string | null, field: string, what: string, report: Report, hint?: string): void {
+  const seen = new Map<string, string>();
+  for (const c of Object.values(spec.containers)) {
+    const v = get(c);
+    if (v === null) continue;
+    const first = seen.get(v);
+    if (first) report(joinPath(['containers', c.name, field]), `${what} ${v} is also used by ${first}`, hint);
+    else seen.set(v, c.name);
+  }
+}
+
+/** Same host port and protocol: a conflict when the addresses are equal or either is every address. */
+function checkPublished(spec: Spec, report: Report): void {
+  const seen = new Map<string, { owner: string; m: PortMapping }[]>();
+  for (const c of Object.values(spec.containers)) {
+    if (c.network.kind !== 'bridge') continue;
+    for (const m of c.ports) {
+      if (m.hostPort === null) continue;
+      const key = `${m.proto}/${m.hostPort}`;
+      const list = seen.get(key) ?? [];
+      const clash = list.find((o) => o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp);
+      if (clash) {
+        const whose = clash.owner === c.name ? 'itself' : clash.owner;
+        report(joinPath(['containers', c.name, 'ports']), `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`);
+      }
+      list.push({ owner: c.name, m });
+      seen.set(key, list);
+    }
+  }
+}

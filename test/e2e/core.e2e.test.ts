@@ -1,0 +1,191 @@
+// End to end, as root in throwaway namespaces: the quickstart applied, pinged, re-applied, drifted, pruned, destroyed.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { Sandbox } from '../helpers/sandbox.js';
+
+const QUICKSTART = readFileSync('examples/quickstart.yaml', 'utf8');
+const t = suite<{ box: Sandbox; spec: string }>('core');
+
+t.before.each(async (ctx) => {
+  ctx.box = await Sandbox.create();
+  ctx.spec = ctx.box.writeSpec('quickstart.yaml', QUICKSTART);
+});
+t.after.each(async (ctx) => {
+  await ctx.box.destroy();
+});
+
+async function applyOk(box: Sandbox, spec: string): Promise<string> {
+  const r = await box.tnet('apply', '-f', spec);
+  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+// Kernel state as `ip -j` prints it, minus what the kernel changes by itself over time (timers, DAD).
+const state = async (box: Sandbox) =>
+  (await box.must('ip -j -d addr show; for n in $(ls /run/netns | sort); do echo "== $n"; ip -n $n -j -d addr show; ip -n $n -j route show; done; find /etc/netns -type f | sort | xargs cat'))
+    .replace(/"\w+_timer":[\d.]+,?/g, '')
+    .replace(/"tentative":true,/g, '');
+
+// Names, states, IPv4 addresses and routes everywhere, without ifindexes, link order and random host-side MACs.
+const brief = async (box: Sandbox) =>
+  (await box.must('ip -br link; ip -4 -br addr; for n in $(ls /run/netns); do ip -n $n -4 -br addr | sed "s/^/$n /"; ip -n $n route | sed "s/^/$n /"; done'))
+    .replace(/@if\d+/g, '')
+    .replace(/^(veth\S+\s+\S+\s+)\S+/gm, '$1MAC')
+    .split('\n').map((l) => l.trimEnd()).sort().join('\n');
+
+t('quickstart: every network mode wired as Docker wires it, and containers reach each other', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  // bridge mode: eth0 with an address from the subnet, default route via the gateway
+  const addr = await box.json(`ip -n nginx-2 -j addr show eth0`);
+  assert.equal(addr[0].addr_info.filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`), ['172.17.0.3/16']);
+  const routes = await box.json(`ip -n nginx-2 -j route show default`);
+  assert.is(routes[0].gateway, '172.17.0.1');
+  const n1 = (await box.json(`ip -n nginx-1 -j addr show eth0`))[0].addr_info[0].local;
+  assert.is(n1, '172.17.0.2', 'the first free address, skipping the gateway');
+  // veth host ends enslaved to docker0, named within 15 characters
+  const ports = await box.json(`ip -j link show master docker0`);
+  assert.is(ports.length, 2);
+  for (const p of ports) assert.ok(p.ifname.length <= 15);
+  // connectivity: container to container, to the gateway, host to container
+  assert.ok(await box.ping('nginx-2', '172.17.0.2'), 'nginx-2 -> nginx-1');
+  assert.ok(await box.ping('nginx-1', '172.17.0.1'), 'nginx-1 -> gateway');
+  assert.ok(await box.ping(null, '172.17.0.3'), 'host -> nginx-2');
+  // container:X shares nginx-1's namespace: same kernel namespace under its own name
+  const same = await box.must(`stat -L -c %i /run/netns/sidecar /run/netns/nginx-1 | uniq | wc -l`);
+  assert.is(same.trim(), '1');
+  // none: only lo, up
+  const iso = await box.json(`ip -n isolated -j link show`);
+  assert.equal(iso.map((l: any) => l.ifname), ['lo']);
+  assert.ok(iso[0].flags.includes('UP'));
+  // host: no namespace of its own
+  assert.not.ok((await box.sh('test -e /run/netns/tools')).code === 0);
+  // hosts and resolv.conf, seen through `tnet exec`, as Docker writes them
+  const hosts = await box.tnet('exec', 'nginx-2', '--', 'cat', '/etc/hosts');
+  assert.match(hosts.stdout, /^172\.17\.0\.2\tweb nginx-1$/m);
+  assert.match(hosts.stdout, /^172\.17\.0\.3\tweb2$/m);
+  assert.match(hosts.stdout, /^127\.0\.0\.1\tlocalhost$/m);
+  const resolv = await box.tnet('exec', 'nginx-2', '--', 'cat', '/etc/resolv.conf');
+  assert.match(resolv.stdout, /^nameserver 192\.0\.2\.53$/m);
+  assert.match(resolv.stdout, /^search example\.com$/m);
+  // links resolve by alias inside the container
+  assert.is((await box.tnet('exec', 'nginx-2', '--', 'ping', '-c1', '-W1', 'web')).code, 0);
+});
+
+t('a second apply performs no action and leaves identical kernel state', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  const before = await state(box);
+  const out = await applyOk(box, spec);
+  assert.match(out, /No changes/);
+  assert.is(await state(box), before);
+  const plan = await box.tnet('plan', '-f', spec, '--exit-code');
+  assert.is(plan.code, 0, plan.stdout);
+});
+
+t('plan --exit-code says 2 before apply; --dry-run changes nothing', async ({ box, spec }) => {
+  const plan = await box.tnet('plan', '-f', spec, '--exit-code');
+  assert.is(plan.code, 2);
+  assert.match(plan.stdout, /\+ bridge docker0/);
+  const dry = await box.tnet('apply', '-f', spec, '--dry-run');
+  assert.is(dry.code, 0);
+  assert.is((await box.sh('ip link show docker0')).code, 1, 'dry run created nothing');
+});
+
+t('drift: a veth deleted by hand and an address removed inside come back', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  const before = await brief(box);
+  const veth = (await box.json(`ip -j link show master docker0`))[0].ifname;
+  await box.must(`ip link del ${veth}; ip -n nginx-2 addr flush dev eth0`);
+  const out = await applyOk(box, spec);
+  assert.match(out, /\+ veth/);
+  assert.ok(await box.ping('nginx-2', '172.17.0.2'));
+  const after = await applyOk(box, spec);
+  assert.match(after, /No changes/);
+  // veth names, container MACs and addresses are deterministic: the repaired host is the original one
+  assert.is(await brief(box), before);
+});
+
+t('prune: a removed container loses namespace, veth and files; the others keep their addresses', async ({ box }) => {
+  const three = box.writeSpec('lab.yaml', `version: 1
+containers:
+  a: {}
+  b: {}
+  c: {}
+`);
+  await applyOk(box, three);
+  const ipOf = async (n: string) => (await box.json(`ip -n ${n} -j addr show eth0`))[0].addr_info[0].local;
+  const [a, c] = [await ipOf('a'), await ipOf('c')];
+  const bVeth = await box.must(`ip -j link show master docker0 | grep -o '"ifname":"[^"]*"' | wc -l`);
+  assert.is(bVeth.trim(), '3');
+  box.writeSpec('lab.yaml', `version: 1
+containers:
+  a: {}
+  c: {}
+  d: {}
+`);
+  await applyOk(box, three);
+  assert.is((await box.sh('test -e /run/netns/b')).code, 1, 'namespace b removed');
+  assert.is((await box.sh('test -e /etc/netns/b')).code, 1, 'files of b removed');
+  assert.is(await ipOf('a'), a);
+  assert.is(await ipOf('c'), c, 'c keeps its address although b went away');
+  assert.is(await ipOf('d'), '172.17.0.3', 'd takes the first free address, the one b left');
+  const ports = await box.json(`ip -j link show master docker0`);
+  assert.is(ports.length, 3);
+});
+
+t('foreign bridge, veth and namespace survive apply, prune and destroy', async ({ box, spec }) => {
+  await box.must(`ip link add br-foreign type bridge; ip link add vfa type veth peer name vfb; ip netns add foreign; ip link set vfa master br-foreign`);
+  await applyOk(box, spec);
+  const destroy = await box.tnet('destroy', '-f', spec);
+  assert.is(destroy.code, 0, destroy.stderr);
+  await box.must(`ip link show br-foreign; ip link show vfa; ip link show vfb; test -e /run/netns/foreign`);
+  assert.is((await box.sh('ip link show docker0')).code, 1, 'docker0 destroyed');
+  assert.is((await box.sh('ls /run/netns')).stdout.trim(), 'foreign');
+  assert.is((await box.sh('ls /etc/netns')).stdout.trim(), '');
+  const again = await box.tnet('destroy', '-f', spec);
+  assert.match(again.stdout, /No changes/);
+});
+
+t('an unmarked bridge in the way makes apply fail and change nothing', async ({ box, spec }) => {
+  await box.must('ip link add docker0 type bridge');
+  const r = await box.tnet('apply', '-f', spec);
+  assert.is(r.code, 3);
+  assert.match(r.stderr, /bridge docker0 already exists/);
+  assert.is((await box.sh('ls /run/netns 2>/dev/null')).stdout.trim(), '', 'no namespace created');
+});
+
+t('an existing namespace given by netns: is wired, and survives prune', async ({ box }) => {
+  // A process in its own namespace, as `docker run --net=none` leaves it.
+  await box.must('unshare -n sleep 300 > /dev/null 2>&1 & echo $! > /run/holder.pid');
+  const pid = (await box.must('sleep 0.2; pgrep -f "sleep 300" | head -1')).trim();
+  const spec = box.writeSpec('byhand.yaml', `version: 1
+containers:
+  web:
+    netns: /proc/${pid}/ns/net
+    ip: 172.17.0.99
+`);
+  await applyOk(box, spec);
+  assert.ok(await box.ping(null, '172.17.0.99'));
+  const inside = await box.must(`nsenter --net=/proc/${pid}/ns/net ip -j addr show eth0`);
+  assert.match(inside, /172\.17\.0\.99/);
+  box.writeSpec('byhand.yaml', 'version: 1\ncontainers: {}\n');
+  await applyOk(box, spec);
+  const alive = await box.sh(`kill -0 ${pid} && nsenter --net=/proc/${pid}/ns/net ip -j link show`);
+  assert.is(alive.code, 0, 'the process and its namespace live on');
+  assert.not.match(alive.stdout, /eth0/);
+});
+
+t('an invalid spec is refused with file:line:col and nothing changes', async ({ box }) => {
+  const bad = box.writeSpec('bad.yaml', `version: 1
+containers:
+  a:
+    ip: 10.9.9.9
+`);
+  const r = await box.tnet('apply', '-f', bad);
+  assert.is(r.code, 3);
+  assert.match(r.stderr, /bad\.yaml:4:/);
+  assert.is((await box.sh('ip link show docker0')).code, 1);
+});
+
+t.run();

@@ -1,0 +1,23 @@
+// Small builders of desired and observed values for the planner's unit tests.
+
+import type { DesiredState } from '../../src/model/desired.js';
+import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
+
+export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
+  return { links: [], routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, firewall: null, ...over };
+}
+
+export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
+  return {
+    ifindex: 1, kind: '', up: true, mtu: 1500, mac: '00:00:00:00:00:00', alias: null, master: null,
+    peerIfindex: null, peerNetnsId: null, addrs: [], hairpin: null, ...over,
+  };
+}
+
+export function netns(over: Partial<ObservedNetns> & { name: string }): ObservedNetns {
+  return { id: `4:${over.name.length + 100}`, mark: null, links: [link({ name: 'lo', ifindex: 1 })], routes: [], ...over };
+}
+
+export function desired(over: Partial<DesiredState> = {}): DesiredState {
+  return { spec: 'q', ipForward: null, bridges: [], netns: [], endpoints: [], files: [], fileDirs: [], firewall: null, ...over };
+}

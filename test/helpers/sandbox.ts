@@ -1,0 +1,95 @@
+// A throwaway "host" for root tests: its own network and mount namespaces, private /run, /etc/netns and /sys.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve('bin/tnet.js');
+
+// The holder process keeps the namespaces alive; everything else enters them with nsenter.
+const HOLDER = `
+set -e
+mkdir -p /etc/netns
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /etc/netns
+mount -t sysfs sysfs /sys
+ip link set lo up
+echo ready
+exec sleep infinity
+`;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Sandbox {
+  private constructor(
+    private readonly holder: ChildProcess,
+    readonly pid: number,
+    readonly dir: string,
+  ) {}
+
+  static async create(): Promise<Sandbox> {
+    const holder = spawn('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', HOLDER], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((ok, ko) => {
+      holder.once('error', ko);
+      holder.once('exit', (c) => ko(new Error(`sandbox holder exited with ${c}`)));
+      holder.stdout!.once('data', () => ok());
+    });
+    return new Sandbox(holder, holder.pid!, mkdtempSync(join(tmpdir(), 'tnet-test-')));
+  }
+
+  /** Runs a command inside the sandbox; never throws on a non-zero exit. */
+  async run(cmd: string[], input?: string): Promise<RunResult> {
+    const r = await execa('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...cmd], {
+      reject: false,
+      input: input ?? '',
+      env: { TNET_LOG_LEVEL: 'warn' },
+    });
+    return { code: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  }
+
+  async sh(script: string): Promise<RunResult> {
+    return this.run(['sh', '-c', script]);
+  }
+
+  /** Like sh, but a failure throws with the command's output, for setup steps. */
+  async must(script: string): Promise<string> {
+    const r = await this.sh(script);
+    if (r.code !== 0) throw new Error(`'${script}' failed (${r.code}): ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  async tnet(...args: string[]): Promise<RunResult> {
+    return this.run([process.execPath, CLI, ...args]);
+  }
+
+  /** Writes a spec into the sandbox's scratch folder and returns its path. */
+  writeSpec(name: string, yaml: string): string {
+    const path = join(this.dir, name);
+    writeFileSync(path, yaml);
+    return path;
+  }
+
+  async ping(fromNs: string | null, ip: string): Promise<boolean> {
+    const prefix = fromNs ? `ip netns exec ${fromNs} ` : '';
+    return (await this.sh(`${prefix}ping -c1 -W1 -q ${ip}`)).code === 0;
+  }
+
+  async json<T = any>(script: string): Promise<T> {
+    return JSON.parse(await this.must(script)) as T;
+  }
+
+  async destroy(): Promise<void> {
+    this.holder.kill('SIGKILL');
+    await new Promise((r) => (this.holder.exitCode !== null ? r(null) : this.holder.once('exit', r)));
+  }
+}
+
+export const isRoot = process.getuid?.() === 0;
