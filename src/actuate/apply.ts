@@ -75,9 +75,10 @@ function addInside(p: Phases, ns: string, lines: string[]): void {
 export async function applyPlan(plan: Action[], firewall: FirewallApplier | null): Promise<TnetError[]> {
   const p = toPhases(plan);
   const steps: (() => Promise<TnetError[]>)[] = [
-    () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
     () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
     () => hostBatch(p.host),
+    // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
+    () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
     () => namespaceBatches(p.inside),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),

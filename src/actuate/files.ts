@@ -1,7 +1,9 @@
 // Writes and removes the per-namespace files under /etc/netns; sets sysctls through /proc/sys.
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { run } from '../util/exec.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { Action } from '../model/action.js';
 
@@ -27,7 +29,10 @@ async function applyOne(a: FileAction): Promise<void> {
   } else if (a.op === 'dir-remove') {
     await rm(a.path, { recursive: true, force: true });
   } else {
-    await writeFile(`/proc/sys/${a.key.replace(/\./g, '/')}`, a.value);
+    const path = `/proc/sys/${a.key.replace(/\./g, '/')}`;
+    // net.bridge.* exists only once br_netfilter is loaded, as dockerd loads it.
+    if (a.key.startsWith('net.bridge.') && !existsSync(path)) await run('modprobe', ['br_netfilter']);
+    await writeFile(path, a.value);
   }
 }
 

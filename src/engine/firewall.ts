@@ -5,7 +5,8 @@ import type { FirewallBackend } from '../firewall/backend.js';
 import { detectIptablesBackend } from '../firewall/iptables.js';
 import { renderRestore } from '../firewall/restore.js';
 import { desiredFirewall } from '../firewall/rules.js';
-import { specOwner } from '../firewall/owner.js';
+import { ownerOf, specOwner } from '../firewall/owner.js';
+import { run } from '../util/exec.js';
 import { TnetFailure } from '../model/errors.js';
 import type { FirewallDesired, FirewallObserved } from '../model/firewall.js';
 import type { Spec } from '../model/spec.js';
@@ -21,13 +22,18 @@ export interface FirewallGlue extends FirewallApplier {
   heldPorts(observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number>;
 }
 
-const SYSCTLS = ['net.bridge.bridge-nf-call-iptables', 'net.ipv4.conf.all.route_localnet'];
+/** The switches the rules may ask for: bridge netfilter, and route_localnet per bridge for 127.x ports. */
+function sysctlKeys(spec: Spec): string[] {
+  return ['net.bridge.bridge-nf-call-iptables', ...Object.keys(spec.bridges).map((b) => `net.ipv4.conf.${b}.route_localnet`)];
+}
 
-/** null when the spec turns iptables off: then tnet neither reads nor writes a rule. */
+/**
+ * With `host.iptables: false` tnet writes no rule: it only removes what an earlier apply of the spec wrote,
+ * and does nothing at all on a host without iptables.
+ */
 export async function firewallFor(spec: Spec): Promise<FirewallGlue | null> {
-  if (!spec.host.iptables) return null;
-  const backend = await detectIptablesBackend();
-  return glue(backend, spec);
+  if (!spec.host.iptables && (await run('iptables', ['--version'])).code !== 0) return null;
+  return glue(await detectIptablesBackend(), spec);
 }
 
 function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
@@ -35,8 +41,9 @@ function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
     c.network.kind === 'bridge' ? [hostIfName(spec.name, c.name, c.network.bridge)] : [],
   );
   return {
-    observe: () => observeFirewall(backend, { sysctls: SYSCTLS, ports }),
-    desired: (s, alloc) => desiredFirewall(firewallInput(s, alloc)),
+    observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec), ports }),
+    desired: (s, alloc) =>
+      s.host.iptables ? desiredFirewall(firewallInput(s, alloc)) : { spec: s.name, tables: [], sysctls: {}, hairpinPorts: [] },
     heldPorts: (observed, ips) => heldPorts(spec.name, observed, ips),
     apply: async (table, update) => {
       try {
@@ -61,7 +68,7 @@ function heldPorts(spec: string, observed: FirewallObserved | null, ips: Record<
     for (const rule of chain.rules) {
       const m = DNAT.exec(rule);
       const name = m && byIp.get(m[3]);
-      if (m && name && rule.includes(owner)) out[heldPortKey(name, m[1], Number(m[4]))] ??= Number(m[2]);
+      if (m && name && ownerOf(rule) === owner) out[heldPortKey(name, m[1], Number(m[4]))] ??= Number(m[2]);
     }
   }
   return out;

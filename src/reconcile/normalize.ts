@@ -52,7 +52,8 @@ function normalizeBridges(raw: Record<string, RawBridge | null>, host: HostSpec,
   for (const [n, b] of entries) {
     const subnet = b.subnet ?? defaultSubnet(n, b, taken);
     if (subnet === null) {
-      errors.push(invalid(joinPath(['bridges', n]), `bridge ${n} has no subnet and 172.18.0.0/16-172.31.0.0/16 are all taken`, 'set subnet:'));
+      const message = `bridge ${n} has no subnet and 172.18.0.0/16-172.31.0.0/16 are all taken`;
+      errors.push(invalid(joinPath(['bridges', n]), message, 'set subnet:'));
       continue;
     }
     out[n] = bridgeSpec(n, b, subnet, host);

@@ -13,7 +13,8 @@ const DNS_OPTION = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(:[0-9]+)?$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const RESERVED_BRIDGE_NAMES = ['bridge', 'host', 'none'];
 
-type Report = (path: string, message: string, hint?: string) => void;
+/** `onKey`: point at the field's key (an entry's name) rather than its value. */
+type Report = (path: string, message: string, hint?: string, onKey?: boolean) => void;
 
 /**
  * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
@@ -21,8 +22,12 @@ type Report = (path: string, message: string, hint?: string) => void;
  */
 export function validate(spec: Spec, pos?: PosMap): TnetError[] {
   const errors: TnetError[] = [];
-  const report: Report = (path, message, hint) =>
-    errors.push(tnetError('invalid', message, { path, ...(pos ? { pos: lookupPos(pos, path) } : {}), ...(hint ? { hint } : {}) }));
+  const report: Report = (path, message, hint, onKey) =>
+    errors.push(tnetError('invalid', message, {
+      path,
+      ...(pos ? { pos: lookupPos(pos, path, onKey ? 'key' : 'value') } : {}),
+      ...(hint ? { hint } : {}),
+    }));
   const written = (path: string, fallback: boolean) => (pos ? pos.value.has(path) : fallback);
   for (const b of Object.values(spec.bridges)) checkBridge(b, report);
   checkOverlaps(spec, report, written);
@@ -41,7 +46,7 @@ type Written = (path: string, fallback: boolean) => boolean;
 function checkBridge(b: BridgeSpec, report: Report): void {
   const at = (f: string) => joinPath(['bridges', b.name, f]);
   const nameProblem = ifnameProblem(b.name);
-  if (nameProblem) report(joinPath(['bridges', b.name]), `bridge name "${b.name}" ${nameProblem}`);
+  if (nameProblem) report(joinPath(['bridges', b.name]), `bridge name "${b.name}" ${nameProblem}`, undefined, true);
   checkMtu(b.mtu, at('mtu'), report);
   if (b.subnet === '') {
     report(at('subnet'), `external bridge ${b.name} needs its subnet`, 'tnet never changes an external bridge, so it cannot pick one: give the subnet it has');
@@ -49,7 +54,7 @@ function checkBridge(b: BridgeSpec, report: Report): void {
   }
   const subnet = checkCidr(b.subnet, at('subnet'), 'subnet', report);
   if (!subnet) return;
-  if (subnet.prefix > 30) report(at('subnet'), `subnet ${b.subnet} is too small: a bridge needs a /30 or larger`);
+  if (subnet.prefix > 30) return report(at('subnet'), `subnet ${b.subnet} is too small: a bridge needs a /30 or larger`);
   checkGateway(b, subnet, at('gateway'), report);
   if (b.ipRange === null) return;
   const range = checkCidr(b.ipRange, at('ipRange'), 'ipRange', report);
@@ -113,10 +118,13 @@ function checkOverlaps(spec: Spec, report: Report, written: Written): void {
 
 function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: Written): void {
   const at = (f: string) => joinPath(['containers', c.name, f]);
-  if (!CONTAINER_NAME.test(c.name) || c.name.length > 63) {
-    report(joinPath(['containers', c.name]), `container name "${c.name}" must be 1-63 of [a-zA-Z0-9_.-], starting with a letter or digit`);
+  const nameOk = CONTAINER_NAME.test(c.name) && c.name.length <= 63;
+  if (!nameOk) {
+    report(joinPath(['containers', c.name]), `container name "${c.name}" must be 1-63 of [a-zA-Z0-9_.-], starting with a letter or digit`, undefined, true);
   }
-  checkHostname(c, at('hostname'), report, written(at('hostname'), c.hostname !== c.name));
+  const hostnameGiven = written(at('hostname'), c.hostname !== c.name);
+  // A bad name already says it all: no second error about the hostname taken from it.
+  if (nameOk || hostnameGiven) checkHostname(c, at('hostname'), report, hostnameGiven);
   checkMtu(c.mtu, at('mtu'), report);
   checkResolver(c, report);
   if (c.netns !== null && !c.netns.startsWith('/')) report(at('netns'), `netns "${c.netns}" is not an absolute path`, 'e.g. /proc/<pid>/ns/net or /run/netns/<name>');
@@ -129,7 +137,7 @@ function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: W
 function checkHostname(c: ContainerSpec, path: string, report: Report, given: boolean): void {
   if (validHostname(c.hostname, 64)) return;
   if (given) report(path, `hostname "${c.hostname}" is not a valid host name (labels of letters, digits, '-' and '_', at most 64 characters)`);
-  else report(joinPath(['containers', c.name]), `container name "${c.name}" is not a valid host name, and hostname defaults to it`, 'set hostname:');
+  else report(joinPath(['containers', c.name]), `container name "${c.name}" is not a valid host name, and hostname defaults to it`, 'set hostname:', true);
 }
 
 function validHostname(name: string, max: number): boolean {
@@ -226,7 +234,8 @@ function checkChain(spec: Spec, c: ContainerSpec, report: Report): void {
   const path = joinPath(['containers', c.name, 'network']);
   const end = resolveEndpoint(spec, c.name);
   if (end.kind === 'unknown') {
-    report(path, `network: container:${c.network.target} names ${end.name === c.network.target ? 'no container of the spec' : `a chain through ${end.name}, which is not in the spec`}`);
+    const what = end.name === c.network.target ? 'no container of the spec' : `a chain through ${end.name}, which is not in the spec`;
+    report(path, `network: container:${c.network.target} names ${what}`);
   } else if (end.kind === 'loop') {
     report(path, `network: container:${c.network.target} loops: ${end.chain.join(' → ')}`);
   } else if (end.kind !== 'bridge') {
@@ -282,7 +291,8 @@ function checkPublished(spec: Spec, report: Report): void {
       const clash = list.find((o) => o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp);
       if (clash) {
         const whose = clash.owner === c.name ? 'itself' : clash.owner;
-        report(joinPath(['containers', c.name, 'ports']), `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`);
+        const message = `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`;
+        report(joinPath(['containers', c.name, 'ports']), message);
       }
       list.push({ owner: c.name, m });
       seen.set(key, list);
