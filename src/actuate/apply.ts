@@ -4,9 +4,10 @@ import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FwTableName } from '../model/firewall.js';
 import type { TnetError } from '../model/errors.js';
 import { applyFiles } from './files.js';
-import { hostBatch, namespaceBatches } from './ip-batch.js';
+import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
 import { ipLines } from './ip-commands.js';
 import { applyNamespaces } from './namespaces.js';
+import { trace } from '../util/trace.js';
 
 export interface FirewallApplier {
   apply(table: FwTableName, update: FwTableUpdate): Promise<TnetError[]>;
@@ -17,16 +18,22 @@ export interface Phases {
   teardown: string[];
   netnsAdd: string[];
   attach: Extract<Action, { op: 'netns-attach' }>[];
+  /** Marks of the namespaces this plan creates, set right after creating them: see toPhases. */
+  marks: Map<string, string[]>;
   host: string[];
   inside: Map<string, string[]>;
+  reap: string[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
 }
 
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
-  const p: Phases = { teardown: [], netnsAdd: [], attach: [], host: [], inside: new Map(), files: [], firewall: [] };
+  const p: Phases = { teardown: [], netnsAdd: [], attach: [], marks: new Map(), host: [], inside: new Map(), reap: [], files: [], firewall: [] };
   const netnsDel: string[] = [];
+  // A namespace created unmarked is a stranger to the next run, which refuses to touch it: if tnet dies before
+  // the inside phase (kill -9, OOM), a restart would be stuck. So a new namespace is marked in the first phase.
+  const created = new Set(plan.flatMap((a) => (a.op === 'netns-add' ? [a.name] : [])));
   for (const a of plan) {
     switch (a.op) {
       case 'netns-del':
@@ -46,8 +53,12 @@ export function toPhases(plan: Action[]): Phases {
       case 'fw-update':
         p.firewall.push(a);
         break;
+      case 'link-reap':
+        p.reap.push(a.dev);
+        break;
       case 'netns-mark':
-        addInside(p, a.name, ipLines(a));
+        if (created.has(a.name)) p.marks.set(a.name, ipLines(a));
+        else addInside(p, a.name, ipLines(a));
         break;
       case 'bridge-add':
       case 'veth-add':
@@ -75,7 +86,9 @@ function addInside(p: Phases, ns: string, lines: string[]): void {
 export async function applyPlan(plan: Action[], firewall: FirewallApplier | null): Promise<TnetError[]> {
   const p = toPhases(plan);
   const steps: (() => Promise<TnetError[]>)[] = [
-    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
+    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach, p.marks),
+    // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
+    () => awaitGone(p.reap),
     () => hostBatch(p.host),
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
@@ -83,8 +96,10 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),
   ];
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
+    const t = performance.now();
     const errors = await step();
+    trace(`phase ${i}`, t);
     if (errors.length) return errors;
   }
   return [];

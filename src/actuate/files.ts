@@ -1,8 +1,8 @@
 // Writes and removes the per-namespace files under /etc/netns; sets sysctls through /proc/sys.
 
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { run } from '../util/exec.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { Action } from '../model/action.js';
@@ -11,7 +11,17 @@ type FileAction = Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }
 
 export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   const errors: TnetError[] = [];
+  const writes = new Map<string, Extract<FileAction, { op: 'file-write' }>[]>();
+  for (const a of actions) if (a.op === 'file-write') writes.set(dirname(a.path), [...(writes.get(dirname(a.path)) ?? []), a]);
+  for (const [dir, files] of writes) {
+    try {
+      await writeFolder(dir, files);
+    } catch (e) {
+      errors.push(tnetError('io', `writing ${files.map((f) => f.path).join(', ')} failed: ${(e as Error).message}`));
+    }
+  }
   for (const a of actions) {
+    if (a.op === 'file-write') continue;
     try {
       await applyOne(a);
     } catch (e) {
@@ -21,19 +31,35 @@ export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   return errors;
 }
 
+// Files are written under a dot-folder beside the target and renamed into place, a new folder whole: a tnet killed
+// mid-write then leaves the old file or the new one, never a folder whose hosts file (which carries the mark) is
+// missing or empty, which the next run would refuse as a stranger's. Not inside the target folder: `ip netns exec`
+// bind-mounts every file of it over /etc. A staging folder left by a crash carries the mark, so the next run prunes it.
+async function writeFolder(dir: string, files: Extract<FileAction, { op: 'file-write' }>[]): Promise<void> {
+  const staging = join(dirname(dir), `.tnet-${basename(dir)}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  // hosts first: from then on the staging folder is recognisably tnet's.
+  const ordered = [...files].sort((a, b) => Number(basename(b.path) === 'hosts') - Number(basename(a.path) === 'hosts'));
+  for (const f of ordered) await writeFile(join(staging, basename(f.path)), f.content);
+  if (!existsSync(dir)) {
+    await rename(staging, dir);
+    return;
+  }
+  for (const f of ordered) await rename(join(staging, basename(f.path)), f.path);
+  await rm(staging, { recursive: true, force: true });
+}
+
 async function applyOne(a: FileAction): Promise<void> {
-  if (a.op === 'file-write') {
-    // No temporary file beside it: `ip netns exec` bind-mounts every file of that folder over /etc.
-    await mkdir(dirname(a.path), { recursive: true });
-    await writeFile(a.path, a.content);
-  } else if (a.op === 'dir-remove') {
+  if (a.op === 'dir-remove') {
     await rm(a.path, { recursive: true, force: true });
-  } else {
+  } else if (a.op === 'sysctl') {
     const path = `/proc/sys/${a.key.replace(/\./g, '/')}`;
     // net.bridge.* exists only once br_netfilter is loaded, as dockerd loads it.
     if (a.key.startsWith('net.bridge.') && !existsSync(path)) await run('modprobe', ['br_netfilter']);
     await writeFile(path, a.value);
   }
+  // file-write: by writeFolder
 }
 
 function describe(a: FileAction): string {

@@ -15,7 +15,7 @@ export async function hostBatch(lines: string[]): Promise<TnetError[]> {
 
 // Entering a namespace costs a process, so each shell enters several in turn; a few shells run side by side.
 const LOOP = `d="$1"; shift; for n in "$@"; do nsenter --net="${NETNS_DIR}/$n" ip -batch "$d/$n" 2>"$d/$n.err" || echo "$n"; done`;
-const PARALLEL = 4;
+const PARALLEL = Number(process.env.TNET_PARALLEL ?? 4);
 
 export async function namespaceBatches(batches: Map<string, string[]>): Promise<TnetError[]> {
   if (batches.size === 0) return [];
@@ -42,4 +42,22 @@ function batchError(where: string, lines: string[], stderr: string): TnetError {
   return tnetError('kernel', `ip failed in ${where === 'host' ? 'the host namespace' : `namespace ${where}`}: ${reason || stderr.trim()}`, {
     hint: line ? `while running: ip ${line}` : undefined,
   });
+}
+
+/** Waits, bounded, until the host has none of these links left. */
+export async function awaitGone(devs: string[], timeoutMs = 10_000): Promise<TnetError[]> {
+  if (devs.length === 0) return [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await run('ip', ['-j', 'link', 'show']);
+    const present = new Set((JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname));
+    const left = devs.filter((d) => present.has(d));
+    if (left.length === 0) return [];
+    if (Date.now() > deadline) {
+      return [tnetError('kernel', `the kernel has not removed ${left.length} veth(s) of deleted namespaces after ${timeoutMs / 1000} s: ${left.slice(0, 5).join(', ')}`, {
+        hint: 'a process may still hold those namespaces open; the next apply removes what is left',
+      })];
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

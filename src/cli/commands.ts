@@ -8,6 +8,7 @@ import { loadSpec } from '../reconcile/load.js';
 import type { Spec } from '../model/spec.js';
 import type { TnetError } from '../model/errors.js';
 import { reconcile } from '../engine/reconcile.js';
+import { lockForCommand } from './lock.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -51,6 +52,17 @@ export async function destroyCommand(args: Args): Promise<number> {
 async function run(args: Args, o: { dryRun: boolean; verb: string; destroy?: boolean }): Promise<number> {
   const spec = await loadFromArgs(args);
   if (typeof spec === 'number') return spec;
+  // Only what changes the host takes the lock: a dry run reads, and reading needs no turn.
+  const lock = o.dryRun ? null : await lockForCommand(args);
+  if (typeof lock === 'number') return lock;
+  try {
+    return await report(args, spec, o);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function report(args: Args, spec: Spec, o: { dryRun: boolean; verb: string; destroy?: boolean }): Promise<number> {
   const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy });
   if (!r.ok) return failed(r.errors, o.dryRun);
   const { actions } = r.value;
@@ -64,7 +76,7 @@ async function run(args: Args, o: { dryRun: boolean; verb: string; destroy?: boo
     out(`\nPlan: ${summary(actions)}.`);
     return args.flags['exit-code'] ? EXIT.differs : EXIT.ok;
   }
-  out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions).replace(/to /g, '')} (${Math.round(r.value.ms)} ms).`);
+  out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions, true)} (${Math.round(r.value.ms)} ms).`);
   return EXIT.ok;
 }
 

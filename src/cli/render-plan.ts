@@ -14,6 +14,7 @@ export function sign(a: Action): Sign {
       return '+';
     case 'netns-del':
     case 'link-del':
+    case 'link-reap':
     case 'addr-del':
     case 'route-del':
     case 'dir-remove':
@@ -43,6 +44,8 @@ export function describe(a: Action): string {
       return `link ${where(a.ns, a.dev)}: ${settings(a.set)}`;
     case 'link-del':
       return `link ${where(a.ns, a.dev)}`;
+    case 'link-reap':
+      return `veth ${a.dev} (with namespace ${a.netns})`;
     case 'addr-add':
     case 'addr-del':
       return `address ${a.cidr} on ${where(a.ns, a.dev)}`;
@@ -75,7 +78,7 @@ function settings(s: LinkSettings): string {
 function firewallSummary(u: Extract<Action, { op: 'fw-update' }>['update']): string {
   const parts: string[] = [];
   if (u.createChains.length) parts.push(`create ${u.createChains.join(', ')}`);
-  const replaced = Object.keys(u.replaceChains);
+  const replaced = Object.keys(u.replaceChains).filter((c) => !u.createChains.includes(c));
   if (replaced.length) parts.push(`rewrite ${replaced.join(', ')}`);
   if (u.insertRules.length) parts.push(`insert ${u.insertRules.length} rule(s) into ${[...new Set(u.insertRules.map((r) => r.chain))].join(', ')}`);
   if (u.deleteRules.length) parts.push(`delete ${u.deleteRules.length} rule(s) from ${[...new Set(u.deleteRules.map((r) => r.chain))].join(', ')}`);
@@ -87,8 +90,10 @@ export function renderPlan(actions: Action[]): string {
   return actions.map((a) => `  ${sign(a)} ${describe(a)}`).join('\n');
 }
 
-export function summary(actions: Action[]): string {
+export function summary(actions: Action[], done = false): string {
   const n = { '+': 0, '~': 0, '-': 0 };
   for (const a of actions) n[sign(a)]++;
-  return `${n['+']} to add, ${n['~']} to change, ${n['-']} to destroy`;
+  return done
+    ? `${n['+']} added, ${n['~']} changed, ${n['-']} destroyed`
+    : `${n['+']} to add, ${n['~']} to change, ${n['-']} to destroy`;
 }

@@ -47,7 +47,7 @@ async function withSpec(args: Args): Promise<StatusRow[] | number> {
     ...desired.netns.map((n) => ['netns', n.name]),
     ...desired.endpoints.map((e) => ['veth', e.hostIf]),
   ];
-  for (const [kind, name] of want) if (!rows.some((r) => r.kind === kind && r.name === name)) rows.push({ spec: spec.name, kind, name, state: 'missing' });
+  for (const [kind, name] of want) if (!rows.some((r) => r.kind.startsWith(kind) && r.name === name)) rows.push({ spec: spec.name, kind, name, state: 'missing' });
   const desiredNames = new Set(want.map((w) => w[1]));
   return rows.map((r) => (desiredNames.has(r.name) || r.kind === 'files' ? r : { ...r, state: 'not in spec' as const }));
 }

@@ -14,6 +14,7 @@ import { applyPlan } from '../actuate/apply.js';
 import { processCount } from '../util/exec.js';
 import { firewallFor } from './firewall.js';
 import { heldBy } from './held.js';
+import { trace } from '../util/trace.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -34,13 +35,16 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const start = performance.now();
   const target = opts.destroy ? emptied(spec) : spec;
   const fw = await firewallFor(target);
+  let t = performance.now();
   const observed = await observe({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
+  t = trace('observe', t);
   const held = heldBy(target.name, observed);
   const alloc = allocate(target, { ips: held.ips, hostPorts: fw?.heldPorts(observed.firewall, held.ips) ?? {} });
   if (!alloc.ok) return alloc;
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const desired = buildDesired({ spec: target, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(target, alloc.value) : null });
   const planned = plan(desired, observed);
+  trace('desired+plan', t);
   if (!planned.ok) return planned;
   const actions = planned.value;
   let errors: TnetError[] = [];

@@ -14,6 +14,8 @@ export type Action =
   | { op: 'veth-add'; hostIf: string; peer: string; netns: string; mtu: number; mark: string }
   | { op: 'link-set'; ns: Ns; dev: string; set: LinkSettings }
   | { op: 'link-del'; ns: Ns; dev: string }
+  /** A host veth end that goes with its namespace: deleting veths one by one costs ~16 ms each, a namespace ~0. */
+  | { op: 'link-reap'; dev: string; netns: string }
   | { op: 'addr-add'; ns: Ns; dev: string; cidr: string }
   | { op: 'addr-del'; ns: Ns; dev: string; cidr: string }
   | { op: 'route-replace'; ns: Ns; dst: string; via: string | null; dev: string }

@@ -39,8 +39,13 @@ function ownedBySpec(alias: string | null, spec: string): boolean {
 
 function inTheWay(what: string, name: string, alias: string | null, path: string, hint: string) {
   const m = parseMark(alias);
-  const owner = m ? `tnet spec '${m.spec}'` : 'something other than tnet';
-  return tnetError('conflict', `${what} ${name} already exists and belongs to ${owner}`, { path, hint });
+  if (m) {
+    return tnetError('conflict', `${what} ${name} already exists and belongs to tnet spec '${m.spec}'`, {
+      path,
+      hint: `apply this file as that spec (--name ${m.spec}, or name: ${m.spec}), or destroy spec '${m.spec}' first`,
+    });
+  }
+  return tnetError('conflict', `${what} ${name} already exists and tnet did not create it`, { path, hint });
 }
 
 /** A bridge subnet must not shadow a route the host already has through another interface. */

@@ -21,8 +21,9 @@ export function diffFiles(desired: DesiredState, observed: ObservedState): { act
     const owner = parseMark(folderOwner(observed, dir));
     if (present.has(dir) && owner?.spec !== desired.spec) {
       blocked.add(dir);
+      const by = owner ? `belongs to tnet spec '${owner.spec}'` : 'was not written by tnet';
       errors.push(
-        tnetError('conflict', `${dir} already exists and tnet did not write it`, {
+        tnetError('conflict', `${dir} already exists and ${by}`, {
           hint: `move it away: tnet writes hosts and resolv.conf there for container ${dir.split('/').pop()}`,
         }),
       );

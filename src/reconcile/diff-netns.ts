@@ -69,6 +69,8 @@ function conflict(d: DesiredNetns, obs: ObservedNetns, spec: string): TnetError 
   const owner = m ? `tnet spec '${m.spec}'` : 'something other than tnet';
   return tnetError('conflict', `namespace ${d.name} already exists and belongs to ${owner}`, {
     path: `containers.${d.name}`,
-    hint: m ? `rename the container or remove it from spec '${m.spec}' first` : `remove it (ip netns del ${d.name}) or rename the container in spec '${spec}'`,
+    hint: m
+      ? `apply this file as spec '${m.spec}' (--name ${m.spec}), rename the container, or destroy spec '${m.spec}' first`
+      : `remove it (ip netns del ${d.name}) or rename the container in spec '${spec}'`,
   });
 }

@@ -20,7 +20,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Result<Act
   return ok([
     ...diffSysctls(desired, observed),
     ...netns.actions,
-    ...pruneLinks(desired, observed),
+    ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed)),
     ...diffLinks(desired, observed, netns.fresh),
     ...files.actions,
     ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
@@ -36,11 +36,24 @@ function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
   return out;
 }
 
-function pruneLinks(desired: DesiredState, observed: ObservedState): Action[] {
+/** Namespaces the plan deletes that tnet created: the kernel destroys them, and the veths inside, with them. */
+function deletedNamespaces(actions: Action[], observed: ObservedState): Set<string> {
+  const out = new Set<string>();
+  for (const a of actions) {
+    const m = a.op === 'netns-del' ? parseMark(observed.netns[a.name]?.mark ?? null) : null;
+    if (m?.kind === 'netns' && m.name === (a as { name: string }).name) out.add(m.name);
+  }
+  return out;
+}
+
+function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<string>): Action[] {
   const wanted = new Set([...desired.bridges.filter((b) => b.owned).map((b) => b.name), ...desired.endpoints.map((e) => e.hostIf)]);
-  return observed.links
-    .filter((l) => !wanted.has(l.name) && parseMark(l.alias)?.spec === desired.spec)
-    .map((l): Action => ({ op: 'link-del', ns: null, dev: l.name }));
+  return observed.links.flatMap((l): Action[] => {
+    const m = parseMark(l.alias);
+    if (wanted.has(l.name) || m?.spec !== desired.spec) return [];
+    if (m.kind === 'veth' && dying.has(m.name)) return [{ op: 'link-reap', dev: l.name, netns: m.name }];
+    return [{ op: 'link-del', ns: null, dev: l.name }];
+  });
 }
 
 function diffLinks(desired: DesiredState, observed: ObservedState, fresh: Set<string>): Action[] {

@@ -59,7 +59,7 @@ test('drift inside the namespace: a lost address and default route come back, no
   assert.equal(ops(plan(want, o)), ['addr-add', 'route-replace']);
 });
 
-test('a container removed from the spec: its veth, namespace and files go, foreign objects stay', () => {
+test('a container removed from the spec: its namespace goes and takes its veth along; files go; foreign objects stay', () => {
   const o = converged();
   o.links.push(link({ name: 'foreign0', kind: 'bridge' }), link({ name: 'vethforeign', kind: 'veth', alias: 'tnet:other/veth/x' }));
   o.netns.keep = netns({ name: 'keep', mark: null });
@@ -69,7 +69,7 @@ test('a container removed from the spec: its veth, namespace and files go, forei
   assert.ok(r.ok);
   if (!r.ok) return;
   assert.equal(r.value.map((a) => `${a.op} ${'name' in a ? a.name : 'dev' in a ? a.dev : 'path' in a ? a.path : ''}`), [
-    'netns-del a', 'link-del veth1234567', 'dir-remove /etc/netns/a',
+    'netns-del a', 'link-reap veth1234567', 'dir-remove /etc/netns/a',
   ]);
 });
 
@@ -97,7 +97,7 @@ test('container:X is an alias of X: attached after X is created, pruned with it'
   const o = converged();
   o.netns.side = { ...o.netns.a, name: 'side' };
   assert.equal(ops(plan(d, o)), []);
-  assert.equal(ops(plan(desired(), o)), ['netns-del', 'netns-del', 'link-del', 'link-del']);
+  assert.equal(ops(plan(desired(), o)), ['netns-del', 'netns-del', 'link-del', 'link-reap']);
 });
 
 test('ip_forward is switched on only when the spec asks and it is off', () => {

@@ -1,0 +1,10 @@
+// Timing lines on stderr when TNET_TRACE is set: where a reconcile spends its time.
+
+const on = Boolean(process.env.TNET_TRACE);
+
+/** Prints the time since `since` under `label` and returns now, to chain measurements. */
+export function trace(label: string, since: number): number {
+  const now = performance.now();
+  if (on) process.stderr.write(`tnet trace: ${label} ${(now - since).toFixed(1)} ms\n`);
+  return now;
+}
