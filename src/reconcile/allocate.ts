@@ -19,7 +19,9 @@ export interface Held {
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
   const ips = allocateIps(spec, held.ips);
   if (!ips.ok) return ips;
-  return ok({ ips: ips.value, hostPorts: allocatePorts(spec, held.hostPorts) });
+  const hostPorts = allocatePorts(spec, held.hostPorts);
+  if (!hostPorts.ok) return hostPorts;
+  return ok({ ips: ips.value, hostPorts: hostPorts.value });
 }
 
 function bridgeMembers(spec: Spec, bridge: string): ContainerSpec[] {
@@ -77,13 +79,13 @@ export const portKey = (container: string, proto: string, containerPort: number,
 
 export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
 
-function allocatePorts(spec: Spec, held: Record<string, number>): Record<string, number> {
+function allocatePorts(spec: Spec, held: Record<string, number>): Result<Record<string, number>> {
   const used = new Set<string>();
-  const pending: { key: string; held: string; proto: string; range: [number, number] }[] = [];
+  const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
   for (const c of Object.values(spec.containers)) {
     effectivePorts(c).forEach((p, i) => {
       if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
-      else pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
+      else pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), container: c.name, proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
     });
   }
   const out: Record<string, number> = {};
@@ -99,8 +101,14 @@ function allocatePorts(spec: Spec, held: Record<string, number>): Record<string,
   });
   for (const p of rest) {
     let port = p.range[0];
-    while (port < p.range[1] && used.has(`${p.proto}/${port}`)) port++;
+    while (port <= p.range[1] && used.has(`${p.proto}/${port}`)) port++;
+    if (port > p.range[1]) {
+      return fail(tnetError('port-exhausted', `no free ${p.proto} host port left in ${p.range[0]}-${p.range[1]} for ${p.container}`, {
+        path: `containers.${p.container}.ports`,
+        hint: 'widen the host port range, or give the mapping an explicit host port',
+      }));
+    }
     keep(p.key, p.proto, port);
   }
-  return out;
+  return ok(out);
 }
