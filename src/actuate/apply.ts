@@ -7,6 +7,7 @@ import { applyFiles } from './files.js';
 import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
 import { ipLines } from './ip-commands.js';
 import { applyNamespaces } from './namespaces.js';
+import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
 
 export interface FirewallApplier {
@@ -18,8 +19,8 @@ export interface Phases {
   teardown: string[];
   netnsAdd: string[];
   attach: Extract<Action, { op: 'netns-attach' }>[];
-  /** Marks of the namespaces this plan creates, set right after creating them: see toPhases. */
-  marks: Map<string, string[]>;
+  /** Marks of the namespaces this plan creates or marks, recorded before creating them: see intents.ts. */
+  intents: Map<string, string>;
   host: string[];
   inside: Map<string, string[]>;
   reap: string[];
@@ -29,11 +30,8 @@ export interface Phases {
 
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
-  const p: Phases = { teardown: [], netnsAdd: [], attach: [], marks: new Map(), host: [], inside: new Map(), reap: [], files: [], firewall: [] };
+  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], files: [], firewall: [] };
   const netnsDel: string[] = [];
-  // A namespace created unmarked is a stranger to the next run, which refuses to touch it: if tnet dies before
-  // the inside phase (kill -9, OOM), a restart would be stuck. So a new namespace is marked in the first phase.
-  const created = new Set(plan.flatMap((a) => (a.op === 'netns-add' ? [a.name] : [])));
   for (const a of plan) {
     switch (a.op) {
       case 'netns-del':
@@ -57,8 +55,8 @@ export function toPhases(plan: Action[]): Phases {
         p.reap.push(a.dev);
         break;
       case 'netns-mark':
-        if (created.has(a.name)) p.marks.set(a.name, ipLines(a));
-        else addInside(p, a.name, ipLines(a));
+        p.intents.set(a.name, a.mark);
+        addInside(p, a.name, ipLines(a));
         break;
       case 'bridge-add':
       case 'veth-add':
@@ -86,7 +84,10 @@ function addInside(p: Phases, ns: string, lines: string[]): void {
 export async function applyPlan(plan: Action[], firewall: FirewallApplier | null): Promise<TnetError[]> {
   const p = toPhases(plan);
   const steps: (() => Promise<TnetError[]>)[] = [
-    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach, p.marks),
+    // A namespace is marked from inside, in a later phase: if tnet dies in between, the mark recorded here
+    // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
+    () => recordIntents(p.intents),
+    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
     // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
     () => awaitGone(p.reap),
     () => hostBatch(p.host),
@@ -95,6 +96,7 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     () => namespaceBatches(p.inside),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),
+    () => dropIntents(p.intents),
   ];
   for (const [i, step] of steps.entries()) {
     const t = performance.now();

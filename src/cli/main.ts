@@ -5,19 +5,22 @@ import { EXIT } from './exit-codes.js';
 import { applyCommand, destroyCommand, planCommand, validateCommand } from './commands.js';
 import { statusCommand } from './status.js';
 import { execCommand } from './exec.js';
+import { watchCommand } from '../watch/command.js';
 
 const USAGE = `tnet: declarative Docker-style container networking
 
 Usage:
-  tnet apply    -f FILE|DIR|- [--dry-run]     make the host match the spec
+  tnet apply    -f FILE|DIR|- [--dry-run] [--wait]   make the host match the spec
   tnet plan     -f FILE|DIR|- [--exit-code]   show what apply would do (alias: diff)
-  tnet destroy  -f FILE|DIR|- [--dry-run]     remove everything tnet owns for the spec
+  tnet destroy  -f FILE|DIR|- [--dry-run] [--wait]   remove everything tnet owns for the spec
+  tnet watch    -f FILE|DIR [--resync 30s] [--debounce 200ms] [--log-level error|warn|info|debug]
+                [--log-format text|json] [--wait]     keep the host converged: on edits, kernel events, resync
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
 
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec or object in the way,
-4 another tnet holds the lock, 64 usage error.`;
+4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it), 64 usage error.`;
 
 type Command = (args: Args) => Promise<number>;
 
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   get: statusCommand,
   validate: validateCommand,
   exec: execCommand,
+  watch: watchCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

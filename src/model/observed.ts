@@ -45,6 +45,11 @@ export interface ObservedState {
   /** Contents of the files under /etc/netns that matter to this spec; absent when missing. */
   files: Record<string, string>;
   fileDirs: string[];
+  /**
+   * Marks of namespaces an interrupted apply created but had not marked yet (/run/tnet/creating): a
+   * namespace named there is tnet's although its lo carries no mark.
+   */
+  intents: Record<string, string>;
   /** Namespace ids of the `netns:` paths the spec names; null when the path is not a namespace. */
   paths: Record<string, string | null>;
   firewall: FirewallObserved | null;

@@ -3,6 +3,7 @@
 import type { ObservedState } from '../model/observed.js';
 import { observeFiles } from './files.js';
 import { observeHost } from './host.js';
+import { observeIntents } from './intents.js';
 import { namespaceIds, observeNetns } from './netns.js';
 
 export interface ObserveOptions {
@@ -12,12 +13,13 @@ export interface ObserveOptions {
 }
 
 export async function observe(opts: ObserveOptions): Promise<ObservedState> {
-  const [host, netns, files, paths, firewall] = await Promise.all([
+  const [host, netns, files, paths, intents, firewall] = await Promise.all([
     observeHost(),
     observeNetns(),
     observeFiles(),
     namespaceIds(opts.paths),
+    observeIntents(),
     opts.firewall ? opts.firewall() : Promise.resolve(null),
   ]);
-  return { ...host, netns, files: files.files, fileDirs: files.dirs, paths, firewall };
+  return { ...host, netns, files: files.files, fileDirs: files.dirs, paths, intents, firewall };
 }

@@ -3,5 +3,6 @@
 export const NETNS_DIR = '/run/netns';
 export const ETC_NETNS = '/etc/netns';
 export const RUN_DIR = '/run/tnet';
+export const INTENT_DIR = `${RUN_DIR}/creating`;
 
 export const netnsPath = (name: string): string => `${NETNS_DIR}/${name}`;

@@ -14,13 +14,18 @@ export interface NetnsDiff {
   errors: TnetError[];
 }
 
+/** The lo mark, or for a namespace an interrupted apply created, the mark it recorded beforehand. */
+export function netnsMark(observed: ObservedState, obs: ObservedNetns): string | null {
+  return obs.mark ?? observed.intents[obs.name] ?? null;
+}
+
 export function diffNetns(desired: DesiredState, observed: ObservedState): NetnsDiff {
   const out: NetnsDiff = { actions: [], fresh: new Set(), errors: [] };
   const ordered = [...desired.netns].sort((a, b) => Number(a.kind === 'alias') - Number(b.kind === 'alias'));
   for (const d of ordered) diffOne(d, desired.spec, observed, out);
   const wanted = new Set(desired.netns.map((n) => n.name));
   for (const obs of Object.values(observed.netns)) {
-    if (!wanted.has(obs.name) && parseMark(obs.mark)?.spec === desired.spec) {
+    if (!wanted.has(obs.name) && parseMark(netnsMark(observed, obs))?.spec === desired.spec) {
       out.actions.push({ op: 'netns-del', name: obs.name });
     }
   }
@@ -34,7 +39,7 @@ function diffOne(d: DesiredNetns, spec: string, observed: ObservedState, out: Ne
       if (d.kind !== 'alias' && (obs.mark !== d.mark || !loUp(obs))) out.actions.push({ op: 'netns-mark', name: d.name, mark: d.mark });
       return;
     }
-    if (parseMark(obs.mark)?.spec !== spec) {
+    if (parseMark(netnsMark(observed, obs))?.spec !== spec) {
       out.errors.push(conflict(d, obs, spec));
       return;
     }
@@ -51,7 +56,7 @@ function diffOne(d: DesiredNetns, spec: string, observed: ObservedState, out: Ne
 function isWanted(d: DesiredNetns, obs: ObservedNetns, observed: ObservedState, fresh: Set<string>): boolean {
   switch (d.kind) {
     case 'created':
-      return obs.mark === d.mark;
+      return netnsMark(observed, obs) === d.mark;
     case 'attached':
       // The path's namespace may already carry this name (the user named it): tnet then only marks it.
       return observed.paths[d.source] === obs.id;

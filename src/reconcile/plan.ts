@@ -9,7 +9,7 @@ import { diffBridge } from './diff-bridges.js';
 import { diffEndpoint } from './diff-endpoints.js';
 import { diffFiles } from './diff-files.js';
 import { diffFirewall } from './diff-firewall.js';
-import { diffNetns } from './diff-netns.js';
+import { diffNetns, netnsMark } from './diff-netns.js';
 import { parseMark } from './marks.js';
 
 export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
@@ -40,7 +40,8 @@ function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
 function deletedNamespaces(actions: Action[], observed: ObservedState): Set<string> {
   const out = new Set<string>();
   for (const a of actions) {
-    const m = a.op === 'netns-del' ? parseMark(observed.netns[a.name]?.mark ?? null) : null;
+    const obs = a.op === 'netns-del' ? observed.netns[a.name] : undefined;
+    const m = obs ? parseMark(netnsMark(observed, obs)) : null;
     if (m?.kind === 'netns' && m.name === (a as { name: string }).name) out.add(m.name);
   }
   return out;

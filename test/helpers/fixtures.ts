@@ -4,7 +4,7 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, firewall: null, ...over };
+  return { links: [], routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {

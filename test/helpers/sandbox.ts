@@ -70,6 +70,15 @@ export class Sandbox {
     return this.run([process.execPath, CLI, ...args]);
   }
 
+  /** Starts a long-running command inside the sandbox (tnet watch); nsenter execs it, so signals reach it directly. */
+  spawn(cmd: string[]): ChildProcess {
+    return spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  spawnTnet(...args: string[]): ChildProcess {
+    return this.spawn([process.execPath, CLI, ...args]);
+  }
+
   /** Writes a spec into the sandbox's scratch folder and returns its path. */
   writeSpec(name: string, yaml: string): string {
     const path = join(this.dir, name);

@@ -82,6 +82,16 @@ test('an unmarked bridge or namespace in the way is an error, not a takeover', (
   assert.ok(r.errors.some((e) => e.message.includes('bridge docker0') && e.path === 'bridges.docker0'));
 });
 
+test('a namespace an interrupted apply created but never marked is taken back through its recorded intent', () => {
+  const o = converged();
+  o.netns.a.mark = null;
+  assert.equal(ops(plan(want, o)), ['error:conflict'], 'without the record it is a stranger');
+  o.intents = { a: 'tnet:q/netns/a' };
+  assert.equal(ops(plan(want, o)), ['netns-mark']);
+  o.intents = { a: 'tnet:other/netns/a' };
+  assert.equal(ops(plan(want, o)), ['error:conflict'], 'another spec recorded it');
+});
+
 test('a bridge subnet over a host route through another interface is refused', () => {
   const o = emptyObserved({ routes: [{ dst: '172.17.0.0/24', gateway: null, dev: 'eth9', protocol: 'kernel' }] });
   const r = plan(want, o);

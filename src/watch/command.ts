@@ -1,0 +1,133 @@
+// `tnet watch`: the long-running controller. Wires the spec watcher, kernel events and resync timer to the loop.
+
+import type { Args } from '../cli/args.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { renderErrors } from '../cli/render-errors.js';
+import { acquireLock, describeHolder } from '../engine/lock.js';
+import { reconcile } from '../engine/reconcile.js';
+import { loadSpec } from '../reconcile/load.js';
+import { Controller } from './controller.js';
+import { Debouncer } from './debounce.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { watchKernel, type KernelEvents } from './kernel-events.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { watchSpec } from './spec-watcher.js';
+
+export interface WatchOptions {
+  file: string;
+  name?: string;
+  resyncMs: number;
+  debounceMs: number;
+  level: LogLevel;
+  format: LogFormat;
+  wait: boolean;
+}
+
+/** Kernel events: a link flapping for a while still gets a reconcile every second, well within the 2 s promised. */
+const KERNEL_DEBOUNCE_MS = 200;
+const KERNEL_MAX_WAIT_MS = 1000;
+/** An edit spread over seconds (a slow `git pull`) is still applied within this long after it began. */
+const SPEC_MAX_WAIT_MS = 2000;
+
+export function watchOptions(args: Args): WatchOptions | string {
+  const file = args.flags.file;
+  if (typeof file !== 'string') return '-f FILE|DIR is required';
+  if (file === '-') return 'watch needs a file or a folder to watch, not stdin';
+  const resync = parseDuration(String(args.flags.resync ?? '30s'));
+  if (resync === null) return `--resync ${args.flags.resync}: not a duration (e.g. 30s, 5m; 0 turns it off)`;
+  const debounce = parseDuration(String(args.flags.debounce ?? '200ms'));
+  if (debounce === null) return `--debounce ${args.flags.debounce}: not a duration (e.g. 200ms)`;
+  const level = String(args.flags['log-level'] ?? process.env.TNET_LOG_LEVEL ?? 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) return `--log-level ${level}: one of ${LOG_LEVELS.join(', ')}`;
+  const format = String(args.flags['log-format'] ?? 'text');
+  if (format !== 'text' && format !== 'json') return `--log-format ${format}: text or json`;
+  const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
+  return { file, name, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait) };
+}
+
+export async function watchCommand(args: Args): Promise<number> {
+  const o = watchOptions(args);
+  if (typeof o === 'string') {
+    process.stderr.write(`tnet watch: ${o}\n`);
+    return EXIT.usage;
+  }
+  const log = createLogger({ level: o.level, format: o.format });
+  const lock = await acquireLock({
+    command: `tnet watch -f ${o.file}`,
+    wait: o.wait,
+    onWait: (h) => log.warn(`waiting for the lock held by ${describeHolder(h)}`),
+  });
+  if (!lock.ok) {
+    log.error(lock.errors[0].message, { detail: renderErrors(lock.errors).split('\n') });
+    await log.close();
+    return lock.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
+  }
+
+  const controller = new Controller({
+    load: () => loadSpec(o.file, { name: o.name }),
+    reconcile: (spec) => reconcile(spec, { dryRun: false }),
+    log,
+    eventsMissed: () => kernelChanged.trigger(),
+    specSettled: () => !specChanged.pending,
+  });
+  const specChanged = new Debouncer(() => void controller.request('spec'), o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
+  const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
+
+  let kernel: KernelEvents | null = null;
+  let stopped = false;
+  const startKernel = () => {
+    kernel = watchKernel(
+      (line) => {
+        if (controller.kernelEvent()) {
+          log.debug('kernel event', { event: line.slice(0, 200) });
+          kernelChanged.trigger();
+        }
+      },
+      (code) => {
+        // Without events drift waits for the resync; the monitor is restarted rather than given up on.
+        log.warn(`ip monitor exited (${code}); restarting it in 1 s`);
+        if (!stopped) setTimeout(() => !stopped && startKernel(), 1000).unref();
+      },
+    );
+  };
+  startKernel();
+  const files = watchSpec(o.file, (path) => {
+    log.debug('spec file event', { path });
+    specChanged.trigger();
+  }, (e) => log.warn(`watching ${o.file}: ${e.message}`));
+
+  let resync: NodeJS.Timeout | null = null;
+  // Signals are ours from before the first reconcile: a SIGTERM during it also lets it finish.
+  const done = new Promise<number>((resolve) => {
+    const shutdown = async (signal: NodeJS.Signals) => {
+      stopped = true;
+      log.info(`${signal}: finishing the reconcile in flight, then exiting`);
+      if (resync) clearInterval(resync);
+      specChanged.cancel();
+      kernelChanged.cancel();
+      kernel?.close();
+      await files.close();
+      await controller.stop();
+      lock.value.release();
+      process.off('SIGINT', onInt).off('SIGTERM', onTerm).off('SIGHUP', onHup);
+      log.info('stopped');
+      await log.close();
+      resolve(EXIT.ok);
+    };
+    // A second SIGINT or SIGTERM while shutting down means now: the in-flight batch is abandoned.
+    const onInt = () => (stopped ? process.exit(130) : void shutdown('SIGINT'));
+    const onTerm = () => (stopped ? process.exit(143) : void shutdown('SIGTERM'));
+    const onHup = () => {
+      log.info('SIGHUP: reading the spec again');
+      void controller.request('hup');
+    };
+    process.on('SIGINT', onInt).on('SIGTERM', onTerm).on('SIGHUP', onHup);
+  });
+
+  await Promise.all([files.ready, controller.request('start')]);
+  if (!stopped) {
+    if (o.resyncMs > 0) resync = setInterval(() => void controller.request('resync'), o.resyncMs);
+    log.info(`watching ${o.file}`, { spec: controller.current?.name ?? null, resync: o.resyncMs > 0 ? formatDuration(o.resyncMs) : 'off', pid: process.pid });
+  }
+  return done;
+}

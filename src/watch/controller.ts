@@ -1,0 +1,143 @@
+// The watch loop: one reconcile at a time against the last good spec, re-read when it changes.
+
+import type { Result, TnetError } from '../model/errors.js';
+import type { Spec } from '../model/spec.js';
+import type { ReconcileReport } from '../engine/reconcile.js';
+import { renderErrors } from '../cli/render-errors.js';
+import { renderPlan, summary } from '../cli/render-plan.js';
+import type { Logger } from './logger.js';
+
+/** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, or the periodic resync. */
+export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
+
+export interface ControllerDeps {
+  load(): Promise<Result<Spec>>;
+  reconcile(spec: Spec): Promise<Result<ReconcileReport>>;
+  log: Logger;
+  /** Whether the spec files are quiet (no edit waiting for its debounce): a resync then re-reads them too. */
+  specSettled?: () => boolean;
+  /** Kernel events arrived during a reconcile: they may be its echoes or real drift; one more look settles it. */
+  eventsMissed?: () => void;
+}
+
+export class Controller {
+  private spec: Spec | null = null;
+  private pending = new Set<Trigger>();
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private reconciling = false;
+  private eventsWhileReconciling = false;
+  /** The last error text logged: a fault that persists is logged once, not on every resync. */
+  private lastProblem = '';
+  constructor(private readonly deps: ControllerDeps) {}
+
+  get current(): Spec | null {
+    return this.spec;
+  }
+
+  /** Queues a reconcile; triggers that arrive while one runs are merged into the next. */
+  request(trigger: Trigger): Promise<void> {
+    if (this.stopping) return this.loop ?? Promise.resolve();
+    this.pending.add(trigger);
+    this.loop ??= this.drain().finally(() => (this.loop = null));
+    return this.loop;
+  }
+
+  /**
+   * A kernel event: whether to schedule a reconcile for it now. Events during a reconcile are mostly its own
+   * echoes, but one may be drift it observed too early to see: they are held and answered by one debounced
+   * look afterwards, which finds nothing to do when they were echoes (logged at debug only). Telling echoes
+   * from drift by content would need a model of every side effect; one no-op observe is cheaper and never
+   * misses drift.
+   */
+  kernelEvent(): boolean {
+    if (this.stopping) return false;
+    if (this.reconciling) {
+      this.eventsWhileReconciling = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Lets the reconcile in flight finish, starts no other. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.pending.clear();
+    await this.loop;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.size > 0 && !this.stopping) {
+      const triggers = [...this.pending];
+      this.pending.clear();
+      await this.once(triggers);
+    }
+  }
+
+  private async once(triggers: Trigger[]): Promise<void> {
+    const why = triggers.join('+');
+    // A resync reads the spec again too, catching an edit whose file event was lost (a network file system, a
+    // swapped symlink, a full inotify queue); but not while an edit is settling, lest it read half a `git pull`.
+    const settled = this.deps.specSettled?.() ?? true;
+    const reread = triggers.some((t) => t === 'start' || t === 'spec' || t === 'hup' || (t === 'resync' && settled));
+    if (reread || !this.spec) await this.reload(triggers);
+    if (!this.spec) return;
+    const spec = this.spec;
+    this.reconciling = true;
+    this.eventsWhileReconciling = false;
+    let r: Result<ReconcileReport>;
+    try {
+      r = await this.deps.reconcile(spec);
+    } catch (e) {
+      r = { ok: false, errors: [{ code: 'internal', message: (e as Error).stack ?? String(e) }] };
+    } finally {
+      this.reconciling = false;
+      if (this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
+    }
+    if (!r.ok) {
+      this.problem('reconcile failed; will retry on the next change, event or resync', r.errors, { spec: spec.name, trigger: why });
+      return;
+    }
+    this.lastProblem = '';
+    const { actions, ms } = r.value;
+    if (actions.length === 0) {
+      this.deps.log.debug('no changes', { spec: spec.name, trigger: why, ms: Math.round(ms) });
+      return;
+    }
+    this.deps.log.info(`applied ${summary(actions, true)} in ${Math.round(ms)} ms`, {
+      spec: spec.name,
+      trigger: why,
+      ms: Math.round(ms),
+      actions: actions.length,
+      detail: renderPlan(actions).split('\n').map((l) => l.trim()),
+    });
+  }
+
+  private async reload(triggers: Trigger[]): Promise<void> {
+    const loaded = await this.deps.load();
+    if (!loaded.ok) {
+      const keeping = this.spec ? `keeping spec '${this.spec.name}' as it was last applied` : 'nothing applied until a valid edit';
+      // An edit or SIGHUP is always answered; a resync repeats the complaint only when it changed.
+      const asked = triggers.some((t) => t === 'spec' || t === 'hup' || t === 'start');
+      this.problem(`spec invalid, nothing changed; ${keeping}`, loaded.errors, {}, asked);
+      return;
+    }
+    const before = this.spec;
+    this.spec = loaded.value;
+    if (before && before.name !== loaded.value.name) {
+      this.deps.log.warn(`spec renamed from '${before.name}' to '${loaded.value.name}': what '${before.name}' created is left as is; remove it with tnet destroy -f SPEC --name ${before.name}`, { spec: loaded.value.name });
+    }
+    if (before && JSON.stringify(before) !== JSON.stringify(loaded.value)) this.deps.log.info('spec changed', { spec: loaded.value.name });
+  }
+
+  private problem(message: string, errors: TnetError[], meta: Record<string, unknown>, always = false): void {
+    const detail = renderErrors(errors);
+    const key = `${message}\n${detail}`;
+    const repeat = key === this.lastProblem && !always;
+    this.lastProblem = key;
+    const at = errors.flatMap((e) => (e.pos ? [`${e.pos.file}:${e.pos.line}:${e.pos.col}`] : []));
+    const fields = { ...meta, ...(at.length ? { at: at.join(', ') } : {}), detail: detail.split('\n') };
+    if (repeat) this.deps.log.debug(message, fields);
+    else this.deps.log.error(message, fields);
+  }
+}

@@ -1,0 +1,38 @@
+// Listens to the kernel's link, address and route events in every namespace through one `ip monitor` process.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface KernelEvents {
+  close(): void;
+}
+
+// `all-nsid` reports the events of every namespace that has an id here, and a container's namespace gets one as
+// soon as a veth links it to ours. The shell exits when our end of its stdin closes, taking `ip` with it: so a
+// tnet killed by -9 leaves no monitor behind, which Node alone cannot arrange (it has no parent-death signal).
+const SCRIPT = `ip -o monitor link address route all-nsid & cat >/dev/null; kill $! 2>/dev/null`;
+
+/** tnet manages IPv4 only: IPv6 link-local addresses and routes come and go with every link by themselves. */
+export function relevant(line: string): boolean {
+  if (!line.trim()) return false;
+  return !/\binet6\b|\b(fe80|ff00|ff02)::/.test(line);
+}
+
+export function watchKernel(onEvent: (line: string) => void, onExit: (code: number | null) => void): KernelEvents {
+  let closed = false;
+  const child: ChildProcess = spawn('sh', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'] });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (relevant(line)) onEvent(line);
+  });
+  child.once('error', () => {});
+  child.once('exit', (code) => {
+    if (!closed) onExit(code);
+  });
+  child.stdin!.on('error', () => {});
+  return {
+    close() {
+      closed = true;
+      child.stdin!.end();
+    },
+  };
+}

@@ -1,0 +1,250 @@
+// tnet watch end to end, as root in throwaway namespaces: edits, bad edits, drift, the lock, crashes, signals.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sandbox } from '../helpers/sandbox.js';
+import { until, Watch } from '../helpers/watch.js';
+
+const t = suite<{ box: Sandbox; spec: string; watches: Watch[]; boxes: Sandbox[] }>('watch');
+
+t.before.each(async (ctx) => {
+  ctx.box = await Sandbox.create();
+  ctx.spec = join(ctx.box.dir, 'net.yaml');
+  ctx.watches = [];
+  ctx.boxes = [];
+});
+t.after.each(async (ctx) => {
+  for (const w of ctx.watches) await w.kill();
+  for (const b of [ctx.box, ...ctx.boxes]) await b.destroy();
+});
+
+function specText(containers: string[], extra = ''): string {
+  const body = containers.map((c) => `  ${c}: {}`).join('\n');
+  return `version: 1\nbridges:\n  br-w:\n    subnet: 10.77.0.0/24\ncontainers:\n${body || '  {}'}\n${extra}`;
+}
+
+/** As editors save: a temporary file renamed over the spec. */
+function save(path: string, text: string): void {
+  writeFileSync(`${path}.tmp~`, text);
+  renameSync(`${path}.tmp~`, path);
+}
+
+function start(ctx: { box: Sandbox; spec: string; watches: Watch[] }, ...extra: string[]): Watch {
+  const w = Watch.start(ctx.box, ctx.spec, ...extra);
+  ctx.watches.push(w);
+  return w;
+}
+
+/** The sandbox's /run/netns seen from here: cheap enough to poll every few ms. */
+const netnsIn = (box: Sandbox): string[] => {
+  try {
+    return readdirSync(`/proc/${box.pid}/root/run/netns`);
+  } catch {
+    return [];
+  }
+};
+
+const hasAddr = async (box: Sandbox, ns: string) => /10\.77\.0\.\d+/.test((await box.sh(`ip -n ${ns} -4 -br addr show eth0`)).stdout);
+
+t('an added container is applied within 1 s, a removed one pruned; an idle host logs nothing; SIGTERM exits 0', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1']));
+  const w = start(ctx, '--resync', '300ms');
+  await w.ready();
+  assert.ok(await hasAddr(box, 'c1'), 'c1 applied at start');
+
+  const idleFrom = w.lines.length;
+  await new Promise((r) => setTimeout(r, 1200)); // four resync ticks and the kernel's own after-effects
+  assert.equal(w.lines.slice(idleFrom), [], 'an idle host logs nothing at info');
+
+  const from = w.lines.length;
+  save(spec, specText(['c1', 'c2']));
+  const added = await until(() => hasAddr(box, 'c2'), 1000, 'c2 wired within 1 s of the edit');
+  const applied = await w.waitFor((l) => l.message.startsWith('applied'), 1000, from);
+  assert.match(String(applied.trigger), /spec|resync/, 'the edit, or a resync that read it first');
+  assert.ok((applied.detail as string[]).some((d) => d.includes('netns c2')), 'the log lists the actions');
+  console.log(`    edit -> c2 wired: ${Math.round(added)} ms (reconcile ${applied.ms} ms)`);
+
+  save(spec, specText(['c2']));
+  const pruned = await until(
+    async () => !netnsIn(box).includes('c1') && (await box.sh('test -e /etc/netns/c1 || ip link show | grep -q "/c1$"')).code !== 0,
+    1000,
+    'c1 pruned: namespace, files and veth',
+  );
+  console.log(`    edit -> c1 pruned: ${Math.round(pruned)} ms`);
+  assert.ok(await hasAddr(box, 'c2'), 'c2 untouched');
+  assert.is(await w.stop('SIGTERM'), 0);
+});
+
+t('a malformed or invalid edit changes nothing, is logged with file:line:col, and the next valid edit applies', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1']));
+  const w = start(ctx);
+  await w.ready();
+  const before = await box.must('ip -br link; ls /run/netns');
+
+  let from = w.lines.length;
+  writeFileSync(spec, 'version: 1\ncontainers:\n  c1: {\n  c2: [\n'); // in place, half-typed
+  const bad = await w.waitFor((l) => l.level === 'error', 3000, from);
+  assert.match(String(bad.at), /net\.yaml:\d+:\d+/);
+  assert.match(bad.message, /keeping spec 'net'/);
+
+  from = w.lines.length;
+  save(spec, specText(['c1']).replace('subnet: 10.77.0.0/24', 'subnet: 10.77.0.0/24\n    gateway: 10.99.0.1'));
+  const invalid = await w.waitFor((l) => l.level === 'error', 3000, from);
+  assert.match(String(invalid.at), /net\.yaml:5:\d+/, `the gateway line: ${JSON.stringify(invalid)}`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(w.alive, 'still running');
+  assert.is(await box.must('ip -br link; ls /run/netns'), before, 'nothing changed');
+
+  save(spec, specText(['c1', 'c3']));
+  await until(() => hasAddr(box, 'c3'), 2000, 'the next valid edit applied');
+  assert.is(await w.stop(), 0);
+});
+
+t('a veth deleted by hand is repaired through kernel events, well before the resync', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1', 'c2']));
+  const w = start(ctx, '--resync', '60s');
+  await w.ready();
+  const veth = (await box.json(`ip -j link show master br-w`)).map((l: any) => l.ifname)[0] as string;
+  const from = w.lines.length;
+  await box.must(`ip link del ${veth}`);
+  const took = await until(
+    async () => (await box.sh(`ip link show ${veth} | grep -q "master br-w.*state UP"`)).code === 0 && (await box.ping(null, '10.77.0.2')) && (await box.ping(null, '10.77.0.3')),
+    2000,
+    'veth back, both containers reachable',
+  ).catch((e) => {
+    throw new Error(`${(e as Error).message}\n${w.dump()}`);
+  });
+  const fixed = await w.waitFor((l) => l.message.startsWith('applied'), 100, from);
+  assert.is(fixed.trigger, 'kernel');
+  console.log(`    veth deleted -> repaired: ${Math.round(took)} ms`);
+  assert.is(await w.stop(), 0);
+});
+
+t('a flushed tnet chain is repaired by the periodic resync', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1'], '') .replace('  c1: {}', '  c1:\n    ports: ["8080:80"]'));
+  const w = start(ctx, '--resync', '1s');
+  await w.ready();
+  const rules = async () => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
+  const before = await rules();
+  assert.ok(before.split('\n').length > 2, 'the chains hold rules');
+  await box.must('iptables -F TNET-FORWARD; iptables -t nat -F TNET');
+  const took = await until(async () => (await rules()) === before, 2500, 'chains restored');
+  console.log(`    chains flushed -> restored by resync: ${Math.round(took)} ms`);
+  assert.is(await w.stop(), 0);
+});
+
+t('one tnet at a time: a second apply exits 4 naming the holder, or waits with --wait', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1']));
+  const w = start(ctx);
+  await w.ready();
+  const second = await box.tnet('apply', '-f', spec);
+  assert.is(second.code, 4, second.stderr);
+  assert.match(second.stderr, new RegExp(`pid ${w.pid} \\(tnet watch -f `));
+  assert.is((await box.tnet('plan', '-f', spec)).code, 0, 'plan reads without the lock');
+
+  const waiting = box.spawnTnet('apply', '--wait', '-f', spec);
+  let out = '';
+  waiting.stdout!.on('data', (d) => (out += String(d)));
+  waiting.stderr!.on('data', (d) => (out += String(d)));
+  const done = new Promise<number | null>((r) => waiting.once('exit', (c) => r(c)));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(waiting.exitCode, null, 'still waiting while the watch runs');
+  assert.is(await w.stop(), 0);
+  assert.is(await done, 0, out);
+  assert.match(out, /waiting for the lock held by pid/);
+
+  // Two applies at once, both told to wait: one after the other, both succeed, the second finds nothing to do.
+  save(spec, specText(['c1', 'c2', 'c3', 'c4']));
+  const [a, b] = await Promise.all([box.tnet('apply', '--wait', '-f', spec), box.tnet('apply', '--wait', '-f', spec)]);
+  assert.is(a.code, 0, a.stderr);
+  assert.is(b.code, 0, b.stderr);
+  assert.is([a.stdout, b.stdout].filter((o) => /No changes/.test(o)).length, 1, 'serialised: exactly one found the work done');
+});
+
+// Names, IPv4 addresses, routes, files and rules, without what differs between two equal hosts (ifindexes,
+// random host-side MACs, packet counters).
+const snapshot = async (box: Sandbox) =>
+  (
+    await box.must(
+      'ip -br link; ip -4 -br addr; ip route; for n in $(ls /run/netns 2>/dev/null | sort); do ip -n $n -br link | sed "s/^/$n /"; ip -n $n -4 -br addr | sed "s/^/$n /"; ip -n $n route | sed "s/^/$n /"; done; ' +
+        'find /etc/netns | sort; find /etc/netns -type f | sort | xargs -r cat; iptables-save | grep -v "^#"; true',
+    )
+  )
+    .replace(/@if\d+/g, '')
+    .replace(/^(veth\S+\s+\S+\s+)\S+/gm, '$1MAC')
+    .replace(/\[\d+:\d+\]/g, '')
+    .split('\n').map((l) => l.trimEnd()).sort().join('\n');
+
+const BIG = Array.from({ length: 16 }, (_, i) => `c${String(i + 1).padStart(2, '0')}`);
+const bigSpec = () =>
+  specText(BIG).replace('  c01: {}', '  c01:\n    ports: ["8080:80"]').replace('  c16: {}', '  c16:\n    network: none');
+
+t('kill -9 during a reconcile, then a fresh watch converges with nothing leaked', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, bigSpec());
+  for (const delay of [0, 25, 60, 150]) {
+    const w = start(ctx);
+    await until(() => netnsIn(box).length > 0, 10000, 'the reconcile started', 1);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    const children = (await box.sh(`pgrep -P ${w.pid}`)).stdout.split('\n').filter(Boolean);
+    w.proc.kill('SIGKILL');
+    await w.exited;
+    // Whatever was created is marked, or its mark was recorded before it was created: the next run recognises it.
+    for (const ns of netnsIn(box)) {
+      const lo = await box.json(`ip -n ${ns} -j link show lo`);
+      const recorded = (await box.sh(`cat /run/tnet/creating/${ns}`)).stdout;
+      assert.match(String(lo[0].ifalias ?? recorded), /^tnet:net\/netns\//, `namespace ${ns} marked or recorded (killed after ${delay} ms)`);
+    }
+    // The kernel monitor does not outlive its tnet.
+    await until(async () => (await box.sh(`kill -0 ${children.join(' ') || '999999'} 2>/dev/null`)).code !== 0 || children.length === 0, 3000, 'children gone');
+    const fresh = start(ctx);
+    await fresh.ready(15000);
+    assert.not.ok(fresh.lines.some((l) => l.level === 'error'), fresh.dump());
+    assert.is(await fresh.stop(), 0);
+    const plan = await box.tnet('plan', '--exit-code', '-f', spec);
+    assert.is(plan.code, 0, `converged after a kill at +${delay} ms: ${plan.stdout}${plan.stderr}`);
+  }
+  // The same state as a fresh apply on a pristine host, and destroy leaves what a pristine host has.
+  const other = await Sandbox.create();
+  ctx.boxes.push(other);
+  const pristine = await snapshot(other);
+  const otherSpec = join(other.dir, 'net.yaml');
+  save(otherSpec, bigSpec());
+  assert.is((await other.tnet('apply', '-f', otherSpec)).code, 0);
+  assert.fixture(await snapshot(box), await snapshot(other));
+  assert.is((await box.tnet('destroy', '-f', spec)).code, 0);
+  assert.not.match(await box.must('ip -br link; ls /run/netns; find /etc/netns -mindepth 1; iptables-save'), /veth|br-w|\bc\d\d\b|TNET/);
+  void pristine;
+});
+
+t('SIGTERM during a reconcile finishes it and exits 0, leaving the host consistent; SIGHUP re-reads the spec', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, bigSpec());
+  const w = start(ctx);
+  await until(() => netnsIn(box).length > 0, 10000, 'the reconcile started', 1);
+  assert.is(await w.stop('SIGTERM'), 0);
+  const plan = await box.tnet('plan', '--exit-code', '-f', spec);
+  assert.is(plan.code, 0, `the batch in flight was finished: ${plan.stdout}`);
+
+  save(spec, specText(['c01']));
+  const h = start(ctx, '--debounce', '10s');
+  await h.ready();
+  save(spec, specText(['c01', 'c02']));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.not.ok(await hasAddr(box, 'c02').catch(() => false), 'the long debounce holds the edit back');
+  const from = h.lines.length;
+  h.proc.kill('SIGHUP');
+  await until(() => hasAddr(box, 'c02'), 1500, 'applied on SIGHUP');
+  const applied = await h.waitFor((l) => l.message.startsWith('applied'), 500, from);
+  assert.match(String(applied.trigger), /hup/);
+  assert.is(await h.stop('SIGINT'), 0);
+});
+
+t.run();
