@@ -5,13 +5,14 @@ import type { FirewallBackend } from '../firewall/backend.js';
 import { detectIptablesBackend } from '../firewall/iptables.js';
 import { renderRestore } from '../firewall/restore.js';
 import { desiredFirewall } from '../firewall/rules.js';
-import { ownerOf, specOwner } from '../firewall/owner.js';
+import { specOwner } from '../firewall/owner.js';
+import { publishedRules } from '../firewall/published.js';
 import { run } from '../util/exec.js';
 import { TnetFailure } from '../model/errors.js';
 import type { FirewallDesired, FirewallObserved } from '../model/firewall.js';
 import type { Spec } from '../model/spec.js';
 import { observeFirewall } from '../observe/firewall.js';
-import { heldPortKey, type Allocation } from '../reconcile/allocate.js';
+import { effectivePorts, heldPortKey, type Allocation } from '../reconcile/allocate.js';
 import { firewallInput } from '../reconcile/firewall-input.js';
 import { hostIfName } from '../reconcile/marks.js';
 
@@ -20,6 +21,8 @@ export interface FirewallGlue extends FirewallApplier {
   desired(spec: Spec, alloc: Allocation): FirewallDesired;
   /** Host ports the spec's DNAT rules already use, so ephemeral ports stay put across applies. */
   heldPorts(observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number>;
+  /** Host ports other specs' DNAT rules use (`proto/port`), so ephemeral ports do not take them. */
+  takenPorts(observed: FirewallObserved | null): string[];
 }
 
 /** The switches the rules may ask for: bridge netfilter, and route_localnet per bridge for 127.x ports. */
@@ -44,7 +47,8 @@ function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
     observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec), ports }),
     desired: (s, alloc) =>
       s.host.iptables ? desiredFirewall(firewallInput(s, alloc)) : { spec: s.name, tables: [], sysctls: {}, hairpinPorts: [] },
-    heldPorts: (observed, ips) => heldPorts(spec.name, observed, ips),
+    heldPorts: (observed, ips) => heldPorts(spec, observed, ips),
+    takenPorts: (observed) => takenPorts(spec.name, observed),
     apply: async (table, update) => {
       try {
         await backend.restore(table, renderRestore(table, update));
@@ -57,19 +61,30 @@ function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
   };
 }
 
-const DNAT = /-p (\w+) .*--dport (\d+) .*-j DNAT --to-destination ([\d.]+):(\d+)/;
+const natOf = (observed: FirewallObserved | null) => observed?.tables.find((t) => t.table === 'nat');
 
-function heldPorts(spec: string, observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number> {
+/**
+ * The host ports tnet chose earlier, read back from the spec's DNAT rules. Rules of explicit host ports
+ * are skipped: with "8080:80" and "80" on one container both map to port 80, and only the second was chosen.
+ */
+function heldPorts(spec: Spec, observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number> {
   const byIp = new Map(Object.entries(ips).map(([name, ip]) => [ip, name]));
-  const owner = specOwner(spec);
+  const owner = specOwner(spec.name);
+  const explicit = new Set(
+    Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),
+  );
   const out: Record<string, number> = {};
-  const nat = observed?.tables.find((t) => t.table === 'nat');
-  for (const chain of Object.values(nat?.chains ?? {})) {
-    for (const rule of chain.rules) {
-      const m = DNAT.exec(rule);
-      const name = m && byIp.get(m[3]);
-      if (m && name && ownerOf(rule) === owner) out[heldPortKey(name, m[1], Number(m[4]))] ??= Number(m[2]);
-    }
+  for (const p of publishedRules(natOf(observed))) {
+    const name = byIp.get(p.toIp);
+    if (name && p.owner === owner && !explicit.has(`${p.proto}/${p.hostPort}`)) out[heldPortKey(name, p.proto, p.toPort)] ??= p.hostPort;
   }
   return out;
+}
+
+/** `proto/port` of the host ports other specs publish: this spec's ephemeral ports must avoid them. */
+function takenPorts(spec: string, observed: FirewallObserved | null): string[] {
+  const owner = specOwner(spec);
+  return publishedRules(natOf(observed))
+    .filter((p) => p.owner !== owner)
+    .map((p) => `${p.proto}/${p.hostPort}`);
 }

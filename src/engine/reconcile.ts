@@ -39,7 +39,11 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const observed = await observe({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
   t = trace('observe', t);
   const held = heldBy(target.name, observed);
-  const alloc = allocate(target, { ips: held.ips, hostPorts: fw?.heldPorts(observed.firewall, held.ips) ?? {} });
+  const alloc = allocate(target, {
+    ips: held.ips,
+    hostPorts: fw?.heldPorts(observed.firewall, held.ips) ?? {},
+    taken: fw?.takenPorts(observed.firewall) ?? [],
+  });
   if (!alloc.ok) return alloc;
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const desired = buildDesired({ spec: target, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(target, alloc.value) : null });

@@ -14,12 +14,14 @@ export interface Allocation {
 export interface Held {
   ips: Record<string, string>;
   hostPorts: Record<string, number>;
+  /** `proto/port` host ports other specs on the host already publish: never chosen for this one. */
+  taken?: string[];
 }
 
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
   const ips = allocateIps(spec, held.ips);
   if (!ips.ok) return ips;
-  const hostPorts = allocatePorts(spec, held.hostPorts);
+  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? []);
   if (!hostPorts.ok) return hostPorts;
   return ok({ ips: ips.value, hostPorts: hostPorts.value });
 }
@@ -79,8 +81,8 @@ export const portKey = (container: string, proto: string, containerPort: number,
 
 export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
 
-function allocatePorts(spec: Spec, held: Record<string, number>): Result<Record<string, number>> {
-  const used = new Set<string>();
+function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[]): Result<Record<string, number>> {
+  const used = new Set<string>(taken);
   const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
   for (const c of Object.values(spec.containers)) {
     effectivePorts(c).forEach((p, i) => {

@@ -5,9 +5,38 @@ import { tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
 import { parseMark } from './marks.js';
+import { CHAIN } from '../firewall/chains.js';
+import { specOwner } from '../firewall/owner.js';
+import { clashes, parseDnat, publishedRules } from '../firewall/published.js';
 
 export function checkHost(desired: DesiredState, observed: ObservedState): TnetError[] {
-  return [...checkLinks(desired, observed), ...checkRoutes(desired, observed), ...checkPaths(desired, observed)];
+  return [
+    ...checkLinks(desired, observed),
+    ...checkRoutes(desired, observed),
+    ...checkPaths(desired, observed),
+    ...checkPublished(desired, observed),
+  ];
+}
+
+/** A host port another spec already publishes (as `docker run -p` fails with "port is already allocated"). */
+function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
+  const own = specOwner(desired.spec);
+  const wanted = (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
+  const others = publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'))
+    .filter((p) => p.owner !== own && p.owner?.startsWith('tnet:'));
+  const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
+  const errors: TnetError[] = [];
+  for (const w of wanted) {
+    const clash = others.find((o) => clashes(o, w));
+    if (!clash) continue;
+    const name = byIp.get(w.toIp) ?? w.toIp;
+    const where = (p: typeof w) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
+    errors.push(tnetError('conflict', `${name} publishes ${where(w)}, which tnet spec '${clash.owner!.slice('tnet:'.length)}' already publishes as ${where(clash)}`, {
+      path: `containers.${name}.ports`,
+      hint: 'pick another host port, or bind it to another host address',
+    }));
+  }
+  return errors;
 }
 
 function checkLinks(desired: DesiredState, observed: ObservedState): TnetError[] {

@@ -73,4 +73,14 @@ containers:
   }
 });
 
+test('ephemeral host ports skip the ones other specs publish, per protocol', () => {
+  const s = spec(`version: 1
+containers:
+  a: {ports: ["80", "53/udp"]}
+`);
+  const r = allocate(s, { ips: {}, hostPorts: {}, taken: ['tcp/32768', 'tcp/32769', 'udp/32770'] });
+  assert.ok(r.ok);
+  if (r.ok) assert.equal(r.value.hostPorts, { 'a/tcp/80/0': 32770, 'a/udp/53/1': 32768 });
+});
+
 test.run();
