@@ -45,6 +45,7 @@ function linkSet(dev: string, s: LinkSettings): string[] {
   if (s.mtu !== undefined) parts.push(`mtu ${s.mtu}`);
   if (s.mac !== undefined) parts.push(`address ${s.mac}`);
   if (s.alias !== undefined) parts.push(`alias ${s.alias}`);
+  if (s.ipv6 === false) parts.push('addrgenmode none');
   if (s.up !== undefined) parts.push(s.up ? 'up' : 'down');
   const lines = parts.length > 1 ? [parts.join(' ')] : [];
   // Bridge-port options need the port already enslaved, so they take a line of their own after it.

@@ -72,6 +72,7 @@ function settings(s: LinkSettings): string {
   if (s.alias !== undefined) parts.push(`alias ${s.alias}`);
   if (s.up !== undefined) parts.push(s.up ? 'up' : 'down');
   if (s.hairpin !== undefined) parts.push(`hairpin ${s.hairpin ? 'on' : 'off'}`);
+  if (s.ipv6 === false) parts.push('no ipv6');
   return parts.join(', ');
 }
 

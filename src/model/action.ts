@@ -32,6 +32,8 @@ export interface LinkSettings {
   mac?: string;
   alias?: string;
   hairpin?: boolean;
+  /** false: no IPv6 link-local address, hence no DAD or MLD chatter flooded to every bridge port. */
+  ipv6?: boolean;
 }
 
 /** What changes in one table: applied as one atomic iptables-restore --noflush. */
