@@ -24,13 +24,14 @@ export interface Phases {
   host: string[];
   inside: Map<string, string[]>;
   reap: string[];
+  seal: string[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
 }
 
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
-  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], files: [], firewall: [] };
+  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [], files: [], firewall: [] };
   const netnsDel: string[] = [];
   for (const a of plan) {
     switch (a.op) {
@@ -53,6 +54,9 @@ export function toPhases(plan: Action[]): Phases {
         break;
       case 'link-reap':
         p.reap.push(a.dev);
+        break;
+      case 'link-seal':
+        p.seal.push(...ipLines(a));
         break;
       case 'netns-mark':
         p.intents.set(a.name, a.mark);
@@ -94,6 +98,8 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
     () => namespaceBatches(p.inside),
+    // Only once every namespace batch went through: a seal vouches for what is inside.
+    () => hostBatch(p.seal),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),
     () => dropIntents(p.intents),

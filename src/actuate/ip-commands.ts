@@ -26,6 +26,8 @@ export function ipLines(a: Action): string[] {
       return linkSet(a.dev, a.set);
     case 'link-del':
       return [`link del dev ${a.dev}`];
+    case 'link-seal':
+      return [`link set dev ${a.dev} alias ${a.alias}`];
     case 'addr-add':
       return [`addr add ${a.cidr} brd + dev ${a.dev}`];
     case 'addr-del':

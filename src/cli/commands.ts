@@ -38,18 +38,25 @@ export async function validateCommand(args: Args): Promise<number> {
 }
 
 export async function planCommand(args: Args): Promise<number> {
-  return run(args, { dryRun: true, verb: 'plan' });
+  return run(args, { dryRun: true, verb: 'plan', deep: Boolean(args.flags.deep) });
 }
 
 export async function applyCommand(args: Args): Promise<number> {
-  return run(args, { dryRun: Boolean(args.flags['dry-run']), verb: 'apply' });
+  return run(args, { dryRun: Boolean(args.flags['dry-run']), verb: 'apply', deep: Boolean(args.flags.deep) });
 }
 
 export async function destroyCommand(args: Args): Promise<number> {
   return run(args, { dryRun: Boolean(args.flags['dry-run']), verb: 'destroy', destroy: true });
 }
 
-async function run(args: Args, o: { dryRun: boolean; verb: string; destroy?: boolean }): Promise<number> {
+interface RunOptions {
+  dryRun: boolean;
+  verb: string;
+  destroy?: boolean;
+  deep?: boolean;
+}
+
+async function run(args: Args, o: RunOptions): Promise<number> {
   const spec = await loadFromArgs(args);
   if (typeof spec === 'number') return spec;
   // Only what changes the host takes the lock: a dry run reads, and reading needs no turn.
@@ -62,8 +69,8 @@ async function run(args: Args, o: { dryRun: boolean; verb: string; destroy?: boo
   }
 }
 
-async function report(args: Args, spec: Spec, o: { dryRun: boolean; verb: string; destroy?: boolean }): Promise<number> {
-  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy });
+async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
+  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep });
   if (!r.ok) return failed(r.errors, o.dryRun);
   const { actions } = r.value;
   if (actions.length === 0) {

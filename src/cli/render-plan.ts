@@ -46,6 +46,8 @@ export function describe(a: Action): string {
       return `link ${where(a.ns, a.dev)}`;
     case 'link-reap':
       return `veth ${a.dev} (with namespace ${a.netns})`;
+    case 'link-seal':
+      return `link ${a.dev}: seal ${a.alias.slice(a.alias.indexOf('@') + 1)}`;
     case 'addr-add':
     case 'addr-del':
       return `address ${a.cidr} on ${where(a.ns, a.dev)}`;

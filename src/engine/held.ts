@@ -1,16 +1,20 @@
-// The addresses a spec's containers already hold in the kernel: allocation keeps them.
+// The addresses a spec's containers already hold: from sealed host veths, or read inside their namespaces.
 
-import type { Held } from '../reconcile/allocate.js';
 import type { ObservedState } from '../model/observed.js';
-import { parseMark } from '../reconcile/marks.js';
+import { parseMark, sealedAddress } from '../reconcile/marks.js';
 
-export function heldBy(spec: string, observed: ObservedState): Pick<Held, 'ips'> {
+export function heldIps(spec: string, observed: ObservedState): Record<string, string> {
   const ips: Record<string, string> = {};
+  for (const l of observed.links) {
+    const m = parseMark(l.alias);
+    const sealed = sealedAddress(l.alias);
+    if (m?.spec === spec && m.kind === 'veth' && sealed) ips[m.name] = sealed.split('/')[0];
+  }
   for (const ns of Object.values(observed.netns)) {
     const m = parseMark(ns.mark);
     if (m?.spec !== spec || m.name !== ns.name) continue;
     const addr = ns.links.find((l) => l.name === 'eth0')?.addrs[0];
     if (addr) ips[ns.name] = addr.split('/')[0];
   }
-  return { ips };
+  return ips;
 }

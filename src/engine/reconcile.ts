@@ -6,20 +6,23 @@ import type { DesiredState } from '../model/desired.js';
 import { fail, ok, type Result, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { observe } from '../observe/index.js';
+import { observeBase, observeInside } from '../observe/index.js';
 import { allocate } from '../reconcile/allocate.js';
 import { buildDesired } from '../reconcile/desired.js';
 import { plan } from '../reconcile/plan.js';
+import { vouched } from '../reconcile/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
 import { processCount } from '../util/exec.js';
-import { firewallFor } from './firewall.js';
-import { heldBy } from './held.js';
+import { firewallFor, type FirewallGlue } from './firewall.js';
+import { heldIps } from './held.js';
 import { trace } from '../util/trace.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
   /** destroy: the spec's name is kept, everything it declares is dropped, so the plan removes all it owns. */
   destroy?: boolean;
+  /** Enter every namespace, even those a host veth seal vouches for: finds hand edits made inside them. */
+  deep?: boolean;
 }
 
 export interface ReconcileReport {
@@ -35,26 +38,37 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const start = performance.now();
   const target = opts.destroy ? emptied(spec) : spec;
   const fw = await firewallFor(target);
-  let t = performance.now();
-  const observed = await observe({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
-  t = trace('observe', t);
-  const held = heldBy(target.name, observed);
-  const alloc = allocate(target, {
-    ips: held.ips,
-    hostPorts: fw?.heldPorts(observed.firewall, held.ips) ?? {},
-    taken: fw?.takenPorts(observed.firewall) ?? [],
-  });
-  if (!alloc.ok) return alloc;
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  const desired = buildDesired({ spec: target, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(target, alloc.value) : null });
-  const planned = plan(desired, observed);
+  let t = performance.now();
+  const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
+  // What the host side shows decides which namespaces must be entered; then the desired state is computed
+  // again with what was read inside them (addresses held by namespaces without a seal).
+  const first = desire(target, base.observed, fw, hostResolv);
+  if (!first.ok) return first;
+  const ids = new Map(base.listed.map((e) => [e.name, e.id]));
+  const observed = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
+  t = trace('observe', t);
+  const desired = desire(target, observed, fw, hostResolv);
+  if (!desired.ok) return desired;
+  const planned = plan(desired.value, observed);
   trace('desired+plan', t);
   if (!planned.ok) return planned;
   const actions = planned.value;
   let errors: TnetError[] = [];
   if (!opts.dryRun && actions.length) errors = await applyPlan(actions, fw);
   if (errors.length) return fail(...errors);
-  return ok({ actions, applied: !opts.dryRun, desired, observed, processes: { ...processCount }, ms: performance.now() - start });
+  return ok({ actions, applied: !opts.dryRun, desired: desired.value, observed, processes: { ...processCount }, ms: performance.now() - start });
+}
+
+function desire(spec: Spec, observed: ObservedState, fw: FirewallGlue | null, hostResolv: string): Result<DesiredState> {
+  const ips = heldIps(spec.name, observed);
+  const alloc = allocate(spec, {
+    ips,
+    hostPorts: fw?.heldPorts(observed.firewall, ips) ?? {},
+    taken: fw?.takenPorts(observed.firewall) ?? [],
+  });
+  if (!alloc.ok) return alloc;
+  return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(spec, alloc.value) : null }));
 }
 
 function emptied(spec: Spec): Spec {

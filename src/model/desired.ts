@@ -38,6 +38,8 @@ export interface DesiredEndpoint {
   mtu: number;
   mark: Mark;
   defaultRoute: boolean;
+  /** The alias the host end carries once everything inside is in place: see sealAlias. */
+  seal: string;
 }
 
 export interface DesiredFile {

@@ -31,6 +31,11 @@ export interface ObservedNetns {
   name: string;
   /** `dev:ino` of the nsfs file: two names with the same id are one namespace; '' for a stale file. */
   id: string;
+  /**
+   * Whether tnet entered the namespace. A namespace whose host veth seal matches the spec is not entered
+   * (src/reconcile/vouch.ts): its links and routes are then empty and `mark` is the one the seal vouches for.
+   */
+  read: boolean;
   /** The lo alias: tnet's mark on namespaces it created or attached. */
   mark: string | null;
   links: ObservedLink[];
@@ -39,6 +44,8 @@ export interface ObservedNetns {
 
 export interface ObservedState {
   links: ObservedLink[];
+  /** Namespace names of the host's peer nsids (`ip netns list-id`): where each veth's other end lives. */
+  nsids: Record<number, string>;
   routes: ObservedRoute[];
   ipForward: boolean;
   netns: Record<string, ObservedNetns>;

@@ -7,16 +7,18 @@ import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
 
 export interface HostObservation {
   links: ObservedLink[];
+  nsids: Record<number, string>;
   routes: ObservedRoute[];
   ipForward: boolean;
 }
 
 export async function observeHost(): Promise<HostObservation> {
   const [r, fwd] = await Promise.all([
-    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\n'),
+    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\nnetns list-id\n'),
     readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
   ]);
   if (r.code !== 0) throw new Error(`ip failed reading the host: ${r.stderr.trim()}`);
-  const [links, routes] = splitJsonLines(r.stdout);
-  return { links: parseLinks(links), routes: parseRoutes(routes), ipForward: fwd.trim() === '1' };
+  const [links, routes, ids] = splitJsonLines(r.stdout);
+  const nsids = Object.fromEntries((JSON.parse(ids ?? '[]') as { nsid: number; name?: string }[]).flatMap((e) => (e.name ? [[e.nsid, e.name]] : [])));
+  return { links: parseLinks(links), routes: parseRoutes(routes), nsids, ipForward: fwd.trim() === '1' };
 }

@@ -1,10 +1,11 @@
-// Observes everything the planner compares against: host links and routes, namespaces, files, firewall.
+// Observes what the planner compares against, in two steps: first all that needs no namespace entered,
+// then the insides of the namespaces the host side does not vouch for.
 
 import type { ObservedState } from '../model/observed.js';
 import { observeFiles } from './files.js';
 import { observeHost } from './host.js';
 import { observeIntents } from './intents.js';
-import { namespaceIds, observeNetns } from './netns.js';
+import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
 
 export interface ObserveOptions {
   firewall: (() => Promise<ObservedState['firewall']>) | null;
@@ -12,14 +13,30 @@ export interface ObserveOptions {
   paths: string[];
 }
 
-export async function observe(opts: ObserveOptions): Promise<ObservedState> {
-  const [host, netns, files, paths, intents, firewall] = await Promise.all([
+/** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
+export interface BaseObservation {
+  observed: ObservedState;
+  listed: NetnsList;
+}
+
+export async function observeBase(opts: ObserveOptions): Promise<BaseObservation> {
+  const [host, listed, files, paths, intents, firewall] = await Promise.all([
     observeHost(),
-    observeNetns(),
+    listNetns(),
     observeFiles(),
     namespaceIds(opts.paths),
     observeIntents(),
     opts.firewall ? opts.firewall() : Promise.resolve(null),
   ]);
-  return { ...host, netns, files: files.files, fileDirs: files.dirs, paths, intents, firewall };
+  return { observed: { ...host, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall }, listed };
+}
+
+/** The second step: `vouched` maps the names not to enter to the mark their seal vouches for. */
+export async function observeInside(base: BaseObservation, vouched: Map<string, string>): Promise<ObservedState> {
+  return { ...base.observed, netns: await readNetns(base.listed, vouched) };
+}
+
+/** Both steps, entering every namespace: for `status` and `apply --deep`. */
+export async function observe(opts: ObserveOptions): Promise<ObservedState> {
+  return observeInside(await observeBase(opts), new Map());
 }

@@ -1,4 +1,4 @@
-// Reads every named namespace under /run/netns: its identity, tnet's mark on lo, links and routes.
+// Reads named namespaces under /run/netns: their identity, and inside them tnet's mark on lo, links and routes.
 
 import { readdir, stat } from 'node:fs/promises';
 import type { ObservedNetns } from '../model/observed.js';
@@ -36,22 +36,30 @@ export async function namespaceIds(paths: string[]): Promise<Record<string, stri
   return out;
 }
 
-export async function observeNetns(only?: Set<string>): Promise<Record<string, ObservedNetns>> {
-  const all = await listNetns();
-  const listed = only ? all.filter((e) => only.has(e.name)) : all;
+/** The namespaces under /run/netns, without entering any: each one's identity only. */
+export type NetnsList = { name: string; id: string }[];
+
+/**
+ * Enters the listed namespaces that `skip` does not vouch for (once per kernel namespace, however many
+ * names it has); the vouched ones keep the mark their seal vouches for and are not read.
+ */
+export async function readNetns(listed: NetnsList, skip: Map<string, string> = new Map()): Promise<Record<string, ObservedNetns>> {
+  const vouchedIds = new Map(listed.filter((e) => e.id && skip.has(e.name)).map((e) => [e.id, skip.get(e.name)!]));
   const firstById = new Map<string, string>();
-  for (const e of listed) if (e.id && !firstById.has(e.id)) firstById.set(e.id, e.name);
+  for (const e of listed) if (e.id && !vouchedIds.has(e.id) && !firstById.has(e.id)) firstById.set(e.id, e.name);
   const inside = await readInside([...firstById.values()]);
   const out: Record<string, ObservedNetns> = {};
   for (const e of listed) {
-    const seen = e.id ? inside.get(firstById.get(e.id)!) : STALE;
+    const vouched = vouchedIds.get(e.id);
+    const seen = !e.id ? STALE : vouched !== undefined ? { ...UNREAD, mark: vouched } : inside.get(firstById.get(e.id)!);
     if (seen) out[e.name] = { ...seen, name: e.name, id: e.id };
   }
   return out;
 }
 
 type Inside = Omit<ObservedNetns, 'name' | 'id'>;
-const STALE: Inside = { mark: null, links: [], routes: [] };
+const STALE: Inside = { read: true, mark: null, links: [], routes: [] };
+const UNREAD: Inside = { read: false, mark: null, links: [], routes: [] };
 
 async function readInside(names: string[]): Promise<Map<string, Inside>> {
   const results = await Promise.all(chunk(names, PARALLEL).map((part) => run('sh', ['-c', LOOP, 'tnet', ...part])));
@@ -74,5 +82,5 @@ export function parseInside(body: string): Inside | null {
   const docs = splitJsonLines(body);
   if (docs.length < 2) return null; // the namespace vanished or could not be entered
   const links = parseLinks(docs[0]);
-  return { mark: links.find((l) => l.name === 'lo')?.alias ?? null, links, routes: parseRoutes(docs[1]) };
+  return { read: true, mark: links.find((l) => l.name === 'lo')?.alias ?? null, links, routes: parseRoutes(docs[1]) };
 }

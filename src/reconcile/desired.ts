@@ -6,7 +6,7 @@ import type { ContainerSpec, Spec } from '../model/spec.js';
 import { ETC_NETNS } from '../observe/paths.js';
 import { parseCidr } from '../util/ipv4.js';
 import type { Allocation } from './allocate.js';
-import { hostIfName, macForIp, mark } from './marks.js';
+import { hostIfName, macForIp, mark, sealAlias } from './marks.js';
 import { hostsFile, resolvConf } from './netns-files.js';
 
 export interface DesiredInputs {
@@ -62,7 +62,7 @@ function endpoint(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpo
   if (c.network.kind !== 'bridge') return [];
   const b = spec.bridges[c.network.bridge];
   const ip = alloc.ips[c.name];
-  return [{
+  const e = {
     container: c.name,
     netns: c.name,
     hostIf: hostIfName(spec.name, c.name, b.name),
@@ -75,7 +75,9 @@ function endpoint(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpo
     mark: mark(spec.name, 'veth', c.name),
     // Docker gives containers on an internal network no way out, not even a default route.
     defaultRoute: !b.internal,
-  }];
+  };
+  const inside = [netns(spec, c), e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
+  return [{ ...e, seal: sealAlias(e.mark, e.address, inside) }];
 }
 
 /** The address another container reaches this one at, following container:X to the namespace's owner. */

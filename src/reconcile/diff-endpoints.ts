@@ -12,6 +12,15 @@ export interface EndpointSeen {
 }
 
 export function diffEndpoint(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
+  const actions = endpointActions(d, seen);
+  // A new pair starts unsealed; an existing end keeps its seal, which already names the desired inside.
+  const sealed = seen.host?.alias === d.seal && !actions.some((a) => a.op === 'veth-add');
+  return sealed ? actions : [...actions, { op: 'link-seal', dev: d.hostIf, alias: d.seal }];
+}
+
+function endpointActions(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
+  // Not entered: the seal on the host end vouches for the inside (see vouch.ts).
+  if (seen.host && seen.netns && !seen.netns.read) return hostSide(d, seen.host, seen.hairpin);
   const inner = seen.netns?.links.find((l) => l.name === d.ifname);
   const paired = !!seen.host && !!inner && inner.peerIfindex === seen.host.ifindex && seen.host.peerIfindex === inner.ifindex;
   if (paired) return [...hostSide(d, seen.host!, seen.hairpin), ...insideSide(d, inner!, seen.netns!)];
@@ -37,7 +46,6 @@ function hostSide(d: DesiredEndpoint, host: ObservedLink, hairpin: boolean): Act
   const set: LinkSettings = {};
   if (host.master !== d.bridge) set.master = d.bridge;
   if (host.mtu !== d.mtu) set.mtu = d.mtu;
-  if (host.alias !== d.mark) set.alias = d.mark;
   if (!host.up) set.up = true;
   if ((host.hairpin ?? false) !== hairpin || (set.master !== undefined && hairpin)) set.hairpin = hairpin;
   return Object.keys(set).length ? [{ op: 'link-set', ns: null, dev: d.hostIf, set }] : [];

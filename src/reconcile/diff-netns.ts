@@ -36,7 +36,7 @@ function diffOne(d: DesiredNetns, spec: string, observed: ObservedState, out: Ne
   const obs = observed.netns[d.name];
   if (obs && obs.id !== '') {
     if (isWanted(d, obs, observed, out.fresh)) {
-      if (d.kind !== 'alias' && (obs.mark !== d.mark || !loUp(obs))) out.actions.push({ op: 'netns-mark', name: d.name, mark: d.mark });
+      if (d.kind !== 'alias' && (obs.mark !== d.mark || (obs.read && !loUp(obs)))) out.actions.push({ op: 'netns-mark', name: d.name, mark: d.mark });
       return;
     }
     if (parseMark(netnsMark(observed, obs))?.spec !== spec) {

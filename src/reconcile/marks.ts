@@ -11,6 +11,8 @@ export interface ParsedMark {
 }
 
 const PREFIX = 'tnet:';
+// Not '#': `ip -batch` reads it as the start of a comment.
+const SEAL = '@';
 
 /** The alias written on an object: `tnet:<spec>/<kind>/<name>`, readable in `ip link` output. */
 export function mark(spec: string, kind: MarkKind, name: string): string {
@@ -19,7 +21,7 @@ export function mark(spec: string, kind: MarkKind, name: string): string {
 
 export function parseMark(alias: string | null): ParsedMark | null {
   if (!alias?.startsWith(PREFIX)) return null;
-  const [spec, kind, ...rest] = alias.slice(PREFIX.length).split('/');
+  const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
   if (!spec || !kind || rest.length === 0) return null;
   return { spec, kind: kind as MarkKind, name: rest.join('/') };
 }
@@ -33,4 +35,20 @@ export function hostIfName(spec: string, container: string, network: string): st
 /** Docker's MAC scheme: 02:42 followed by the IPv4 address, so the MAC is stable with the address. */
 export function macForIp(ip: string): string {
   return ['02', '42', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
+
+/**
+ * A host veth end is sealed once its namespace side is configured: the alias then also carries the
+ * container's address and a digest of everything inside (`tnet:q/veth/web@172.17.0.2/16@1a2b3c4d`). A seal that
+ * matches the spec vouches for the namespace, which a re-apply then need not enter (`--deep` enters anyway).
+ */
+export function sealAlias(mark: string, address: string, inside: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(inside)).digest('hex').slice(0, 8);
+  return [mark, address, digest].join(SEAL);
+}
+
+/** The address a seal records, so allocation keeps it without entering the namespace. */
+export function sealedAddress(alias: string | null): string | null {
+  const parts = alias?.split(SEAL) ?? [];
+  return parts.length === 3 ? parts[1] : null;
 }

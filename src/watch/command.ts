@@ -65,7 +65,7 @@ export async function watchCommand(args: Args): Promise<number> {
 
   const controller = new Controller({
     load: () => loadSpec(o.file, { name: o.name }),
-    reconcile: (spec) => reconcile(spec, { dryRun: false }),
+    reconcile: (spec, deep) => reconcile(spec, { dryRun: false, deep }),
     log,
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,

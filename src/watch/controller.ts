@@ -12,7 +12,8 @@ export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
 
 export interface ControllerDeps {
   load(): Promise<Result<Spec>>;
-  reconcile(spec: Spec): Promise<Result<ReconcileReport>>;
+  /** deep: enter every namespace, also those a host veth seal vouches for (start and resync). */
+  reconcile(spec: Spec, deep: boolean): Promise<Result<ReconcileReport>>;
   log: Logger;
   /** Whether the spec files are quiet (no edit waiting for its debounce): a resync then re-reads them too. */
   specSettled?: () => boolean;
@@ -87,7 +88,7 @@ export class Controller {
     this.eventsWhileReconciling = false;
     let r: Result<ReconcileReport>;
     try {
-      r = await this.deps.reconcile(spec);
+      r = await this.deps.reconcile(spec, triggers.some((t) => t === 'start' || t === 'resync'));
     } catch (e) {
       r = { ok: false, errors: [{ code: 'internal', message: (e as Error).stack ?? String(e) }] };
     } finally {

@@ -4,7 +4,7 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
+  return { links: [], nsids: {}, routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
@@ -15,7 +15,7 @@ export function link(over: Partial<ObservedLink> & { name: string }): ObservedLi
 }
 
 export function netns(over: Partial<ObservedNetns> & { name: string }): ObservedNetns {
-  return { id: `4:${over.name.length + 100}`, mark: null, links: [link({ name: 'lo', ifindex: 1 })], routes: [], ...over };
+  return { id: `4:${over.name.length + 100}`, read: true, mark: null, links: [link({ name: 'lo', ifindex: 1 })], routes: [], ...over };
 }
 
 export function desired(over: Partial<DesiredState> = {}): DesiredState {

@@ -9,6 +9,7 @@ const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', ma
 const ep: DesiredEndpoint = {
   container: 'a', netns: 'a', hostIf: 'veth1234567', ifname: 'eth0', bridge: 'docker0', address: '172.17.0.2/16',
   gateway: '172.17.0.1', mac: '02:42:ac:11:00:02', mtu: 1500, mark: 'tnet:q/veth/a', defaultRoute: true,
+  seal: 'tnet:q/veth/a@172.17.0.2/16@0badcafe',
 };
 const want: DesiredState = desired({
   bridges: [bridge],
@@ -21,7 +22,7 @@ function converged() {
   return emptyObserved({
     links: [
       link({ name: 'docker0', ifindex: 2, kind: 'bridge', mac: bridge.mac, alias: bridge.mark, addrs: ['172.17.0.1/16'] }),
-      link({ name: 'veth1234567', ifindex: 3, kind: 'veth', master: 'docker0', alias: ep.mark, peerIfindex: 2, hairpin: false }),
+      link({ name: 'veth1234567', ifindex: 3, kind: 'veth', master: 'docker0', alias: ep.seal, peerIfindex: 2, peerNetnsId: 0, hairpin: false }),
     ],
     netns: {
       a: netns({
@@ -37,7 +38,7 @@ const ops = (r: ReturnType<typeof plan>): string[] => (r.ok ? r.value.map((a: Ac
 
 test('from an empty host: namespace, bridge, veth, addresses and route, in that order', () => {
   assert.equal(ops(plan(want, emptyObserved())), [
-    'netns-add', 'netns-mark', 'bridge-add', 'addr-add', 'link-set', 'veth-add', 'link-set', 'link-set', 'addr-add', 'route-replace',
+    'netns-add', 'netns-mark', 'bridge-add', 'addr-add', 'link-set', 'veth-add', 'link-set', 'link-set', 'addr-add', 'route-replace', 'link-seal',
   ]);
 });
 
@@ -49,7 +50,7 @@ test('a host veth deleted by hand is recreated with everything inside', () => {
   const o = converged();
   o.links = o.links.filter((l) => l.name !== 'veth1234567');
   o.netns.a.links = o.netns.a.links.filter((l) => l.name !== 'eth0');
-  assert.equal(ops(plan(want, o)), ['veth-add', 'link-set', 'link-set', 'addr-add', 'route-replace']);
+  assert.equal(ops(plan(want, o)), ['veth-add', 'link-set', 'link-set', 'addr-add', 'route-replace', 'link-seal']);
 });
 
 test('drift inside the namespace: a lost address and default route come back, nothing else', () => {
@@ -57,6 +58,22 @@ test('drift inside the namespace: a lost address and default route come back, no
   o.netns.a.links[1].addrs = [];
   o.netns.a.routes = [];
   assert.equal(ops(plan(want, o)), ['addr-add', 'route-replace']);
+});
+
+test('a namespace vouched for by its seal is not read, and plans nothing inside', () => {
+  const o = converged();
+  o.netns.a = { ...o.netns.a, read: false, links: [], routes: [] };
+  assert.equal(ops(plan(want, o)), []);
+  o.links[1] = { ...o.links[1], up: false };
+  assert.equal(ops(plan(want, o)), ['link-set'], 'the host side is still checked');
+});
+
+test('an endpoint whose seal is missing or stale is configured inside, then sealed', () => {
+  const o = converged();
+  o.links[1] = { ...o.links[1], alias: ep.mark };
+  assert.equal(ops(plan(want, o)), ['link-seal'], 'inside already right: only the seal');
+  o.netns.a.links[1].addrs = ['172.17.0.9/16'];
+  assert.equal(ops(plan(want, o)), ['addr-del', 'addr-add', 'route-replace', 'link-seal']);
 });
 
 test('a container removed from the spec: its namespace goes and takes its veth along; files go; foreign objects stay', () => {
