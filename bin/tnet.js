@@ -3,3 +3,5 @@
 import { main } from '../dist/src/cli/main.js';
 
 process.exitCode = await main(process.argv.slice(2));
+// The benchmark reads the peak resident set from here.
+if (process.env.TNET_TRACE) process.stderr.write(`tnet trace: maxrss ${process.resourceUsage().maxRSS} KB\n`);

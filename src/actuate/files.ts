@@ -3,31 +3,36 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { run } from '../util/exec.js';
+import { mapLimit, run } from '../util/exec.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { Action } from '../model/action.js';
 
 type FileAction = Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>;
 
+const FILES_IN_FLIGHT = 32;
+
 export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   const errors: TnetError[] = [];
   const writes = new Map<string, Extract<FileAction, { op: 'file-write' }>[]>();
   for (const a of actions) if (a.op === 'file-write') writes.set(dirname(a.path), [...(writes.get(dirname(a.path)) ?? []), a]);
-  for (const [dir, files] of writes) {
+  // Folders are independent of each other: a few dozen in flight keep the disk busy without a thread per file.
+  await mapLimit([...writes], FILES_IN_FLIGHT, async ([dir, files]) => {
     try {
       await writeFolder(dir, files);
     } catch (e) {
       errors.push(tnetError('io', `writing ${files.map((f) => f.path).join(', ')} failed: ${(e as Error).message}`));
     }
-  }
-  for (const a of actions) {
-    if (a.op === 'file-write') continue;
+  });
+  const attempt = async (a: FileAction) => {
     try {
       await applyOne(a);
     } catch (e) {
       errors.push(tnetError('io', `${describe(a)} failed: ${(e as Error).message}`));
     }
-  }
+  };
+  // Sysctls in plan order, one at a time; folder removals side by side.
+  for (const a of actions) if (a.op === 'sysctl') await attempt(a);
+  await mapLimit(actions.filter((a) => a.op === 'dir-remove'), FILES_IN_FLIGHT, attempt);
   return errors;
 }
 

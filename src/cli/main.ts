@@ -2,10 +2,6 @@
 
 import { parseArgs, type Args } from './args.js';
 import { EXIT } from './exit-codes.js';
-import { applyCommand, destroyCommand, planCommand, validateCommand } from './commands.js';
-import { statusCommand } from './status.js';
-import { execCommand } from './exec.js';
-import { watchCommand } from '../watch/command.js';
 
 const USAGE = `tnet: declarative Docker-style container networking
 
@@ -13,7 +9,7 @@ Usage:
   tnet apply    -f FILE|DIR|- [--dry-run] [--deep] [--wait]   make the host match the spec
   tnet plan     -f FILE|DIR|- [--exit-code] [--deep]   show what apply would do (alias: diff)
   tnet destroy  -f FILE|DIR|- [--dry-run] [--wait]   remove everything tnet owns for the spec
-  tnet watch    -f FILE|DIR [--resync 30s] [--debounce 200ms] [--log-level error|warn|info|debug]
+  tnet watch    -f FILE|DIR [--resync 30s] [--debounce 50ms] [--log-level error|warn|info|debug]
                 [--log-format text|json] [--wait]     keep the host converged: on edits, kernel events, resync
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
@@ -27,16 +23,18 @@ Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invali
 
 type Command = (args: Args) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  apply: applyCommand,
-  plan: planCommand,
-  diff: planCommand,
-  destroy: destroyCommand,
-  status: statusCommand,
-  get: statusCommand,
-  validate: validateCommand,
-  exec: execCommand,
-  watch: watchCommand,
+// Loaded on demand: a one-shot apply then never loads the watch's winston and chokidar (start-up is most of a
+// small apply's time).
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  apply: async () => (await import('./commands.js')).applyCommand,
+  plan: async () => (await import('./commands.js')).planCommand,
+  diff: async () => (await import('./commands.js')).planCommand,
+  destroy: async () => (await import('./commands.js')).destroyCommand,
+  validate: async () => (await import('./commands.js')).validateCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  get: async () => (await import('./status.js')).statusCommand,
+  exec: async () => (await import('./exec.js')).execCommand,
+  watch: async () => (await import('../watch/command.js')).watchCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -46,9 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return args.command || args.flags.help || args.flags.h ? EXIT.ok : EXIT.usage;
   }
-  const cmd = COMMANDS[args.command];
-  if (!cmd) return usage(`unknown command '${args.command}'`);
-  return cmd(args);
+  const load = COMMANDS[args.command];
+  if (!load) return usage(`unknown command '${args.command}'`);
+  return (await load())(args);
 }
 
 function usage(message: string): number {

@@ -1,14 +1,14 @@
 // The addresses a spec's containers already hold: from sealed host veths, or read inside their namespaces.
 
 import type { ObservedState } from '../model/observed.js';
-import { parseMark, sealedAddress } from '../reconcile/marks.js';
+import { parseMark, parseSeal } from '../reconcile/marks.js';
 
 export function heldIps(spec: string, observed: ObservedState): Record<string, string> {
   const ips: Record<string, string> = {};
   for (const l of observed.links) {
     const m = parseMark(l.alias);
-    const sealed = sealedAddress(l.alias);
-    if (m?.spec === spec && m.kind === 'veth' && sealed) ips[m.name] = sealed.split('/')[0];
+    const sealed = parseSeal(l.alias);
+    if (m?.spec === spec && m.kind === 'veth' && sealed) ips[m.name] = sealed.address.split('/')[0];
   }
   for (const ns of Object.values(observed.netns)) {
     const m = parseMark(ns.mark);

@@ -76,8 +76,9 @@ function endpoint(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpo
     // Docker gives containers on an internal network no way out, not even a default route.
     defaultRoute: !b.internal,
   };
-  const inside = [netns(spec, c), e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
-  return [{ ...e, seal: sealAlias(e.mark, e.address, inside) }];
+  const ns = netns(spec, c);
+  const inside = [ns, e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
+  return [{ ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside) }];
 }
 
 /** The address another container reaches this one at, following container:X to the namespace's owner. */

@@ -39,16 +39,23 @@ export function macForIp(ip: string): string {
 
 /**
  * A host veth end is sealed once its namespace side is configured: the alias then also carries the
- * container's address and a digest of everything inside (`tnet:q/veth/web@172.17.0.2/16@1a2b3c4d`). A seal that
+ * container's address, its namespace's kind and a digest of everything inside
+ * (`tnet:q/veth/web@172.17.0.2/16@netns@1a2b3c4d`). A seal that
  * matches the spec vouches for the namespace, which a re-apply then need not enter (`--deep` enters anyway).
  */
-export function sealAlias(mark: string, address: string, inside: unknown): string {
+export function sealAlias(mark: string, address: string, netnsKind: MarkKind, inside: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify(inside)).digest('hex').slice(0, 8);
-  return [mark, address, digest].join(SEAL);
+  return [mark, address, netnsKind, digest].join(SEAL);
 }
 
-/** The address a seal records, so allocation keeps it without entering the namespace. */
-export function sealedAddress(alias: string | null): string | null {
+export interface Seal {
+  address: string;
+  /** How the namespace came to be: `netns` (tnet created it) or `netns-attached` (given by path). */
+  netnsKind: MarkKind;
+}
+
+/** What a seal records: the address (allocation keeps it) and the namespace's kind (prune needs it). */
+export function parseSeal(alias: string | null): Seal | null {
   const parts = alias?.split(SEAL) ?? [];
-  return parts.length === 3 ? parts[1] : null;
+  return parts.length === 4 ? { address: parts[1], netnsKind: parts[2] as MarkKind } : null;
 }

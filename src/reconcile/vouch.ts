@@ -1,7 +1,8 @@
 // Which namespaces need not be entered: those whose host veth carries the seal the spec asks for.
 
 import type { DesiredState } from '../model/desired.js';
-import type { ObservedState } from '../model/observed.js';
+import type { ObservedLink, ObservedState } from '../model/observed.js';
+import { mark, parseMark, parseSeal } from './marks.js';
 
 /**
  * A sealed, up, enslaved host end whose peer lives in the container's namespace vouches for what is inside:
@@ -12,13 +13,23 @@ import type { ObservedState } from '../model/observed.js';
 export function vouched(desired: DesiredState, observed: ObservedState, ids: Map<string, string>): Map<string, string> {
   const links = new Map(observed.links.map((l) => [l.name, l]));
   const marks = new Map(desired.netns.flatMap((n) => (n.kind === 'alias' ? [] : [[n.name, n.mark] as const])));
+  const inNs = (l: ObservedLink, ns: string) => {
+    const peer = l.peerNetnsId != null ? observed.nsids[l.peerNetnsId] : undefined;
+    return peer !== undefined && ids.get(peer) !== undefined && ids.get(peer) === ids.get(ns);
+  };
   const out = new Map<string, string>();
   for (const e of desired.endpoints) {
     const l = links.get(e.hostIf);
-    const peer = l?.peerNetnsId != null ? observed.nsids[l.peerNetnsId] : undefined;
     const mark = marks.get(e.netns);
-    const sameNs = peer !== undefined && ids.get(peer) !== undefined && ids.get(peer) === ids.get(e.netns);
-    if (l && mark && l.alias === e.seal && l.up && l.master === e.bridge && sameNs) out.set(e.netns, mark);
+    if (l && mark && l.alias === e.seal && l.up && l.master === e.bridge && inNs(l, e.netns)) out.set(e.netns, mark);
+  }
+  // A namespace the spec no longer wants only needs its owner known to be pruned: its seal says it.
+  for (const l of observed.links) {
+    const m = parseMark(l.alias);
+    const seal = parseSeal(l.alias);
+    if (m?.spec === desired.spec && m.kind === 'veth' && seal && !marks.has(m.name) && inNs(l, m.name)) {
+      out.set(m.name, mark(desired.spec, seal.netnsKind, m.name));
+    }
   }
   return out;
 }

@@ -35,7 +35,7 @@ export function watchOptions(args: Args): WatchOptions | string {
   if (file === '-') return 'watch needs a file or a folder to watch, not stdin';
   const resync = parseDuration(String(args.flags.resync ?? '30s'));
   if (resync === null) return `--resync ${args.flags.resync}: not a duration (e.g. 30s, 5m; 0 turns it off)`;
-  const debounce = parseDuration(String(args.flags.debounce ?? '200ms'));
+  const debounce = parseDuration(String(args.flags.debounce ?? '50ms'));
   if (debounce === null) return `--debounce ${args.flags.debounce}: not a duration (e.g. 200ms)`;
   const level = String(args.flags['log-level'] ?? process.env.TNET_LOG_LEVEL ?? 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(level)) return `--log-level ${level}: one of ${LOG_LEVELS.join(', ')}`;

@@ -9,7 +9,7 @@ const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', ma
 const ep: DesiredEndpoint = {
   container: 'a', netns: 'a', hostIf: 'veth1234567', ifname: 'eth0', bridge: 'docker0', address: '172.17.0.2/16',
   gateway: '172.17.0.1', mac: '02:42:ac:11:00:02', mtu: 1500, mark: 'tnet:q/veth/a', defaultRoute: true,
-  seal: 'tnet:q/veth/a@172.17.0.2/16@0badcafe',
+  seal: 'tnet:q/veth/a@172.17.0.2/16@netns@0badcafe',
 };
 const want: DesiredState = desired({
   bridges: [bridge],

@@ -1,0 +1,210 @@
+// `npm run bench`: tnet against the hand-written minimum and the CNI reference plugins, in throwaway namespaces.
+//
+// Every run happens in its own Sandbox (unshare -n -m), never on the machine's network. Times are wall-clock
+// milliseconds of whole commands (node start-up included for tnet); ratios make noise on a shared machine cancel.
+// Usage: npm run bench [-- --sizes 100,1000] [-- --cni-max 100]
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Sandbox } from '../test/helpers/sandbox.js';
+import { Watch } from '../test/helpers/watch.js';
+
+const CLI = resolve('bin/tnet.js');
+const CNI_DIR = '/usr/lib/cni';
+
+interface Row {
+  n: number;
+  apply: number;
+  noop: number;
+  noopMutations: string[];
+  change: number;
+  watchChange: number;
+  destroy: number;
+  rssKb: number;
+  baseline: number;
+  cniPerContainer: number | null;
+  cniCount: number;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+function specYaml(n: number, changed = -1): string {
+  const lines = ['version: 1', 'name: bench', 'bridges:', '  docker0: {subnet: 172.17.0.0/16}', 'containers:'];
+  for (let i = 0; i < n; i++) lines.push(`  c${i}: {ports: ["${i === changed ? 40000 + i : 10000 + i}:80"]}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await f();
+  return [performance.now() - t, r];
+}
+
+/** Runs tnet in the sandbox with TNET_TRACE (for maxrss) and extra environment; fails loudly. */
+async function tnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ ms: number; rssKb: number; out: string }> {
+  const [ms, r] = await timed(() => box.run(['env', 'TNET_TRACE=1', ...env, process.execPath, CLI, ...args]));
+  if (r.code !== 0) throw new Error(`tnet ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
+  const rssKb = Number(/maxrss (\d+) KB/.exec(r.stderr)?.[1] ?? 0);
+  return { ms, rssKb, out: r.stdout };
+}
+
+/** A command tnet started that writes: anything but `ip -j …` reads, *-save, version probes and reading shells. */
+function mutations(logPath: string): string[] {
+  if (!existsSync(logPath)) return [];
+  return readFileSync(logPath, 'utf8').split('\n').filter(Boolean).filter((line) => {
+    const [cmd, ...rest] = JSON.parse(line) as string[];
+    const text = rest.join(' ');
+    if (cmd === 'ip') return !rest.includes('-j');
+    if (cmd.endsWith('-save') || text.includes('--version')) return false;
+    if (cmd === 'sh') return !/ip -j/.test(text);
+    return true;
+  });
+}
+
+async function measureTnet(n: number): Promise<Omit<Row, 'baseline' | 'cniPerContainer' | 'cniCount'>> {
+  const box = await Sandbox.create();
+  try {
+    const spec = box.writeSpec('bench.yaml', specYaml(n));
+    const apply = await tnet(box, [], 'apply', '-f', spec);
+    const log = join(box.dir, 'exec.log');
+    const noop = await tnet(box, [`TNET_EXEC_LOG=${log}`], 'apply', '-f', spec);
+    if (!/No changes/.test(noop.out)) throw new Error(`the re-apply was not a no-op:\n${noop.out}`);
+    writeFileSync(spec, specYaml(n, Math.floor(n / 2)));
+    const change = await tnet(box, [], 'apply', '-f', spec);
+    const watchChange = await measureWatch(box, spec, n);
+    const destroy = await tnet(box, [], 'destroy', '-f', spec);
+    return {
+      n,
+      apply: apply.ms,
+      noop: noop.ms,
+      noopMutations: mutations(log),
+      change: change.ms,
+      watchChange,
+      destroy: destroy.ms,
+      rssKb: Math.max(apply.rssKb, noop.rssKb, change.rssKb, destroy.rssKb),
+    };
+  } finally {
+    await box.destroy();
+  }
+}
+
+/** From writing the edited spec to the watch's "applied" log line, for one container's port. */
+async function measureWatch(box: Sandbox, spec: string, n: number): Promise<number> {
+  const w = Watch.start(box, spec, '--resync', '10m');
+  try {
+    await w.ready(120_000);
+    await new Promise((r) => setTimeout(r, 500)); // let the start-up's own kernel echoes settle
+    const from = w.lines.length;
+    const t = performance.now();
+    writeFileSync(spec, specYaml(n, Math.floor(n / 3)));
+    await w.waitFor((l) => l.message.startsWith('applied'), 30_000, from);
+    return performance.now() - t;
+  } finally {
+    await w.stop();
+  }
+}
+
+/** The same host state with the fewest processes, written by hand: one ip -batch, one ip -n per namespace, one restore. */
+function baselineScript(dir: string, n: number): string {
+  const host = ['link add name docker0 type bridge', 'addr add 172.17.0.1/16 dev docker0', 'link set docker0 up'];
+  const nat = ['*nat', ':BENCH - [0:0]', '-A PREROUTING -m addrtype --dst-type LOCAL -j BENCH', '-A OUTPUT -m addrtype --dst-type LOCAL -j BENCH', '-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE'];
+  const filter = ['*filter', ':BENCH-FWD - [0:0]', '-A FORWARD -j BENCH-FWD', '-A BENCH-FWD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'];
+  const perNs: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const ip = `172.17.${Math.floor((i + 2) / 256)}.${(i + 2) % 256}`;
+    host.push(`netns add b${i}`, `link add name vb${i} type veth peer name eth0 netns b${i}`, `link set vb${i} master docker0 up`);
+    writeFileSync(join(dir, `b${i}.batch`), `link set lo up\nlink set eth0 up\naddr add ${ip}/16 dev eth0\nroute add default via 172.17.0.1\n`);
+    perNs.push(`ip -n b${i} -batch ${dir}/b${i}.batch`);
+    nat.push(`-A BENCH -p tcp -m tcp --dport ${10000 + i} -j DNAT --to-destination ${ip}:80`);
+    filter.push(`-A BENCH-FWD -d ${ip}/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT`);
+  }
+  writeFileSync(join(dir, 'host.batch'), `${host.join('\n')}\n`);
+  writeFileSync(join(dir, 'rules'), `${nat.join('\n')}\nCOMMIT\n${filter.join('\n')}\n-A BENCH-FWD -i docker0 ! -o docker0 -j ACCEPT\nCOMMIT\n`);
+  return `set -e\nip -batch ${dir}/host.batch\n${perNs.join('\n')}\niptables-restore --noflush ${dir}/rules\n`;
+}
+
+async function measureBaseline(n: number): Promise<number> {
+  const box = await Sandbox.create();
+  try {
+    const script = join(box.dir, 'baseline.sh');
+    writeFileSync(script, baselineScript(box.dir, n));
+    const [ms, r] = await timed(() => box.run(['sh', script]));
+    if (r.code !== 0) throw new Error(`baseline failed: ${r.stderr}`);
+    return ms;
+  } finally {
+    await box.destroy();
+  }
+}
+
+/** CNI bridge + portmap, one ADD each per container as a runtime calls them; null when not installed. */
+async function measureCni(count: number): Promise<number | null> {
+  if (!existsSync(`${CNI_DIR}/bridge`) || !existsSync(`${CNI_DIR}/portmap`)) return null;
+  const box = await Sandbox.create();
+  try {
+    const lines = [
+      'set -e',
+      `export CNI_PATH=${CNI_DIR} CNI_IFNAME=eth0`,
+      `bridge='{"cniVersion":"1.0.0","name":"bench","type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"ipam":{"type":"host-local","subnet":"10.88.0.0/16","dataDir":"/run/cni-ipam"}}'`,
+      'for i in $(seq 0 $(($1 - 1))); do',
+      '  ip netns add cni$i',
+      '  res=$(echo "$bridge" | CNI_COMMAND=ADD CNI_CONTAINERID=c$i CNI_NETNS=/run/netns/cni$i ' + `${CNI_DIR}/bridge)`,
+      `  printf '{"cniVersion":"1.0.0","name":"bench","type":"portmap","capabilities":{"portMappings":true},"runtimeConfig":{"portMappings":[{"hostPort":%d,"containerPort":80,"protocol":"tcp"}]},"prevResult":%s}' $((10000 + i)) "$res" | CNI_COMMAND=ADD CNI_CONTAINERID=c$i CNI_NETNS=/run/netns/cni$i ${CNI_DIR}/portmap >/dev/null`,
+      'done',
+    ];
+    const script = join(box.dir, 'cni.sh');
+    writeFileSync(script, `${lines.join('\n')}\n`);
+    const [ms, r] = await timed(() => box.run(['sh', script, String(count)]));
+    if (r.code !== 0) throw new Error(`CNI run failed: ${r.stderr}`);
+    return ms / count;
+  } finally {
+    await box.destroy();
+  }
+}
+
+const f0 = (x: number) => x.toFixed(0);
+const f1 = (x: number) => x.toFixed(1);
+
+function table(rows: Row[]): string {
+  const out = [
+    '| N | tnet apply | baseline | tnet/baseline | per container: tnet | CNI bridge+portmap | CNI/tnet | no-op re-apply | mutating cmds in no-op | one port changed: apply | in watch | destroy | peak RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const per = r.apply / r.n;
+    const cni = r.cniPerContainer === null ? 'not installed' : `${f1(r.cniPerContainer)} ms (${r.cniCount} ADDs)`;
+    const ratio = r.cniPerContainer === null ? '-' : `${f1(r.cniPerContainer / per)}x`;
+    out.push(
+      `| ${r.n} | ${f0(r.apply)} ms | ${f0(r.baseline)} ms | ${(r.apply / r.baseline).toFixed(2)} | ${f1(per)} ms | ${cni} | ${ratio} | ${f0(r.noop)} ms | ${r.noopMutations.length} | ${f0(r.change)} ms | ${f0(r.watchChange)} ms | ${f0(r.destroy)} ms | ${f0(r.rssKb / 1024)} MB |`,
+    );
+  }
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the benchmark needs root: it makes throwaway namespaces');
+  const sizes = arg('sizes', '100,1000').split(',').map(Number);
+  const cniMax = Number(arg('cni-max', '100'));
+  const rows: Row[] = [];
+  for (const n of sizes) {
+    process.stderr.write(`N=${n}: tnet…\n`);
+    const t = await measureTnet(n);
+    process.stderr.write(`N=${n}: baseline…\n`);
+    const baseline = await measureBaseline(n);
+    const cniCount = Math.min(n, cniMax);
+    process.stderr.write(`N=${n}: CNI (${cniCount} containers)…\n`);
+    const cniPerContainer = await measureCni(cniCount);
+    rows.push({ ...t, baseline, cniPerContainer, cniCount });
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}`;
+  process.stdout.write(`${machine}\n\n${table(rows)}\n`);
+  for (const r of rows) if (r.noopMutations.length) process.stdout.write(`\nN=${r.n} no-op ran: ${r.noopMutations.join('; ')}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});
