@@ -5,6 +5,7 @@ import type { FwTableName } from '../model/firewall.js';
 import type { TnetError } from '../model/errors.js';
 import { applyFiles } from './files.js';
 import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
+import { runWorker } from './netlink-worker.js';
 import { ipLines } from './ip-commands.js';
 import { applyNamespaces } from './namespaces.js';
 import { dropIntents, recordIntents } from './intents.js';
@@ -22,7 +23,7 @@ export interface Phases {
   /** Marks of the namespaces this plan creates or marks, recorded before creating them: see intents.ts. */
   intents: Map<string, string>;
   host: string[];
-  inside: Map<string, string[]>;
+  inside: Map<string, Action[]>;
   reap: string[];
   seal: string[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
@@ -60,7 +61,7 @@ export function toPhases(plan: Action[]): Phases {
         break;
       case 'netns-mark':
         p.intents.set(a.name, a.mark);
-        addInside(p, a.name, ipLines(a));
+        addInside(p, a.name, a);
         break;
       case 'bridge-add':
       case 'veth-add':
@@ -69,19 +70,21 @@ export function toPhases(plan: Action[]): Phases {
       case 'link-del':
         // Host ends go before their namespaces: a deleted namespace takes its veths with it, but later.
         if (a.ns === null) p.teardown.push(...ipLines(a));
-        else addInside(p, a.ns, ipLines(a));
+        else addInside(p, a.ns, a);
         break;
       default:
         if (a.ns === null) p.host.push(...ipLines(a));
-        else addInside(p, a.ns, ipLines(a));
+        else addInside(p, a.ns, a);
     }
   }
   p.teardown.push(...netnsDel);
   return p;
 }
 
-function addInside(p: Phases, ns: string, lines: string[]): void {
-  p.inside.set(ns, [...(p.inside.get(ns) ?? []), ...lines]);
+function addInside(p: Phases, ns: string, a: Action): void {
+  const list = p.inside.get(ns);
+  if (list) list.push(a);
+  else p.inside.set(ns, [a]);
 }
 
 /** Runs the phases in order and stops at the first that fails: later phases depend on earlier ones. */
@@ -97,7 +100,7 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     () => hostBatch(p.host),
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
-    () => namespaceBatches(p.inside),
+    () => insideNamespaces(p.inside),
     // Only once every namespace batch went through: a seal vouches for what is inside.
     () => hostBatch(p.seal),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
@@ -111,6 +114,16 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     if (errors.length) return errors;
   }
   return [];
+}
+
+/** The netlink worker when it can serve, else one `nsenter … ip -batch` per namespace. TNET_NETLINK=ip forces the latter. */
+async function insideNamespaces(jobs: Map<string, Action[]>): Promise<TnetError[]> {
+  if (jobs.size === 0) return [];
+  if (process.env.TNET_NETLINK !== 'ip') {
+    const r = await runWorker(jobs);
+    if (r.ran) return r.errors;
+  }
+  return namespaceBatches(new Map([...jobs].map(([ns, actions]) => [ns, actions.flatMap(ipLines)])));
 }
 
 async function applyFirewall(actions: Phases['firewall'], fw: FirewallApplier | null): Promise<TnetError[]> {

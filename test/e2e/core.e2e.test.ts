@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Sandbox } from '../helpers/sandbox.js';
 
 const QUICKSTART = readFileSync('examples/quickstart.yaml', 'utf8');
@@ -193,6 +194,20 @@ containers:
   assert.is(r.code, 3);
   assert.match(r.stderr, /bad\.yaml:4:/);
   assert.is((await box.sh('ip link show docker0')).code, 1);
+});
+
+t('the nsenter + ip fallback (no perl) wires exactly what the netlink worker wires', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  const other = await Sandbox.create();
+  try {
+    const r = await other.run(['env', 'TNET_NETLINK=ip', process.execPath, resolve('bin/tnet.js'), 'apply', '-f', spec]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(await brief(other), await brief(box));
+    assert.ok(await other.ping('nginx-2', '172.17.0.2'));
+    assert.match((await other.tnet('apply', '--deep', '-f', spec)).stdout, /No changes/);
+  } finally {
+    await other.destroy();
+  }
 });
 
 t.run();

@@ -1,0 +1,65 @@
+// Runs the namespace-side actions through libexec/tnet-netlink.pl: many namespaces from one process.
+
+import { fileURLToPath } from 'node:url';
+import type { Action } from '../model/action.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import { netnsPath } from '../observe/paths.js';
+import { chunk, run } from '../util/exec.js';
+
+const WORKER = fileURLToPath(new URL('../../../libexec/tnet-netlink.pl', import.meta.url));
+// Two workers keep both cores busy; more only contend for the kernel's rtnl lock.
+const WORKERS = 2;
+
+/** One action as the worker's op, or null for one it does not speak (the caller then uses `ip`). */
+export function workerOp(a: Action): string | null {
+  switch (a.op) {
+    case 'netns-mark':
+      return `mark ${a.mark}`;
+    case 'link-set': {
+      const s = a.set;
+      if (s.master !== undefined || s.alias !== undefined || s.hairpin !== undefined) return null;
+      const opts = [s.mac && `mac ${s.mac}`, s.mtu && `mtu ${s.mtu}`, s.ipv6 === false && 'noipv6', s.up !== undefined && (s.up ? 'up' : 'down')];
+      return ['link', a.dev, ...opts.filter(Boolean)].join(' ');
+    }
+    case 'addr-add':
+    case 'addr-del':
+      return `${a.op} ${a.dev} ${a.cidr}`;
+    case 'route-replace':
+      return `route-replace ${a.dst} ${a.via ?? '-'} ${a.dev}`;
+    case 'route-del':
+      return `route-del ${a.dst} ${a.dev ?? '-'}`;
+    case 'link-del':
+      return `link-del ${a.dev}`;
+    default:
+      return null;
+  }
+}
+
+export type WorkerOutcome = { ran: true; errors: TnetError[] } | { ran: false };
+
+/** `ran: false` when the worker cannot serve these jobs (no perl, unknown architecture, an op it lacks). */
+export async function runWorker(jobs: Map<string, Action[]>): Promise<WorkerOutcome> {
+  const lines: string[] = [];
+  for (const [ns, actions] of jobs) {
+    const ops = actions.map(workerOp);
+    if (ops.some((o) => o === null)) return { ran: false };
+    lines.push([netnsPath(ns), ...ops].join('\t'));
+  }
+  const results = await Promise.all(chunk(lines, WORKERS).map((part) => run('perl', [WORKER], `${part.join('\n')}\n`)));
+  // -1: no perl; 3: an architecture whose setns number the worker does not know. Either way nothing ran.
+  if (results.every((r) => r.code === -1 || r.code === 3)) return { ran: false };
+  const crashed = results.find((r) => r.code !== 0);
+  if (crashed) return { ran: true, errors: [tnetError('kernel', `the namespace worker failed: ${crashed.stderr.trim()}`)] };
+  const done = results.flatMap((r) => r.stdout.split('\n').filter(Boolean));
+  const errors = done.filter((l) => l.startsWith('ERR ')).map(toError);
+  if (done.length !== lines.length && errors.length === 0) {
+    errors.push(tnetError('kernel', `the namespace worker answered for ${done.length} of ${lines.length} namespaces`));
+  }
+  return { ran: true, errors };
+}
+
+function toError(line: string): TnetError {
+  const [head, , op, message] = line.split('\t');
+  const ns = head.slice(4).split('/').pop();
+  return tnetError('kernel', `configuring namespace ${ns} failed: ${message}`, { hint: `while running: ${op}` });
+}
