@@ -13,6 +13,8 @@
 #   addr-add NAME A.B.C.D/P | addr-del NAME A.B.C.D/P
 #   route-replace DST VIA|- NAME | route-del DST NAME|-      (DST: default or A.B.C.D/P)
 #   link-del NAME
+#   host-alias NAME ALIAS                  the alias of NAME in the namespace the worker started in (a seal)
+# PATH "-" is the namespace the worker started in.
 # Output, one line per namespace: "OK PATH", or "ERR PATH <TAB> N <TAB> OP <TAB> message" for the first op
 # that failed (the namespace's later ops are not run, as with `ip -batch`).
 use strict;
@@ -128,6 +130,7 @@ sub do_route {
 sub run_op {
   my ($sock, $op) = @_;
   my ($verb, @a) = split / /, $op;
+  return host_alias(@a) if $verb eq 'host-alias';
   return talk($sock, NEWLINK, 0, ifinfo(1, IFF_UP, IFF_UP) . attr(20, $a[0])) if $verb eq 'mark';    # lo is 1
   return do_link($sock, @a) if $verb eq 'link';
   return do_addr($sock, NEWADDR, @a) if $verb eq 'addr-add';
@@ -141,13 +144,23 @@ sub run_op {
   return "unknown op $verb";
 }
 
+# Opened before any setns: the host's own namespace, and a socket that stays in it.
+open my $HOST, '<', '/proc/self/ns/net' or die "cannot open /proc/self/ns/net: $!\n";
+socket(my $HOSTSOCK, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) or die "socket: $!\n";
+
+sub host_alias {
+  my ($name, $alias) = @_;
+  my ($index, $err) = index_of($HOSTSOCK, $name);
+  return $err // talk($HOSTSOCK, NEWLINK, 0, ifinfo($index, 0, 0) . attr(20, $alias));
+}
+
 while (my $line = <STDIN>) {
   chomp $line;
   my ($path, @ops) = split /\t/, $line;
-  my $fh;
-  unless (open $fh, '<', $path) { print "ERR $path\t0\topen\t$!\n"; next }
+  my $fh = $HOST;
+  unless ($path eq '-' or open $fh, '<', $path) { print "ERR $path\t0\topen\t$!\n"; next }
   unless (syscall($SYS_setns, fileno $fh, CLONE_NEWNET) == 0) { print "ERR $path\t0\tsetns\t$!\n"; next }
-  close $fh;
+  close $fh unless $path eq '-';
   # A socket belongs to the namespace it is created in: a new one for each namespace.
   socket(my $sock, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) or do { print "ERR $path\t0\tsocket\t$!\n"; next };
   my $failed;

@@ -25,7 +25,7 @@ export interface Phases {
   host: string[];
   inside: Map<string, Action[]>;
   reap: string[];
-  seal: string[];
+  seal: Extract<Action, { op: 'link-seal' }>[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
 }
@@ -57,7 +57,7 @@ export function toPhases(plan: Action[]): Phases {
         p.reap.push(a.dev);
         break;
       case 'link-seal':
-        p.seal.push(...ipLines(a));
+        p.seal.push(a);
         break;
       case 'netns-mark':
         p.intents.set(a.name, a.mark);
@@ -94,15 +94,19 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     // A namespace is marked from inside, in a later phase: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
     () => recordIntents(p.intents),
-    () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
-    // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
-    () => awaitGone(p.reap),
-    () => hostBatch(p.host),
+    // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts, a wait).
+    ...(p.attach.length === 0 && p.reap.length === 0
+      ? [() => hostBatch([...p.teardown, ...p.netnsAdd, ...p.host])]
+      : [
+          () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
+          // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
+          () => awaitGone(p.reap),
+          () => hostBatch(p.host),
+        ]),
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
-    () => insideNamespaces(p.inside),
-    // Only once every namespace batch went through: a seal vouches for what is inside.
-    () => hostBatch(p.seal),
+    // Seals last: each one only once its namespace's side went through, since it vouches for it.
+    () => insideNamespaces(p.inside, p.seal),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),
     () => dropIntents(p.intents),
@@ -117,13 +121,14 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
 }
 
 /** The netlink worker when it can serve, else one `nsenter … ip -batch` per namespace. TNET_NETLINK=ip forces the latter. */
-async function insideNamespaces(jobs: Map<string, Action[]>): Promise<TnetError[]> {
-  if (jobs.size === 0) return [];
+async function insideNamespaces(jobs: Map<string, Action[]>, seals: Phases['seal']): Promise<TnetError[]> {
+  if (jobs.size === 0 && seals.length === 0) return [];
   if (process.env.TNET_NETLINK !== 'ip') {
-    const r = await runWorker(jobs);
+    const r = await runWorker(jobs, seals);
     if (r.ran) return r.errors;
   }
-  return namespaceBatches(new Map([...jobs].map(([ns, actions]) => [ns, actions.flatMap(ipLines)])));
+  const errors = await namespaceBatches(new Map([...jobs].map(([ns, actions]) => [ns, actions.flatMap(ipLines)])));
+  return errors.length ? errors : hostBatch(seals.flatMap(ipLines));
 }
 
 async function applyFirewall(actions: Phases['firewall'], fw: FirewallApplier | null): Promise<TnetError[]> {

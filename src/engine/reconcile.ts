@@ -35,9 +35,10 @@ export interface ReconcileReport {
 }
 
 export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Result<ReconcileReport>> {
-  const start = performance.now();
+  const start = trace('start-up and spec', 0);
   const target = opts.destroy ? emptied(spec) : spec;
   const fw = await firewallFor(target);
+  trace('firewall backend', start);
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   let t = performance.now();
   const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });

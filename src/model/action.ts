@@ -17,7 +17,7 @@ export type Action =
   /** A host veth end that goes with its namespace: deleting veths one by one costs ~16 ms each, a namespace ~0. */
   | { op: 'link-reap'; dev: string; netns: string }
   /** Run once everything inside the namespace is in place: the alias then vouches for it (see sealAlias). */
-  | { op: 'link-seal'; dev: string; alias: string }
+  | { op: 'link-seal'; dev: string; alias: string; netns: string }
   | { op: 'addr-add'; ns: Ns; dev: string; cidr: string }
   | { op: 'addr-del'; ns: Ns; dev: string; cidr: string }
   | { op: 'route-replace'; ns: Ns; dst: string; via: string | null; dev: string }

@@ -15,7 +15,7 @@ export function diffEndpoint(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
   const actions = endpointActions(d, seen);
   // A new pair starts unsealed; an existing end keeps its seal, which already names the desired inside.
   const sealed = seen.host?.alias === d.seal && !actions.some((a) => a.op === 'veth-add');
-  return sealed ? actions : [...actions, { op: 'link-seal', dev: d.hostIf, alias: d.seal }];
+  return sealed ? actions : [...actions, { op: 'link-seal', dev: d.hostIf, alias: d.seal, netns: d.netns }];
 }
 
 function endpointActions(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
