@@ -49,7 +49,9 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const ids = new Map(base.listed.map((e) => [e.name, e.id]));
   const observed = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
   t = trace('observe', t);
-  const desired = desire(target, observed, fw, hostResolv);
+  // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
+  const same = sameHeld(heldIps(target.name, base.observed), heldIps(target.name, observed));
+  const desired = same ? first : desire(target, observed, fw, hostResolv);
   if (!desired.ok) return desired;
   const planned = plan(desired.value, observed);
   trace('desired+plan', t);
@@ -70,6 +72,11 @@ function desire(spec: Spec, observed: ObservedState, fw: FirewallGlue | null, ho
   });
   if (!alloc.ok) return alloc;
   return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(spec, alloc.value) : null }));
+}
+
+function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(b);
+  return keys.length === Object.keys(a).length && keys.every((k) => a[k] === b[k]);
 }
 
 function emptied(spec: Spec): Spec {

@@ -12,11 +12,16 @@ const COMMANDS: Record<IptablesVariant, { save: string; restore: string }> = {
   legacy: { save: 'iptables-legacy-save', restore: 'iptables-legacy-restore' },
 };
 
-export function iptablesBackend(variant: IptablesVariant): FirewallBackend {
+/** `saved`: a full iptables-save text read moments ago (while choosing the variant), used once per table. */
+export function iptablesBackend(variant: IptablesVariant, saved?: string): FirewallBackend {
   const cmd = COMMANDS[variant];
+  const fresh = new Map(saved ? splitTables(saved) : []);
   return {
     name: variant,
     save: async (table) => {
+      const text = fresh.get(table);
+      fresh.delete(table);
+      if (text !== undefined) return text;
       const r = await run(cmd.save, ['-t', table]);
       if (r.code !== 0) throw failure(cmd.save, table, r.stderr);
       return r.stdout;
@@ -38,11 +43,24 @@ function failure(cmd: string, table: FwTableName, stderr: string, input?: string
   ]);
 }
 
-/** Rules and user chains a variant holds; 0 when it is missing or empty. */
-async function weight(variant: IptablesVariant): Promise<number> {
-  const r = await run(COMMANDS[variant].save, []).catch(() => null);
-  if (!r || r.code !== 0) return 0;
-  return r.stdout.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length;
+/** One table's part of a full iptables-save text: from `*table` to its COMMIT. */
+function splitTables(text: string): [string, string][] {
+  return text.split(/^(?=\*)/m).flatMap((part) => {
+    const m = /^\*(\w+)/.exec(part);
+    return m ? [[m[1], part] as [string, string]] : [];
+  });
+}
+
+interface Weighed {
+  weight: number;
+  saved: string;
+}
+
+/** Rules and user chains a variant holds (0 when it is missing or empty), with the text read. */
+async function weigh(variant: IptablesVariant): Promise<Weighed> {
+  const r = await run(COMMANDS[variant].save, []);
+  if (r.code !== 0) return { weight: 0, saved: '' };
+  return { weight: r.stdout.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length, saved: r.stdout };
 }
 
 /** What plain `iptables` is on this machine: `iptables v1.8.9 (nf_tables)` or `(legacy)`. */
@@ -56,12 +74,19 @@ async function installedDefault(): Promise<IptablesVariant> {
  * hold rules (a host that already mixes them) the installed default wins: it is what admins see.
  */
 export async function chooseVariant(): Promise<IptablesVariant> {
-  const [legacy, nft] = await Promise.all([weight('legacy'), weight('nf_tables')]);
-  if (legacy > 0 && nft === 0) return 'legacy';
-  if (nft > 0 && legacy === 0) return 'nf_tables';
-  return installedDefault();
+  return (await choose()).variant;
 }
 
+async function choose(): Promise<{ variant: IptablesVariant; saved: string }> {
+  const [legacy, nft] = await Promise.all([weigh('legacy'), weigh('nf_tables')]);
+  if (legacy.weight > 0 && nft.weight === 0) return { variant: 'legacy', saved: legacy.saved };
+  if (nft.weight > 0 && legacy.weight === 0) return { variant: 'nf_tables', saved: nft.saved };
+  const variant = await installedDefault();
+  return { variant, saved: variant === 'legacy' ? legacy.saved : nft.saved };
+}
+
+/** The backend, primed with the rules read while choosing it: observing them then costs no further process. */
 export async function detectIptablesBackend(): Promise<FirewallBackend> {
-  return iptablesBackend(await chooseVariant());
+  const { variant, saved } = await choose();
+  return iptablesBackend(variant, saved);
 }

@@ -1,6 +1,7 @@
 // Reads named namespaces under /run/netns: their identity, and inside them tnet's mark on lo, links and routes.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { ObservedNetns } from '../model/observed.js';
 import { chunk, run } from '../util/exec.js';
 import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
@@ -12,17 +13,19 @@ const LOOP = `for n in "$@"; do printf '@@%s\\n' "$n"; printf 'addr show\\nroute
 const PARALLEL = 4;
 
 /** Names under /run/netns; `id` is '' for a stale file that no namespace is mounted on (a crash mid-add). */
+// Synchronous stats: a thousand of them take a few ms, through fs/promises ten times that.
 export async function listNetns(): Promise<{ name: string; id: string }[]> {
-  const names = await readdir(NETNS_DIR).catch(() => [] as string[]);
-  const nsfs = (await stat('/proc/self/ns/net')).dev;
-  const entries = await Promise.all(
-    names.sort().map(async (name) => {
-      const s = await stat(`${NETNS_DIR}/${name}`).catch(() => null);
-      if (!s) return null;
-      return { name, id: s.dev === nsfs ? `${s.dev}:${s.ino}` : '' };
-    }),
-  );
-  return entries.filter((e): e is { name: string; id: string } => e !== null);
+  let names: string[];
+  try {
+    names = readdirSync(NETNS_DIR).sort();
+  } catch {
+    return [];
+  }
+  const nsfs = statSync('/proc/self/ns/net').dev;
+  return names.flatMap((name) => {
+    const s = statSync(`${NETNS_DIR}/${name}`, { throwIfNoEntry: false });
+    return s ? [{ name, id: s.dev === nsfs ? `${s.dev}:${s.ino}` : '' }] : [];
+  });
 }
 
 /** `dev:ino` of each path when it is a network namespace (nsfs), else null. */

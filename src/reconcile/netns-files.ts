@@ -46,8 +46,12 @@ export interface ResolvInput {
 // Docker's fallback when the host has no usable resolver for a container.
 const FALLBACK_DNS = ['8.8.8.8', '8.8.4.4'];
 
+// Every container reads the same host file: parse it once per text, not once per container.
+let lastResolv: { text: string; parsed: ReturnType<typeof parseResolv> } | null = null;
+
 export function resolvConf(r: ResolvInput): string {
-  const host = parseResolv(r.hostResolv);
+  if (lastResolv?.text !== r.hostResolv) lastResolv = { text: r.hostResolv, parsed: parseResolv(r.hostResolv) };
+  const host = lastResolv.parsed;
   // A loopback resolver on the host is unreachable from a container's own namespace.
   const hostDns = host.nameservers.filter((ns) => !ns.startsWith('127.') && ns !== '::1');
   const dns = r.dns.length ? r.dns : hostDns.length ? hostDns : FALLBACK_DNS;
