@@ -2,7 +2,7 @@
 
 import type { FirewallApplier } from '../actuate/apply.js';
 import type { FirewallBackend } from '../firewall/backend.js';
-import { detectIptablesBackend } from '../firewall/iptables.js';
+import { detectIptablesBackend, iptablesBackend, type IptablesVariant } from '../firewall/iptables.js';
 import { renderRestore } from '../firewall/restore.js';
 import { desiredFirewall } from '../firewall/rules.js';
 import { specOwner } from '../firewall/owner.js';
@@ -14,7 +14,6 @@ import type { Spec } from '../model/spec.js';
 import { observeFirewall } from '../observe/firewall.js';
 import { effectivePorts, heldPortKey, type Allocation } from '../reconcile/allocate.js';
 import { firewallInput } from '../reconcile/firewall-input.js';
-import { hostIfName } from '../reconcile/marks.js';
 
 export interface FirewallGlue extends FirewallApplier {
   observe(): Promise<FirewallObserved>;
@@ -34,17 +33,24 @@ function sysctlKeys(spec: Spec): string[] {
  * With `host.iptables: false` tnet writes no rule: it only removes what an earlier apply of the spec wrote,
  * and does nothing at all on a host without iptables.
  */
-export async function firewallFor(spec: Spec): Promise<FirewallGlue | null> {
+export async function firewallFor(spec: Spec, redetect = true): Promise<FirewallGlue | null> {
   if (!spec.host.iptables && (await run('iptables', ['--version'])).code !== 0) return null;
-  return glue(await detectIptablesBackend(), spec);
+  return glue(await backendFor(redetect), spec);
+}
+
+// A long-running watch asks again only on its deep passes (start, resync): detecting reads every rule twice.
+let lastVariant: IptablesVariant | null = null;
+
+async function backendFor(redetect: boolean): Promise<FirewallBackend> {
+  if (!redetect && lastVariant) return iptablesBackend(lastVariant);
+  const backend = await detectIptablesBackend();
+  lastVariant = backend.name as IptablesVariant;
+  return backend;
 }
 
 function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
-  const ports = Object.values(spec.containers).flatMap((c) =>
-    c.network.kind === 'bridge' ? [hostIfName(spec.name, c.name, c.network.bridge)] : [],
-  );
   return {
-    observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec), ports }),
+    observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec) }),
     desired: (s, alloc) =>
       s.host.iptables ? desiredFirewall(firewallInput(s, alloc)) : { spec: s.name, tables: [], sysctls: {}, hairpinPorts: [] },
     heldPorts: (observed, ips) => heldPorts(spec, observed, ips),

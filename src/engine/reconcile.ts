@@ -37,18 +37,21 @@ export interface ReconcileReport {
 export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Result<ReconcileReport>> {
   const start = trace('start-up and spec', 0);
   const target = opts.destroy ? emptied(spec) : spec;
-  const fw = await firewallFor(target);
+  // A fresh process has no backend cached and detects it; watch mode detects again on its deep passes only.
+  const fw = await firewallFor(target, opts.deep === true);
   trace('firewall backend', start);
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   let t = performance.now();
   const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
   // What the host side shows decides which namespaces must be entered; then the desired state is computed
   // again with what was read inside them (addresses held by namespaces without a seal).
+  t = trace('observe host, files, rules', t);
   const first = desire(target, base.observed, fw, hostResolv);
+  t = trace('desire', t);
   if (!first.ok) return first;
   const ids = new Map(base.listed.map((e) => [e.name, e.id]));
   const observed = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
-  t = trace('observe', t);
+  t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   const same = sameHeld(heldIps(target.name, base.observed), heldIps(target.name, observed));
   const desired = same ? first : desire(target, observed, fw, hostResolv);

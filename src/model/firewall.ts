@@ -50,5 +50,4 @@ export interface FirewallObserved {
   backend: string; // 'nf_tables' | 'legacy'
   tables: FwTableObserved[];
   sysctls: Record<string, string>;
-  hairpinPorts: string[];
 }

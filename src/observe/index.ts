@@ -20,15 +20,10 @@ export interface BaseObservation {
 }
 
 export async function observeBase(opts: ObserveOptions): Promise<BaseObservation> {
-  const [host, listed, files, paths, intents, firewall] = await Promise.all([
-    observeHost(),
-    listNetns(),
-    observeFiles(),
-    namespaceIds(opts.paths),
-    observeIntents(),
-    opts.firewall ? opts.firewall() : Promise.resolve(null),
-  ]);
-  return { observed: { ...host, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall }, listed };
+  // The processes first, so they run while the synchronous file reads below block this one.
+  const [host, firewall] = [observeHost(), opts.firewall ? opts.firewall() : Promise.resolve(null)];
+  const [listed, files, paths, intents] = await Promise.all([listNetns(), observeFiles(), namespaceIds(opts.paths), observeIntents()]);
+  return { observed: { ...(await host), netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall }, listed };
 }
 
 /** The second step: `vouched` maps the names not to enter to the mark their seal vouches for. */

@@ -10,7 +10,7 @@ export function emptyTable(table: FwTableName): FwTableObserved {
 }
 
 export function observedOf(tables: FwTableObserved[]): FirewallObserved {
-  return { backend: 'nf_tables', tables, sysctls: {}, hairpinPorts: [] };
+  return { backend: 'nf_tables', tables, sysctls: {} };
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
