@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Sandbox } from '../helpers/sandbox.js';
+import { applyOk, Sandbox } from '../helpers/sandbox.js';
 
 const QUICKSTART = readFileSync('examples/quickstart.yaml', 'utf8');
 const t = suite<{ box: Sandbox; spec: string }>('core');
@@ -16,12 +16,6 @@ t.before.each(async (ctx) => {
 t.after.each(async (ctx) => {
   await ctx.box.destroy();
 });
-
-async function applyOk(box: Sandbox, spec: string): Promise<string> {
-  const r = await box.tnet('apply', '-f', spec);
-  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
 
 // Kernel state as `ip -j` prints it, minus what the kernel changes by itself over time (timers, DAD).
 const state = async (box: Sandbox) =>

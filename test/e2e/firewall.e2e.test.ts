@@ -2,28 +2,11 @@
 // foreign rules and chains kept through apply, prune and destroy; the admin's TNET-USER chain; no
 // iptables-restore call when nothing changed; and drift of every kind repaired with exactly what is missing.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox } from '../helpers/sandbox.js';
-import { addOutside, HOST_IP, ipOf, OUTSIDE_IP, restoreShim, rules, Servers, tcp } from '../helpers/net.js';
+import { applyOk } from '../helpers/sandbox.js';
+import { HOST_IP, ipOf, netSuite, OUTSIDE_IP, restoreShim, rules, tcp } from '../helpers/net.js';
 
-const t = suite<{ box: Sandbox; servers: Servers }>('firewall: lifecycle and drift');
-
-t.before.each(async (ctx) => {
-  ctx.box = await Sandbox.create();
-  ctx.servers = new Servers(ctx.box);
-  await addOutside(ctx.box);
-});
-t.after.each(async (ctx) => {
-  await ctx.servers.stopAll();
-  await ctx.box.destroy();
-});
-
-async function applyOk(box: Sandbox, spec: string): Promise<string> {
-  const r = await box.tnet('apply', '-f', spec);
-  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const t = netSuite('firewall: lifecycle and drift');
 
 const FOREIGN = `set -e
 iptables -A FORWARD -s 10.99.0.0/16 -j ACCEPT

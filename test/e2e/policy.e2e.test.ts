@@ -1,28 +1,11 @@
 // End to end, as root in throwaway namespaces: icc off and legacy links, bridges isolated from each other,
 // internal bridges, and host.iptables false — each checked with real packets and iptables-save.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox } from '../helpers/sandbox.js';
-import { addOutside, HOST_IP, ipOf, OUTSIDE_IP, rules, Servers, tcp } from '../helpers/net.js';
+import { applyOk } from '../helpers/sandbox.js';
+import { HOST_IP, ipOf, netSuite, OUTSIDE_IP, rules, tcp } from '../helpers/net.js';
 
-const t = suite<{ box: Sandbox; servers: Servers }>('firewall: icc, links, isolation');
-
-t.before.each(async (ctx) => {
-  ctx.box = await Sandbox.create();
-  ctx.servers = new Servers(ctx.box);
-  await addOutside(ctx.box);
-});
-t.after.each(async (ctx) => {
-  await ctx.servers.stopAll();
-  await ctx.box.destroy();
-});
-
-async function applyOk(box: Sandbox, spec: string): Promise<string> {
-  const r = await box.tnet('apply', '-f', spec);
-  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const t = netSuite('firewall: icc, links, isolation');
 
 type Check = [what: string, got: Promise<string | boolean>, want: string | RegExp | boolean];
 

@@ -1,28 +1,11 @@
 // End to end, as root in throwaway namespaces: published ports in every `-p` form and outbound masquerade,
 // with real packets from an "outside host", from the host itself, from other containers and from the container itself.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox } from '../helpers/sandbox.js';
-import { addOutside, HOST_IP, ipOf, OTHER_HOST_IP, OUTSIDE_IP, rules, Servers, tcp, udp } from '../helpers/net.js';
+import { applyOk, Sandbox } from '../helpers/sandbox.js';
+import { HOST_IP, ipOf, netSuite, OTHER_HOST_IP, OUTSIDE_IP, rules, tcp, udp } from '../helpers/net.js';
 
-const t = suite<{ box: Sandbox; servers: Servers }>('firewall: ports and masquerade');
-
-t.before.each(async (ctx) => {
-  ctx.box = await Sandbox.create();
-  ctx.servers = new Servers(ctx.box);
-  await addOutside(ctx.box);
-});
-t.after.each(async (ctx) => {
-  await ctx.servers.stopAll();
-  await ctx.box.destroy();
-});
-
-async function applyOk(box: Sandbox, spec: string): Promise<string> {
-  const r = await box.tnet('apply', '-f', spec);
-  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const t = netSuite('firewall: ports and masquerade');
 
 /** The host port of the DNAT rule to `ip:port` that tnet chose itself. */
 async function dnatPort(box: Sandbox, ip: string, port: number, proto = 'tcp'): Promise<number> {

@@ -4,9 +4,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunResult, Sandbox } from './sandbox.js';
+import { suite } from 'uvu';
+import { Sandbox, type RunResult } from './sandbox.js';
 
 /** The uplink: the sandbox host is 198.18.0.1, the outside host 198.18.0.2 (RFC 2544 benchmarking space). */
+/** A suite whose every test gets a fresh Sandbox with the outside host attached, and its servers stopped after. */
+export function netSuite(name: string) {
+  const t = suite<{ box: Sandbox; servers: Servers }>(name);
+  t.before.each(async (ctx) => {
+    ctx.box = await Sandbox.create();
+    ctx.servers = new Servers(ctx.box);
+    await addOutside(ctx.box);
+  });
+  t.after.each(async (ctx) => {
+    await ctx.servers.stopAll();
+    await ctx.box.destroy();
+  });
+  return t;
+}
+
 export const HOST_IP = '198.18.0.1';
 export const OUTSIDE_IP = '198.18.0.2';
 /** A second host address on the uplink, for ports bound to one address. */

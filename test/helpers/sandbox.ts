@@ -2,6 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
+import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -102,3 +103,10 @@ export class Sandbox {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** `tnet apply -f spec` that must succeed; returns what it printed. */
+export async function applyOk(box: Sandbox, spec: string, ...extra: string[]): Promise<string> {
+  const r = await box.tnet('apply', ...extra, '-f', spec);
+  assert.is(r.code, 0, `apply failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
