@@ -1,6 +1,7 @@
 // One reconcile: observe the kernel, compute the desired state and the plan, and apply it unless told not to.
 
 import { readFile } from 'node:fs/promises';
+import { freeze } from 'immer';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { fail, ok, type Result, type TnetError } from '../model/errors.js';
@@ -56,7 +57,8 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const same = sameHeld(heldIps(target.name, base.observed), heldIps(target.name, observed));
   const desired = same ? first : desire(target, observed, fw, hostResolv);
   if (!desired.ok) return desired;
-  const planned = plan(desired.value, observed);
+  // The planner gets values it cannot change: a diff that mutated its inputs would throw here, not corrupt a plan.
+  const planned = plan(freeze(desired.value, true), freeze(observed, true));
   trace('desired+plan', t);
   if (!planned.ok) return planned;
   const actions = planned.value;
