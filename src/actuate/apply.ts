@@ -4,6 +4,7 @@ import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FwTableName } from '../model/firewall.js';
 import type { TnetError } from '../model/errors.js';
 import { applyFiles } from './files.js';
+import { fdbBatch, fdbLines } from './bridge-batch.js';
 import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
 import { runWorker } from './netlink-worker.js';
 import { ipLines } from './ip-commands.js';
@@ -28,11 +29,13 @@ export interface Phases {
   seal: Extract<Action, { op: 'link-seal' }>[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
+  /** `bridge -batch` lines: VXLAN forwarding entries, once the host batch has made their devices. */
+  fdb: string[];
 }
 
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
-  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [], files: [], firewall: [] };
+  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [], files: [], firewall: [], fdb: [] };
   const netnsDel: string[] = [];
   for (const a of plan) {
     switch (a.op) {
@@ -52,6 +55,10 @@ export function toPhases(plan: Action[]): Phases {
         break;
       case 'fw-update':
         p.firewall.push(a);
+        break;
+      case 'fdb-add':
+      case 'fdb-del':
+        p.fdb.push(...fdbLines(a));
         break;
       case 'link-reap':
         p.reap.push(a.dev);
@@ -103,6 +110,7 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
           () => awaitGone(p.reap),
           () => hostBatch(p.host),
         ]),
+    () => fdbBatch(p.fdb),
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
     // Seals last: each one only once its namespace's side went through, since it vouches for it.

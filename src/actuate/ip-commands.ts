@@ -14,13 +14,35 @@ export function ipLines(a: Action): string[] {
     // `link add` ignores `alias`: the mark needs its own `link set`.
     case 'bridge-add':
       return [
-        `link add name ${a.name} address ${a.mac} mtu ${a.mtu} type bridge`,
+        `link add name ${a.name}${a.mac ? ` address ${a.mac}` : ''} mtu ${a.mtu} type bridge`,
         `link set dev ${a.name} alias ${a.mark}`,
       ];
     case 'veth-add':
       return [
         `link add name ${a.hostIf} mtu ${a.mtu} type veth peer name ${a.peer} mtu ${a.mtu} netns ${a.netns}`,
         `link set dev ${a.hostIf} alias ${a.mark}`,
+      ];
+    case 'vxlan-add':
+      return [
+        `link add name ${a.name} mtu ${a.mtu} type vxlan id ${a.vni} local ${a.local} dstport ${a.port} nolearning`,
+        `link set dev ${a.name} alias ${a.mark}`,
+      ];
+    case 'uplink-attach':
+      return [
+        // The record first: should the batch stop halfway, the next run still knows what to give back.
+        `link set dev ${a.uplink} alias ${a.record}`,
+        ...a.take.map((c) => `addr del ${c} dev ${a.uplink}`),
+        `link set dev ${a.uplink} master ${a.bridge} up`,
+        ...a.addrs.map((c) => `addr replace ${c} brd + dev ${a.bridge}`),
+        ...(a.via ? [`route replace default via ${a.via} dev ${a.bridge}`] : []),
+      ];
+    case 'uplink-detach':
+      return [
+        // Deleting the bridge releases its ports, and takes its addresses and routes with it.
+        ...(a.deleteBridge ? [`link del dev ${a.bridge}`] : [`link set dev ${a.uplink} nomaster`, ...a.drop.map((c) => `addr del ${c} dev ${a.bridge}`)]),
+        ...a.addrs.map((c) => `addr replace ${c} brd + dev ${a.uplink}`),
+        ...(a.via ? [`route replace default via ${a.via} dev ${a.uplink}`] : []),
+        `link set dev ${a.uplink} alias ""`,
       ];
     case 'link-set':
       return linkSet(a.dev, a.set);

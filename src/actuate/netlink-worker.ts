@@ -45,14 +45,16 @@ type Seal = Extract<Action, { op: 'link-seal' }>;
  * of namespaces with nothing to do inside get lines of their own in the host namespace (`-`).
  */
 export async function runWorker(jobs: Map<string, Action[]>, seals: Seal[] = []): Promise<WorkerOutcome> {
-  const sealOf = new Map(seals.map((s) => [s.netns, `host-alias ${s.dev} ${s.alias}`]));
+  // A namespace with several networks has a seal per endpoint.
+  const sealOf = new Map<string, string[]>();
+  for (const s of seals) sealOf.set(s.netns, [...(sealOf.get(s.netns) ?? []), `host-alias ${s.dev} ${s.alias}`]);
   const lines: string[] = [];
   for (const [ns, actions] of jobs) {
     const ops = actions.map(workerOp);
     if (ops.some((o) => o === null)) return { ran: false };
-    lines.push([netnsPath(ns), ...ops, ...(sealOf.has(ns) ? [sealOf.get(ns)] : [])].join('\t'));
+    lines.push([netnsPath(ns), ...ops, ...(sealOf.get(ns) ?? [])].join('\t'));
   }
-  for (const s of seals) if (!jobs.has(s.netns)) lines.push(['-', sealOf.get(s.netns)].join('\t'));
+  for (const [ns, list] of sealOf) if (!jobs.has(ns)) lines.push(['-', ...list].join('\t'));
   const results = await Promise.all(chunk(lines, WORKERS).map((part) => run('perl', [WORKER], `${part.join('\n')}\n`)));
   // -1: no perl; 3: an architecture whose setns number the worker does not know. Either way nothing ran.
   if (results.every((r) => r.code === -1 || r.code === 3)) return { ran: false };

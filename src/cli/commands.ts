@@ -19,7 +19,8 @@ export async function loadFromArgs(args: Args): Promise<Spec | number> {
     return EXIT.usage;
   }
   const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
-  const spec = await loadSpec(file, { name });
+  const host = typeof args.flags.host === 'string' ? args.flags.host : undefined;
+  const spec = await loadSpec(file, { name, host });
   if (!spec.ok) return reportInvalid(spec.errors);
   return spec.value;
 }

@@ -15,6 +15,9 @@ Usage:
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
 
+--host NAME picks this host's part of a spec shared by several hosts (overlays, containers with host:); default:
+the hostname. Every host applies the same spec.
+
 --deep enters every container namespace, also those whose host veth seal vouches for them: it finds edits made
 by hand inside a namespace, which a plain apply trusts the seal for (watch mode's start and resync are deep).
 

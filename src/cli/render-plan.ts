@@ -10,13 +10,18 @@ export function sign(a: Action): Sign {
     case 'netns-attach':
     case 'bridge-add':
     case 'veth-add':
+    case 'vxlan-add':
+    case 'fdb-add':
     case 'addr-add':
       return '+';
+    case 'uplink-detach':
+      return a.deleteBridge ? '-' : '~';
     case 'netns-del':
     case 'link-del':
     case 'link-reap':
     case 'addr-del':
     case 'route-del':
+    case 'fdb-del':
     case 'dir-remove':
       return '-';
     default:
@@ -40,6 +45,15 @@ export function describe(a: Action): string {
       return `bridge ${a.name} (mac ${a.mac}, mtu ${a.mtu})`;
     case 'veth-add':
       return `veth ${a.hostIf} <-> ${a.netns}:${a.peer} (mtu ${a.mtu})`;
+    case 'vxlan-add':
+      return `vxlan ${a.name} (vni ${a.vni}, local ${a.local}, port ${a.port}, mtu ${a.mtu})`;
+    case 'fdb-add':
+    case 'fdb-del':
+      return `fdb ${a.dev}: flood to ${a.dst}`;
+    case 'uplink-attach':
+      return `uplink ${a.uplink} -> bridge ${a.bridge} (moves ${moved(a.addrs, a.via)})`;
+    case 'uplink-detach':
+      return `${a.deleteBridge ? `bridge ${a.bridge}, giving back` : `uplink ${a.uplink} released from bridge ${a.bridge}, back`} ${moved(a.addrs, a.via)}${a.deleteBridge ? ` to ${a.uplink}` : ''}`;
     case 'link-set':
       return `link ${where(a.ns, a.dev)}: ${settings(a.set)}`;
     case 'link-del':
@@ -64,6 +78,11 @@ export function describe(a: Action): string {
     case 'fw-update':
       return `iptables ${a.table}: ${firewallSummary(a.update)}`;
   }
+}
+
+function moved(addrs: string[], via: string | null): string {
+  const parts = [...addrs, ...(via ? [`default via ${via}`] : [])];
+  return parts.length ? parts.join(', ') : 'no address';
 }
 
 function settings(s: LinkSettings): string {

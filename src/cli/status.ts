@@ -46,6 +46,8 @@ async function withSpec(args: Args): Promise<StatusRow[] | number> {
     ...desired.bridges.filter((b) => b.owned).map((b) => ['bridge', b.name]),
     ...desired.netns.map((n) => ['netns', n.name]),
     ...desired.endpoints.map((e) => ['veth', e.hostIf]),
+    ...desired.vxlans.map((v) => ['vxlan', v.name]),
+    ...desired.bridges.flatMap((b) => (b.owned && b.uplink ? [['uplink', b.uplink]] : [])),
   ];
   for (const [kind, name] of want) if (!rows.some((r) => r.kind.startsWith(kind) && r.name === name)) rows.push({ spec: spec.name, kind, name, state: 'missing' });
   const desiredNames = new Set(want.map((w) => w[1]));

@@ -5,6 +5,7 @@ import type { FirewallBackend } from '../firewall/backend.js';
 import { detectIptablesBackend, iptablesBackend, type IptablesVariant } from '../firewall/iptables.js';
 import { renderRestore } from '../firewall/restore.js';
 import { desiredFirewall } from '../firewall/rules.js';
+import { netnsOfKey } from '../reconcile/marks.js';
 import { specOwner } from '../firewall/owner.js';
 import { publishedRules } from '../firewall/published.js';
 import { run } from '../util/exec.js';
@@ -74,7 +75,8 @@ const natOf = (observed: FirewallObserved | null) => observed?.tables.find((t) =
  * are skipped: with "8080:80" and "80" on one container both map to port 80, and only the second was chosen.
  */
 function heldPorts(spec: Spec, observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number> {
-  const byIp = new Map(Object.entries(ips).map(([name, ip]) => [ip, name]));
+  // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
+  const byIp = new Map(Object.entries(ips).map(([key, ip]) => [ip, netnsOfKey(key)]));
   const owner = specOwner(spec.name);
   const explicit = new Set(
     Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),

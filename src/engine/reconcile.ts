@@ -43,7 +43,8 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   trace('firewall backend', start);
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   let t = performance.now();
-  const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target) });
+  const fdb = Object.values(target.bridges).some((b) => b.overlay);
+  const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target), fdb });
   // What the host side shows decides which namespaces must be entered; then the desired state is computed
   // again with what was read inside them (addresses held by namespaces without a seal).
   t = trace('observe host, files, rules', t);

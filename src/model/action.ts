@@ -12,6 +12,20 @@ export type Action =
   | { op: 'netns-mark'; name: string; mark: string }
   | { op: 'bridge-add'; name: string; mac: string; mtu: number; mark: string }
   | { op: 'veth-add'; hostIf: string; peer: string; netns: string; mtu: number; mark: string }
+  // The host-side ops below carry `ns: null` so that they run in the host batch with the other host links.
+  | { op: 'vxlan-add'; ns: null; name: string; vni: number; local: string; port: number; mtu: number; mark: string }
+  /**
+   * Enslaves `uplink` to `bridge` and moves its addresses and default route there, in one batch so the host
+   * is cut off for microseconds only. `record` (the uplink's new alias) says what was moved, to give it back.
+   */
+  | { op: 'uplink-attach'; ns: null; bridge: string; uplink: string; take: string[]; addrs: string[]; via: string | null; record: string }
+  /**
+   * Gives an uplink back its addresses and default route: the bridge is deleted with it (`deleteBridge`, which
+   * also releases the port), or only releases it and drops the addresses listed in `drop`.
+   */
+  | { op: 'uplink-detach'; ns: null; bridge: string; uplink: string; drop: string[]; addrs: string[]; via: string | null; deleteBridge: boolean }
+  | { op: 'fdb-add'; dev: string; dst: string }
+  | { op: 'fdb-del'; dev: string; dst: string }
   | { op: 'link-set'; ns: Ns; dev: string; set: LinkSettings }
   | { op: 'link-del'; ns: Ns; dev: string }
   /** A host veth end that goes with its namespace: deleting veths one by one costs ~16 ms each, a namespace ~0. */

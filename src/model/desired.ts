@@ -10,10 +10,27 @@ export interface DesiredBridge {
   /** false for `external: true` bridges: tnet attaches to them but never creates or changes them. */
   owned: boolean;
   mark: Mark;
-  mac: string;
+  /** null with an uplink: the bridge takes the uplink's MAC, so the segment's neighbours keep their ARP entries. */
+  mac: string | null;
   mtu: number;
-  address: string; // gateway/prefix
+  /** gateway/prefix; null with an uplink: the bridge carries the uplink's addresses, not one of its own. */
+  address: string | null;
   subnet: string;
+  /** Host interface enslaved to the bridge (`uplink:`); null: none. */
+  uplink: string | null;
+}
+
+/** The VXLAN device of an overlay, enslaved to its bridge, with a forwarding entry per peer host. */
+export interface DesiredVxlan {
+  name: string;
+  bridge: string;
+  vni: number;
+  local: string;
+  port: number;
+  mtu: number;
+  mark: Mark;
+  /** Underlay addresses of the other hosts: one all-zeros fdb entry each (unicast flooding, no multicast). */
+  peers: string[];
 }
 
 /**
@@ -51,6 +68,7 @@ export interface DesiredState {
   spec: string;
   ipForward: boolean | null; // null: leave as it is
   bridges: DesiredBridge[];
+  vxlans: DesiredVxlan[];
   netns: DesiredNetns[];
   endpoints: DesiredEndpoint[];
   /** Folders tnet owns under /etc/netns, one per container namespace, with their files. */

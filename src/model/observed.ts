@@ -18,6 +18,22 @@ export interface ObservedLink {
   addrs: string[]; // inet ip/prefix
   /** Hairpin mode of a bridge port; null when the link is not a bridge port. */
   hairpin: boolean | null;
+  /** For a VXLAN device: what it tunnels (absent for other kinds). */
+  vxlan?: ObservedVxlanInfo;
+}
+
+export interface ObservedVxlanInfo {
+  vni: number;
+  local: string | null;
+  port: number;
+  learning: boolean;
+}
+
+/** A static forwarding entry of a VXLAN device (`bridge fdb`): frames for `mac` go to the underlay `dst`. */
+export interface ObservedFdb {
+  dev: string;
+  mac: string;
+  dst: string;
 }
 
 export interface ObservedRoute {
@@ -47,6 +63,8 @@ export interface ObservedState {
   /** Namespace names of the host's peer nsids (`ip netns list-id`): where each veth's other end lives. */
   nsids: Record<number, string>;
   routes: ObservedRoute[];
+  /** Forwarding entries with an underlay destination (VXLAN devices'); empty when the spec has no overlay. */
+  fdb: ObservedFdb[];
   ipForward: boolean;
   netns: Record<string, ObservedNetns>;
   /** Contents of the files under /etc/netns that matter to this spec; absent when missing. */

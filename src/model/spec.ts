@@ -33,6 +33,35 @@ export interface BridgeSpec {
   icc: boolean;
   internal: boolean;
   external: boolean;
+  /** A host interface enslaved to the bridge, its IPv4 addresses and default route moved onto it; null: none. */
+  uplink: string | null;
+  /** Set when the bridge is this host's part of an overlay (see place.ts): its VXLAN device and peers. */
+  overlay: BridgeOverlay | null;
+}
+
+/** One host's part of an overlay: the VXLAN device tunnelling the bridge to the other hosts' underlay addresses. */
+export interface BridgeOverlay {
+  vni: number;
+  local: string;
+  peers: string[];
+}
+
+/** An overlay as declared: one layer-2 network over VXLAN, a bridge on each of its hosts. */
+export interface OverlaySpec {
+  name: string;
+  vni: number;
+  subnet: string;
+  /** The underlay's MTU: the bridge and its endpoints get 50 less, the VXLAN header's size. */
+  mtu: number;
+  icc: boolean;
+  internal: boolean;
+  hosts: Record<string, OverlayHost>;
+}
+
+export interface OverlayHost {
+  underlay: string;
+  /** Where this host's containers get their addresses; its first address is this host's bridge address. */
+  ipRange: string;
 }
 
 export type NetworkMode =
@@ -51,9 +80,23 @@ export interface ExtraHost {
   ip: string;
 }
 
+/** One network of a container: eth0, eth1 … in the order the spec declares them. */
+export interface EndpointSpec {
+  network: string;
+  ip: string | null;
+  mac: string | null;
+  /** Extra names other containers on this network find the container by (their hosts files). */
+  aliases: string[];
+}
+
 export interface ContainerSpec {
   name: string;
+  /** For bridge mode, `bridge` is the network of the default route (and of published ports and links). */
   network: NetworkMode;
+  /** Bridge mode: every network, in interface order; one for `bridge:`, several for `networks:`. Else []. */
+  networks: EndpointSpec[];
+  /** The host the container is placed on (`--host`); null: every host. */
+  host: string | null;
   ip: string | null;
   mac: string | null;
   mtu: number | null;
@@ -74,5 +117,7 @@ export interface Spec {
   name: string;
   host: HostSpec;
   bridges: Record<string, BridgeSpec>;
+  /** Networks across hosts; on a placed spec (place.ts) this host's part is also in `bridges`. */
+  overlays: Record<string, OverlaySpec>;
   containers: Record<string, ContainerSpec>;
 }

@@ -2,6 +2,7 @@
 // then the insides of the namespaces the host side does not vouch for.
 
 import type { ObservedState } from '../model/observed.js';
+import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
 import { observeHost } from './host.js';
 import { observeIntents } from './intents.js';
@@ -11,6 +12,8 @@ export interface ObserveOptions {
   firewall: (() => Promise<ObservedState['firewall']>) | null;
   /** `netns:` paths named by the spec, resolved to namespace ids. */
   paths: string[];
+  /** Read the VXLAN forwarding entries: only a spec with overlays needs them (one more process). */
+  fdb?: boolean;
 }
 
 /** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
@@ -22,8 +25,9 @@ export interface BaseObservation {
 export async function observeBase(opts: ObserveOptions): Promise<BaseObservation> {
   // The processes first, so they run while the synchronous file reads below block this one.
   const [host, firewall] = [observeHost(), opts.firewall ? opts.firewall() : Promise.resolve(null)];
+  const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
   const [listed, files, paths, intents] = await Promise.all([listNetns(), observeFiles(), namespaceIds(opts.paths), observeIntents()]);
-  return { observed: { ...(await host), netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall }, listed };
+  return { observed: { ...(await host), fdb: await fdb, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall }, listed };
 }
 
 /** The second step: `vouched` maps the names not to enter to the mark their seal vouches for. */

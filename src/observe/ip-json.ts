@@ -12,7 +12,12 @@ interface IpAddrJson {
   master?: string;
   link_index?: number;
   link_netnsid?: number;
-  linkinfo?: { info_kind?: string; info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } };
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: { id?: number; local?: string; port?: number; learning?: boolean };
+    info_slave_kind?: string;
+    info_slave_data?: { hairpin?: boolean };
+  };
   addr_info?: { family: string; local: string; prefixlen: number }[];
 }
 
@@ -43,7 +48,12 @@ function toLink(j: IpAddrJson): ObservedLink {
     peerNetnsId: j.link_netnsid ?? null,
     hairpin: j.linkinfo?.info_slave_kind === 'bridge' ? Boolean(j.linkinfo.info_slave_data?.hairpin) : null,
     addrs: (j.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    ...(kind === 'vxlan' ? { vxlan: vxlanInfo(j.linkinfo?.info_data ?? {}) } : {}),
   };
+}
+
+function vxlanInfo(d: { id?: number; local?: string; port?: number; learning?: boolean }): NonNullable<ObservedLink['vxlan']> {
+  return { vni: d.id ?? 0, local: d.local ?? null, port: d.port ?? 0, learning: d.learning ?? true };
 }
 
 export function parseRoutes(json: string): ObservedRoute[] {

@@ -1,11 +1,15 @@
 // Address and host-port allocation: explicit values first, then what containers already hold, then the lowest free.
 
 import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import { endpointKey } from './marks.js';
 import { tnetError, type Result, ok, fail } from '../model/errors.js';
 import { EPHEMERAL_RANGE } from './ports.js';
 import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
 
-/** Allocated ports are keyed by portKey; held ports (read back from the kernel) by heldPortKey. */
+/**
+ * Addresses are keyed by endpointKey (the container's name for eth0, `<container>/<network>` for the others);
+ * allocated ports by portKey, held ports (read back from the kernel) by heldPortKey.
+ */
 export interface Allocation {
   ips: Record<string, string>;
   hostPorts: Record<string, number>;
@@ -26,8 +30,22 @@ export function allocate(spec: Spec, held: Held): Result<Allocation> {
   return ok({ ips: ips.value, hostPorts: hostPorts.value });
 }
 
-function bridgeMembers(spec: Spec, bridge: string): ContainerSpec[] {
-  return Object.values(spec.containers).filter((c) => c.network.kind === 'bridge' && c.network.bridge === bridge);
+/** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */
+function bridgeMembers(spec: Spec, bridge: string): { key: string; name: string; ip: string | null }[] {
+  return Object.values(spec.containers).flatMap((c) =>
+    c.networks.flatMap((e, i) => (e.network === bridge ? [{ key: endpointKey(c.name, e.network, i), name: c.name, ip: e.ip }] : [])),
+  );
+}
+
+/** The address of a container on one of its networks; null when it is not on that network. */
+export function addressOn(c: ContainerSpec, network: string, alloc: Allocation): string | null {
+  const i = c.networks.findIndex((e) => e.network === network);
+  return i < 0 ? null : alloc.ips[endpointKey(c.name, network, i)] ?? null;
+}
+
+/** The address of the container's default-route network: where its ports are published and links land. */
+export function primaryAddress(c: ContainerSpec, alloc: Allocation): string | null {
+  return c.network.kind === 'bridge' ? addressOn(c, c.network.bridge, alloc) : null;
 }
 
 function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {
@@ -38,15 +56,15 @@ function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<st
     const taken = new Set<number>([subnet.network, broadcast(subnet), parseIpv4(b.gateway)!]);
     const members = bridgeMembers(spec, b.name);
     for (const c of members) if (c.ip) taken.add(parseIpv4(c.ip)!);
-    const rest: ContainerSpec[] = [];
+    const rest: typeof members = [];
     for (const c of members) {
-      if (c.ip) out[c.name] = c.ip;
+      if (c.ip) out[c.key] = c.ip;
       else {
         // An address once given stays with its container, whatever else is added or removed.
-        const prev = held[c.name] ? parseIpv4(held[c.name]) : null;
+        const prev = held[c.key] ? parseIpv4(held[c.key]) : null;
         if (prev !== null && contains(pool, prev) && !taken.has(prev)) {
           taken.add(prev);
-          out[c.name] = held[c.name];
+          out[c.key] = held[c.key];
         } else rest.push(c);
       }
     }
@@ -60,7 +78,7 @@ function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<st
         }));
       }
       taken.add(next);
-      out[c.name] = formatIpv4(next);
+      out[c.key] = formatIpv4(next);
     }
   }
   return ok(out);

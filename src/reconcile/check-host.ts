@@ -8,10 +8,12 @@ import { parseMark } from './marks.js';
 import { CHAIN } from '../firewall/chains.js';
 import { specOwner } from '../firewall/owner.js';
 import { clashes, parseDnat, publishedRules } from '../firewall/published.js';
+import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 
 export function checkHost(desired: DesiredState, observed: ObservedState): TnetError[] {
   return [
     ...checkLinks(desired, observed),
+    ...checkOverlayLinks(desired, observed),
     ...checkRoutes(desired, observed),
     ...checkPaths(desired, observed),
     ...checkPublished(desired, observed),
@@ -79,7 +81,7 @@ function inTheWay(what: string, name: string, alias: string | null, path: string
 
 /** A bridge subnet must not shadow a route the host already has through another interface. */
 function checkRoutes(desired: DesiredState, observed: ObservedState): TnetError[] {
-  const ownDevs = new Set(desired.bridges.map((b) => b.name));
+  const ownDevs = new Set([...desired.bridges.map((b) => b.name), ...uplinkDevices(desired)]);
   const errors: TnetError[] = [];
   for (const b of desired.bridges.filter((x) => x.owned)) {
     const subnet = parseCidr(b.subnet)!;

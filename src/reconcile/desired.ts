@@ -1,12 +1,12 @@
 // Spec + allocation → DesiredState: the bridges, namespaces, veth pairs and files the kernel should hold.
 
-import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, DesiredState } from '../model/desired.js';
+import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, DesiredState, DesiredVxlan } from '../model/desired.js';
 import type { FirewallDesired } from '../model/firewall.js';
-import type { ContainerSpec, Spec } from '../model/spec.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spec.js';
 import { ETC_NETNS } from '../observe/paths.js';
 import { parseCidr } from '../util/ipv4.js';
-import type { Allocation } from './allocate.js';
-import { hostIfName, macForIp, mark, sealAlias } from './marks.js';
+import { addressOn, primaryAddress, type Allocation } from './allocate.js';
+import { endpointKey, hostIfName, macForIp, mark, sealAlias, vxlanName } from './marks.js';
 import { hostsFile, resolvConf } from './netns-files.js';
 
 export interface DesiredInputs {
@@ -23,8 +23,9 @@ export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInput
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
+    vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     netns: withNetns.map((c) => netns(spec, c)),
-    endpoints: containers.flatMap((c) => endpoint(spec, c, alloc)),
+    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc)),
     files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
@@ -37,12 +38,23 @@ function bridge(spec: string, b: Spec['bridges'][string]): DesiredBridge {
     name: b.name,
     owned: !b.external,
     mark: mark(spec, 'bridge', b.name),
-    // A pinned MAC keeps the gateway's ARP entry valid in every container when ports come and go.
-    mac: macForIp(b.gateway),
+    // A pinned MAC keeps the gateway's ARP entry valid in every container when ports come and go. With an
+    // uplink the bridge takes the uplink's MAC and addresses instead: the gateway is the segment's router.
+    mac: b.uplink ? null : macForIp(b.gateway),
     mtu: b.mtu,
-    address: `${b.gateway}/${prefix}`,
+    address: b.uplink ? null : `${b.gateway}/${prefix}`,
     subnet: b.subnet,
+    uplink: b.uplink,
   };
+}
+
+/** VXLAN's registered UDP port (Linux's own default is the older 8472). */
+export const VXLAN_PORT = 4789;
+
+function vxlan(spec: string, b: BridgeSpec): DesiredVxlan[] {
+  if (!b.overlay) return [];
+  const { vni, local, peers } = b.overlay;
+  return [{ name: vxlanName(b.name), bridge: b.name, vni, local, port: VXLAN_PORT, mtu: b.mtu, mark: mark(spec, 'vxlan', b.name), peers }];
 }
 
 /** container:X chains end at the container whose namespace they all share. */
@@ -58,32 +70,61 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
   return { name: c.name, kind: 'created', mark: mark(spec.name, 'netns', c.name) };
 }
 
-function endpoint(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpoint[] {
+function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
-  const b = spec.bridges[c.network.bridge];
-  const ip = alloc.ips[c.name];
+  return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
+}
+
+/** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */
+function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, alloc: Allocation): DesiredEndpoint {
+  const b = spec.bridges[n.network];
+  const key = endpointKey(c.name, n.network, i);
+  const ip = alloc.ips[key];
   const e = {
     container: c.name,
     netns: c.name,
     hostIf: hostIfName(spec.name, c.name, b.name),
-    ifname: 'eth0',
+    ifname: `eth${i}`,
     bridge: b.name,
     address: `${ip}/${parseCidr(b.subnet)!.prefix}`,
     gateway: b.gateway,
-    mac: c.mac ?? macForIp(ip),
+    mac: n.mac ?? macForIp(ip),
     mtu: c.mtu ?? b.mtu,
-    mark: mark(spec.name, 'veth', c.name),
+    mark: mark(spec.name, 'veth', key),
     // Docker gives containers on an internal network no way out, not even a default route.
-    defaultRoute: !b.internal,
+    defaultRoute: c.network.kind === 'bridge' && c.network.bridge === b.name && !b.internal,
   };
   const ns = netns(spec, c);
   const inside = [ns, e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
-  return [{ ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside) }];
+  return { ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside) };
 }
 
 /** The address another container reaches this one at, following container:X to the namespace's owner. */
 function addressOf(spec: Spec, c: ContainerSpec, alloc: Allocation): string | null {
-  return alloc.ips[rootOf(spec, c).name] ?? null;
+  return primaryAddress(rootOf(spec, c), alloc);
+}
+
+/** A linked container's address: on its default network if the linking one is there too, else on one they share. */
+function linkAddress(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: Allocation): string | null {
+  const target = rootOf(spec, to);
+  const mine = new Set(from.networks.map((e) => e.network));
+  const primary = target.network.kind === 'bridge' ? target.network.bridge : null;
+  const shared = primary && mine.has(primary) ? primary : target.networks.find((e) => mine.has(e.network))?.network;
+  return (shared ? addressOn(target, shared, alloc) : null) ?? addressOf(spec, target, alloc);
+}
+
+/** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
+function aliasHosts(spec: Spec, owner: ContainerSpec, alloc: Allocation): { name: string; ip: string }[] {
+  const mine = new Set(owner.networks.map((e) => e.network));
+  const out: { name: string; ip: string }[] = [];
+  for (const other of Object.values(spec.containers)) {
+    if (other.name === owner.name) continue;
+    for (const e of other.networks) {
+      const ip = e.aliases.length && mine.has(e.network) ? addressOn(other, e.network, alloc) : null;
+      if (ip) out.push({ name: e.aliases.join(' '), ip });
+    }
+  }
+  return out;
 }
 
 function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: string): DesiredFile[] {
@@ -94,10 +135,10 @@ function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: stri
     mark: mark(spec.name, 'files', c.name),
     ip: addressOf(spec, owner, alloc),
     hostname: owner.hostname,
-    extraHosts: owner.extraHosts,
+    extraHosts: [...owner.extraHosts, ...aliasHosts(spec, owner, alloc)],
     links: owner.links.map((l) => {
       const t = spec.containers[l.target];
-      return { ip: addressOf(spec, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
+      return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
     }),
   });
   const resolv = resolvConf({ dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, hostResolv });

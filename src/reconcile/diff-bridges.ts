@@ -4,22 +4,27 @@ import type { Action } from '../model/action.js';
 import type { DesiredBridge } from '../model/desired.js';
 import type { ObservedLink } from '../model/observed.js';
 
-export function diffBridge(d: DesiredBridge, seen: ObservedLink | undefined): Action[] {
+/** `uplink`: the observed uplink of a bridge that has one, whose MAC the bridge takes (diff-uplinks moves the rest). */
+export function diffBridge(d: DesiredBridge, seen: ObservedLink | undefined, uplink?: ObservedLink): Action[] {
   if (!d.owned) return [];
+  const mac = d.mac ?? uplink?.mac ?? null;
   if (!seen) {
     return [
-      { op: 'bridge-add', name: d.name, mac: d.mac, mtu: d.mtu, mark: d.mark },
-      { op: 'addr-add', ns: null, dev: d.name, cidr: d.address },
+      // Without a MAC of its own the kernel would give the bridge a random one, then its first port's.
+      { op: 'bridge-add', name: d.name, mac: mac ?? '', mtu: d.mtu, mark: d.mark },
+      ...(d.address ? [{ op: 'addr-add', ns: null, dev: d.name, cidr: d.address } as const] : []),
       { op: 'link-set', ns: null, dev: d.name, set: { up: true } },
     ];
   }
   const out: Action[] = [];
   const set: Record<string, unknown> = {};
-  if (seen.mac !== d.mac) set.mac = d.mac;
+  if (mac !== null && seen.mac !== mac) set.mac = mac;
   if (seen.mtu !== d.mtu) set.mtu = d.mtu;
   if (seen.alias !== d.mark) set.alias = d.mark;
   if (!seen.up) set.up = true;
   if (Object.keys(set).length) out.push({ op: 'link-set', ns: null, dev: d.name, set });
+  // A bridge with an uplink carries the uplink's addresses: diff-uplinks keeps those.
+  if (d.address === null) return out;
   for (const a of seen.addrs) if (a !== d.address) out.push({ op: 'addr-del', ns: null, dev: d.name, cidr: a });
   if (!seen.addrs.includes(d.address)) out.push({ op: 'addr-add', ns: null, dev: d.name, cidr: d.address });
   return out;

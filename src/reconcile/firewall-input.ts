@@ -3,7 +3,7 @@
 import type { FirewallInput, FwContainer } from '../firewall/input.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
 import { effectivePorts, portKey, type Allocation } from './allocate.js';
-import { hostIfName } from './marks.js';
+import { endpointKey, hostIfName } from './marks.js';
 import { rootOf } from './desired.js';
 
 export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
@@ -21,21 +21,25 @@ export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
   };
 }
 
+/**
+ * One entry per endpoint: a container on several bridges is in each bridge's rules with that bridge's address.
+ * Ports are published on the default-route network only, as Docker does; links hold on every shared bridge.
+ */
 function container(spec: Spec, c: ContainerSpec, alloc: Allocation): FwContainer[] {
-  if (c.network.kind !== 'bridge') return [];
-  return [{
+  const primary = c.network.kind === 'bridge' ? c.network.bridge : null;
+  return c.networks.map((e, i) => ({
     name: c.name,
-    bridge: c.network.bridge,
-    ip: alloc.ips[c.name],
-    hostIf: hostIfName(spec.name, c.name, c.network.bridge),
-    ports: effectivePorts(c).map((p, i) => ({
+    bridge: e.network,
+    ip: alloc.ips[endpointKey(c.name, e.network, i)],
+    hostIf: hostIfName(spec.name, c.name, e.network),
+    ports: e.network !== primary ? [] : effectivePorts(c).map((p, j) => ({
       hostIp: p.hostIp,
-      hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, i)],
+      hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)],
       containerPort: p.containerPort,
       proto: p.proto,
     })),
-    expose: c.expose.map((e) => ({ port: e.port, proto: e.proto })),
+    expose: c.expose.map((x) => ({ port: x.port, proto: x.proto })),
     // A link to a container:X member is a link to the namespace owner's endpoint.
     links: c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
-  }];
+  }));
 }

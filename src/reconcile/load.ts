@@ -1,6 +1,7 @@
 // Read a spec from a file, a directory of *.yaml files or stdin, and turn it into a valid Spec.
 
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
@@ -8,6 +9,7 @@ import { normalize } from './normalize.js';
 import { lookupPos, mergePosMaps, parseYaml, type ParsedSource, type PosMap } from './parse-yaml.js';
 import { checkSchema, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
+import { placeOn } from './place.js';
 
 export interface Source {
   file: string;
@@ -17,16 +19,19 @@ export interface Source {
 /** Short because every kernel mark carries it; Docker Compose's project-name characters. */
 const SPEC_NAME = /^[a-z0-9][a-z0-9_.-]{0,23}$/i;
 
-/** `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. `opts.name` overrides `name:`. */
-export async function loadSpec(arg: string, opts: { name?: string } = {}): Promise<Result<Spec>> {
+/**
+ * `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. `opts.name` overrides `name:`;
+ * `opts.host` is the host whose part of the spec is wanted (default: the hostname; see place.ts).
+ */
+export async function loadSpec(arg: string, opts: { name?: string; host?: string } = {}): Promise<Result<Spec>> {
   const read = await readSources(arg);
   if (!read.ok) return read;
-  return buildSpec(read.value.sources, read.value.name, opts.name);
+  return buildSpec(read.value.sources, read.value.name, opts.name, opts.host);
 }
 
 /** Pure: sources as read, in merge order; `name` is the spec name when none of them sets `name:`. */
-export function parseSources(sources: Source[], name: string): Result<Spec> {
-  return buildSpec(sources, name, undefined);
+export function parseSources(sources: Source[], name: string, host?: string): Result<Spec> {
+  return buildSpec(sources, name, undefined, host);
 }
 
 async function readSources(arg: string): Promise<Result<{ sources: Source[]; name: string }>> {
@@ -55,7 +60,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function buildSpec(sources: Source[], defaultName: string, forcedName: string | undefined): Result<Spec> {
+function buildSpec(sources: Source[], defaultName: string, forcedName: string | undefined, host: string | undefined): Result<Spec> {
   const parsed: ParsedSource[] = [];
   const errors: TnetError[] = [];
   for (const s of sources) {
@@ -74,7 +79,9 @@ function buildSpec(sources: Source[], defaultName: string, forcedName: string | 
   const spec = normalize(raw, name.value);
   if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
   const invalid = validate(spec.value, pos);
-  return invalid.length > 0 ? fail(...invalid) : spec;
+  if (invalid.length > 0) return fail(...invalid);
+  const placed = placeOn(spec.value, host ?? hostname());
+  return placed.ok ? placed : fail(...placed.errors.map((e) => withPos(e, pos)));
 }
 
 function withPos(e: TnetError, pos: PosMap): TnetError {
@@ -114,7 +121,7 @@ function merge(parsed: ParsedSource[]): Merged {
       if (before) errors.push(conflict('host', 'host is set', before, src, 'set host: in one file only'));
       else raw.host = doc.host;
     }
-    for (const section of ['bridges', 'containers'] as const) mergeSection(raw, doc, section, src, claim, errors);
+    for (const section of ['bridges', 'overlays', 'containers'] as const) mergeSection(raw, doc, section, src, claim, errors);
   }
   if (raw.version === undefined && parsed.length > 0) {
     errors.push(tnetError('schema', 'missing required field "version: 1": no file of the directory sets it', {
@@ -127,7 +134,7 @@ function merge(parsed: ParsedSource[]): Merged {
 function mergeSection(
   raw: RawSpec,
   doc: RawSpec,
-  section: 'bridges' | 'containers',
+  section: 'bridges' | 'overlays' | 'containers',
   src: ParsedSource,
   claim: (path: string, src: ParsedSource) => SourcePos | null,
   errors: TnetError[],
@@ -135,7 +142,7 @@ function mergeSection(
   const entries = doc[section];
   if (!entries) return;
   const into = (raw[section] ??= {}) as Record<string, unknown>;
-  const what = section === 'bridges' ? 'bridge' : 'container';
+  const what = section.slice(0, -1);
   for (const [name, value] of Object.entries(entries)) {
     const path = `${section}.${name}`;
     const before = claim(path, src);

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 
-export type MarkKind = 'bridge' | 'veth' | 'netns' | 'netns-attached' | 'files';
+export type MarkKind = 'bridge' | 'veth' | 'vxlan' | 'uplink' | 'netns' | 'netns-attached' | 'files';
 
 export interface ParsedMark {
   spec: string;
@@ -30,6 +30,44 @@ export function parseMark(alias: string | null): ParsedMark | null {
 export function hostIfName(spec: string, container: string, network: string): string {
   const h = createHash('sha256').update(`${spec}/${container}/${network}`).digest('hex');
   return `veth${h.slice(0, 7)}`;
+}
+
+/**
+ * What names a container's endpoint in veth marks and allocations: the container's name for eth0 (as before
+ * several networks per container existed), `<container>/<network>` for eth1 and on.
+ */
+export function endpointKey(container: string, network: string, index: number): string {
+  return index === 0 ? container : `${container}/${network}`;
+}
+
+/** The namespace an endpoint key's veth leads into: container names hold no '/'. */
+export function netnsOfKey(key: string): string {
+  return key.split('/', 1)[0];
+}
+
+/** The VXLAN device of an overlay: `vx-<overlay>`. */
+export function vxlanName(overlay: string): string {
+  return `vx-${overlay}`;
+}
+
+/** What an uplink gave its bridge, kept in the uplink's alias: the kernel is tnet's only state. */
+export interface UplinkRecord {
+  spec: string;
+  bridge: string;
+  addrs: string[];
+  via: string | null;
+}
+
+/** `tnet:<spec>/uplink/<bridge>@<addr>,<addr>@<default gateway>` ('-' for none), on the uplink itself. */
+export function uplinkRecord(r: UplinkRecord): string {
+  return [mark(r.spec, 'uplink', r.bridge), r.addrs.join(',') || '-', r.via ?? '-'].join(SEAL);
+}
+
+export function parseUplinkRecord(alias: string | null): UplinkRecord | null {
+  const m = parseMark(alias);
+  const parts = alias?.split(SEAL) ?? [];
+  if (m?.kind !== 'uplink' || parts.length !== 3) return null;
+  return { spec: m.spec, bridge: m.name, addrs: parts[1] === '-' ? [] : parts[1].split(','), via: parts[2] === '-' ? null : parts[2] };
 }
 
 /** Docker's MAC scheme: 02:42 followed by the IPv4 address, so the MAC is stable with the address. */

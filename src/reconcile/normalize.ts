@@ -1,15 +1,17 @@
 // Schema-checked spec → Spec with every Docker default filled in (subnets, gateways, modes, ports).
 
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
-import type { BridgeSpec, ContainerSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, Spec } from '../model/spec.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, OverlaySpec, Spec } from '../model/spec.js';
 import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } from '../util/ipv4.js';
 import { joinPath } from './parse-yaml.js';
 import { parseExpose, parsePortMapping } from './ports.js';
-import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawSpec } from './schema.js';
+import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawOverlay, type RawSpec } from './schema.js';
 
 export const DEFAULT_BRIDGE = 'docker0';
 export const DOCKER0_SUBNET = '172.17.0.0/16';
 export const DEFAULT_MTU = 1500;
+/** What VXLAN adds to each frame on the underlay (outer Ethernet, IPv4, UDP, VXLAN headers). */
+export const VXLAN_OVERHEAD = 50;
 /** Where bridges without a subnet get theirs, a /16 each, as dockerd's default address pools. */
 const AUTO_POOL = { first: '172.18.0.0/16', count: 14 };
 
@@ -19,15 +21,26 @@ export function normalize(raw: RawSpec, name: string): Result<Spec> {
   const errors: TnetError[] = [];
   const host = normalizeHost(raw.host ?? {});
   const bridges = normalizeBridges(raw.bridges ?? {}, host, errors);
-  const declared = Object.keys(bridges);
+  const overlays = normalizeOverlays(raw.overlays ?? {}, host);
+  const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
   const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
   const networks = new Map(rawContainers.map(([n, c]) => [n, resolveNetwork(n, c, declared, errors)]));
-  const usesDocker0 = [...networks.values()].some((m) => m.kind === 'bridge' && m.bridge === DEFAULT_BRIDGE);
+  const endpoints = new Map(rawContainers.map(([n, c]) => [n, endpointsOf(c, networks.get(n)!)]));
+  const usesDocker0 = [...endpoints.values()].some((es) => es.some((e) => e.network === DEFAULT_BRIDGE));
   if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
   const containers: Record<string, ContainerSpec> = {};
-  for (const [n, c] of rawContainers) containers[n] = normalizeContainer(n, c, networks.get(n)!, bridges, errors);
+  for (const [n, c] of rawContainers) containers[n] = normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
   if (errors.length > 0) return fail(...errors);
-  return ok({ name, host, bridges, containers });
+  return ok({ name, host, bridges, overlays, containers });
+}
+
+function normalizeOverlays(raw: Record<string, RawOverlay>, host: HostSpec): Record<string, OverlaySpec> {
+  const out: Record<string, OverlaySpec> = {};
+  for (const [name, o] of Object.entries(raw)) {
+    const hosts = Object.fromEntries(Object.entries(o.hosts ?? {}).map(([h, v]) => [h, { underlay: v.underlay, ipRange: v.ipRange }]));
+    out[name] = { name, vni: o.vni, subnet: o.subnet, mtu: o.mtu ?? DEFAULT_MTU, icc: o.icc ?? host.icc, internal: o.internal ?? false, hosts };
+  }
+  return out;
 }
 
 function normalizeHost(raw: RawHost): HostSpec {
@@ -86,13 +99,17 @@ function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec):
     icc: b.icc ?? host.icc,
     internal: b.internal ?? false,
     external: b.external ?? false,
+    uplink: b.uplink ?? null,
+    overlay: null,
   };
 }
 
 /** docker run --net: the four modes, or a bridge's name as a user-defined network. */
-function resolveNetwork(name: string, c: RawContainer, bridges: string[], errors: TnetError[]): NetworkMode {
+function resolveNetwork(name: string, c: RawContainer, declared: Declared, errors: TnetError[]): NetworkMode {
+  const bridges = [...declared.bridges, ...declared.overlays];
   const net = c.network ?? 'bridge';
   const path = joinPath(['containers', name, 'network']);
+  if (c.networks !== undefined) return resolveNetworks(name, c, net, errors);
   const bridgeConflict = () =>
     errors.push(invalid(joinPath(['containers', name, 'bridge']), `conflicting options: bridge: ${c.bridge} and network: ${net}`, 'bridge: applies to bridge mode only'));
   if (net === 'none' || net === 'host' || net.startsWith('container:')) {
@@ -102,7 +119,7 @@ function resolveNetwork(name: string, c: RawContainer, bridges: string[], errors
     if (target === '') errors.push(invalid(path, 'network: container: needs a container name', 'write container:<name>'));
     return { kind: 'container', target };
   }
-  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(bridges) };
+  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(declared) };
   if (bridges.includes(net)) {
     if (c.bridge !== undefined && c.bridge !== net) bridgeConflict();
     return { kind: 'bridge', bridge: net };
@@ -112,18 +129,64 @@ function resolveNetwork(name: string, c: RawContainer, bridges: string[], errors
   return { kind: 'none' };
 }
 
-function defaultBridge(declared: string[]): string {
-  return declared.length === 1 ? declared[0] : DEFAULT_BRIDGE;
+/** `networks:`: bridge mode on several networks; the default route's network stands for the container's. */
+function resolveNetworks(name: string, c: RawContainer, net: string, errors: TnetError[]): NetworkMode {
+  const at = (f: string) => joinPath(['containers', name, f]);
+  const nets = Object.keys(c.networks ?? {});
+  if (net !== 'bridge') errors.push(invalid(at('network'), `conflicting options: networks: and network: ${net}`, 'networks: is bridge mode on several networks'));
+  if (c.bridge !== undefined) errors.push(invalid(at('bridge'), 'conflicting options: bridge: and networks:', 'list the bridge under networks:'));
+  if (c.ip !== undefined) errors.push(invalid(at('ip'), 'ip: applies to one network: with networks:, give it per network', 'write networks: {<name>: {ip: …}}'));
+  if (c.mac !== undefined) errors.push(invalid(at('mac'), 'mac: applies to one network: with networks:, give it per network', 'write networks: {<name>: {mac: …}}'));
+  if (nets.length === 0) {
+    errors.push(invalid(at('networks'), 'networks: is empty', 'name at least one network, or use network: none'));
+    return { kind: 'none' };
+  }
+  if (c.gateway !== undefined && !nets.includes(c.gateway)) {
+    errors.push(invalid(at('gateway'), `gateway: ${c.gateway} is not one of the container's networks (${nets.join(', ')})`));
+  }
+  return { kind: 'bridge', bridge: c.gateway !== undefined && nets.includes(c.gateway) ? c.gateway : nets[0] };
 }
 
-function normalizeContainer(name: string, c: RawContainer, network: NetworkMode, bridges: Record<string, BridgeSpec>, errors: TnetError[]): ContainerSpec {
+/** Bridge mode's networks in interface order: `bridge:` (with the container's ip and mac) or `networks:`. */
+function endpointsOf(c: RawContainer, mode: NetworkMode): EndpointSpec[] {
+  if (mode.kind !== 'bridge') return [];
+  if (c.networks === undefined) return [{ network: mode.bridge, ip: c.ip ?? null, mac: c.mac?.toLowerCase() ?? null, aliases: [] }];
+  return Object.entries(c.networks).map(([network, e]) => ({
+    network,
+    ip: e?.ip ?? null,
+    mac: e?.mac?.toLowerCase() ?? null,
+    aliases: [...(e?.aliases ?? [])],
+  }));
+}
+
+interface Declared {
+  bridges: string[];
+  overlays: string[];
+}
+
+/** Docker's rule, the only bridge else docker0; a spec with no bridge and one overlay puts containers on it. */
+function defaultBridge({ bridges, overlays }: Declared): string {
+  if (bridges.length === 1) return bridges[0];
+  return bridges.length === 0 && overlays.length === 1 ? overlays[0] : DEFAULT_BRIDGE;
+}
+
+function normalizeContainer(
+  name: string, c: RawContainer, network: NetworkMode, networks: EndpointSpec[], bridges: Record<string, BridgeSpec>, errors: TnetError[],
+): ContainerSpec {
   const at = (field: string, i: number) => joinPath(['containers', name, field, i]);
+  if (c.gateway !== undefined && c.networks === undefined) {
+    errors.push(invalid(joinPath(['containers', name, 'gateway']), 'gateway: picks one of several networks: it needs networks:', 'the bridge\'s gateway is set under bridges:'));
+  }
+  // With several networks each endpoint takes its own network's MTU unless the container sets one.
+  const single = network.kind === 'bridge' && networks.length === 1 ? bridges[network.bridge]?.mtu ?? null : null;
   return {
     name,
     network,
-    ip: c.ip ?? null,
-    mac: c.mac?.toLowerCase() ?? null,
-    mtu: c.mtu ?? (network.kind === 'bridge' ? bridges[network.bridge]?.mtu ?? null : null),
+    networks,
+    host: c.host ?? null,
+    ip: c.networks === undefined ? c.ip ?? null : null,
+    mac: c.networks === undefined ? c.mac?.toLowerCase() ?? null : null,
+    mtu: c.mtu ?? single,
     hostname: c.hostname ?? name,
     dns: [...(c.dns ?? [])],
     dnsSearch: [...(c.dnsSearch ?? [])],

@@ -10,18 +10,22 @@ import { diffEndpoint } from './diff-endpoints.js';
 import { diffFiles } from './diff-files.js';
 import { diffFirewall } from './diff-firewall.js';
 import { diffNetns, netnsMark } from './diff-netns.js';
-import { parseMark } from './marks.js';
+import { diffUplinks } from './diff-uplinks.js';
+import { diffVxlan } from './diff-vxlans.js';
+import { netnsOfKey, parseMark } from './marks.js';
 
 export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
   const netns = diffNetns(desired, observed);
   const files = diffFiles(desired, observed);
   const errors = [...checkHost(desired, observed), ...netns.errors, ...files.errors];
   if (errors.length) return fail(...errors);
+  const uplinks = diffUplinks(desired, observed);
   return ok([
     ...diffSysctls(desired, observed),
     ...netns.actions,
-    ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed)),
+    ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed), uplinks.deletedBridges),
     ...diffLinks(desired, observed, netns.fresh),
+    ...uplinks.actions,
     ...files.actions,
     ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
   ]);
@@ -47,12 +51,18 @@ function deletedNamespaces(actions: Action[], observed: ObservedState): Set<stri
   return out;
 }
 
-function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<string>): Action[] {
-  const wanted = new Set([...desired.bridges.filter((b) => b.owned).map((b) => b.name), ...desired.endpoints.map((e) => e.hostIf)]);
+/** `handled`: bridges an uplink-detach deletes. An uplink itself is never deleted: tnet only borrowed it. */
+function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<string>, handled: Set<string>): Action[] {
+  const wanted = new Set([
+    ...desired.bridges.filter((b) => b.owned).map((b) => b.name),
+    ...desired.vxlans.map((v) => v.name),
+    ...desired.endpoints.map((e) => e.hostIf),
+    ...handled,
+  ]);
   return observed.links.flatMap((l): Action[] => {
     const m = parseMark(l.alias);
-    if (wanted.has(l.name) || m?.spec !== desired.spec) return [];
-    if (m.kind === 'veth' && dying.has(m.name)) return [{ op: 'link-reap', dev: l.name, netns: m.name }];
+    if (wanted.has(l.name) || m?.spec !== desired.spec || m.kind === 'uplink') return [];
+    if (m.kind === 'veth' && dying.has(netnsOfKey(m.name))) return [{ op: 'link-reap', dev: l.name, netns: netnsOfKey(m.name) }];
     return [{ op: 'link-del', ns: null, dev: l.name }];
   });
 }
@@ -61,10 +71,21 @@ function diffLinks(desired: DesiredState, observed: ObservedState, fresh: Set<st
   const byName = new Map(observed.links.map((l) => [l.name, l]));
   const hairpin = new Set(desired.firewall?.hairpinPorts ?? []);
   const netnsOf = (name: string): ObservedNetns | undefined => (fresh.has(name) ? undefined : observed.netns[name]);
+  const endpoints = desired.endpoints.flatMap((e) =>
+    diffEndpoint(e, { host: byName.get(e.hostIf), netns: netnsOf(e.netns), hairpin: hairpin.has(e.hostIf) }),
+  );
   return [
-    ...desired.bridges.flatMap((b) => diffBridge(b, byName.get(b.name))),
-    ...desired.endpoints.flatMap((e) =>
-      diffEndpoint(e, { host: byName.get(e.hostIf), netns: netnsOf(e.netns), hairpin: hairpin.has(e.hostIf) }),
-    ),
+    ...desired.bridges.flatMap((b) => diffBridge(b, byName.get(b.name), b.uplink ? byName.get(b.uplink) : undefined)),
+    ...desired.vxlans.flatMap((v) => diffVxlan(v, byName.get(v.name), observed.fdb)),
+    ...oneDefaultRoute(endpoints),
   ];
+}
+
+/**
+ * A namespace whose default route moves to another of its interfaces gets a `route replace` on the new one,
+ * which already takes the old route's place: deleting it too would fail on a route that is gone.
+ */
+function oneDefaultRoute(actions: Action[]): Action[] {
+  const replaced = new Set(actions.flatMap((a) => (a.op === 'route-replace' && a.dst === 'default' && a.ns ? [a.ns] : [])));
+  return actions.filter((a) => !(a.op === 'route-del' && a.dst === 'default' && a.ns && replaced.has(a.ns)));
 }

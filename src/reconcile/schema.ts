@@ -21,11 +21,35 @@ export interface RawBridge {
   icc?: boolean;
   internal?: boolean;
   external?: boolean;
+  uplink?: string;
+}
+
+export interface RawEndpoint {
+  ip?: string;
+  mac?: string;
+  aliases?: string[];
+}
+
+export interface RawOverlayHost {
+  underlay: string;
+  ipRange: string;
+}
+
+export interface RawOverlay {
+  vni: number;
+  subnet: string;
+  mtu?: number;
+  icc?: boolean;
+  internal?: boolean;
+  hosts: Record<string, RawOverlayHost>;
 }
 
 export interface RawContainer {
   network?: string;
   bridge?: string;
+  networks?: Record<string, RawEndpoint | null>;
+  gateway?: string;
+  host?: string;
   ip?: string;
   mac?: string;
   mtu?: number;
@@ -46,6 +70,7 @@ export interface RawSpec {
   name?: string;
   host?: RawHost | null;
   bridges?: Record<string, RawBridge | null> | null;
+  overlays?: Record<string, RawOverlay> | null;
   containers?: Record<string, RawContainer | null> | null;
 }
 

@@ -2,10 +2,11 @@
 
 import { isIP } from 'node:net';
 import { tnetError, type TnetError } from '../model/errors.js';
-import type { BridgeSpec, ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, PortMapping, Spec } from '../model/spec.js';
 import { broadcast, contains, containsCidr, formatCidr, overlaps, parseCidr, parseIpv4, parseIpv4Prefix, type Cidr } from '../util/ipv4.js';
 import { joinPath, lookupPos, type PosMap } from './parse-yaml.js';
 import { formatPortMapping } from './ports.js';
+import { checkOverlays, checkPlacement } from './validate-overlays.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
@@ -14,7 +15,7 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const RESERVED_BRIDGE_NAMES = ['bridge', 'host', 'none'];
 
 /** `onKey`: point at the field's key (an entry's name) rather than its value. */
-type Report = (path: string, message: string, hint?: string, onKey?: boolean) => void;
+export type Report = (path: string, message: string, hint?: string, onKey?: boolean) => void;
 
 /**
  * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
@@ -31,15 +32,17 @@ export function validate(spec: Spec, pos?: PosMap): TnetError[] {
   const written = (path: string, fallback: boolean) => (pos ? pos.value.has(path) : fallback);
   for (const b of Object.values(spec.bridges)) checkBridge(b, report);
   checkOverlaps(spec, report, written);
+  checkOverlays(spec, report);
   for (const c of Object.values(spec.containers)) checkContainer(spec, c, report, written);
-  checkDuplicateIps(spec, report);
-  checkDuplicate(spec, (c) => c.mac, 'mac', 'MAC address', report);
+  checkPlacement(spec, report, written);
+  checkDuplicateIps(spec, report, written);
+  checkDuplicateMacs(spec, report, written);
   checkDuplicate(spec, (c) => c.netns, 'netns', 'netns', report, 'to share a namespace, use network: container:<name>');
   checkPublished(spec, report);
   return errors;
 }
 
-type Written = (path: string, fallback: boolean) => boolean;
+export type Written = (path: string, fallback: boolean) => boolean;
 
 // ---- bridges
 
@@ -56,13 +59,14 @@ function checkBridge(b: BridgeSpec, report: Report): void {
   if (!subnet) return;
   if (subnet.prefix > 30) return report(at('subnet'), `subnet ${b.subnet} is too small: a bridge needs a /30 or larger`);
   checkGateway(b, subnet, at('gateway'), report);
+  if (b.uplink !== null) checkUplink(b, report);
   if (b.ipRange === null) return;
   const range = checkCidr(b.ipRange, at('ipRange'), 'ipRange', report);
   if (range && !containsCidr(subnet, range)) report(at('ipRange'), `ipRange ${b.ipRange} is not inside subnet ${b.subnet}`);
 }
 
 /** Linux dev_valid_name(): under IFNAMSIZ bytes, not . or .., no '/', ':' or whitespace. */
-function ifnameProblem(name: string): string | null {
+export function ifnameProblem(name: string): string | null {
   const bytes = Buffer.byteLength(name);
   if (bytes === 0 || bytes > 15) return 'must be 1 to 15 bytes long (the kernel limit for interface names)';
   if (name === '.' || name === '..') return 'is not a valid interface name';
@@ -71,7 +75,7 @@ function ifnameProblem(name: string): string | null {
   return null;
 }
 
-function checkCidr(text: string, path: string, what: string, report: Report): Cidr | null {
+export function checkCidr(text: string, path: string, what: string, report: Report): Cidr | null {
   const raw = parseIpv4Prefix(text);
   const cidr = parseCidr(text);
   if (!raw || !cidr) {
@@ -85,6 +89,13 @@ function checkCidr(text: string, path: string, what: string, report: Report): Ci
   return cidr;
 }
 
+function checkUplink(b: BridgeSpec, report: Report): void {
+  const path = joinPath(['bridges', b.name, 'uplink']);
+  if (b.external) return report(path, `external bridge ${b.name} cannot take an uplink`, 'tnet never changes an external bridge: enslave the interface yourself');
+  const problem = ifnameProblem(b.uplink!);
+  if (problem) report(path, `uplink "${b.uplink}" ${problem}`);
+}
+
 function checkGateway(b: BridgeSpec, subnet: Cidr, path: string, report: Report): void {
   const gw = parseIpv4(b.gateway);
   if (gw === null) return report(path, `gateway "${b.gateway}" is not an IPv4 address`);
@@ -93,7 +104,7 @@ function checkGateway(b: BridgeSpec, subnet: Cidr, path: string, report: Report)
   if (gw === broadcast(subnet)) report(path, `gateway ${b.gateway} is the broadcast address of ${b.subnet}`);
 }
 
-function checkMtu(mtu: number | null, path: string, report: Report): void {
+export function checkMtu(mtu: number | null, path: string, report: Report): void {
   if (mtu !== null && (mtu < 68 || mtu > 65535)) report(path, `mtu ${mtu} is outside 68-65535`);
 }
 
@@ -128,7 +139,7 @@ function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: W
   checkMtu(c.mtu, at('mtu'), report);
   checkResolver(c, report);
   if (c.netns !== null && !c.netns.startsWith('/')) report(at('netns'), `netns "${c.netns}" is not an absolute path`, 'e.g. /proc/<pid>/ns/net or /run/netns/<name>');
-  if (c.network.kind === 'bridge') checkBridgeMode(spec, c, c.network.bridge, report, written);
+  if (c.network.kind === 'bridge') c.networks.forEach((e) => checkEndpoint(spec, c, e, report, written));
   else checkConflicts(c, report, written);
   if (c.network.kind === 'container') checkChain(spec, c, report);
   c.links.forEach((l, i) => checkLink(spec, c, l.target, l.alias, joinPath(['containers', c.name, 'links', i]), report));
@@ -140,7 +151,7 @@ function checkHostname(c: ContainerSpec, path: string, report: Report, given: bo
   else report(joinPath(['containers', c.name]), `container name "${c.name}" is not a valid host name, and hostname defaults to it`, 'set hostname:', true);
 }
 
-function validHostname(name: string, max: number): boolean {
+export function validHostname(name: string, max: number): boolean {
   return name.length > 0 && name.length <= max && name.split('.').every((l) => LABEL.test(l));
 }
 
@@ -155,23 +166,35 @@ function checkResolver(c: ContainerSpec, report: Report): void {
   });
 }
 
-function checkBridgeMode(spec: Spec, c: ContainerSpec, name: string, report: Report, written: Written): void {
-  const at = (f: string) => joinPath(['containers', c.name, f]);
+/** Where an endpoint's field is written: at the container for `bridge:`, under `networks.<name>` for `networks:`. */
+export function endpointPath(c: ContainerSpec, e: EndpointSpec, field: string | null, written: Written, index?: number): string {
+  const several = written(joinPath(['containers', c.name, 'networks']), c.networks.length > 1);
+  const base = several ? ['containers', c.name, 'networks', e.network] : ['containers', c.name];
+  return joinPath([...base, ...(field === null ? [] : [field]), ...(index === undefined ? [] : [index])]);
+}
+
+function checkEndpoint(spec: Spec, c: ContainerSpec, e: EndpointSpec, report: Report, written: Written): void {
+  const at = (f: string) => endpointPath(c, e, f, written);
+  const name = e.network;
   const bridge = spec.bridges[name];
-  if (!bridge) {
-    const path = written(at('bridge'), true) ? at('bridge') : at('network');
-    report(path, `container ${c.name} uses bridge ${name}, which the spec does not declare`, 'declare it under bridges:');
+  const overlay = spec.overlays[name];
+  if (!bridge && !overlay) {
+    const single = joinPath(['containers', c.name, written(joinPath(['containers', c.name, 'bridge']), true) ? 'bridge' : 'network']);
+    const path = c.networks.length > 1 || written(joinPath(['containers', c.name, 'networks']), false) ? endpointPath(c, e, null, written) : single;
+    report(path, `container ${c.name} uses network ${name}, which the spec does not declare`, 'declare it under bridges: or overlays:', path !== single);
   }
-  if (c.mac !== null) checkMac(c.mac, at('mac'), report);
-  if (c.ip === null || !bridge) return;
-  const ip = parseIpv4(c.ip);
-  const subnet = parseCidr(bridge.subnet);
-  if (ip === null) return report(at('ip'), `ip "${c.ip}" is not an IPv4 address`);
+  if (e.mac !== null) checkMac(e.mac, at('mac'), report);
+  e.aliases.forEach((a, i) => !validHostname(a, 253) && report(endpointPath(c, e, 'aliases', written, i), `alias "${a}" is not a valid host name`));
+  if (e.ip === null || (!bridge && !overlay)) return;
+  const ip = parseIpv4(e.ip);
+  const subnetText = bridge?.subnet ?? overlay.subnet;
+  const subnet = parseCidr(subnetText);
+  if (ip === null) return report(at('ip'), `ip "${e.ip}" is not an IPv4 address`);
   if (!subnet) return;
-  if (!contains(subnet, ip)) return report(at('ip'), `ip ${c.ip} is outside subnet ${bridge.subnet} of bridge ${name}`);
-  if (ip === subnet.network) return report(at('ip'), `ip ${c.ip} is the network address of ${bridge.subnet}`);
-  if (ip === broadcast(subnet)) return report(at('ip'), `ip ${c.ip} is the broadcast address of ${bridge.subnet}`);
-  if (ip === parseIpv4(bridge.gateway)) report(at('ip'), `ip ${c.ip} is the gateway of bridge ${name}`);
+  if (!contains(subnet, ip)) return report(at('ip'), `ip ${e.ip} is outside subnet ${subnetText} of ${bridge ? 'bridge' : 'overlay'} ${name}`);
+  if (ip === subnet.network) return report(at('ip'), `ip ${e.ip} is the network address of ${subnetText}`);
+  if (ip === broadcast(subnet)) return report(at('ip'), `ip ${e.ip} is the broadcast address of ${subnetText}`);
+  if (bridge && ip === parseIpv4(bridge.gateway)) report(at('ip'), `ip ${e.ip} is the gateway of bridge ${name}`);
 }
 
 function checkMac(mac: string, path: string, report: Report): void {
@@ -250,21 +273,38 @@ function checkLink(spec: Spec, c: ContainerSpec, target: string, alias: string, 
   const end = resolveEndpoint(spec, target);
   if (end.kind === 'unknown' && end.name === target) return report(path, `link to ${target}, which is not a container of the spec`);
   if (end.kind !== 'bridge') return report(path, `link to ${target}, which has no bridge address`, 'a link needs a container in bridge mode (or container:X of one)');
-  if (end.bridge !== c.network.bridge) {
+  const theirs = spec.containers[end.owner].networks.map((e) => e.network);
+  if (!c.networks.some((e) => theirs.includes(e.network))) {
     report(path, `link to ${target} on bridge ${end.bridge} from bridge ${c.network.bridge}`, 'links work between containers on the same bridge');
   }
 }
 
 // ---- across containers
 
-function checkDuplicateIps(spec: Spec, report: Report): void {
+function checkDuplicateIps(spec: Spec, report: Report, written: Written): void {
   const seen = new Map<string, string>();
   for (const c of Object.values(spec.containers)) {
-    if (c.network.kind !== 'bridge' || c.ip === null) continue;
-    const key = `${c.network.bridge}/${c.ip}`;
-    const first = seen.get(key);
-    if (first) report(joinPath(['containers', c.name, 'ip']), `ip ${c.ip} is also the address of ${first} on bridge ${c.network.bridge}`);
-    else seen.set(key, c.name);
+    for (const e of c.networks) {
+      if (e.ip === null) continue;
+      // A plain bridge is local to each host: containers placed on different hosts do not meet there.
+      const local = spec.bridges[e.network] && spec.bridges[e.network].uplink === null;
+      const key = `${e.network}/${e.ip}${local && c.host ? `@${c.host}` : ''}`;
+      const first = seen.get(key);
+      if (first) report(endpointPath(c, e, 'ip', written), `ip ${e.ip} is also the address of ${first} on ${spec.overlays[e.network] ? 'overlay' : 'bridge'} ${e.network}`);
+      else seen.set(key, c.name);
+    }
+  }
+}
+
+function checkDuplicateMacs(spec: Spec, report: Report, written: Written): void {
+  const seen = new Map<string, string>();
+  for (const c of Object.values(spec.containers)) {
+    for (const e of c.networks) {
+      if (e.mac === null) continue;
+      const first = seen.get(e.mac);
+      if (first) report(endpointPath(c, e, 'mac', written), `MAC address ${e.mac} is also used by ${first}`);
+      else seen.set(e.mac, c.name);
+    }
   }
 }
 

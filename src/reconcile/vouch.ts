@@ -2,7 +2,7 @@
 
 import type { DesiredState } from '../model/desired.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
-import { mark, parseMark, parseSeal } from './marks.js';
+import { mark, netnsOfKey, parseMark, parseSeal } from './marks.js';
 
 /**
  * A sealed, up, enslaved host end whose peer lives in the container's namespace vouches for what is inside:
@@ -18,17 +18,22 @@ export function vouched(desired: DesiredState, observed: ObservedState, ids: Map
     return peer !== undefined && ids.get(peer) !== undefined && ids.get(peer) === ids.get(ns);
   };
   const out = new Map<string, string>();
+  // A namespace with several endpoints is vouched for only when every one of them is sealed.
+  const unsealed = new Set<string>();
   for (const e of desired.endpoints) {
     const l = links.get(e.hostIf);
     const mark = marks.get(e.netns);
     if (l && mark && l.alias === e.seal && l.up && l.master === e.bridge && inNs(l, e.netns)) out.set(e.netns, mark);
+    else unsealed.add(e.netns);
   }
+  for (const ns of unsealed) out.delete(ns);
   // A namespace the spec no longer wants only needs its owner known to be pruned: its seal says it.
   for (const l of observed.links) {
     const m = parseMark(l.alias);
     const seal = parseSeal(l.alias);
-    if (m?.spec === desired.spec && m.kind === 'veth' && seal && !marks.has(m.name) && inNs(l, m.name)) {
-      out.set(m.name, mark(desired.spec, seal.netnsKind, m.name));
+    const ns = m ? netnsOfKey(m.name) : '';
+    if (m?.spec === desired.spec && m.kind === 'veth' && seal && !marks.has(ns) && inNs(l, ns)) {
+      out.set(ns, mark(desired.spec, seal.netnsKind, ns));
     }
   }
   return out;

@@ -16,6 +16,8 @@ import { watchSpec } from './spec-watcher.js';
 export interface WatchOptions {
   file: string;
   name?: string;
+  /** The host whose part of the spec to keep (overlays, `host:`); default the hostname. */
+  host?: string;
   resyncMs: number;
   debounceMs: number;
   level: LogLevel;
@@ -42,7 +44,8 @@ export function watchOptions(args: Args): WatchOptions | string {
   const format = String(args.flags['log-format'] ?? 'text');
   if (format !== 'text' && format !== 'json') return `--log-format ${format}: text or json`;
   const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
-  return { file, name, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait) };
+  const host = typeof args.flags.host === 'string' ? args.flags.host : undefined;
+  return { file, name, host, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait) };
 }
 
 export async function watchCommand(args: Args): Promise<number> {
@@ -64,7 +67,7 @@ export async function watchCommand(args: Args): Promise<number> {
   }
 
   const controller = new Controller({
-    load: () => loadSpec(o.file, { name: o.name }),
+    load: () => loadSpec(o.file, { name: o.name, host: o.host }),
     reconcile: (spec, deep) => reconcile(spec, { dryRun: false, deep }),
     log,
     eventsMissed: () => kernelChanged.trigger(),

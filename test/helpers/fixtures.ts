@@ -4,7 +4,7 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], nsids: {}, routes: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
+  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
@@ -19,5 +19,5 @@ export function netns(over: Partial<ObservedNetns> & { name: string }): Observed
 }
 
 export function desired(over: Partial<DesiredState> = {}): DesiredState {
-  return { spec: 'q', ipForward: null, bridges: [], netns: [], endpoints: [], files: [], fileDirs: [], firewall: null, ...over };
+  return { spec: 'q', ipForward: null, bridges: [], vxlans: [], netns: [], endpoints: [], files: [], fileDirs: [], firewall: null, ...over };
 }

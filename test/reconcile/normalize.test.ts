@@ -26,13 +26,13 @@ test('host flags default to true', () => {
 });
 
 test('no containers, no bridges: nothing added', () => {
-  assert.equal(norm({ version: 1 }), { name: 't', host: norm({ version: 1 }).host, bridges: {}, containers: {} });
+  assert.equal(norm({ version: 1 }), { name: 't', host: norm({ version: 1 }).host, bridges: {}, overlays: {}, containers: {} });
 });
 
 test('bridge defaults: gateway first host, mtu 1500, icc from host', () => {
   const s = norm({ version: 1, host: { icc: false }, bridges: { br0: { subnet: '10.1.0.0/24' } } });
   assert.equal(s.bridges.br0, {
-    name: 'br0', subnet: '10.1.0.0/24', gateway: '10.1.0.1', mtu: 1500, ipRange: null, icc: false, internal: false, external: false,
+    name: 'br0', subnet: '10.1.0.0/24', gateway: '10.1.0.1', mtu: 1500, ipRange: null, icc: false, internal: false, external: false, uplink: null, overlay: null,
   });
 });
 
@@ -60,7 +60,7 @@ test('external bridge without subnet keeps none (validate reports it)', () => {
 test('implicit docker0 when a bridge-mode container uses it', () => {
   const s = norm({ version: 1, containers: { a: {} } });
   assert.equal(s.bridges.docker0, {
-    name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, icc: true, internal: false, external: false,
+    name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, icc: true, internal: false, external: false, uplink: null, overlay: null,
   });
   assert.equal(norm({ version: 1, containers: { a: { network: 'host' }, b: { network: 'none' } } }).bridges, {});
   const two = norm({ version: 1, bridges: { a: {}, b: {} }, containers: { c: null } });
@@ -71,7 +71,8 @@ test('implicit docker0 when a bridge-mode container uses it', () => {
 test('container defaults', () => {
   const s = norm({ version: 1, containers: { web: null } });
   assert.equal(s.containers.web, {
-    name: 'web', network: { kind: 'bridge', bridge: 'docker0' }, ip: null, mac: null, mtu: 1500, hostname: 'web',
+    name: 'web', network: { kind: 'bridge', bridge: 'docker0' }, networks: [{ network: 'docker0', ip: null, mac: null, aliases: [] }],
+    host: null, ip: null, mac: null, mtu: 1500, hostname: 'web',
     dns: [], dnsSearch: [], dnsOptions: [], extraHosts: [], links: [], expose: [], ports: [], publishAll: false, netns: null,
   });
 });
@@ -141,18 +142,25 @@ const SAMPLES: Record<string, unknown> = {
   ipForward: false, iptables: false, ipMasq: false, icc: false, subnet: '10.9.0.0/16', gateway: '10.9.0.9', mtu: 1400,
   ipRange: '10.9.1.0/24', internal: true, external: true, network: 'none', bridge: 'other', ip: '10.9.0.5', mac: '02:00:00:00:00:01',
   hostname: 'h', dns: ['1.1.1.1'], dnsSearch: ['x.org'], dnsOptions: ['rotate'], extraHosts: ['a:1.2.3.4'], links: ['x'],
-  expose: [80], ports: ['80'], publishAll: true, netns: '/proc/1/ns/net',
+  expose: [80], ports: ['80'], publishAll: true, netns: '/proc/1/ns/net', uplink: 'eth9', networks: { other: null, more: {} },
+  host: 'h1',
+};
+/** Fields that need another to mean anything: the container's gateway picks one of its networks. */
+const CONTEXT: Record<string, { value: unknown; with: Record<string, unknown> }> = {
+  'container.gateway': { value: 'more', with: { networks: { other: null, more: {} } } },
 };
 
 test('every schema field reaches the Spec', () => {
   const groups: [string, SchemaNode][] = [['host', schema.properties!.host], ['bridge', schema.$defs!.bridge], ['container', schema.$defs!.container]];
   for (const [group, node] of groups) {
     for (const field of Object.keys(node.properties!)) {
-      const value = SAMPLES[field];
+      const context = CONTEXT[`${group}.${field}`];
+      const value = context?.value ?? SAMPLES[field];
+      const base = context?.with ?? {};
       assert.ok(value !== undefined, `no sample for ${field}`);
       const wrap = (v: Record<string, unknown>): RawSpec =>
         group === 'host' ? { version: 1, host: v } : group === 'bridge' ? { version: 1, bridges: { b: v } } : { version: 1, bridges: { other: {}, more: {} }, containers: { c: v } };
-      assert.not.equal(norm(wrap({ [field]: value })), norm(wrap({})), `${group}.${field} is ignored`);
+      assert.not.equal(norm(wrap({ ...base, [field]: value })), norm(wrap(base)), `${group}.${field} is ignored`);
     }
   }
 });

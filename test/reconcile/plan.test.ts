@@ -5,7 +5,7 @@ import type { Action } from '../../src/model/action.js';
 import type { DesiredEndpoint, DesiredState } from '../../src/model/desired.js';
 import { desired, emptyObserved, link, netns } from '../helpers/fixtures.js';
 
-const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', mac: '02:42:ac:11:00:01', mtu: 1500, address: '172.17.0.1/16', subnet: '172.17.0.0/16' };
+const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', mac: '02:42:ac:11:00:01', mtu: 1500, address: '172.17.0.1/16', subnet: '172.17.0.0/16', uplink: null };
 const ep: DesiredEndpoint = {
   container: 'a', netns: 'a', hostIf: 'veth1234567', ifname: 'eth0', bridge: 'docker0', address: '172.17.0.2/16',
   gateway: '172.17.0.1', mac: '02:42:ac:11:00:02', mtu: 1500, mark: 'tnet:q/veth/a', defaultRoute: true,

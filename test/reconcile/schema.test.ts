@@ -24,7 +24,7 @@ test('unknown field: path, key position, did-you-mean hint', () => {
   assert.is(e.hint, 'did you mean "ports"?');
   assert.is(check('version: 1\nbridges:\n  br0:\n    ip_range: 10.0.0.0/24\n')[0].hint, 'did you mean "ipRange"?');
   assert.is(check('version: 1\nhosts: {}\n')[0].hint, 'did you mean "host"?');
-  assert.match(check('version: 1\noverlays: {}\n')[0].hint!, /known fields: version, name, host, bridges, containers/);
+  assert.match(check('version: 1\nclusters: {}\n')[0].hint!, /known fields: version, name, host, bridges, overlays, containers/);
 });
 
 test('wrong types: path, value position, hint', () => {
@@ -95,7 +95,7 @@ test('the schema file uses only keywords schema.ts enforces', () => {
   });
 });
 
-const SAMPLE: Record<string, string> = { string: '"x"', integer: '1500', boolean: 'true', array: '[]' };
+const SAMPLE: Record<string, string> = { string: '"x"', integer: '1500', boolean: 'true', array: '[]', object: '{}' };
 
 function fieldsOf(node: SchemaNode): [string, SchemaNode][] {
   return Object.entries(node.properties ?? {});
@@ -104,10 +104,14 @@ function fieldsOf(node: SchemaNode): [string, SchemaNode][] {
 test('every field the JSON schema names is accepted, and nothing else', () => {
   const defs = fileSchema.$defs!;
   const cases: [string, string, SchemaNode][] = [
-    ...fieldsOf(fileSchema).filter(([f]) => !['version', 'bridges', 'containers', 'host'].includes(f)).map(([f, s]) => ['', f, s] as [string, string, SchemaNode]),
+    ...fieldsOf(fileSchema).filter(([f]) => !['version', 'bridges', 'overlays', 'containers', 'host'].includes(f)).map(([f, s]) => ['', f, s] as [string, string, SchemaNode]),
     ...fieldsOf(fileSchema.properties!.host).map(([f, s]) => ['host:\n  ', f, s] as [string, string, SchemaNode]),
     ...fieldsOf(defs.bridge).map(([f, s]) => ['bridges:\n  b:\n    ', f, s] as [string, string, SchemaNode]),
     ...fieldsOf(defs.container).map(([f, s]) => ['containers:\n  c:\n    ', f, s] as [string, string, SchemaNode]),
+    ...fieldsOf(defs.endpoint).map(([f, s]) => ['containers:\n  c:\n    networks:\n      n:\n        ', f, s] as [string, string, SchemaNode]),
+    // The required fields are there, so that only the field under test can be wrong.
+    ...fieldsOf(defs.overlay).filter(([f]) => !defs.overlay.required!.includes(f))
+      .map(([f, s]) => ['overlays:\n  o:\n    vni: 1\n    subnet: "x"\n    hosts: {}\n    ', f, s] as [string, string, SchemaNode]),
   ];
   assert.ok(cases.length >= 4 + 7 + 15 + 1);
   for (const [prefix, field, s] of cases) {

@@ -1,0 +1,22 @@
+// Renders and runs VXLAN forwarding entries as one `bridge -batch` for the host: `ip` has no fdb command.
+
+import type { Action } from '../model/action.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import { FLOOD_MAC } from '../reconcile/diff-vxlans.js';
+import { run } from '../util/exec.js';
+
+export function fdbLines(a: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>): string[] {
+  // `append`, not `add`: several entries for the all-zeros MAC, one per peer, is what floods to every peer.
+  return [`fdb ${a.op === 'fdb-add' ? 'append' : 'del'} ${FLOOD_MAC} dev ${a.dev} dst ${a.dst}`];
+}
+
+export async function fdbBatch(lines: string[]): Promise<TnetError[]> {
+  if (lines.length === 0) return [];
+  const r = await run('bridge', ['-batch', '-'], lines.join('\n') + '\n');
+  if (r.code === 0) return [];
+  const m = /Command failed \S+:(\d+)/.exec(r.stderr);
+  const line = m ? lines[Number(m[1]) - 1] : undefined;
+  return [tnetError('kernel', `bridge failed in the host namespace: ${r.stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ')}`, {
+    hint: line ? `while running: bridge ${line}` : undefined,
+  })];
+}
