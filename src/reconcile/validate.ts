@@ -319,22 +319,26 @@ function checkDuplicate(spec: Spec, get: (c: ContainerSpec) => string | null, fi
   }
 }
 
-/** Same host port and protocol: a conflict when the addresses are equal or either is every address. */
+/**
+ * Same host port and protocol: a conflict when the addresses are equal or either is every address, and the
+ * two can land on one host (same `host:`, or either without one, which means every host).
+ */
 function checkPublished(spec: Spec, report: Report): void {
-  const seen = new Map<string, { owner: string; m: PortMapping }[]>();
+  const seen = new Map<string, { owner: string; host: string | null; m: PortMapping }[]>();
   for (const c of Object.values(spec.containers)) {
     if (c.network.kind !== 'bridge') continue;
     for (const m of c.ports) {
       if (m.hostPort === null) continue;
       const key = `${m.proto}/${m.hostPort}`;
       const list = seen.get(key) ?? [];
-      const clash = list.find((o) => o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp);
+      const sameHost = (o: { host: string | null }) => o.host === null || c.host === null || o.host === c.host;
+      const clash = list.find((o) => sameHost(o) && (o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp));
       if (clash) {
         const whose = clash.owner === c.name ? 'itself' : clash.owner;
         const message = `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`;
         report(joinPath(['containers', c.name, 'ports']), message);
       }
-      list.push({ owner: c.name, m });
+      list.push({ owner: c.name, host: c.host, m });
       seen.set(key, list);
     }
   }

@@ -138,6 +138,15 @@ test('validation: networks: against bridge:, ip:, gateway:, unknown networks and
   assert.match(messages(`version: 1\n${base}    networks: {br1: {ip: 10.1.0.5}}\n  n:\n    networks: {br1: {ip: 10.1.0.5}}\n`)[0], /ip 10\.1\.0\.5 is also the address of m on bridge br1/);
 });
 
+test('validation: the same published port on containers of different hosts is no clash; on one host it is', () => {
+  const two = (hostB: string) => `${OVERLAY}containers:\n  a: {host: hostA, ports: ["8080:80"]}\n  b: {host: ${hostB}, ports: ["8080:80"]}\n`;
+  assert.ok(load(two('hostB')).ok);
+  assert.ok(load(two('hostB'), 'hostB').ok);
+  assert.equal(messages(two('hostA')).length, 1);
+  const everywhere = `${OVERLAY}containers:\n  a: {host: hostA, ports: ["8080:80"]}\n  b: {ports: ["8080:80"]}\n`;
+  assert.equal(messages(everywhere).length, 1, 'a container without host: runs on every host, hostA included');
+});
+
 test('validation: uplinks', () => {
   assert.match(messages('version: 1\nbridges:\n  br0: {subnet: 10.1.0.0/24, external: true, uplink: eth1}\n')[0], /external bridge br0 cannot take an uplink/);
   assert.match(messages(`${OVERLAY}bridges:\n  br0: {subnet: 10.1.0.0/24, uplink: eth1}\ncontainers:\n  a: {host: hostA, bridge: br0}\n`)[0], /is placed on host hostA and needs an explicit ip/);
