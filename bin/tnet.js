@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (npm ci builds it through the prepare script).
-import { main } from '../dist/src/cli/main.js';
+// Entry point: runs the bundled CLI (npm ci builds it through the prepare script).
+import { main } from '../dist/bin/main.js';
 
 process.exitCode = await main(process.argv.slice(2));
 // The benchmark reads the peak resident set from here.

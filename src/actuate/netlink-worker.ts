@@ -1,12 +1,12 @@
 // Runs the namespace-side actions through libexec/tnet-netlink.pl: many namespaces from one process.
 
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-files.js';
 import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { netnsPath } from '../observe/paths.js';
 import { chunk, run } from '../util/exec.js';
 
-const WORKER = fileURLToPath(new URL('../../../libexec/tnet-netlink.pl', import.meta.url));
+const WORKER = packageFile('libexec/tnet-netlink.pl');
 // Two workers keep both cores busy; more only contend for the kernel's rtnl lock.
 const WORKERS = 2;
 

@@ -1,7 +1,7 @@
 // Structural check of a parsed spec against specs/tnet.schema.json: unknown fields, wrong types, version.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../util/package-files.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { joinPath, lookupPos, type PathSeg, type PosMap } from './parse-yaml.js';
 
@@ -91,21 +91,16 @@ export const SUPPORTED_KEYWORDS = [
   'type', 'const', 'properties', 'additionalProperties', 'required', 'items',
 ] as const;
 
-// Both layouts: compiled (dist/src/reconcile) and source (src/reconcile) sit under the repo root.
-const SCHEMA_CANDIDATES = ['../../../specs/tnet.schema.json', '../../specs/tnet.schema.json'];
-
 let cached: SchemaNode | null = null;
 
 /** specs/tnet.schema.json, read once: the one field table both editors and tnet use. */
 export function specSchema(): SchemaNode | TnetError {
   if (cached) return cached;
-  for (const rel of SCHEMA_CANDIDATES) {
-    try {
-      cached = JSON.parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as SchemaNode;
-      return cached;
-    } catch {
-      // try the next layout
-    }
+  try {
+    cached = JSON.parse(readFileSync(packageFile('specs/tnet.schema.json'), 'utf8')) as SchemaNode;
+    return cached;
+  } catch {
+    // reported below
   }
   return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
 }

@@ -1,0 +1,17 @@
+// Bundles the compiled CLI into dist/bin: one module graph of a few files loads ~40 ms faster than a hundred.
+// The watch's winston and chokidar stay outside, loaded from node_modules only when `tnet watch` runs.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['dist/src/cli/main.js'],
+  outdir: 'dist/bin',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['chokidar', 'winston', 'execa'],
+  // yaml is CommonJS and calls require() for Node built-ins, which an ES module bundle must provide.
+  banner: { js: "import { createRequire as tnetRequire } from 'node:module'; const require = tnetRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
