@@ -1,7 +1,7 @@
 // Writes and removes the per-namespace files under /etc/netns; sets sysctls through /proc/sys.
 
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { mapLimit, run } from '../util/exec.js';
 import { tnetError, type TnetError } from '../model/errors.js';
@@ -15,14 +15,13 @@ export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   const errors: TnetError[] = [];
   const writes = new Map<string, Extract<FileAction, { op: 'file-write' }>[]>();
   for (const a of actions) if (a.op === 'file-write') writes.set(dirname(a.path), [...(writes.get(dirname(a.path)) ?? []), a]);
-  // Folders are independent of each other: a few dozen in flight keep the disk busy without a thread per file.
-  await mapLimit([...writes], FILES_IN_FLIGHT, async ([dir, files]) => {
+  for (const [dir, files] of writes) {
     try {
-      await writeFolder(dir, files);
+      writeFolder(dir, files);
     } catch (e) {
       errors.push(tnetError('io', `writing ${files.map((f) => f.path).join(', ')} failed: ${(e as Error).message}`));
     }
-  });
+  }
   const attempt = async (a: FileAction) => {
     try {
       await applyOne(a);
@@ -40,19 +39,20 @@ export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
 // mid-write then leaves the old file or the new one, never a folder whose hosts file (which carries the mark) is
 // missing or empty, which the next run would refuse as a stranger's. Not inside the target folder: `ip netns exec`
 // bind-mounts every file of it over /etc. A staging folder left by a crash carries the mark, so the next run prunes it.
-async function writeFolder(dir: string, files: Extract<FileAction, { op: 'file-write' }>[]): Promise<void> {
+// Synchronous calls: a handful of tiny files per folder, cheaper than the thread pool's round trips.
+function writeFolder(dir: string, files: Extract<FileAction, { op: 'file-write' }>[]): void {
   const staging = join(dirname(dir), `.tnet-${basename(dir)}`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
   // hosts first: from then on the staging folder is recognisably tnet's.
   const ordered = [...files].sort((a, b) => Number(basename(b.path) === 'hosts') - Number(basename(a.path) === 'hosts'));
-  for (const f of ordered) await writeFile(join(staging, basename(f.path)), f.content);
+  for (const f of ordered) writeFileSync(join(staging, basename(f.path)), f.content);
   if (!existsSync(dir)) {
-    await rename(staging, dir);
+    renameSync(staging, dir);
     return;
   }
-  for (const f of ordered) await rename(join(staging, basename(f.path)), f.path);
-  await rm(staging, { recursive: true, force: true });
+  for (const f of ordered) renameSync(join(staging, basename(f.path)), f.path);
+  rmSync(staging, { recursive: true, force: true });
 }
 
 async function applyOne(a: FileAction): Promise<void> {

@@ -1,14 +1,15 @@
 // Records, before namespaces are created, the marks they will carry: the crash-safety net of the first phase.
 
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { INTENT_DIR } from '../observe/paths.js';
 
+// Synchronous: one tiny file per namespace in a tmpfs, where thread-pool round trips would cost more than the writes.
 export async function recordIntents(intents: Map<string, string>): Promise<TnetError[]> {
   if (intents.size === 0) return [];
   try {
-    await mkdir(INTENT_DIR, { recursive: true });
-    await Promise.all([...intents].map(([name, mark]) => writeFile(`${INTENT_DIR}/${name}`, mark)));
+    mkdirSync(INTENT_DIR, { recursive: true });
+    for (const [name, mark] of intents) writeFileSync(`${INTENT_DIR}/${name}`, mark);
     return [];
   } catch (e) {
     return [tnetError('io', `recording namespace marks under ${INTENT_DIR} failed: ${(e as Error).message}`)];
@@ -17,6 +18,6 @@ export async function recordIntents(intents: Map<string, string>): Promise<TnetE
 
 /** Once the namespaces carry their marks, the records have served. */
 export async function dropIntents(intents: Map<string, string>): Promise<TnetError[]> {
-  await Promise.all([...intents.keys()].map((name) => rm(`${INTENT_DIR}/${name}`, { force: true })));
+  for (const name of intents.keys()) rmSync(`${INTENT_DIR}/${name}`, { force: true });
   return [];
 }
