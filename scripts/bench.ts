@@ -2,7 +2,8 @@
 //
 // Every run happens in its own Sandbox (unshare -n -m), never on the machine's network. Times are wall-clock
 // milliseconds of whole commands (node start-up included for tnet); ratios make noise on a shared machine cancel.
-// Usage: npm run bench [-- --sizes 100,1000] [-- --cni-max 100]
+// Each tnet and baseline figure is the median of --runs runs (default 3), each in a fresh sandbox.
+// Usage: npm run bench [-- --sizes 100,1000] [-- --runs 3] [-- --cni-max 100]
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -184,22 +185,46 @@ function table(rows: Row[]): string {
   return out.join('\n');
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Field-wise median of several runs (mutating commands: every run's, so one stray one shows). */
+function medianRow(runs: Awaited<ReturnType<typeof measureTnet>>[]): Awaited<ReturnType<typeof measureTnet>> {
+  const pick = (k: 'apply' | 'noop' | 'change' | 'watchChange' | 'destroy' | 'rssKb') => median(runs.map((r) => r[k]));
+  return {
+    n: runs[0].n,
+    apply: pick('apply'),
+    noop: pick('noop'),
+    noopMutations: runs.flatMap((r) => r.noopMutations),
+    change: pick('change'),
+    watchChange: pick('watchChange'),
+    destroy: pick('destroy'),
+    rssKb: Math.max(...runs.map((r) => r.rssKb)),
+  };
+}
+
+async function repeat<T>(times: number, f: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < times; i++) out.push(await f());
+  return out;
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root: it makes throwaway namespaces');
   const sizes = arg('sizes', '100,1000').split(',').map(Number);
   const cniMax = Number(arg('cni-max', '100'));
+  const runs = Number(arg('runs', '3'));
   const rows: Row[] = [];
   for (const n of sizes) {
     process.stderr.write(`N=${n}: tnet…\n`);
-    const t = await measureTnet(n);
+    const t = medianRow(await repeat(runs, () => measureTnet(n)));
     process.stderr.write(`N=${n}: baseline…\n`);
-    const baseline = await measureBaseline(n);
+    const baseline = median(await repeat(runs, () => measureBaseline(n)));
     const cniCount = Math.min(n, cniMax);
     process.stderr.write(`N=${n}: CNI (${cniCount} containers)…\n`);
     const cniPerContainer = await measureCni(cniCount);
     rows.push({ ...t, baseline, cniPerContainer, cniCount });
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}; median of ${runs} runs`;
   process.stdout.write(`${machine}\n\n${table(rows)}\n`);
   for (const r of rows) if (r.noopMutations.length) process.stdout.write(`\nN=${r.n} no-op ran: ${r.noopMutations.join('; ')}\n`);
 }
