@@ -26,7 +26,13 @@ function diffTable(dt: FirewallDesired['tables'][number] | undefined, ot: FwTabl
   const chains = diffChains(dt, ot, ctx);
   const survivors = new Set([...Object.keys(ot.chains), ...chains.createChains]);
   for (const c of chains.deleteChains) survivors.delete(c);
-  return { ...chains, ...diffJumps(dt, ot, survivors, ctx) };
+  const jumps = diffJumps(dt, ot, survivors, ctx);
+  // Every -D before every -I in the restore: the chains' edits and the jumps' insert positions both assume it.
+  return {
+    ...chains,
+    deleteRules: [...chains.deleteRules, ...jumps.deleteRules],
+    insertRules: [...chains.insertRules, ...jumps.insertRules],
+  };
 }
 
 /** Rules of another spec (`tnet:<other>`) in any tnet chain of any table. */

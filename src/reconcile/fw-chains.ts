@@ -13,6 +13,9 @@ export interface ChainsDiff {
   createChains: string[];
   replaceChains: Record<string, FwRule[]>;
   deleteChains: string[];
+  /** Small edits inside an owned chain: its changed rules deleted, their replacements inserted in place. */
+  deleteRules: { chain: string; rule: FwRule }[];
+  insertRules: { chain: string; rule: FwRule; position: number }[];
 }
 
 const same = (a: FwRule[], b: FwRule[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
@@ -31,7 +34,7 @@ function foreignReference(name: string, ot: FwTableObserved, ctx: FwContext): bo
 }
 
 export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext): ChainsDiff {
-  const out: ChainsDiff = { createChains: [], replaceChains: {}, deleteChains: [] };
+  const out: ChainsDiff = { createChains: [], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] };
   const keep = new Set(dt?.keepChains ?? []);
   for (const name of tnetChainNames(dt, ot)) {
     const observed = ot.chains[name]?.rules;
@@ -60,7 +63,31 @@ function ownedChain(name: string, observed: FwRule[] | undefined, wanted: FwRule
   const wantedSet = new Set(wanted);
   const ours = (r: FwRule): boolean => ownerOf(r) === ctx.owner || wantedSet.has(r);
   if (same(observed.filter(ours), wanted)) return;
-  out.replaceChains[name] = [...observed.filter((r) => !ours(r)), ...wanted];
+  if (!editInPlace(name, observed, wanted, ours, out)) out.replaceChains[name] = [...observed.filter((r) => !ours(r)), ...wanted];
+}
+
+/**
+ * One published port changed among a thousand: delete the few rules that differ and insert their
+ * replacements where they belong, instead of rewriting the chain. Only when the chain has the layout a
+ * rewrite would give it (the others' rules, then ours) and no changed rule also appears elsewhere in it
+ * (`-D` deletes the first rule of that text).
+ */
+function editInPlace(name: string, observed: FwRule[], wanted: FwRule[], ours: (r: FwRule) => boolean, out: ChainsDiff): boolean {
+  const others = observed.filter((r) => !ours(r));
+  const mine = observed.slice(others.length);
+  // An emptied chain (flushed by hand) is simply refilled.
+  if (mine.length === 0 || !mine.every(ours)) return false;
+  let p = 0;
+  while (p < mine.length && p < wanted.length && mine[p] === wanted[p]) p++;
+  let s = 0;
+  while (s < mine.length - p && s < wanted.length - p && mine[mine.length - 1 - s] === wanted[wanted.length - 1 - s]) s++;
+  const gone = mine.slice(p, mine.length - s);
+  const added = wanted.slice(p, wanted.length - s);
+  if (gone.length + added.length > Math.max(8, wanted.length / 4)) return false;
+  if (gone.some((r) => observed.indexOf(r) !== observed.lastIndexOf(r))) return false;
+  for (const rule of gone) out.deleteRules.push({ chain: name, rule });
+  added.forEach((rule, k) => out.insertRules.push({ chain: name, rule, position: others.length + p + 1 + k }));
+  return true;
 }
 
 /**

@@ -100,7 +100,7 @@ containers:
   c: { ports: ["9090:80"] }
 `);
   const out = await applyOk(box, spec);
-  assert.match(out, /iptables filter: rewrite TNET-FORWARD/, 'the filter table was updated');
+  assert.match(out, /iptables filter: .*TNET-FORWARD/, 'the filter table was updated');
   assert.equal(rulesOf(await rules(box), 'TNET-USER'), admin);
   assert.equal(await blocked(), ['TIMEOUT', 'TIMEOUT'], 'b -> a and outside -> a dropped by the admin');
   assert.is(await tcp(box, 'c', a, 80), `a ${await ipOf(box, 'c')}`, 'other containers are unaffected');
@@ -191,7 +191,9 @@ containers:
   assert.match(await tcp(box, 'outside', HOST_IP, 8080, 1000), /^(ERR ECONNREFUSED|TIMEOUT)$/, 'drift breaks the port');
   let inputs = await repair('DNAT rule deleted');
   assert.equal(Object.keys(inputs), ['nat'], 'only nat is touched');
-  assert.equal(inputs.nat, [':TNET - [0:0]', ...rulesOf(baseline, 'TNET')], 'the chain TNET rewritten, nothing else');
+  // The chain held that one rule: emptied, it is refilled (with more rules, the one is inserted in its place).
+  assert.equal(rulesOf(baseline, 'TNET'), [dnat]);
+  assert.equal(inputs.nat, [':TNET - [0:0]', dnat], 'the chain TNET refilled, nothing else');
 
   // 2. a tnet chain flushed
   await box.must('iptables -F TNET-FORWARD');

@@ -98,12 +98,43 @@ test('a duplicated jump and a stale tnet jump are deleted; a nat jump deleted by
   assert.equal(table(after, 'nat').chains.PREROUTING.rules, ['-j FOREIGN', '-m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET']);
 });
 
-test('a rule of this spec deleted by hand inside a chain: the chain is rewritten', () => {
+test('a rule of this spec deleted by hand inside a chain: only that rule is put back, in its place', () => {
   const done = converge(want(), foreignHost());
   const drift = edit(done, (_f, n) => n.chains['TNET-POSTROUTING'].rules.shift());
   const actions = diffFirewall(want(), drift);
-  assert.equal(actions.map((a) => a.op === 'fw-update' && [a.table, Object.keys(a.update.replaceChains)]), [['nat', ['TNET-POSTROUTING']]]);
+  const first = done.tables.find((t) => t.table === 'nat')!.chains['TNET-POSTROUTING'].rules[0];
+  assert.equal(actions.map((a) => a.op === 'fw-update' && [a.table, a.update.insertRules, Object.keys(a.update.replaceChains)]), [
+    ['nat', [{ chain: 'TNET-POSTROUTING', rule: first, position: 1 }], []],
+  ]);
   assert.equal(applyAll(drift, actions), done);
+});
+
+test('one published port changed among a thousand: one rule out, one in, no chain rewritten', () => {
+  const big = (port: number) => {
+    const w = want();
+    const nat = w.tables.find((t) => t.table === 'nat')!;
+    nat.chains.TNET = Array.from({ length: 1000 }, (_, i) => `-p tcp -m tcp --dport ${i === 500 ? port : 10000 + i} -m comment --comment "tnet:q" -j DNAT --to-destination 172.17.${i >> 8}.${i & 255}:80`);
+    return w;
+  };
+  const done = converge(big(10500), foreignHost());
+  const actions = diffFirewall(big(40500), done);
+  assert.equal(actions.length, 1);
+  const u = actions[0].op === 'fw-update' ? actions[0].update : null;
+  assert.equal(Object.keys(u!.replaceChains), []);
+  assert.equal([u!.deleteRules.length, u!.insertRules.map((r) => r.position)], [1, [501]]);
+  assert.equal(applyAll(done, actions), converge(big(40500), foreignHost()));
+});
+
+test('a chain whose rules mostly changed is rewritten whole', () => {
+  const big = (base: number) => {
+    const w = want();
+    w.tables.find((t) => t.table === 'nat')!.chains.TNET = Array.from({ length: 100 }, (_, i) => `-p tcp -m tcp --dport ${base + i} -m comment --comment "tnet:q" -j DNAT --to-destination 172.17.0.${i + 2}:80`);
+    return w;
+  };
+  const done = converge(big(10000), foreignHost());
+  const actions = diffFirewall(big(20000), done);
+  assert.equal(actions.map((a) => a.op === 'fw-update' && [Object.keys(a.update.replaceChains), a.update.insertRules.length]), [[['TNET'], 0]]);
+  assert.equal(applyAll(done, actions), converge(big(20000), foreignHost()));
 });
 
 test('TNET-USER is never edited: admin rules stay, an emptied one is not refilled', () => {
@@ -151,13 +182,17 @@ test('two specs share the chains: isolation across them, destroy of one leaves t
   assert.equal(onlyR, converge(r, foreignHost()));
 });
 
-test('a changed spec rewrites only the chains that changed, keeping the other spec\'s rules', () => {
+test('a changed spec edits only the chains that changed, keeping the other spec\'s rules', () => {
   const r = desiredFirewall({ spec: 'r', ipMasq: false, containers: [], bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false }] });
   const both = converge(want(), converge(r, foreignHost()));
   const noPorts = desiredFirewall(quickstart({ containers: [] }));
   const actions = diffFirewall(noPorts, both);
-  const changed = actions.flatMap((a) => (a.op === 'fw-update' ? Object.keys(a.update.replaceChains).map((c) => `${a.table}:${c}`) : []));
-  assert.equal(changed, ['filter:TNET-FORWARD', 'nat:TNET', 'nat:TNET-POSTROUTING']);
+  const touched = actions.flatMap((a) =>
+    a.op === 'fw-update'
+      ? [...Object.keys(a.update.replaceChains), ...a.update.deleteRules.map((r) => r.chain), ...a.update.insertRules.map((r) => r.chain)].map((c) => `${a.table}:${c}`)
+      : [],
+  );
+  assert.equal([...new Set(touched)].sort(), ['filter:TNET-FORWARD', 'nat:TNET', 'nat:TNET-POSTROUTING']);
   const after = applyAll(both, actions);
   assert.equal(diffFirewall(r, after), []);
   assert.equal(diffFirewall(noPorts, after), []);
