@@ -13,7 +13,6 @@ import { buildDesired } from '../reconcile/desired.js';
 import { plan } from '../reconcile/plan.js';
 import { vouched } from '../reconcile/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
-import { processCount } from '../util/exec.js';
 import { firewallFor, type FirewallGlue } from './firewall.js';
 import { heldIps } from './held.js';
 import { trace } from '../util/trace.js';
@@ -31,7 +30,6 @@ export interface ReconcileReport {
   applied: boolean;
   desired: DesiredState;
   observed: ObservedState;
-  processes: Record<string, number>;
   ms: number;
 }
 
@@ -45,9 +43,8 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   let t = performance.now();
   const fdb = Object.values(target.bridges).some((b) => b.overlay);
   const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target), fdb });
-  // What the host side shows decides which namespaces must be entered; then the desired state is computed
-  // again with what was read inside them (addresses held by namespaces without a seal).
   t = trace('observe host, files, rules', t);
+  // What the host side shows decides which namespaces must be entered.
   const first = desire(target, base.observed, fw, hostResolv);
   t = trace('desire', t);
   if (!first.ok) return first;
@@ -66,7 +63,7 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   let errors: TnetError[] = [];
   if (!opts.dryRun && actions.length) errors = await applyPlan(actions, fw);
   if (errors.length) return fail(...errors);
-  return ok({ actions, applied: !opts.dryRun, desired: desired.value, observed, processes: { ...processCount }, ms: performance.now() - start });
+  return ok({ actions, applied: !opts.dryRun, desired: desired.value, observed, ms: performance.now() - start });
 }
 
 function desire(spec: Spec, observed: ObservedState, fw: FirewallGlue | null, hostResolv: string): Result<DesiredState> {

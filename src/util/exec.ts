@@ -1,4 +1,4 @@
-// Runs the few external programs tnet needs (ip, nsenter, mount, iptables-*) and counts them.
+// Runs the few external programs tnet needs (ip, nsenter, mount, iptables-*, the netlink worker).
 
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -9,9 +9,6 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** How many processes this run has started, by program: the benchmark and tests read it. */
-export const processCount: Record<string, number> = {};
-
 // TNET_EXEC_LOG=FILE appends every command tnet starts to FILE: the benchmark proves a no-op mutates nothing.
 const execLog = process.env.TNET_EXEC_LOG;
 
@@ -20,7 +17,6 @@ const execLog = process.env.TNET_EXEC_LOG;
  * node:child_process, not execa: execa's module graph alone adds ~110 ms to every one-shot tnet command.
  */
 export function run(cmd: string, args: string[], input?: string): Promise<ExecResult> {
-  processCount[cmd] = (processCount[cmd] ?? 0) + 1;
   if (execLog) appendFileSync(execLog, `${JSON.stringify([cmd, ...args, (input ?? '').split('\n', 1)[0]])}\n`);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });

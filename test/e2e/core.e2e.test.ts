@@ -136,6 +136,18 @@ containers:
   assert.is(ports.length, 3);
 });
 
+t('prune while a process still holds the namespace: its veth is deleted all the same', async ({ box }) => {
+  const spec = box.writeSpec('held.yaml', 'version: 1\ncontainers:\n  a: {}\n  b: {}\n');
+  await applyOk(box, spec);
+  await box.must('ip netns exec b sleep 300 > /dev/null 2>&1 &');
+  box.writeSpec('held.yaml', 'version: 1\ncontainers:\n  a: {}\n');
+  await applyOk(box, spec);
+  assert.is((await box.sh('test -e /run/netns/b')).code, 1, 'the name is gone');
+  const ports = await box.json(`ip -j link show master docker0`);
+  assert.is(ports.length, 1, 'only a\'s veth is left on the bridge');
+  assert.match(await applyOk(box, spec), /No changes/);
+});
+
 t('foreign bridge, veth and namespace survive apply, prune and destroy', async ({ box, spec }) => {
   await box.must(`ip link add br-foreign type bridge; ip link add vfa type veth peer name vfb; ip netns add foreign; ip link set vfa master br-foreign`);
   await applyOk(box, spec);
