@@ -7,7 +7,7 @@ import type { DesiredState } from '../model/desired.js';
 import { fail, ok, type Result, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { observeBase, observeInside } from '../observe/index.js';
+import { observeBase, observeInside, type BaseObservation, type KernelView } from '../observe/index.js';
 import { allocate } from '../reconcile/allocate.js';
 import { buildDesired } from '../reconcile/desired.js';
 import { plan } from '../reconcile/plan.js';
@@ -23,6 +23,11 @@ export interface ReconcileOptions {
   destroy?: boolean;
   /** Enter every namespace, even those a host veth seal vouches for: finds hand edits made inside them. */
   deep?: boolean;
+  /**
+   * Watch mode: links, addresses, routes and namespaces as the previous reconcile left them, read while idle
+   * and dropped on any kernel event. iptables, files and fdb, which no event reports, are read afresh.
+   */
+  prefetched?: Promise<KernelView> | null;
 }
 
 export interface ReconcileReport {
@@ -41,8 +46,7 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   trace('firewall backend', start);
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   let t = performance.now();
-  const fdb = Object.values(target.bridges).some((b) => b.overlay);
-  const base = await observeBase({ firewall: fw ? () => fw.observe() : null, paths: netnsPaths(target), fdb });
+  const base = await hostSide(target, fw, opts.prefetched ?? null);
   t = trace('observe host, files, rules', t);
   // What the host side shows decides which namespaces must be entered.
   const first = desire(target, base.observed, fw, hostResolv);
@@ -56,8 +60,10 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const desired = same ? first : desire(target, observed, fw, hostResolv);
   if (!desired.ok) return desired;
   // The planner gets values it cannot change: a diff that mutated its inputs would throw here, not corrupt a plan.
-  const planned = plan(freeze(desired.value, true), freeze(observed, true));
-  trace('desired+plan', t);
+  const frozen = [freeze(desired.value, true), freeze(observed, true)] as const;
+  t = trace('freeze', t);
+  const planned = plan(...frozen);
+  trace('plan', t);
   if (!planned.ok) return planned;
   const actions = planned.value;
   let errors: TnetError[] = [];
@@ -75,6 +81,15 @@ function desire(spec: Spec, observed: ObservedState, fw: FirewallGlue | null, ho
   });
   if (!alloc.ok) return alloc;
   return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(spec, alloc.value) : null }));
+}
+
+function observeOptions(spec: Spec, fw: FirewallGlue | null) {
+  return { firewall: fw ? () => fw.observe() : null, paths: netnsPaths(spec), fdb: Object.values(spec.bridges).some((b) => b.overlay) };
+}
+
+async function hostSide(spec: Spec, fw: FirewallGlue | null, prefetched: Promise<KernelView> | null): Promise<BaseObservation> {
+  const kernel = prefetched ? await prefetched.catch(() => undefined) : undefined;
+  return observeBase(observeOptions(spec, fw), kernel);
 }
 
 function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {

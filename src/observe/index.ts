@@ -4,7 +4,7 @@
 import type { ObservedState } from '../model/observed.js';
 import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
-import { observeHost } from './host.js';
+import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
 import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
 
@@ -20,14 +20,34 @@ export interface ObserveOptions {
 export interface BaseObservation {
   observed: ObservedState;
   listed: NetnsList;
+  /** The part the kernel reports changes of (`ip monitor`): links, addresses, routes, namespaces. */
+  kernel: KernelView;
 }
 
-export async function observeBase(opts: ObserveOptions): Promise<BaseObservation> {
+export interface KernelView {
+  host: HostObservation;
+  listed: NetnsList;
+}
+
+/** What the kernel reports changes of, read now: watch mode keeps it until an event says it changed. */
+export async function observeKernel(): Promise<KernelView> {
+  const host = observeHost();
+  return { listed: await listNetns(), host: await host };
+}
+
+/**
+ * `kernel`: a view still valid (no event since it was read), reused; the rest, which no event reports
+ * (iptables, files, fdb), is always read afresh.
+ */
+export async function observeBase(opts: ObserveOptions, kernel?: KernelView): Promise<BaseObservation> {
   // The processes first, so they run while the synchronous file reads below block this one.
-  const [host, firewall] = [observeHost(), opts.firewall ? opts.firewall() : Promise.resolve(null)];
+  const view = kernel ? Promise.resolve(kernel) : observeKernel();
+  const firewall = opts.firewall ? opts.firewall() : Promise.resolve(null);
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
-  const [listed, files, paths, intents] = await Promise.all([listNetns(), observeFiles(), namespaceIds(opts.paths), observeIntents()]);
-  return { observed: { ...(await host), fdb: await fdb, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall }, listed };
+  const [files, paths, intents] = await Promise.all([observeFiles(), namespaceIds(opts.paths), observeIntents()]);
+  const { host, listed } = await view;
+  const observed = { ...host, fdb: await fdb, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall };
+  return { observed, listed, kernel: { host, listed } };
 }
 
 /** The second step: `vouched` maps the names not to enter to the mark their seal vouches for. */

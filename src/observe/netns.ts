@@ -65,6 +65,7 @@ const STALE: Inside = { read: true, mark: null, links: [], routes: [] };
 const UNREAD: Inside = { read: false, mark: null, links: [], routes: [] };
 
 async function readInside(names: string[]): Promise<Map<string, Inside>> {
+  if (names.length === 0) return new Map();
   const results = await Promise.all(chunk(names, PARALLEL).map((part) => run('sh', ['-c', LOOP, 'tnet', ...part])));
   const out = new Map<string, Inside>();
   for (const r of results) for (const [name, body] of sections(r.stdout)) {

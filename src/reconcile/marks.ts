@@ -26,10 +26,18 @@ export function parseMark(alias: string | null): ParsedMark | null {
   return { spec, kind: kind as MarkKind, name: rest.join('/') };
 }
 
+const ifNames = new Map<string, string>();
+
 /** Host end of a container's veth: `veth` + 7 hex digits, like Docker's, stable for spec/container/network. */
 export function hostIfName(spec: string, container: string, network: string): string {
-  const h = createHash('sha256').update(`${spec}/${container}/${network}`).digest('hex');
-  return `veth${h.slice(0, 7)}`;
+  const key = `${spec}/${container}/${network}`;
+  let name = ifNames.get(key);
+  if (!name) {
+    // Remembered: a watch computes the same thousand names on every reconcile.
+    name = `veth${createHash('sha256').update(key).digest('hex').slice(0, 7)}`;
+    ifNames.set(key, name);
+  }
+  return name;
 }
 
 /**

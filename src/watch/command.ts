@@ -5,6 +5,7 @@ import { EXIT } from '../cli/exit-codes.js';
 import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
 import { reconcile } from '../engine/reconcile.js';
+import { observeKernel, type KernelView } from '../observe/index.js';
 import { loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
@@ -66,9 +67,18 @@ export async function watchCommand(args: Args): Promise<number> {
     return lock.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
   }
 
+  let hostCache: Promise<KernelView> | null = null;
   const controller = new Controller({
     load: () => loadSpec(o.file, { name: o.name, host: o.host }),
-    reconcile: (spec, deep) => reconcile(spec, { dryRun: false, deep }),
+    reconcile: async (spec, deep, warm) => {
+      const prefetched = warm ? hostCache : null;
+      hostCache = null;
+      let r = await reconcile(spec, { dryRun: false, deep, prefetched });
+      if (!r.ok && prefetched) r = await reconcile(spec, { dryRun: false, deep });
+      // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
+      if (r.ok) hostCache = observeKernel();
+      return r;
+    },
     log,
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
@@ -81,6 +91,7 @@ export async function watchCommand(args: Args): Promise<number> {
   const startKernel = () => {
     kernel = watchKernel(
       (line) => {
+        hostCache = null; // the kernel changed: what was read no longer holds
         if (controller.kernelEvent()) {
           log.debug('kernel event', { event: line.slice(0, 200) });
           kernelChanged.trigger();

@@ -12,8 +12,11 @@ export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
 
 export interface ControllerDeps {
   load(): Promise<Result<Spec>>;
-  /** deep: enter every namespace, also those a host veth seal vouches for (start and resync). */
-  reconcile(spec: Spec, deep: boolean): Promise<Result<ReconcileReport>>;
+  /**
+   * deep: enter every namespace, also those a host veth seal vouches for (start and resync). warm: only the
+   * spec changed since the last reconcile, so the host side it left may be reused.
+   */
+  reconcile(spec: Spec, deep: boolean, warm: boolean): Promise<Result<ReconcileReport>>;
   log: Logger;
   /** Whether the spec files are quiet (no edit waiting for its debounce): a resync then re-reads them too. */
   specSettled?: () => boolean;
@@ -88,7 +91,8 @@ export class Controller {
     this.eventsWhileReconciling = false;
     let r: Result<ReconcileReport>;
     try {
-      r = await this.deps.reconcile(spec, triggers.some((t) => t === 'start' || t === 'resync'));
+      const deep = triggers.some((t) => t === 'start' || t === 'resync');
+      r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'));
     } catch (e) {
       r = { ok: false, errors: [{ code: 'internal', message: (e as Error).stack ?? String(e) }] };
     } finally {

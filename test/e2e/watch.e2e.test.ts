@@ -139,6 +139,25 @@ t('a flushed tnet chain is repaired by the periodic resync', async (ctx) => {
   assert.is(await w.stop(), 0);
 });
 
+t('an edit after a hand change the kernel does not report (an iptables chain flushed) still lands, and the chain is repaired', async (ctx) => {
+  const { box, spec } = ctx;
+  const ports = (p: number) => specText(['c1', 'c2']).replace('  c1: {}', `  c1:\n    ports: ["${p}:80"]`);
+  save(spec, ports(8080));
+  const w = start(ctx, '--resync', '10m');
+  await w.ready();
+  await new Promise((r) => setTimeout(r, 700)); // the start-up's own kernel echoes, then the idle read of the host
+  const before = (await box.must('iptables -S TNET-FORWARD')).trim();
+  // No kernel event for this: the watch's idle copy of the host still shows the chain full.
+  await box.must('iptables -F TNET-FORWARD');
+  const from = w.lines.length;
+  save(spec, ports(8081));
+  await w.waitFor((l) => l.message.startsWith('applied'), 5000, from);
+  assert.match(await box.must('iptables -t nat -S TNET'), /--dport 8081 /, 'the edit landed');
+  const after = (await box.must('iptables -S TNET-FORWARD')).trim();
+  assert.is(after, before, 'the flushed chain is whole again (c1 keeps container port 80)');
+  assert.is(await w.stop(), 0);
+});
+
 t('one tnet at a time: a second apply exits 4 naming the holder, or waits with --wait', async (ctx) => {
   const { box, spec } = ctx;
   save(spec, specText(['c1']));
