@@ -127,16 +127,18 @@ containers:
   assert.not.match(nat, /10\.203\.0\.0/, 'no nat rule for the internal subnet');
 });
 
-t('host.iptables false writes no rule at all', async ({ box, servers }) => {
-  await box.must('iptables -A FORWARD -s 10.99.0.0/16 -j ACCEPT; iptables -t nat -N OTHER; iptables -t nat -A PREROUTING -j OTHER');
-  const before = await rules(box);
-  const spec = box.writeSpec('noipt.yaml', `version: 1
+const NO_IPTABLES = `version: 1
 host:
   iptables: false
 containers:
   a: { ports: ["8080:80"] }
   b: {}
-`);
+`;
+
+t('host.iptables false writes no rule at all', async ({ box, servers }) => {
+  await box.must('iptables -A FORWARD -s 10.99.0.0/16 -j ACCEPT; iptables -t nat -N OTHER; iptables -t nat -A PREROUTING -j OTHER');
+  const before = await rules(box);
+  const spec = box.writeSpec('noipt.yaml', NO_IPTABLES);
   const out = await applyOk(box, spec);
   assert.not.match(out, /iptables/);
   assert.is(await rules(box), before, 'the rule set is untouched');
@@ -156,13 +158,7 @@ containers:
   await applyOk(box, on);
   assert.match(await box.must('iptables-save'), /TNET/);
   assert.is(await tcp(box, 'outside', HOST_IP, 8080), `a ${OUTSIDE_IP}`);
-  box.writeSpec('noipt.yaml', `version: 1
-host:
-  iptables: false
-containers:
-  a: { ports: ["8080:80"] }
-  b: {}
-`);
+  box.writeSpec('noipt.yaml', NO_IPTABLES);
   await applyOk(box, on);
   assert.is(await rules(box), before, 'back to the rule set before tnet');
 });
