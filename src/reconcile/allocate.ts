@@ -68,10 +68,15 @@ function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<st
         } else rest.push(c);
       }
     }
-    let next = firstHost(pool);
+    // Like Docker's --fixed-cidr, a range is usable whole, its first and last address included: only the
+    // subnet's network, broadcast and gateway (in `taken`) are never handed out. An overlay host's range is
+    // its share of the segment, laid out as a subnet of its own: gateway first, containers after.
+    const whole = b.ipRange !== null && !b.overlay;
+    const [first, last] = whole ? [pool.network, broadcast(pool)] : [firstHost(pool), lastHost(pool)];
+    let next = first;
     for (const c of rest) {
-      while (next <= lastHost(pool) && taken.has(next)) next++;
-      if (next > lastHost(pool)) {
+      while (next <= last && taken.has(next)) next++;
+      if (next > last) {
         return fail(tnetError('pool-exhausted', `no free address left for ${c.name} in ${b.ipRange ?? b.subnet}`, {
           path: `bridges.${b.name}.${b.ipRange ? 'ipRange' : 'subnet'}`,
           hint: 'widen the subnet or ipRange, or give the container an explicit ip',

@@ -148,6 +148,46 @@ t('prune while a process still holds the namespace: its veth is deleted all the 
   assert.match(await applyOk(box, spec), /No changes/);
 });
 
+t('an external bridge is attached to, never changed or deleted; ipRange, mac, mtu, extraHosts and dnsOptions land', async ({ box }) => {
+  await box.must('ip link add br-ext type bridge; ip addr add 10.50.0.1/24 dev br-ext; ip link set br-ext up');
+  // What tnet could change on it (the kernel itself moves a portless bridge's MAC and carrier).
+  const settings = async () => {
+    const [l] = await box.json('ip -j addr show br-ext');
+    return JSON.stringify([l.mtu, l.flags.includes('UP'), l.ifalias ?? null, l.master ?? null, l.addr_info.filter((a: any) => a.family === 'inet')]);
+  };
+  const before = await settings();
+  const spec = box.writeSpec('ext.yaml', `version: 1
+bridges:
+  br-ext:
+    external: true
+    subnet: 10.50.0.0/24
+    gateway: 10.50.0.1
+    ipRange: 10.50.0.128/25
+containers:
+  a:
+    mac: 02:00:00:00:aa:01
+    mtu: 1400
+    hostname: a.example.org
+    extraHosts: ["db.local:192.0.2.10"]
+    dnsOptions: [ndots:2]
+  b: {}
+`);
+  await applyOk(box, spec);
+  const eth = (await box.json('ip -n a -j addr show eth0'))[0];
+  assert.is(eth.addr_info.find((x: any) => x.family === 'inet').local, '10.50.0.128', 'the first address of ipRange');
+  assert.is(eth.address, '02:00:00:00:aa:01');
+  assert.is(eth.mtu, 1400);
+  assert.ok(await box.ping('b', '10.50.0.1'), 'containers reach the external bridge\'s gateway');
+  const hosts = (await box.tnet('exec', 'a', '--', 'cat', '/etc/hosts')).stdout;
+  assert.match(hosts, /^192\.0\.2\.10\tdb\.local$/m);
+  assert.match(hosts, /^10\.50\.0\.128\ta\.example\.org a$/m);
+  assert.match((await box.tnet('exec', 'a', '--', 'cat', '/etc/resolv.conf')).stdout, /^options ndots:2$/m);
+  assert.match(await applyOk(box, spec), /No changes/);
+  assert.is((await box.tnet('destroy', '-f', spec)).code, 0);
+  assert.is(await settings(), before, 'the external bridge is as it was');
+  assert.is((await box.sh('ip link show br-ext')).code, 0);
+});
+
 t('foreign bridge, veth and namespace survive apply, prune and destroy', async ({ box, spec }) => {
   await box.must(`ip link add br-foreign type bridge; ip link add vfa type veth peer name vfb; ip netns add foreign; ip link set vfa master br-foreign`);
   await applyOk(box, spec);
