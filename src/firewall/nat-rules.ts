@@ -2,13 +2,13 @@
 
 import type { FwRule } from '../model/firewall.js';
 import { host, ruleText } from './rule-text.js';
-import { isLoopback, type BridgeView, type Published } from './view.js';
+import { reachesLoopback, type BridgeView, type Published } from './view.js';
 
 function dnat(p: Published, owner: string): FwRule {
   const { port, container } = p;
   return ruleText({
-    // Every address but loopback: 127.x would need route_localnet, which only 127.x-bound ports turn on.
-    dst: port.hostIp === null ? { not: '127.0.0.0/8' } : host(port.hostIp),
+    // Every local address, loopback included (route_localnet on the bridge carries 127.x there).
+    dst: port.hostIp === null ? undefined : host(port.hostIp),
     proto: port.proto,
     dport: port.hostPort,
     owner,
@@ -35,7 +35,7 @@ export function postroutingRules(views: BridgeView[], ipMasq: boolean, owner: st
     }
     out.push(...unique(v.published.map((p) => hairpinMasquerade(p, owner))));
     // Host → 127.x:port DNATed onto the bridge keeps source 127.0.0.1, which the container cannot answer.
-    if (v.published.some((p) => isLoopback(p.port.hostIp))) {
+    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
       out.push(ruleText({ src: '127.0.0.0/8', out: br, owner, target: 'MASQUERADE' }));
     }
   }

@@ -33,9 +33,9 @@
 //
 // No userland proxy: the DNAT rules have no `! -i br` (Docker adds it only when its proxy answers
 // hairpin traffic); a container reaching a published port through a host address must be DNATed
-// from its own bridge too. The OUTPUT jump has no `! -d 127.0.0.0/8` so ports bound to 127.x work
-// from the host (with route_localnet on the bridge); ports bound to every address exclude 127/8 in
-// their DNAT rule instead, so the host's own loopback services are not hijacked.
+// from its own bridge too. The OUTPUT jump has no `! -d 127.0.0.0/8`: a port on every address answers
+// on 127.0.0.1 as well, as Docker's proxy does (`curl localhost:8080` on the host), and so does a port
+// bound to 127.x; route_localnet on the bridge and a MASQUERADE of 127.0.0.0/8 onto it carry that.
 
 import type { FirewallDesired, FwTableDesired } from '../model/firewall.js';
 import type { FirewallInput } from './input.js';
@@ -43,7 +43,7 @@ import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from './chains.js';
 import { forwardRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
 import { specOwner } from './owner.js';
-import { bridgeViews, isLoopback, type BridgeView } from './view.js';
+import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 
 export function desiredFirewall(input: FirewallInput): FirewallDesired {
   const views = bridgeViews(input);
@@ -87,7 +87,7 @@ function natTable(views: BridgeView[], ipMasq: boolean, owner: string): FwTableD
 function sysctls(views: BridgeView[]): Record<string, string> {
   const out: Record<string, string> = { 'net.bridge.bridge-nf-call-iptables': '1' };
   for (const v of views) {
-    if (v.published.some((p) => isLoopback(p.port.hostIp))) {
+    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
       out[`net.ipv4.conf.${v.bridge.name}.route_localnet`] = '1';
     }
   }

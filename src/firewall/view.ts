@@ -56,3 +56,6 @@ export function servedPorts(published: Published[], container: string): { port: 
 }
 
 export const isLoopback = (ip: string | null): boolean => ip !== null && ip.startsWith('127.');
+
+/** A port on every host address answers on 127.0.0.1 too, as Docker's proxy does (`curl localhost:8080`). */
+export const reachesLoopback = (ip: string | null): boolean => ip === null || isLoopback(ip);

@@ -141,7 +141,7 @@ containers:
   assert.match(nat, /-p udp -m udp --dport 8080 .*--to-destination 172\.17\.0\.3:80/);
 });
 
-t('a port bound to 127.0.0.1 from the host; route_localnet and hairpin mode drift repaired', async ({ box, servers }) => {
+t('ports bound to 127.0.0.1 or to every address, from the host\'s loopback; route_localnet and hairpin mode drift repaired', async ({ box, servers }) => {
   const spec = box.writeSpec('local.yaml', `version: 1
 containers:
   a: { ports: ["127.0.0.1:8082:80", "8080:80"] }
@@ -157,6 +157,8 @@ containers:
   const works = async (when: string) => {
     // from the host through loopback: DNATed, and masqueraded onto the bridge so a can answer
     assert.is(await tcp(box, null, '127.0.0.1', 8082), 'a 172.17.0.1', `${when}: host -> 127.0.0.1:8082`);
+    // a port on every address answers on the host's loopback too, as Docker's (`curl localhost:8080`)
+    assert.is(await tcp(box, null, '127.0.0.1', 8080), 'a 172.17.0.1', `${when}: host -> 127.0.0.1:8080`);
     assert.is(await tcp(box, 'a', HOST_IP, 8080), 'a 172.17.0.1', `${when}: a -> itself`);
   };
   await works('after apply');

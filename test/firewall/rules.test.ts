@@ -31,10 +31,12 @@ test('quickstart: filter chains, keep chain and FORWARD jumps', () => {
 test('quickstart: nat DNAT, masquerade, hairpin and jumps', () => {
   const n = table(desiredFirewall(quickstart()), 'nat');
   assert.equal(n.chains, {
-    TNET: [`! -d 127.0.0.0/8 -p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`],
+    // On every local address, 127.0.0.1 included (`curl localhost:8080` from the host, as with Docker).
+    TNET: [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`],
     'TNET-POSTROUTING': [
       `-s 172.17.0.0/16 ! -o docker0 ${C} -j MASQUERADE`,
       `-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
+      `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
     ],
   });
   assert.equal(n.jumps.map((j) => [j.from, j.rule, j.position]), [
@@ -47,13 +49,16 @@ test('quickstart: nat DNAT, masquerade, hairpin and jumps', () => {
 test('quickstart: sysctls and hairpin ports', () => {
   const d = desiredFirewall(quickstart());
   assert.equal(d.spec, 'q');
-  assert.equal(d.sysctls, { 'net.bridge.bridge-nf-call-iptables': '1' });
+  assert.equal(d.sysctls, { 'net.bridge.bridge-nf-call-iptables': '1', 'net.ipv4.conf.docker0.route_localnet': '1' });
   assert.equal(d.hairpinPorts, ['veth-n1']);
 });
 
 test('ipMasq off: no subnet masquerade, hairpin masquerade stays', () => {
   const n = table(desiredFirewall(quickstart({ ipMasq: false })), 'nat');
-  assert.equal(n.chains['TNET-POSTROUTING'], [`-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`]);
+  assert.equal(n.chains['TNET-POSTROUTING'], [
+    `-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
+    `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
+  ]);
 });
 
 test('host-bound, 127-bound, range, udp and sctp ports', () => {
@@ -73,9 +78,9 @@ test('host-bound, 127-bound, range, udp and sctp ports', () => {
   assert.equal(n.chains.TNET, [
     `-d 192.0.2.1/32 -p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`,
     `-d 127.0.0.1/32 -p tcp -m tcp --dport 8081 ${C} -j DNAT --to-destination 172.17.0.2:80`,
-    `! -d 127.0.0.0/8 -p udp -m udp --dport 9000 ${C} -j DNAT --to-destination 172.17.0.2:9000`,
-    `! -d 127.0.0.0/8 -p udp -m udp --dport 9001 ${C} -j DNAT --to-destination 172.17.0.2:9001`,
-    `! -d 127.0.0.0/8 -p sctp -m sctp --dport 5000 ${C} -j DNAT --to-destination 172.17.0.2:5000`,
+    `-p udp -m udp --dport 9000 ${C} -j DNAT --to-destination 172.17.0.2:9000`,
+    `-p udp -m udp --dport 9001 ${C} -j DNAT --to-destination 172.17.0.2:9001`,
+    `-p sctp -m sctp --dport 5000 ${C} -j DNAT --to-destination 172.17.0.2:5000`,
   ]);
   assert.equal(n.chains['TNET-POSTROUTING'], [
     `-s 172.17.0.0/16 ! -o docker0 ${C} -j MASQUERADE`,
