@@ -19,6 +19,7 @@ export interface DesiredInputs {
 export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs): DesiredState {
   const containers = Object.values(spec.containers);
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
+  const aliases = aliasIndex(spec, alloc);
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
@@ -26,7 +27,7 @@ export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInput
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     netns: withNetns.map((c) => netns(spec, c)),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc)),
-    files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv)),
+    files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv, aliases)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
   };
@@ -114,20 +115,28 @@ function linkAddress(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: 
 }
 
 /** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
-function aliasHosts(spec: Spec, owner: ContainerSpec, alloc: Allocation): { name: string; ip: string }[] {
-  const mine = new Set(owner.networks.map((e) => e.network));
-  const out: { name: string; ip: string }[] = [];
-  for (const other of Object.values(spec.containers)) {
-    if (other.name === owner.name) continue;
-    for (const e of other.networks) {
-      const ip = e.aliases.length && mine.has(e.network) ? addressOn(other, e.network, alloc) : null;
-      if (ip) out.push({ name: e.aliases.join(' '), ip });
+type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>;
+
+/** Network → the endpoints on it with aliases: built once, not scanned again for every container. */
+function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
+  const index: AliasIndex = new Map();
+  for (const c of Object.values(spec.containers)) {
+    for (const e of c.networks) {
+      const ip = e.aliases.length ? addressOn(c, e.network, alloc) : null;
+      if (ip) index.set(e.network, [...(index.get(e.network) ?? []), { container: c.name, name: e.aliases.join(' '), ip }]);
     }
   }
-  return out;
+  return index;
 }
 
-function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: string): DesiredFile[] {
+/** The aliases of the other containers on the owner's networks, as hosts lines. */
+function aliasHosts(owner: ContainerSpec, index: AliasIndex): { name: string; ip: string }[] {
+  return owner.networks.flatMap((e) =>
+    (index.get(e.network) ?? []).filter((a) => a.container !== owner.name).map(({ name, ip }) => ({ name, ip })),
+  );
+}
+
+function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: string, aliases: AliasIndex): DesiredFile[] {
   // container:X shares X's namespace, and with it X's view of names, as Docker does.
   const owner = rootOf(spec, c);
   const dir = `${ETC_NETNS}/${c.name}`;
@@ -135,7 +144,7 @@ function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: stri
     mark: mark(spec.name, 'files', c.name),
     ip: addressOf(spec, owner, alloc),
     hostname: owner.hostname,
-    extraHosts: [...owner.extraHosts, ...aliasHosts(spec, owner, alloc)],
+    extraHosts: [...owner.extraHosts, ...aliasHosts(owner, aliases)],
     links: owner.links.map((l) => {
       const t = spec.containers[l.target];
       return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -99,6 +99,7 @@ export class Sandbox {
   async destroy(): Promise<void> {
     this.holder.kill('SIGKILL');
     await new Promise((r) => (this.holder.exitCode !== null ? r(null) : this.holder.once('exit', r)));
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
