@@ -12,18 +12,18 @@ const COMMANDS: Record<IptablesVariant, { save: string; restore: string }> = {
   legacy: { save: 'iptables-legacy-save', restore: 'iptables-legacy-restore' },
 };
 
-/** `saved`: a full iptables-save text read moments ago (while choosing the variant), used once per table. */
+/** `saved`: the rules read moments ago while choosing the variant, served once instead of reading again. */
 export function iptablesBackend(variant: IptablesVariant, saved?: string): FirewallBackend {
   const cmd = COMMANDS[variant];
-  const fresh = new Map(saved ? splitTables(saved) : []);
+  let fresh = saved;
   return {
     name: variant,
-    save: async (table) => {
-      const text = fresh.get(table);
-      fresh.delete(table);
+    save: async () => {
+      const text = fresh;
+      fresh = undefined;
       if (text !== undefined) return text;
-      const r = await run(cmd.save, ['-t', table]);
-      if (r.code !== 0) throw failure(cmd.save, table, r.stderr);
+      const r = await run(cmd.save, []);
+      if (r.code !== 0) throw failure(cmd.save, 'filter', r.stderr);
       return r.stdout;
     },
     restore: async (table, text) => {
@@ -41,14 +41,6 @@ function failure(cmd: string, table: FwTableName, stderr: string, input?: string
       hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
     }),
   ]);
-}
-
-/** One table's part of a full iptables-save text: from `*table` to its COMMIT. */
-function splitTables(text: string): [string, string][] {
-  return text.split(/^(?=\*)/m).flatMap((part) => {
-    const m = /^\*(\w+)/.exec(part);
-    return m ? [[m[1], part] as [string, string]] : [];
-  });
 }
 
 interface Weighed {

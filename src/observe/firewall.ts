@@ -13,8 +13,10 @@ export interface FirewallProbe {
 const TABLES: FwTableName[] = ['filter', 'nat'];
 
 export async function observeFirewall(backend: FirewallBackend, probe: FirewallProbe = {}): Promise<FirewallObserved> {
-  const texts = await Promise.all(TABLES.map((t) => backend.save(t)));
-  return { backend: backend.name, tables: texts.flatMap(parseIptablesSave), sysctls: readSysctls(probe.sysctls ?? []) };
+  const all = parseIptablesSave(await backend.save());
+  // filter, then nat, each present: a table never used yet is empty, not missing (legacy prints nat first).
+  const tables = TABLES.map((name) => all.find((t) => t.table === name) ?? { table: name, chains: {} });
+  return { backend: backend.name, tables, sysctls: readSysctls(probe.sysctls ?? []) };
 }
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */
