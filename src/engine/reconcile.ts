@@ -49,15 +49,16 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   const base = await hostSide(target, fw, opts.prefetched ?? null);
   t = trace('observe host, files, rules', t);
   // What the host side shows decides which namespaces must be entered.
-  const first = desire(target, base.observed, fw, hostResolv);
+  const baseIps = heldIps(target.name, base.observed);
+  const first = desire(target, base.observed, baseIps, fw, hostResolv);
   t = trace('desire', t);
   if (!first.ok) return first;
   const ids = new Map(base.listed.map((e) => [e.name, e.id]));
   const observed = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
-  const same = sameHeld(heldIps(target.name, base.observed), heldIps(target.name, observed));
-  const desired = same ? first : desire(target, observed, fw, hostResolv);
+  const ips = heldIps(target.name, observed);
+  const desired = sameHeld(baseIps, ips) ? first : desire(target, observed, ips, fw, hostResolv);
   if (!desired.ok) return desired;
   // The planner gets values it cannot change: a diff that mutated its inputs would throw here, not corrupt a plan.
   const frozen = [freeze(desired.value, true), freeze(observed, true)] as const;
@@ -72,8 +73,8 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Res
   return ok({ actions, applied: !opts.dryRun, desired: desired.value, observed, ms: performance.now() - start });
 }
 
-function desire(spec: Spec, observed: ObservedState, fw: FirewallGlue | null, hostResolv: string): Result<DesiredState> {
-  const ips = heldIps(spec.name, observed);
+/** `ips`: the addresses the spec's containers hold in `observed` (heldIps), computed once by the caller. */
+function desire(spec: Spec, observed: ObservedState, ips: Record<string, string>, fw: FirewallGlue | null, hostResolv: string): Result<DesiredState> {
   const alloc = allocate(spec, {
     ips,
     hostPorts: fw?.heldPorts(observed.firewall, ips) ?? {},

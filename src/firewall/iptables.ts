@@ -23,7 +23,7 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
       fresh = undefined;
       if (text !== undefined) return text;
       const r = await run(cmd.save, []);
-      if (r.code !== 0) throw failure(cmd.save, 'filter', r.stderr);
+      if (r.code !== 0) throw failure(cmd.save, null, r.stderr);
       return r.stdout;
     },
     restore: async (table, text) => {
@@ -35,9 +35,10 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
   };
 }
 
-function failure(cmd: string, table: FwTableName, stderr: string, input?: string): TnetFailure {
+/** `table` null: a read of every table. */
+function failure(cmd: string, table: FwTableName | null, stderr: string, input?: string): TnetFailure {
   return new TnetFailure([
-    tnetError('E_IPTABLES', `${cmd} failed on table ${table}: ${stderr.trim() || 'no message'}`, {
+    tnetError('E_IPTABLES', `${cmd} failed${table ? ` on table ${table}` : ''}: ${stderr.trim() || 'no message'}`, {
       hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
     }),
   ]);
