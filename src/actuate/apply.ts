@@ -13,7 +13,8 @@ import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
 
 export interface FirewallApplier {
-  apply(table: FwTableName, update: FwTableUpdate): Promise<TnetError[]>;
+  /** Every table's update in one go: one process, each table atomic. */
+  apply(updates: { table: FwTableName; update: FwTableUpdate }[]): Promise<TnetError[]>;
 }
 
 export interface Phases {
@@ -140,10 +141,5 @@ async function insideNamespaces(jobs: Map<string, Action[]>, seals: Phases['seal
 }
 
 async function applyFirewall(actions: Phases['firewall'], fw: FirewallApplier | null): Promise<TnetError[]> {
-  if (!fw) return [];
-  for (const a of actions) {
-    const errors = await fw.apply(a.table, a.update);
-    if (errors.length) return errors;
-  }
-  return [];
+  return fw && actions.length ? fw.apply(actions) : [];
 }

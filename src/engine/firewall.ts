@@ -17,6 +17,8 @@ import { effectivePorts, heldPortKey, type Allocation } from '../reconcile/alloc
 import { firewallInput } from '../reconcile/firewall-input.js';
 
 export interface FirewallGlue extends FirewallApplier {
+  /** What observe() reads (backend, switches): two glues with equal `reads` observe the same. */
+  reads: string;
   observe(): Promise<FirewallObserved>;
   desired(spec: Spec, alloc: Allocation): FirewallDesired;
   /** Host ports the spec's DNAT rules already use, so ephemeral ports stay put across applies. */
@@ -51,14 +53,15 @@ async function backendFor(redetect: boolean): Promise<FirewallBackend> {
 
 function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
   return {
+    reads: JSON.stringify([backend.name, sysctlKeys(spec)]),
     observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec) }),
     desired: (s, alloc) =>
       s.host.iptables ? desiredFirewall(firewallInput(s, alloc)) : { spec: s.name, tables: [], sysctls: {}, hairpinPorts: [] },
     heldPorts: (observed, ips) => heldPorts(spec, observed, ips),
     takenPorts: (observed) => takenPorts(spec.name, observed),
-    apply: async (table, update) => {
+    apply: async (updates) => {
       try {
-        await backend.restore(table, renderRestore(table, update));
+        await backend.restore(updates.map((u) => u.table), updates.map((u) => renderRestore(u.table, u.update)).join(''));
         return [];
       } catch (e) {
         if (e instanceof TnetFailure) return e.errors;

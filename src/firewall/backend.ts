@@ -7,6 +7,9 @@ export interface FirewallBackend {
   name: string;
   /** Every table, as one `iptables-save` prints them: one process however many tables tnet reads. */
   save(): Promise<string>;
-  /** One atomic `iptables-restore --noflush`; rejects with a TnetFailure when it fails (nothing applied). */
-  restore(table: FwTableName, text: string): Promise<void>;
+  /**
+   * One `iptables-restore --noflush` of the text's tables (`tables`, named for errors), each table atomic;
+   * rejects with a TnetFailure when it fails (the failing table and those after it unchanged).
+   */
+  restore(tables: FwTableName[], text: string): Promise<void>;
 }

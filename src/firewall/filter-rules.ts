@@ -4,7 +4,7 @@ import type { FwRule } from '../model/firewall.js';
 import type { FwContainer } from './input.js';
 import { CHAIN } from './chains.js';
 import { host, ruleText } from './rule-text.js';
-import { servedPorts, type BridgeView } from './view.js';
+import type { BridgeView } from './view.js';
 
 /**
  * Stage 1: traffic leaving a bridge for anything but itself goes to stage 2, which drops it when it
@@ -59,7 +59,7 @@ function bridgeForward(v: BridgeView, owner: string): FwRule[] {
 function publishedAccepts(v: BridgeView, owner: string): FwRule[] {
   const br = v.bridge.name;
   return v.containers.flatMap((c) =>
-    servedPorts(v.published, c.name).map((p) =>
+    (v.served.get(c.name) ?? []).map((p) =>
       ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, owner, target: 'ACCEPT' }),
     ),
   );
@@ -83,7 +83,7 @@ function linkAccepts(v: BridgeView, owner: string): FwRule[] {
 
 function linkPorts(v: BridgeView, a: FwContainer): { port: number; proto: FwContainer['expose'][number]['proto'] }[] {
   const all = new Map(a.expose.map((e) => [`${e.port}/${e.proto}`, e]));
-  for (const p of servedPorts(v.published, a.name)) all.set(`${p.port}/${p.proto}`, p);
+  for (const p of v.served.get(a.name) ?? []) all.set(`${p.port}/${p.proto}`, p);
   return [...all.values()];
 }
 

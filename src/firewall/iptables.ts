@@ -26,19 +26,20 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
       if (r.code !== 0) throw failure(cmd.save, null, r.stderr);
       return r.stdout;
     },
-    restore: async (table, text) => {
+    restore: async (tables, text) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
       const r = await run(cmd.restore, ['--noflush', '-w', '5'], text);
-      if (r.code !== 0) throw failure(cmd.restore, table, r.stderr, text);
+      if (r.code !== 0) throw failure(cmd.restore, tables, r.stderr, text);
       return undefined;
     },
   };
 }
 
-/** `table` null: a read of every table. */
-function failure(cmd: string, table: FwTableName | null, stderr: string, input?: string): TnetFailure {
+/** `tables` null: a read of every table. */
+function failure(cmd: string, tables: FwTableName[] | null, stderr: string, input?: string): TnetFailure {
+  const on = tables?.length ? ` on table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}` : '';
   return new TnetFailure([
-    tnetError('E_IPTABLES', `${cmd} failed${table ? ` on table ${table}` : ''}: ${stderr.trim() || 'no message'}`, {
+    tnetError('E_IPTABLES', `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
       hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
     }),
   ]);

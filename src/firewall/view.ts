@@ -12,6 +12,13 @@ export interface BridgeView {
   containers: FwContainer[];
   /** Empty on internal bridges: Docker publishes no port on an internal network. */
   published: Published[];
+  /** Container name → the distinct (container port, proto) pairs it serves through published ports. */
+  served: ReadonlyMap<string, ServedPort[]>;
+}
+
+export interface ServedPort {
+  port: number;
+  proto: FwProto;
 }
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -41,18 +48,19 @@ export function bridgeViews(input: FirewallInput): BridgeView[] {
   return [...input.bridges].sort(byName).map((bridge) => {
     const mine = containers.filter((c) => c.bridge === bridge.name);
     const published = bridge.internal ? [] : mine.flatMap(publishedOf);
-    return { bridge, containers: mine, published };
+    return { bridge, containers: mine, published, served: servedPorts(published) };
   });
 }
 
-/** Distinct (container port, proto) pairs a container serves through published ports. */
-export function servedPorts(published: Published[], container: string): { port: number; proto: FwProto }[] {
-  const seen = new Map<string, { port: number; proto: FwProto }>();
+/** Grouped once per bridge: a scan of every published port for each container grows with N². */
+function servedPorts(published: Published[]): Map<string, ServedPort[]> {
+  const seen = new Map<string, Map<string, ServedPort>>();
   for (const p of published) {
-    if (p.container.name !== container) continue;
-    seen.set(`${p.port.containerPort}/${p.port.proto}`, { port: p.port.containerPort, proto: p.port.proto });
+    const mine = seen.get(p.container.name) ?? new Map<string, ServedPort>();
+    seen.set(p.container.name, mine);
+    mine.set(`${p.port.containerPort}/${p.port.proto}`, { port: p.port.containerPort, proto: p.port.proto });
   }
-  return [...seen.values()];
+  return new Map([...seen].map(([name, ports]) => [name, [...ports.values()]]));
 }
 
 export const isLoopback = (ip: string | null): boolean => ip !== null && ip.startsWith('127.');

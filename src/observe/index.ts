@@ -35,19 +35,28 @@ export async function observeKernel(): Promise<KernelView> {
   return { listed: await listNetns(), host: await host };
 }
 
+/** The host side being read: the kernel view usually arrives first (watch mode has it already). */
+export interface BaseReads {
+  kernel: Promise<KernelView>;
+  base: Promise<BaseObservation>;
+}
+
 /**
- * `kernel`: a view still valid (no event since it was read), reused; the rest, which no event reports
- * (iptables, files, fdb), is always read afresh.
+ * Starts reading the host side. `kernel`: a view still valid (no event since it was read), reused unless it
+ * failed; the rest, which no event reports (iptables, files, fdb), is always read afresh.
  */
-export async function observeBase(opts: ObserveOptions, kernel?: KernelView): Promise<BaseObservation> {
+export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | null): BaseReads {
   // The processes first, so they run while the synchronous file reads below block this one.
-  const view = kernel ? Promise.resolve(kernel) : observeKernel();
+  const view = kernel ? kernel.catch(() => observeKernel()) : observeKernel();
   const firewall = opts.firewall ? opts.firewall() : Promise.resolve(null);
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
-  const [files, paths, intents] = await Promise.all([observeFiles(), namespaceIds(opts.paths), observeIntents()]);
-  const { host, listed } = await view;
-  const observed = { ...host, fdb: await fdb, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: await firewall };
-  return { observed, listed, kernel: { host, listed } };
+  const rest = Promise.all([observeFiles(), namespaceIds(opts.paths), observeIntents()]);
+  // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
+  const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents], { host, listed }, fdbs, fw]) => {
+    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw };
+    return { observed, listed, kernel: { host, listed } };
+  });
+  return { kernel: view, base };
 }
 
 /** The second step: `vouched` maps the names not to enter to the mark their seal vouches for. */
@@ -57,5 +66,5 @@ export async function observeInside(base: BaseObservation, vouched: Map<string, 
 
 /** Both steps, entering every namespace: for `status` and `apply --deep`. */
 export async function observe(opts: ObserveOptions): Promise<ObservedState> {
-  return observeInside(await observeBase(opts), new Map());
+  return observeInside(await readBase(opts).base, new Map());
 }

@@ -1,12 +1,13 @@
 // Read a spec from a file, a directory of *.yaml files or stdin, and turn it into a valid Spec.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import { normalize } from './normalize.js';
 import { lookupPos, mergePosMaps, parseYaml, type ParsedSource, type PosMap } from './parse-yaml.js';
+import { ParseCache } from './parse-cache.js';
 import { checkSchema, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
 import { placeOn } from './place.js';
@@ -19,39 +20,60 @@ export interface Source {
 /** Short because every kernel mark carries it; Docker Compose's project-name characters. */
 const SPEC_NAME = /^[a-z0-9][a-z0-9_.-]{0,23}$/i;
 
+export interface LoadOptions {
+  /** Overrides `name:`. */
+  name?: string;
+  /** The host whose part of the spec is wanted (default: the hostname; see place.ts). */
+  host?: string;
+  /** Re-reads of the same files (watch mode): only what changed since the last read is parsed again. */
+  cache?: LoadCache;
+}
+
 /**
- * `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. `opts.name` overrides `name:`;
- * `opts.host` is the host whose part of the spec is wanted (default: the hostname; see place.ts).
+ * Watch mode's memory between loads: the chunks parsed, and the result for the last sources read. Sources
+ * unchanged give back the very same Spec object, which is how a plan made for it is known to still hold.
  */
-export async function loadSpec(arg: string, opts: { name?: string; host?: string } = {}): Promise<Result<Spec>> {
+export class LoadCache {
+  readonly chunks = new ParseCache();
+  last: { key: string; result: Result<Spec> } | null = null;
+}
+
+/** `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. */
+export async function loadSpec(arg: string, opts: LoadOptions = {}): Promise<Result<Spec>> {
   const read = await readSources(arg);
   if (!read.ok) return read;
-  return buildSpec(read.value.sources, read.value.name, opts.name, opts.host);
+  const { sources, name } = read.value;
+  if (!opts.cache) return buildSpec(sources, name, opts);
+  const key = JSON.stringify([sources, name, opts.name, opts.host]);
+  if (opts.cache.last?.key !== key) opts.cache.last = { key, result: buildSpec(sources, name, opts) };
+  return opts.cache.last.result;
 }
 
 /** Pure: sources as read, in merge order; `name` is the spec name when none of them sets `name:`. */
 export function parseSources(sources: Source[], name: string, host?: string): Result<Spec> {
-  return buildSpec(sources, name, undefined, host);
+  return buildSpec(sources, name, { host });
 }
 
+/**
+ * Synchronous reads: a spec is a few small files, read at once, where the thread pool would queue them behind
+ * whatever else is in flight (in watch mode, the host being observed at the same moment).
+ */
 async function readSources(arg: string): Promise<Result<{ sources: Source[]; name: string }>> {
   try {
     if (arg === '-') return ok({ sources: [{ file: 'stdin', text: await readStdin() }], name: 'stdin' });
-    if ((await stat(arg)).isDirectory()) return await readDirectory(arg);
-    return ok({ sources: [{ file: arg, text: await readFile(arg, 'utf8') }], name: parsePath(arg).name });
+    if (statSync(arg).isDirectory()) return readDirectory(arg);
+    return ok({ sources: [{ file: arg, text: readFileSync(arg, 'utf8') }], name: parsePath(arg).name });
   } catch (e) {
     return fail(tnetError('io', `cannot read ${arg === '-' ? 'stdin' : arg}: ${(e as Error).message}`));
   }
 }
 
-async function readDirectory(dir: string): Promise<Result<{ sources: Source[]; name: string }>> {
+function readDirectory(dir: string): Result<{ sources: Source[]; name: string }> {
   // Dotfiles are editor backups and lock files, not parts of the spec.
-  const names = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
-  const files: string[] = [];
-  for (const f of names) if ((await stat(join(dir, f))).isFile()) files.push(join(dir, f));
+  const names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
+  const files = names.map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
   if (files.length === 0) return fail(tnetError('io', `no *.yaml or *.yml file in directory ${dir}`));
-  const sources = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
-  return ok({ sources, name: basename(resolve(dir)) });
+  return ok({ sources: files.map((file) => ({ file, text: readFileSync(file, 'utf8') })), name: basename(resolve(dir)) });
 }
 
 async function readStdin(): Promise<string> {
@@ -60,11 +82,11 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function buildSpec(sources: Source[], defaultName: string, forcedName: string | undefined, host: string | undefined): Result<Spec> {
+function buildSpec(sources: Source[], defaultName: string, { name: forcedName, host, cache }: LoadOptions): Result<Spec> {
   const parsed: ParsedSource[] = [];
   const errors: TnetError[] = [];
   for (const s of sources) {
-    const r = parseYaml(s.file, s.text);
+    const r = cache ? cache.chunks.parse(s.file, s.text) : parseYaml(s.file, s.text);
     if (r.ok) parsed.push(r.value);
     else errors.push(...r.errors);
   }

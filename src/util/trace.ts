@@ -8,3 +8,8 @@ export function trace(label: string, since: number): number {
   if (on) process.stderr.write(`tnet trace: ${label} ${(now - since).toFixed(1)} ms\n`);
   return now;
 }
+
+/** Prints the wall-clock time of an event, to line it up with what another process saw (the watch's edits). */
+export function traceAt(label: string): void {
+  if (on) process.stderr.write(`tnet trace: ${label} at ${(performance.timeOrigin + performance.now()).toFixed(1)}\n`);
+}

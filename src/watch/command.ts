@@ -4,15 +4,17 @@ import type { Args } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
-import { reconcile } from '../engine/reconcile.js';
+import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
 import { observeKernel, type KernelView } from '../observe/index.js';
-import { loadSpec } from '../reconcile/load.js';
+import { LoadCache, loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { Speculator } from './speculate.js';
 import { watchSpec } from './spec-watcher.js';
+import { traceAt } from '../util/trace.js';
 
 export interface WatchOptions {
   file: string;
@@ -68,13 +70,24 @@ export async function watchCommand(args: Args): Promise<number> {
   }
 
   let hostCache: Promise<KernelView> | null = null;
-  const controller = new Controller({
-    load: () => loadSpec(o.file, { name: o.name, host: o.host }),
+  const cache = new LoadCache();
+  const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
+  const speculator = new Speculator({
+    load,
+    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, hostCache) : null),
+    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: hostCache }),
+  });
+  const controller: Controller = new Controller({
+    load,
     reconcile: async (spec, deep, warm) => {
+      const guess = warm ? await speculator.take(spec) : null;
+      speculator.invalidate();
       const prefetched = warm ? hostCache : null;
       hostCache = null;
-      let r = await reconcile(spec, { dryRun: false, deep, prefetched });
-      if (!r.ok && prefetched) r = await reconcile(spec, { dryRun: false, deep });
+      let r = guess ? await commit(guess) : await reconcile(spec, { dryRun: false, deep, prefetched });
+      if (!r.ok && (prefetched || guess)) r = await reconcile(spec, { dryRun: false, deep });
+      // What was read during the reconcile saw it half done.
+      speculator.invalidate();
       // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
       if (r.ok) hostCache = observeKernel();
       return r;
@@ -83,7 +96,7 @@ export async function watchCommand(args: Args): Promise<number> {
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
   });
-  const specChanged = new Debouncer(() => void controller.request('spec'), o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
+  const specChanged = new Debouncer(() => (traceAt('debounced'), void controller.request('spec')), o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
   const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
 
   let kernel: KernelEvents | null = null;
@@ -91,7 +104,9 @@ export async function watchCommand(args: Args): Promise<number> {
   const startKernel = () => {
     kernel = watchKernel(
       (line) => {
-        hostCache = null; // the kernel changed: what was read no longer holds
+        // The kernel changed: what was read no longer holds.
+        hostCache = null;
+        speculator.invalidate();
         if (controller.kernelEvent()) {
           log.debug('kernel event', { event: line.slice(0, 200) });
           kernelChanged.trigger();
@@ -106,8 +121,10 @@ export async function watchCommand(args: Args): Promise<number> {
   };
   startKernel();
   const files = watchSpec(o.file, (path) => {
+    traceAt('spec file event');
     log.debug('spec file event', { path });
     specChanged.trigger();
+    if (!controller.reconciling) speculator.start();
   }, (e) => log.warn(`watching ${o.file}: ${e.message}`));
 
   let resync: NodeJS.Timeout | null = null;

@@ -6,6 +6,7 @@ import type { ReconcileReport } from '../engine/reconcile.js';
 import { renderErrors } from '../cli/render-errors.js';
 import { renderPlan, summary } from '../cli/render-plan.js';
 import type { Logger } from './logger.js';
+import { traceAt } from '../util/trace.js';
 
 /** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, or the periodic resync. */
 export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
@@ -29,7 +30,7 @@ export class Controller {
   private pending = new Set<Trigger>();
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private reconciling = false;
+  private reconcilingNow = false;
   private eventsWhileReconciling = false;
   /** The last error text logged: a fault that persists is logged once, not on every resync. */
   private lastProblem = '';
@@ -37,6 +38,10 @@ export class Controller {
 
   get current(): Spec | null {
     return this.spec;
+  }
+
+  get reconciling(): boolean {
+    return this.reconcilingNow;
   }
 
   /** Queues a reconcile; triggers that arrive while one runs are merged into the next. */
@@ -56,7 +61,7 @@ export class Controller {
    */
   kernelEvent(): boolean {
     if (this.stopping) return false;
-    if (this.reconciling) {
+    if (this.reconcilingNow) {
       this.eventsWhileReconciling = true;
       return false;
     }
@@ -85,9 +90,10 @@ export class Controller {
     const settled = this.deps.specSettled?.() ?? true;
     const reread = triggers.some((t) => t === 'start' || t === 'spec' || t === 'hup' || (t === 'resync' && settled));
     if (reread || !this.spec) await this.reload(triggers);
+    traceAt('loaded');
     if (!this.spec) return;
     const spec = this.spec;
-    this.reconciling = true;
+    this.reconcilingNow = true;
     this.eventsWhileReconciling = false;
     let r: Result<ReconcileReport>;
     try {
@@ -96,7 +102,7 @@ export class Controller {
     } catch (e) {
       r = { ok: false, errors: [{ code: 'internal', message: (e as Error).stack ?? String(e) }] };
     } finally {
-      this.reconciling = false;
+      this.reconcilingNow = false;
       if (this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
     }
     if (!r.ok) {
@@ -109,6 +115,7 @@ export class Controller {
       this.deps.log.debug('no changes', { spec: spec.name, trigger: why, ms: Math.round(ms) });
       return;
     }
+    traceAt('applied');
     this.deps.log.info(`applied ${summary(actions, true)} in ${Math.round(ms)} ms`, {
       spec: spec.name,
       trigger: why,

@@ -58,7 +58,7 @@ function richDesired(): FirewallDesired {
 
 async function apply(backend: FirewallBackend, desired: FirewallDesired): Promise<number> {
   const actions = diffFirewall(desired, await observeFirewall(backend));
-  for (const a of actions) if (a.op === 'fw-update') await backend.restore(a.table, renderRestore(a.table, a.update));
+  for (const a of actions) if (a.op === 'fw-update') await backend.restore([a.table], renderRestore(a.table, a.update));
   return actions.length;
 }
 
@@ -68,7 +68,7 @@ const strip = (o: FirewallObserved): FirewallObserved['tables'] => o.tables;
 async function worker(variant: IptablesVariant): Promise<void> {
   check.notEqual(netnsId(), process.env.TNET_FW_OUTER_NS, 'refusing to run iptables outside a throwaway namespace');
   const backend = iptablesBackend(variant);
-  await backend.restore('filter', FOREIGN);
+  await backend.restore(['filter'], FOREIGN);
   check.equal(await chooseVariant(), variant, 'the backend holding rules is chosen');
   const before = await observeFirewall(backend);
   const desired = richDesired();
@@ -83,13 +83,13 @@ async function worker(variant: IptablesVariant): Promise<void> {
   check.deepEqual(nat.chains['OTHER-NAT'], { policy: null, rules: ['-s 192.168.122.0/24 -j MASQUERADE'] });
 
   // Drift: a tnet chain flushed, a foreign rule on top of FORWARD, a nat jump deleted.
-  await backend.restore('filter', '*filter\n:TNET-FORWARD - [0:0]\n-I FORWARD 1 -s 10.98.0.0/16 -j DROP\nCOMMIT\n');
-  await backend.restore('nat', `*nat\n-D OUTPUT ${desired.tables[1].jumps[1].rule}\nCOMMIT\n`);
+  await backend.restore(['filter'], '*filter\n:TNET-FORWARD - [0:0]\n-I FORWARD 1 -s 10.98.0.0/16 -j DROP\nCOMMIT\n');
+  await backend.restore(['nat'], `*nat\n-D OUTPUT ${desired.tables[1].jumps[1].rule}\nCOMMIT\n`);
   check.equal(await apply(backend, desired), 2, 'drift repaired');
   const repaired = await observeFirewall(backend);
   check.deepEqual(diffFirewall(desired, repaired), []);
   check.equal(repaired.tables[0].chains.FORWARD.rules[3], '-s 10.98.0.0/16 -j DROP');
-  await backend.restore('filter', '*filter\n-D FORWARD -s 10.98.0.0/16 -j DROP\nCOMMIT\n');
+  await backend.restore(['filter'], '*filter\n-D FORWARD -s 10.98.0.0/16 -j DROP\nCOMMIT\n');
 
   // Destroy: exactly the rule set from before tnet.
   const destroy: FirewallDesired = { spec: desired.spec, tables: [], sysctls: {}, hairpinPorts: [] };

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TnetError } from '../../src/model/errors.js';
 import type { ContainerSpec, Spec } from '../../src/model/spec.js';
-import { loadSpec, parseSources } from '../../src/reconcile/load.js';
+import { LoadCache, loadSpec, parseSources } from '../../src/reconcile/load.js';
 
 const quickstart = fileURLToPath(new URL('../../../examples/quickstart.yaml', import.meta.url));
 
@@ -51,6 +51,10 @@ function errors(r: Awaited<ReturnType<typeof loadSpec>>): TnetError[] {
 
 test('examples/quickstart.yaml parses to the expected Spec', async () => {
   assert.equal(value(await loadSpec(quickstart)), QUICKSTART);
+  const cache = new LoadCache();
+  const first = value(await loadSpec(quickstart, { cache }));
+  assert.equal(first, QUICKSTART);
+  assert.ok(value(await loadSpec(quickstart, { cache })) === first, 'the same text gives back the same Spec object');
 });
 
 test('parseSources with the quickstart text gives the same', async () => {
@@ -128,6 +132,11 @@ test('loadSpec: a directory, sorted, *.yaml and *.yml, its name', async () => {
   assert.is(s.name, 'site-1');
   assert.equal(Object.keys(s.containers), ['web', 'db']);
   assert.is(value(await loadSpec(dir, { name: 'override' })).name, 'override');
+  const cache = new LoadCache();
+  assert.equal(value(await loadSpec(dir, { cache })), s, 'through a load cache: the same spec');
+  writeFileSync(join(dir, '20-db.yml'), B.replace('db:', 'db2:'));
+  assert.equal(Object.keys(value(await loadSpec(dir, { cache })).containers), ['web', 'db2'], 'an edited file is read again');
+  writeFileSync(join(dir, '20-db.yml'), B);
   const [bad] = errors(await loadSpec(dir, { name: 'bad name' }));
   assert.is(bad.code, 'name');
   const empty = join(root, 'empty');

@@ -1,0 +1,77 @@
+// Plans an edit while it settles, so that the debounce's wait is spent reading the host and planning.
+
+import type { Result } from '../model/errors.js';
+import type { Spec } from '../model/spec.js';
+import type { EarlyObservation, Planned } from '../engine/reconcile.js';
+import { traceAt } from '../util/trace.js';
+
+export interface SpeculatorDeps {
+  /** The watch's loader: the same text gives back the same Spec object. */
+  load(): Promise<Result<Spec>>;
+  /** Starts reading the host side for the spec applied last; null before there is one. */
+  observe(): Promise<EarlyObservation> | null;
+  plan(spec: Spec, early: EarlyObservation | null): Promise<Result<Planned>>;
+}
+
+interface Run {
+  epoch: number;
+  spec: Promise<Result<Spec>>;
+  planned: Promise<Planned | null>;
+}
+
+/**
+ * Each edit starts a dry run at once: read the spec, observe, plan. When the debounce ends, the controller
+ * loads the spec again and takes the plan only if it was made for that very Spec and nothing happened on the
+ * host since it began (no kernel event, no reconcile): the plan then equals what a fresh reconcile would make.
+ * Anything else discards it and the controller reconciles as usual, so a guess costs time, never correctness.
+ * Runs never overlap: an edit during one queues one more run after it.
+ */
+export class Speculator {
+  private epoch = 0;
+  private run: Run | null = null;
+  private busy = false;
+  private again = false;
+
+  constructor(private readonly deps: SpeculatorDeps) {}
+
+  /** An edit arrived. */
+  start(): void {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    const epoch = this.epoch;
+    // The spec first: its reads are quick, the host's take long and block this thread for a while.
+    const spec = this.deps.load();
+    const early = this.deps.observe();
+    const planned = spec
+      .then(async (s) => (traceAt('speculation loaded'), s.ok ? this.deps.plan(s.value, early ? await early : null) : null))
+      .then((p) => (p?.ok ? p.value : null))
+      .catch(() => null);
+    this.run = { epoch, spec, planned };
+    void planned.finally(() => {
+      this.busy = false;
+      if (this.again) {
+        this.again = false;
+        this.start();
+      }
+    });
+  }
+
+  /** The host changed, or is about to (kernel event, reconcile): plans made so far no longer hold. */
+  invalidate(): void {
+    this.epoch++;
+    this.run = null;
+  }
+
+  /** The plan made for exactly `spec` with nothing changed since, or null. */
+  async take(spec: Spec): Promise<Planned | null> {
+    const run = this.run;
+    if (!run || run.epoch !== this.epoch) return null;
+    const s = await run.spec.catch(() => null);
+    if (!s?.ok || s.value !== spec) return null;
+    const planned = await run.planned;
+    return run.epoch === this.epoch ? planned : null;
+  }
+}
