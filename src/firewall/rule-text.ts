@@ -23,32 +23,27 @@ export interface RuleParts {
 /** iptables-save prints a bare address with its prefix. */
 export const host = (ip: string): string => (ip.includes('/') ? ip : `${ip}/32`);
 
-function opt(flag: string, a: Arg | undefined): string[] {
-  if (a === undefined) return [];
-  return typeof a === 'string' ? [flag, a] : ['!', flag, a.not];
+/** ` -s a` or ` ! -s a`; '' when absent. Strings, not arrays: a watch builds thousands of rules per edit. */
+function opt(flag: string, a: Arg | undefined): string {
+  if (a === undefined) return '';
+  return typeof a === 'string' ? ` ${flag} ${a}` : ` ! ${flag} ${a.not}`;
 }
 
-function protoMatch(p: RuleParts): string[] {
-  if (!p.proto) return [];
-  const out = ['-p', p.proto];
-  if (p.dport === undefined && p.sport === undefined) return out;
-  out.push('-m', p.proto);
-  if (p.sport !== undefined) out.push('--sport', String(p.sport));
-  if (p.dport !== undefined) out.push('--dport', String(p.dport));
-  return out;
+function protoMatch(p: RuleParts): string {
+  if (!p.proto) return '';
+  if (p.dport === undefined && p.sport === undefined) return ` -p ${p.proto}`;
+  const sport = p.sport === undefined ? '' : ` --sport ${p.sport}`;
+  const dport = p.dport === undefined ? '' : ` --dport ${p.dport}`;
+  return ` -p ${p.proto} -m ${p.proto}${sport}${dport}`;
 }
+
+const comments = new Map<string, string>();
 
 /** Order as iptables-save: -s -d -i -o -p, protocol match, other matches, comment, -j. */
 export function ruleText(p: RuleParts): string {
-  return [
-    ...opt('-s', p.src),
-    ...opt('-d', p.dst),
-    ...opt('-i', p.in),
-    ...opt('-o', p.out),
-    ...protoMatch(p),
-    ...(p.matches ?? []),
-    commentMatch(p.owner),
-    '-j',
-    p.target,
-  ].join(' ');
+  let comment = comments.get(p.owner);
+  if (comment === undefined) comments.set(p.owner, (comment = commentMatch(p.owner)));
+  const matches = p.matches?.length ? ` ${p.matches.join(' ')}` : '';
+  const text = `${opt('-s', p.src)}${opt('-d', p.dst)}${opt('-i', p.in)}${opt('-o', p.out)}${protoMatch(p)}${matches} ${comment} -j ${p.target}`;
+  return text.slice(1);
 }

@@ -8,6 +8,7 @@ import { parseCidr } from '../util/ipv4.js';
 import { addressOn, primaryAddress, type Allocation } from './allocate.js';
 import { endpointKey, hostIfName, macForIp, mark, sealAlias, vxlanName } from './marks.js';
 import { hostsFile, resolvConf } from './netns-files.js';
+import { Memo } from '../util/memo.js';
 
 export interface DesiredInputs {
   spec: Spec;
@@ -20,13 +21,14 @@ export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInput
   const containers = Object.values(spec.containers);
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
   const aliases = aliasIndex(spec, alloc);
+  const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.mtu}|${b.internal}`]));
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     netns: withNetns.map((c) => netns(spec, c)),
-    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc)),
+    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys)),
     files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv, aliases)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
@@ -71,9 +73,13 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
   return { name: c.name, kind: 'created', mark: mark(spec.name, 'netns', c.name) };
 }
 
-function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation): DesiredEndpoint[] {
+const remembered = new Memo<ContainerSpec, DesiredEndpoint[]>();
+
+/** `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address, all it depends on. */
+function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
-  return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
+  const key = c.networks.map((n, i) => `${alloc.ips[endpointKey(c.name, n.network, i)]}@${bridgeKeys.get(n.network)}`).join(' ');
+  return remembered.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
 }
 
 /** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */

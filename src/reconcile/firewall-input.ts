@@ -5,6 +5,7 @@ import type { ContainerSpec, Spec } from '../model/spec.js';
 import { effectivePorts, portKey, type Allocation } from './allocate.js';
 import { endpointKey, hostIfName } from './marks.js';
 import { rootOf } from './desired.js';
+import { Memo } from '../util/memo.js';
 
 export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
   return {
@@ -26,13 +27,27 @@ export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
  * Ports are published on the default-route network only, as Docker does; links hold on every shared bridge.
  */
 function container(spec: Spec, c: ContainerSpec, alloc: Allocation): FwContainer[] {
+  const ports = effectivePorts(c);
+  // Besides the container itself: its addresses, the host ports chosen for it, whom its links reach.
+  const key = [
+    spec.name,
+    ...c.networks.map((e, i) => alloc.ips[endpointKey(c.name, e.network, i)]),
+    ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
+    ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
+  ].join(' ');
+  return remembered.get(c, key, () => entries(spec, c, alloc, ports));
+}
+
+const remembered = new Memo<ContainerSpec, FwContainer[]>();
+
+function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnType<typeof effectivePorts>): FwContainer[] {
   const primary = c.network.kind === 'bridge' ? c.network.bridge : null;
   return c.networks.map((e, i) => ({
     name: c.name,
     bridge: e.network,
     ip: alloc.ips[endpointKey(c.name, e.network, i)],
     hostIf: hostIfName(spec.name, c.name, e.network),
-    ports: e.network !== primary ? [] : effectivePorts(c).map((p, j) => ({
+    ports: e.network !== primary ? [] : ports.map((p, j) => ({
       hostIp: p.hostIp,
       hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)],
       containerPort: p.containerPort,

@@ -19,11 +19,19 @@ export function mark(spec: string, kind: MarkKind, name: string): string {
   return `${PREFIX}${spec}/${kind}/${name}`;
 }
 
-export function parseMark(alias: string | null): ParsedMark | null {
+/** Remembered: every reconcile parses the same thousand aliases several times. Bounded by clearing. */
+const parsedMarks = new Map<string, Readonly<ParsedMark> | null>();
+
+export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
   if (!alias?.startsWith(PREFIX)) return null;
-  const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
-  if (!spec || !kind || rest.length === 0) return null;
-  return { spec, kind: kind as MarkKind, name: rest.join('/') };
+  let m = parsedMarks.get(alias);
+  if (m === undefined) {
+    if (parsedMarks.size > 100_000) parsedMarks.clear();
+    const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
+    m = !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
+    parsedMarks.set(alias, m);
+  }
+  return m;
 }
 
 const ifNames = new Map<string, string>();
@@ -89,8 +97,17 @@ export function macForIp(ip: string): string {
  * (`tnet:q/veth/web@172.17.0.2/16@netns@1a2b3c4d`). A seal that
  * matches the spec vouches for the namespace, which a re-apply then need not enter (`--deep` enters anyway).
  */
+const digests = new Map<string, string>();
+
 export function sealAlias(mark: string, address: string, netnsKind: MarkKind, inside: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(inside)).digest('hex').slice(0, 8);
+  const text = JSON.stringify(inside);
+  let digest = digests.get(text);
+  if (digest === undefined) {
+    // Remembered like interface names: a watch seals the same thousand endpoints on every reconcile.
+    if (digests.size > 100_000) digests.clear();
+    digest = createHash('sha256').update(text).digest('hex').slice(0, 8);
+    digests.set(text, digest);
+  }
   return [mark, address, netnsKind, digest].join(SEAL);
 }
 

@@ -1,5 +1,6 @@
 // Schema-checked spec → Spec with every Docker default filled in (subnets, gateways, modes, ports).
 
+import { freeze } from 'immer';
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, OverlaySpec, Spec } from '../model/spec.js';
 import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } from '../util/ipv4.js';
@@ -23,15 +24,39 @@ export function normalize(raw: RawSpec, name: string): Result<Spec> {
   const bridges = normalizeBridges(raw.bridges ?? {}, host, errors);
   const overlays = normalizeOverlays(raw.overlays ?? {}, host);
   const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
+  // All a container's normal form depends on besides its own entry: see remembered().
+  const context = JSON.stringify([declared, raw.bridges ?? {}, raw.overlays ?? {}]);
   const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
-  const networks = new Map(rawContainers.map(([n, c]) => [n, resolveNetwork(n, c, declared, errors)]));
-  const endpoints = new Map(rawContainers.map(([n, c]) => [n, endpointsOf(c, networks.get(n)!)]));
+  const known = new Map(rawContainers.map(([n, c]) => [n, remembered(n, c, context)]));
+  const networks = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.network ?? resolveNetwork(n, c, declared, errors)]));
+  const endpoints = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.networks ?? endpointsOf(c, networks.get(n)!)]));
   const usesDocker0 = [...endpoints.values()].some((es) => es.some((e) => e.network === DEFAULT_BRIDGE));
   if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
   const containers: Record<string, ContainerSpec> = {};
-  for (const [n, c] of rawContainers) containers[n] = normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
+  for (const [n, c] of rawContainers) {
+    const before = errors.length;
+    containers[n] = known.get(n) ?? normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
+    if (errors.length === before) remember(n, c, context, containers[n]);
+  }
   if (errors.length > 0) return fail(...errors);
   return ok({ name, host, bridges, overlays, containers });
+}
+
+/**
+ * Watch mode re-reads a spec in which most entries did not change: the parse cache hands back the very same
+ * (frozen) raw entry, and its normal form is remembered against it, frozen too, so that later stages can
+ * tell unchanged containers by identity. Valid while the container's name and the context (declared bridges
+ * and overlays, their raw settings) are unchanged.
+ */
+const normalized = new WeakMap<object, { name: string; context: string; spec: ContainerSpec }>();
+
+function remembered(name: string, c: RawContainer, context: string): ContainerSpec | null {
+  const hit = normalized.get(c);
+  return hit && hit.name === name && hit.context === context ? hit.spec : null;
+}
+
+function remember(name: string, c: RawContainer, context: string, spec: ContainerSpec): void {
+  if (Object.isFrozen(c) && normalized.get(c)?.spec !== spec) normalized.set(c, { name, context, spec: freeze(spec, true) });
 }
 
 function normalizeOverlays(raw: Record<string, RawOverlay>, host: HostSpec): Record<string, OverlaySpec> {

@@ -50,6 +50,7 @@ function parentPath(path: string): string {
 
 /** Later files only fill gaps: the first definition of a path keeps its position. */
 export function mergePosMaps(maps: PosMap[]): PosMap {
+  if (maps.length === 1) return maps[0];
   const out = emptyPosMap();
   for (const m of maps) {
     for (const [k, v] of m.value) if (!out.value.has(k)) out.value.set(k, v);
