@@ -19,6 +19,8 @@ import { firewallInput } from '../reconcile/firewall-input.js';
 export interface FirewallGlue extends FirewallApplier {
   /** What observe() reads (backend, switches): two glues with equal `reads` observe the same. */
   reads: string;
+  /** Start the process the next apply will use (watch mode, while an edit settles). */
+  prepare(): void;
   observe(): Promise<FirewallObserved>;
   desired(spec: Spec, alloc: Allocation): FirewallDesired;
   /** Host ports the spec's DNAT rules already use, so ephemeral ports stay put across applies. */
@@ -41,6 +43,11 @@ export async function firewallFor(spec: Spec, redetect = true): Promise<Firewall
   return glue(await backendFor(redetect), spec);
 }
 
+/** firewallFor without detection, when the backend is known already: at once, so reads start at once. */
+export function knownFirewall(spec: Spec): FirewallGlue | null {
+  return spec.host.iptables && lastVariant ? glue(iptablesBackend(lastVariant), spec) : null;
+}
+
 // A long-running watch asks again only on its deep passes (start, resync): detecting reads every rule twice.
 let lastVariant: IptablesVariant | null = null;
 
@@ -54,6 +61,7 @@ async function backendFor(redetect: boolean): Promise<FirewallBackend> {
 function glue(backend: FirewallBackend, spec: Spec): FirewallGlue {
   return {
     reads: JSON.stringify([backend.name, sysctlKeys(spec)]),
+    prepare: () => backend.prepare?.(),
     observe: () => observeFirewall(backend, { sysctls: sysctlKeys(spec) }),
     desired: (s, alloc) =>
       s.host.iptables ? desiredFirewall(firewallInput(s, alloc)) : { spec: s.name, tables: [], sysctls: {}, hairpinPorts: [] },

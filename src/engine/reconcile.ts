@@ -1,6 +1,6 @@
 // One reconcile: observe the kernel, compute the desired state and the plan, and apply it unless told not to.
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { freeze } from 'immer';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
@@ -14,7 +14,7 @@ import { buildDesired } from '../reconcile/desired.js';
 import { plan } from '../reconcile/plan.js';
 import { vouched } from '../reconcile/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
-import { firewallFor, type FirewallGlue } from './firewall.js';
+import { firewallFor, knownFirewall, type FirewallGlue } from './firewall.js';
 import { heldIps } from './held.js';
 import { trace } from '../util/trace.js';
 
@@ -73,7 +73,7 @@ export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dr
   // A fresh process has no backend cached and detects it; watch mode detects again on its deep passes only.
   const fw = await firewallFor(target, opts.deep === true);
   trace('firewall backend', start);
-  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const hostResolv = hostResolvConf();
   let t = performance.now();
   const early = opts.early?.key === readsKey(target, fw) ? opts.early.reads : null;
   const reads = early ?? readBase(observeOptions(target, fw), opts.prefetched);
@@ -96,6 +96,15 @@ export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dr
   return ok({ report, fw, started: start });
 }
 
+/** Read at once: an await here would let the file reads queued by readBase run before desiring. */
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Carries out a plan. */
 export async function commit({ report, fw, started }: Planned): Promise<Result<ReconcileReport>> {
   const errors = report.actions.length ? await applyPlan(report.actions, fw) : [];
@@ -108,7 +117,9 @@ export async function commit({ report, fw, started }: Planned): Promise<Result<R
  * reconcile that follows uses it if its own spec asks for the same reads, whatever else the edit changed.
  */
 export async function observeEarly(spec: Spec, prefetched: Promise<KernelView> | null): Promise<EarlyObservation> {
-  const fw = await firewallFor(spec, false);
+  // iptables-save is the longest read: started before this returns when the backend is known.
+  const fw = knownFirewall(spec) ?? (await firewallFor(spec, false));
+  fw?.prepare();
   return { key: readsKey(spec, fw), reads: readBase(observeOptions(spec, fw), prefetched) };
 }
 

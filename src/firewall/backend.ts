@@ -12,4 +12,6 @@ export interface FirewallBackend {
    * rejects with a TnetFailure when it fails (the failing table and those after it unchanged).
    */
   restore(tables: FwTableName[], text: string): Promise<void>;
+  /** Watch mode: start the restore process now, so that the next restore finds it ready. */
+  prepare?(): void;
 }

@@ -17,19 +17,51 @@ const execLog = process.env.TNET_EXEC_LOG;
  * node:child_process, not execa: execa's module graph alone adds ~110 ms to every one-shot tnet command.
  */
 export function run(cmd: string, args: string[], input?: string): Promise<ExecResult> {
-  if (execLog) appendFileSync(execLog, `${JSON.stringify([cmd, ...args, (input ?? '').split('\n', 1)[0]])}\n`);
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  log(cmd, args, input ?? '');
+  const started = spawnWaiting(cmd, args);
+  started.child.stdin.end(input ?? '');
+  return started.result;
+}
+
+function log(cmd: string, args: string[], input: string): void {
+  if (execLog) appendFileSync(execLog, `${JSON.stringify([cmd, ...args, input.split('\n', 1)[0]])}\n`);
+}
+
+export interface Started {
+  result: Promise<ExecResult>;
+  /** Gives the process its whole input; it runs on from there. */
+  feed(input: string): void;
+}
+
+/**
+ * Starts a process that waits for its input: its start-up (a fork of this large process, then the program's
+ * own) is paid while there is time, and feed() finds it ready.
+ */
+export function start(cmd: string, args: string[]): Started {
+  const { child, result } = spawnWaiting(cmd, args);
+  return {
+    result,
+    feed: (input) => {
+      // Logged when fed: a process started ahead and closed unused did nothing.
+      if (input !== '') log(cmd, args, input);
+      child.stdin.end(input);
+    },
+  };
+}
+
+function spawnWaiting(cmd: string, args: string[]) {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const result = new Promise<ExecResult>((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => resolve({ code: -1, stdout: '', stderr: e.message }));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-    // A child that exits without reading its input (EPIPE) reports through its exit code, not here.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
   });
+  // A child that exits without reading its input (EPIPE) reports through its exit code, not here.
+  child.stdin.on('error', () => undefined);
+  return { child, result };
 }
 
 /** Runs tasks with at most `limit` in flight, keeping results in order. */

@@ -6,6 +6,7 @@ import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
 import { observeKernel, type KernelView } from '../observe/index.js';
+import { closeReadyRestore } from '../firewall/iptables.js';
 import { LoadCache, loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
@@ -13,6 +14,7 @@ import { formatDuration, parseDuration } from './duration.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
+import { idleCollector } from './idle-gc.js';
 import { watchSpec } from './spec-watcher.js';
 import { traceAt } from '../util/trace.js';
 
@@ -70,6 +72,7 @@ export async function watchCommand(args: Args): Promise<number> {
   }
 
   let hostCache: Promise<KernelView> | null = null;
+  const collector = idleCollector();
   const cache = new LoadCache();
   const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
   const speculator = new Speculator({
@@ -90,13 +93,18 @@ export async function watchCommand(args: Args): Promise<number> {
       speculator.invalidate();
       // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
       if (r.ok) hostCache = observeKernel();
+      void hostCache?.finally(() => collector.schedule());
       return r;
     },
     log,
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
   });
-  const specChanged = new Debouncer(() => (traceAt('debounced'), void controller.request('spec')), o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
+  const specSettled = () => {
+    traceAt('spec settled');
+    void controller.request('spec');
+  };
+  const specChanged = new Debouncer(specSettled, o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
   const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
 
   let kernel: KernelEvents | null = null;
@@ -122,6 +130,7 @@ export async function watchCommand(args: Args): Promise<number> {
   startKernel();
   const files = watchSpec(o.file, (path) => {
     traceAt('spec file event');
+    collector.cancel();
     log.debug('spec file event', { path });
     specChanged.trigger();
     if (!controller.reconciling) speculator.start();
@@ -139,6 +148,7 @@ export async function watchCommand(args: Args): Promise<number> {
       kernel?.close();
       await files.close();
       await controller.stop();
+      closeReadyRestore();
       lock.value.release();
       process.off('SIGINT', onInt).off('SIGTERM', onTerm).off('SIGHUP', onHup);
       log.info('stopped');

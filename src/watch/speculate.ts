@@ -42,11 +42,14 @@ export class Speculator {
     }
     this.busy = true;
     const epoch = this.epoch;
-    // The spec first: its reads are quick, the host's take long and block this thread for a while.
-    const spec = this.deps.load();
+    // The host first: iptables-save takes longest, and runs in its own process while the spec is read.
     const early = this.deps.observe();
+    const spec = this.deps.load();
     const planned = spec
-      .then(async (s) => (traceAt('speculation loaded'), s.ok ? this.deps.plan(s.value, early ? await early : null) : null))
+      .then(async (s) => {
+        traceAt('edit read ahead');
+        return s.ok ? this.deps.plan(s.value, early ? await early : null) : null;
+      })
       .then((p) => (p?.ok ? p.value : null))
       .catch(() => null);
     this.run = { epoch, spec, planned };
