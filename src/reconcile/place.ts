@@ -27,7 +27,26 @@ export function placeOn(spec: Spec, host: string): Result<Spec> {
       }));
     }
   }
+  errors.push(...bridgePortErrors(spec, bridges, Object.values(containers)));
   return errors.length ? fail(...errors) : ok({ ...spec, bridges, containers });
+}
+
+/** The kernel numbers a bridge's ports 1-1023 (BR_MAX_PORTS): the 1024th enslaving fails ("Exchange full"). */
+export const BRIDGE_MAX_PORTS = 1023;
+
+/** Over the limit on this host: refused before anything is created, not halfway through an apply. */
+function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: Spec['containers'][string][]): TnetError[] {
+  const ports = new Map<string, number>();
+  for (const c of containers) for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + 1);
+  return Object.values(bridges).flatMap((b) => {
+    const overlay = spec.overlays[b.name] !== undefined;
+    const n = (ports.get(b.name) ?? 0) + (b.uplink ? 1 : 0) + (overlay ? 1 : 0);
+    if (n <= BRIDGE_MAX_PORTS) return [];
+    return [tnetError('invalid', `bridge ${b.name} would have ${n} ports on this host; a Linux bridge holds at most ${BRIDGE_MAX_PORTS} (Docker's networks hit the same limit)`, {
+      path: `${overlay ? 'overlays' : 'bridges'}.${b.name}`,
+      hint: 'spread the containers over several bridges',
+    })];
+  });
 }
 
 function overlayBridge(o: OverlaySpec, host: string): BridgeSpec {

@@ -87,6 +87,17 @@ test('placement: --host in no overlay while a container on every host needs it',
   assert.equal(Object.keys(s.bridges), []);
 });
 
+test('placement: a bridge holds at most 1023 ports on a host, counted after placement, with its uplink and VXLAN', () => {
+  const many = (n: number, extra = '') => Array.from({ length: n }, (_, i) => `  c${i}: {${extra}}`).join('\n');
+  assert.ok(load(`version: 1\nbridges:\n  big: {subnet: 10.8.0.0/16}\ncontainers:\n${many(1023)}\n`).ok, '1023 fit');
+  const [m] = messages(`version: 1\nbridges:\n  big: {subnet: 10.8.0.0/16, uplink: eth9}\ncontainers:\n${many(1023)}\n`);
+  assert.match(m, /^bridges\.big: bridge big would have 1024 ports on this host; a Linux bridge holds at most 1023/);
+  // 2000 containers split across two hosts of an overlay: 1000 each, plus the VXLAN port
+  const split = Array.from({ length: 2000 }, (_, i) => `  c${i}: {host: host${i % 2 ? 'A' : 'B'}, bridge: ov1}`).join('\n');
+  const ov = OVERLAY.replace('10.240.1.0/24', '10.240.16.0/20').replace('10.240.2.0/24', '10.240.32.0/20');
+  assert.ok(load(`${ov}containers:\n${split}\n`).ok, 'each host holds its own share');
+});
+
 // ---- validation
 
 test('validation: a host: missing from the overlay\'s hosts', () => {
