@@ -57,7 +57,7 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
       return undefined;
     },
     prepare: () => {
-      if (variant === 'nf_tables' && !ready) ready = start(cmd.restore, RESTORE_ARGS);
+      if (variant === 'nf_tables') ready ??= start(cmd.restore, RESTORE_ARGS);
     },
   };
 }

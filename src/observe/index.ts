@@ -58,6 +58,9 @@ export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | nu
     const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw };
     return { observed, listed, kernel: { host, listed } };
   });
+  // A caller may drop these unread (an early read the edit made useless): a failure then is nobody's error,
+  // not an unhandled rejection. Callers that await them still see it.
+  for (const p of [view, base]) p.catch(() => undefined);
   return { kernel: view, base };
 }
 

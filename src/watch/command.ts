@@ -93,18 +93,19 @@ export async function watchCommand(args: Args): Promise<number> {
       speculator.invalidate();
       // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
       if (r.ok) hostCache = observeKernel();
-      void hostCache?.finally(() => collector.schedule());
+      // Both outcomes handled here: a failed read is retried by whoever uses the view, never left unhandled.
+      void hostCache?.then(collector.schedule, collector.schedule);
       return r;
     },
     log,
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
   });
-  const specSettled = () => {
+  const onSpecSettled = () => {
     traceAt('spec settled');
     void controller.request('spec');
   };
-  const specChanged = new Debouncer(specSettled, o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
+  const specChanged = new Debouncer(onSpecSettled, o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
   const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
 
   let kernel: KernelEvents | null = null;

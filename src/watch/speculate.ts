@@ -43,12 +43,13 @@ export class Speculator {
     this.busy = true;
     const epoch = this.epoch;
     // The host first: iptables-save takes longest, and runs in its own process while the spec is read.
-    const early = this.deps.observe();
+    // A failed early read is no reason to fail: the plan then reads for itself.
+    const early = this.deps.observe()?.catch(() => null) ?? null;
     const spec = this.deps.load();
     const planned = spec
       .then(async (s) => {
         traceAt('edit read ahead');
-        return s.ok ? this.deps.plan(s.value, early ? await early : null) : null;
+        return s.ok ? this.deps.plan(s.value, await early) : null;
       })
       .then((p) => (p?.ok ? p.value : null))
       .catch(() => null);
