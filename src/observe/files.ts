@@ -1,7 +1,8 @@
 // Reads the per-namespace hosts and resolv.conf files under /etc/netns.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { ETC_NETNS } from './paths.js';
+import type { FilesReader } from './files-worker.js';
 
 export const NETNS_FILES = ['hosts', 'resolv.conf'];
 
@@ -11,26 +12,44 @@ export interface FilesObservation {
 }
 
 /**
- * Synchronous on purpose: thousands of tiny files read one after another take ~20 ms, while fs/promises
- * spends ten times that on thread-pool round trips (open, fstat, read, close each).
+ * Synchronous on purpose: thousands of tiny files read one after another take ~15 ms, while fs/promises
+ * spends ten times that on thread-pool round trips (open, fstat, read, close each). Self-contained (its only
+ * outside name is the `fsm` passed in) so that files-worker.ts can run this very function in a worker thread.
  */
-export async function observeFiles(): Promise<FilesObservation> {
+export function readNetnsFiles(fsm: typeof fs, root: string, fileNames: string[]): FilesObservation {
   let names: string[];
   try {
-    names = readdirSync(ETC_NETNS).sort();
+    names = fsm.readdirSync(root).sort();
   } catch {
     return { dirs: [], files: {} };
   }
   const files: Record<string, string> = {};
   for (const n of names) {
-    for (const f of NETNS_FILES) {
-      const path = `${ETC_NETNS}/${n}/${f}`;
+    for (const f of fileNames) {
+      const path = `${root}/${n}/${f}`;
       try {
-        files[path] = readFileSync(path, 'utf8');
+        files[path] = fsm.readFileSync(path, 'utf8');
       } catch {
         // missing: the diff writes it
       }
     }
   }
-  return { dirs: names.map((n) => `${ETC_NETNS}/${n}`), files };
+  return { dirs: names.map((n) => `${root}/${n}`), files };
+}
+
+let reader: FilesReader | null = null;
+
+/** Watch mode: reads go to a worker thread from now on, off the thread that desires and plans meanwhile. */
+export function readFilesWith(r: FilesReader | null): void {
+  reader = r;
+}
+
+/**
+ * In the worker if one was set, at once; a worker that fails hands the read back here. On this thread, at the
+ * next turn of the event loop: the caller desires meanwhile, which needs no file.
+ */
+export function observeFiles(): Promise<FilesObservation> {
+  const read = () => readNetnsFiles(fs, ETC_NETNS, NETNS_FILES);
+  if (reader) return reader.read(ETC_NETNS, NETNS_FILES).catch(read);
+  return new Promise<void>((r) => setImmediate(r)).then(read);
 }

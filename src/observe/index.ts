@@ -46,12 +46,11 @@ export interface BaseReads {
  * failed; the rest, which no event reports (iptables, files, fdb), is always read afresh.
  */
 export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | null): BaseReads {
-  // The processes first, so they run while the synchronous file reads block this one. Those wait for the
-  // next turn of the event loop: the caller desires meanwhile, which needs no file.
+  // The processes first, so they run while the file reads block this thread (see observeFiles).
   const view = kernel ? kernel.catch(() => observeKernel()) : observeKernel();
   const firewall = opts.firewall ? opts.firewall() : Promise.resolve(null);
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
-  const files = new Promise<void>((r) => setImmediate(r)).then(() => observeFiles());
+  const files = observeFiles();
   const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents()]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
   const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents], { host, listed }, fdbs, fw]) => {

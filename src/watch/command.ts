@@ -6,6 +6,8 @@ import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
 import { observeKernel, type KernelView } from '../observe/index.js';
+import { readFilesWith } from '../observe/files.js';
+import { startFilesWorker } from '../observe/files-worker.js';
 import { closeReadyRestore } from '../firewall/iptables.js';
 import { LoadCache, loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
@@ -72,6 +74,8 @@ export async function watchCommand(args: Args): Promise<number> {
   }
 
   let hostCache: Promise<KernelView> | null = null;
+  const filesWorker = startFilesWorker();
+  readFilesWith(filesWorker);
   const collector = idleCollector();
   const cache = new LoadCache();
   const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
@@ -150,6 +154,8 @@ export async function watchCommand(args: Args): Promise<number> {
       await files.close();
       await controller.stop();
       closeReadyRestore();
+      readFilesWith(null);
+      await filesWorker.close();
       lock.value.release();
       process.off('SIGINT', onInt).off('SIGTERM', onTerm).off('SIGHUP', onHup);
       log.info('stopped');

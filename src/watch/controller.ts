@@ -1,5 +1,6 @@
 // The watch loop: one reconcile at a time against the last good spec, re-read when it changes.
 
+import { isDeepStrictEqual } from 'node:util';
 import type { Result, TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import type { ReconcileReport } from '../engine/reconcile.js';
@@ -139,7 +140,8 @@ export class Controller {
     if (before && before.name !== loaded.value.name) {
       this.deps.log.warn(`spec renamed from '${before.name}' to '${loaded.value.name}': what '${before.name}' created is left as is; remove it with tnet destroy -f SPEC --name ${before.name}`, { spec: loaded.value.name });
     }
-    if (before && JSON.stringify(before) !== JSON.stringify(loaded.value)) this.deps.log.info('spec changed', { spec: loaded.value.name });
+    // Unchanged containers are the same objects (normalize.ts): the comparison skips them by identity.
+    if (before && !isDeepStrictEqual(before, loaded.value)) this.deps.log.info('spec changed', { spec: loaded.value.name });
   }
 
   private problem(message: string, errors: TnetError[], meta: Record<string, unknown>, always = false): void {
