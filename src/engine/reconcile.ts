@@ -123,6 +123,11 @@ export async function observeEarly(spec: Spec, prefetched: Promise<KernelView> |
   return { key: readsKey(spec, fw), reads: readBase(observeOptions(spec, fw), prefetched) };
 }
 
+/** Watch mode, once a reconcile is done: reads the rules while idle, for the next edit to find them read. */
+export function readRulesAhead(spec: Spec): void {
+  knownFirewall(spec)?.observe().catch(() => undefined);
+}
+
 /**
  * The host side read and a first desired state from it. Addresses held come from the kernel view, host ports
  * chosen earlier from the DNAT rules: a spec without such ports is desired while iptables-save still runs.

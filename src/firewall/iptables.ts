@@ -4,6 +4,7 @@ import { tnetError, TnetFailure } from '../model/errors.js';
 import type { FwTableName } from '../model/firewall.js';
 import { run, start, type Started } from '../util/exec.js';
 import type { FirewallBackend } from './backend.js';
+import type { SavedRules } from './saved-rules.js';
 
 export type IptablesVariant = 'nf_tables' | 'legacy';
 
@@ -28,6 +29,13 @@ function restoreProcess(variant: IptablesVariant): Started {
   return r ?? start(COMMANDS[variant].restore, RESTORE_ARGS);
 }
 
+/** Watch mode: iptables-nft-save's output kept while xtables-monitor reports no commit (saved-rules.ts). */
+let keptRules: SavedRules | null = null;
+
+export function keepSavedRules(s: SavedRules | null): void {
+  keptRules = s;
+}
+
 /** Ends the process started ahead, if any (watch mode shutting down). */
 export function closeReadyRestore(): void {
   ready?.feed('');
@@ -44,15 +52,22 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
       const text = fresh;
       fresh = undefined;
       if (text !== undefined) return text;
-      const r = await run(cmd.save, []);
-      if (r.code !== 0) throw failure(cmd.save, null, r.stderr);
-      return r.stdout;
+      const read = async () => {
+        const r = await run(cmd.save, []);
+        if (r.code !== 0) throw failure(cmd.save, null, r.stderr);
+        return r.stdout;
+      };
+      return variant === 'nf_tables' && keptRules ? keptRules.read(read) : read();
     },
     restore: async (tables, text) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
       const p = restoreProcess(variant);
+      const kept = variant === 'nf_tables' ? keptRules : null;
+      kept?.committing(p.pid);
       p.feed(text);
       const r = await p.result;
+      // A read that began while it ran may have seen the rules before it.
+      kept?.committing(p.pid);
       if (r.code !== 0) throw failure(cmd.restore, tables, r.stderr, text);
       return undefined;
     },

@@ -1,7 +1,7 @@
 // Observes the firewall through a backend: filter and nat via iptables-save, plus the switches the rules need.
 
 import { readFileSync } from 'node:fs';
-import type { FirewallObserved, FwTableName } from '../model/firewall.js';
+import type { FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
 import type { FirewallBackend } from '../firewall/backend.js';
 import { parseIptablesSave } from './iptables-save.js';
 
@@ -13,10 +13,18 @@ export interface FirewallProbe {
 const TABLES: FwTableName[] = ['filter', 'nat'];
 
 export async function observeFirewall(backend: FirewallBackend, probe: FirewallProbe = {}): Promise<FirewallObserved> {
-  const all = parseIptablesSave(await backend.save());
+  const all = parsed(await backend.save());
   // filter, then nat, each present: a table never used yet is empty, not missing (legacy prints nat first).
   const tables = TABLES.map((name) => all.find((t) => t.table === name) ?? { table: name, chains: {} });
   return { backend: backend.name, tables, sysctls: readSysctls(probe.sysctls ?? []) };
+}
+
+/** The last text's tables: watch mode reads the same kept text (saved-rules.ts) again and again. Never changed. */
+let last: { text: string; tables: FwTableObserved[] } | null = null;
+
+function parsed(text: string): FwTableObserved[] {
+  if (last?.text !== text) last = { text, tables: parseIptablesSave(text) };
+  return last.tables;
 }
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */

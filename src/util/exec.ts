@@ -29,6 +29,8 @@ function log(cmd: string, args: string[], input: string): void {
 
 export interface Started {
   result: Promise<ExecResult>;
+  /** Undefined when the program could not start. */
+  pid: number | undefined;
   /** Gives the process its whole input; it runs on from there. */
   feed(input: string): void;
 }
@@ -41,6 +43,7 @@ export function start(cmd: string, args: string[]): Started {
   const { child, result } = spawnWaiting(cmd, args);
   return {
     result,
+    pid: child.pid,
     feed: (input) => {
       // Logged when fed: a process started ahead and closed unused did nothing.
       if (input !== '') log(cmd, args, input);

@@ -4,16 +4,18 @@ import type { Args } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
-import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
+import { commit, observeEarly, planReconcile, readRulesAhead, reconcile, type EarlyObservation } from '../engine/reconcile.js';
 import { observeKernel, type KernelView } from '../observe/index.js';
 import { readFilesWith } from '../observe/files.js';
 import { startFilesWorker } from '../observe/files-worker.js';
-import { closeReadyRestore } from '../firewall/iptables.js';
+import { closeReadyRestore, keepSavedRules } from '../firewall/iptables.js';
+import { SavedRules } from '../firewall/saved-rules.js';
 import { LoadCache, loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';
+import { watchRuleset, type RulesetEvents } from './ruleset-events.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
 import { idleCollector } from './idle-gc.js';
@@ -76,6 +78,8 @@ export async function watchCommand(args: Args): Promise<number> {
   let hostCache: Promise<KernelView> | null = null;
   const filesWorker = startFilesWorker();
   readFilesWith(filesWorker);
+  const savedRules = new SavedRules();
+  keepSavedRules(savedRules);
   const collector = idleCollector();
   const cache = new LoadCache();
   const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
@@ -97,6 +101,8 @@ export async function watchCommand(args: Args): Promise<number> {
       speculator.invalidate();
       // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
       if (r.ok) hostCache = observeKernel();
+      // The rules too, kept while xtables-monitor reports no other commit.
+      if (r.ok && savedRules.listening) readRulesAhead(spec);
       // Both outcomes handled here: a failed read is retried by whoever uses the view, never left unhandled.
       void hostCache?.then(collector.schedule, collector.schedule);
       return r;
@@ -133,6 +139,28 @@ export async function watchCommand(args: Args): Promise<number> {
     );
   };
   startKernel();
+  let ruleset: RulesetEvents | null = null;
+  const startRuleset = () => {
+    ruleset = watchRuleset({
+      onListening: () => savedRules.listen(),
+      onCommit: (pid) => {
+        // tnet's own restores are not drift; another process's commit is, like a kernel event.
+        if (!savedRules.committed(pid)) return;
+        speculator.invalidate();
+        if (controller.kernelEvent()) {
+          log.debug('firewall event', { pid });
+          kernelChanged.trigger();
+        }
+      },
+      onExit: (code) => {
+        // Without it rules are read on every reconcile, as in a one-shot apply: slower, never wrong.
+        savedRules.deaf();
+        log.debug(`xtables-monitor exited (${code}); restarting it in 1 s`);
+        if (!stopped) setTimeout(() => !stopped && startRuleset(), 1000).unref();
+      },
+    });
+  };
+  startRuleset();
   const files = watchSpec(o.file, (path) => {
     traceAt('spec file event');
     collector.cancel();
@@ -151,6 +179,8 @@ export async function watchCommand(args: Args): Promise<number> {
       specChanged.cancel();
       kernelChanged.cancel();
       kernel?.close();
+      ruleset?.close();
+      keepSavedRules(null);
       await files.close();
       await controller.stop();
       closeReadyRestore();
