@@ -4,18 +4,12 @@ import type { Args } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { renderErrors } from '../cli/render-errors.js';
 import { acquireLock, describeHolder } from '../engine/lock.js';
-import { commit, observeEarly, planReconcile, readRulesAhead, reconcile, type EarlyObservation } from '../engine/reconcile.js';
-import { observeKernel, type KernelView } from '../observe/index.js';
-import { readFilesWith } from '../observe/files.js';
-import { startFilesWorker } from '../observe/files-worker.js';
-import { closeReadyRestore, keepSavedRules } from '../firewall/iptables.js';
-import { SavedRules } from '../firewall/saved-rules.js';
+import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
+import { HostReads } from './host-reads.js';
 import { LoadCache, loadSpec } from '../reconcile/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { watchKernel, type KernelEvents } from './kernel-events.js';
-import { watchRuleset, type RulesetEvents } from './ruleset-events.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
 import { idleCollector } from './idle-gc.js';
@@ -75,36 +69,42 @@ export async function watchCommand(args: Args): Promise<number> {
     return lock.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
   }
 
-  let hostCache: Promise<KernelView> | null = null;
-  const filesWorker = startFilesWorker();
-  readFilesWith(filesWorker);
-  const savedRules = new SavedRules();
-  keepSavedRules(savedRules);
   const collector = idleCollector();
   const cache = new LoadCache();
   const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
+  let stopped = false;
+  const host: HostReads = new HostReads({
+    drift: (what, detail) => {
+      // What was read no longer holds; events during a reconcile are answered after it (Controller).
+      speculator.invalidate();
+      if (controller.kernelEvent()) {
+        log.debug(`${what} event`, detail);
+        kernelChanged.trigger();
+      }
+    },
+    // Without a watcher, drift waits for the resync and its part is read afresh on each reconcile.
+    lost: (what, code, ms) => log.warn(`${what} exited (${code}); restarting it in ${formatDuration(ms)}`),
+  });
   const speculator = new Speculator({
     load,
-    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, hostCache) : null),
-    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: hostCache }),
+    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kernel) : null),
+    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kernel }),
   });
   const controller: Controller = new Controller({
     load,
     reconcile: async (spec, deep, warm) => {
       const guess = warm ? await speculator.take(spec) : null;
       speculator.invalidate();
-      const prefetched = warm ? hostCache : null;
-      hostCache = null;
+      const prefetched = warm ? host.kernel : null;
+      if (deep) host.forget();
+      host.kernel = null;
       let r = guess ? await commit(guess) : await reconcile(spec, { dryRun: false, deep, prefetched });
       if (!r.ok && (prefetched || guess)) r = await reconcile(spec, { dryRun: false, deep });
       // What was read during the reconcile saw it half done.
       speculator.invalidate();
-      // Links, addresses, routes as this reconcile left them, read while idle: the next edit need not wait.
-      if (r.ok) hostCache = observeKernel();
-      // The rules too, kept while xtables-monitor reports no other commit.
-      if (r.ok && savedRules.listening) readRulesAhead(spec);
-      // Both outcomes handled here: a failed read is retried by whoever uses the view, never left unhandled.
-      void hostCache?.then(collector.schedule, collector.schedule);
+      // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both
+      // outcomes handled here: a failed read is retried by whoever uses it, never left unhandled.
+      if (r.ok) void host.refresh(spec).then(collector.schedule, collector.schedule);
       return r;
     },
     log,
@@ -118,49 +118,6 @@ export async function watchCommand(args: Args): Promise<number> {
   const specChanged = new Debouncer(onSpecSettled, o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
   const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
 
-  let kernel: KernelEvents | null = null;
-  let stopped = false;
-  const startKernel = () => {
-    kernel = watchKernel(
-      (line) => {
-        // The kernel changed: what was read no longer holds.
-        hostCache = null;
-        speculator.invalidate();
-        if (controller.kernelEvent()) {
-          log.debug('kernel event', { event: line.slice(0, 200) });
-          kernelChanged.trigger();
-        }
-      },
-      (code) => {
-        // Without events drift waits for the resync; the monitor is restarted rather than given up on.
-        log.warn(`ip monitor exited (${code}); restarting it in 1 s`);
-        if (!stopped) setTimeout(() => !stopped && startKernel(), 1000).unref();
-      },
-    );
-  };
-  startKernel();
-  let ruleset: RulesetEvents | null = null;
-  const startRuleset = () => {
-    ruleset = watchRuleset({
-      onListening: () => savedRules.listen(),
-      onCommit: (pid) => {
-        // tnet's own restores are not drift; another process's commit is, like a kernel event.
-        if (!savedRules.committed(pid)) return;
-        speculator.invalidate();
-        if (controller.kernelEvent()) {
-          log.debug('firewall event', { pid });
-          kernelChanged.trigger();
-        }
-      },
-      onExit: (code) => {
-        // Without it rules are read on every reconcile, as in a one-shot apply: slower, never wrong.
-        savedRules.deaf();
-        log.debug(`xtables-monitor exited (${code}); restarting it in 1 s`);
-        if (!stopped) setTimeout(() => !stopped && startRuleset(), 1000).unref();
-      },
-    });
-  };
-  startRuleset();
   const files = watchSpec(o.file, (path) => {
     traceAt('spec file event');
     collector.cancel();
@@ -178,14 +135,9 @@ export async function watchCommand(args: Args): Promise<number> {
       if (resync) clearInterval(resync);
       specChanged.cancel();
       kernelChanged.cancel();
-      kernel?.close();
-      ruleset?.close();
-      keepSavedRules(null);
       await files.close();
       await controller.stop();
-      closeReadyRestore();
-      readFilesWith(null);
-      await filesWorker.close();
+      await host.close();
       lock.value.release();
       process.off('SIGINT', onInt).off('SIGTERM', onTerm).off('SIGHUP', onHup);
       log.info('stopped');

@@ -1,0 +1,113 @@
+// What watch mode keeps of the host between reconciles, and the watchers that say when it no longer holds.
+
+import { observeKernel, type KernelView } from '../observe/index.js';
+import { observeFiles, readFilesWith, type FilesObservation } from '../observe/files.js';
+import { startFilesWorker, type FilesReader } from '../observe/files-worker.js';
+import { ETC_NETNS } from '../observe/paths.js';
+import { closeReadyRestore, keepSavedRules } from '../firewall/iptables.js';
+import { SavedRules } from '../firewall/saved-rules.js';
+import { readRulesAhead } from '../engine/reconcile.js';
+import type { Spec } from '../model/spec.js';
+import { Kept } from '../util/kept.js';
+import { watchKernel, type KernelEvents } from './kernel-events.js';
+import { watchRuleset, type RulesetEvents } from './ruleset-events.js';
+import { watchNetnsFiles, type FilesEvents } from './netns-files-events.js';
+
+export type Drift = 'kernel' | 'firewall' | 'files';
+
+export interface HostReadsEvents {
+  /** The host changed under what was read: the caller reconciles (after its debounce). */
+  drift(what: Drift, detail: Record<string, unknown>): void;
+  /** A watcher stopped and is restarted in `retryMs`; until then its part is read afresh each time. */
+  lost(what: string, code: number | null, retryMs: number): void;
+}
+
+/**
+ * Three sources, each with its watcher: links, addresses and routes (`ip monitor`), the iptables rules
+ * (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher vouches for is read
+ * once after a reconcile, while idle, and served to the next one; the files are read in a worker thread.
+ */
+export class HostReads {
+  /** The kernel view as the last reconcile left it; null once an event says it changed. */
+  kernel: Promise<KernelView> | null = null;
+  private readonly rules = new SavedRules();
+  private readonly files = new Kept<FilesObservation>();
+  private readonly worker: FilesReader = startFilesWorker();
+  private kernelEvents: KernelEvents | null = null;
+  private rulesetEvents: RulesetEvents | null = null;
+  private readonly filesEvents: FilesEvents;
+  private stopped = false;
+  /** xtables-monitor may be missing (a host without it, stdbuf gone): retried ever less often, not every second. */
+  private rulesetRetryMs = 1000;
+
+  constructor(private readonly on: HostReadsEvents) {
+    keepSavedRules(this.rules);
+    readFilesWith({ read: (root, names) => this.files.read(() => this.worker.read(root, names)), close: () => this.worker.close() });
+    this.filesEvents = watchNetnsFiles(ETC_NETNS, () => {
+      this.files.drop();
+      this.on.drift('files', {});
+    });
+    this.startKernel();
+    this.startRuleset();
+  }
+
+  /** After a reconcile that succeeded: reads, while idle, what the next one will want. */
+  refresh(spec: Spec): Promise<unknown> {
+    this.kernel = observeKernel();
+    if (this.filesEvents.sync()) this.files.listen();
+    else this.files.deaf();
+    if (this.rules.listening) readRulesAhead(spec);
+    if (this.files.listening) void observeFiles();
+    return this.kernel;
+  }
+
+  /** Before a deep pass (start, resync): everything is read afresh, whatever the watchers said. */
+  forget(): void {
+    this.kernel = null;
+    this.rules.drop();
+    this.files.drop();
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.kernelEvents?.close();
+    this.rulesetEvents?.close();
+    this.filesEvents.close();
+    keepSavedRules(null);
+    closeReadyRestore();
+    readFilesWith(null);
+    await this.worker.close();
+  }
+
+  private startKernel(): void {
+    this.kernelEvents = watchKernel(
+      (line) => {
+        this.kernel = null;
+        this.on.drift('kernel', { event: line.slice(0, 200) });
+      },
+      (code) => this.restart('ip monitor', code, 1000, () => this.startKernel()),
+    );
+  }
+
+  private startRuleset(): void {
+    this.rulesetEvents = watchRuleset({
+      onListening: () => {
+        this.rules.listen();
+        this.rulesetRetryMs = 1000;
+      },
+      // tnet's own restores are not drift; another process's commit is.
+      onCommit: (pid) => this.rules.committed(pid) && this.on.drift('firewall', { pid }),
+      onExit: (code) => {
+        this.rules.deaf();
+        this.restart('xtables-monitor', code, this.rulesetRetryMs, () => this.startRuleset());
+        this.rulesetRetryMs = Math.min(this.rulesetRetryMs * 2, 60_000);
+      },
+    });
+  }
+
+  private restart(what: string, code: number | null, ms: number, again: () => void): void {
+    if (this.stopped) return;
+    this.on.lost(what, code, ms);
+    setTimeout(() => !this.stopped && again(), ms).unref();
+  }
+}
