@@ -54,6 +54,27 @@ function specYaml(n: number, changed = -1): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Busy and total jiffies of all CPUs, from /proc/stat. */
+function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/**
+ * Waits until the machine is idle (under 15 % busy for half a second, at most 60 s): the kernel tears the
+ * last sandbox's thousand namespaces down for seconds after it is gone, and that is not tnet's time.
+ */
+async function quiet(): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuTimes();
+    if ((b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.15) return;
+  }
+}
+
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t = performance.now();
   const r = await f();
@@ -82,6 +103,7 @@ function mutations(logPath: string): string[] {
 }
 
 async function measureTnet(n: number): Promise<TnetRun> {
+  await quiet();
   const box = await Sandbox.create();
   try {
     const spec = box.writeSpec('bench.yaml', specYaml(n));
@@ -124,6 +146,7 @@ async function measureWatch(box: Sandbox, spec: string, n: number): Promise<numb
       writeFileSync(spec, specYaml(n, Math.floor((n * (k + 1)) / (WATCH_EDITS + 2))));
       await w.waitFor((l) => l.message.startsWith('applied'), 30_000, from);
       out.push(performance.now() - t);
+      process.stderr.write(`  watch edit ${k + 1}: ${out[k].toFixed(0)} ms\n`);
     }
     return out;
   } finally {
@@ -151,6 +174,7 @@ function baselineScript(dir: string, n: number): string {
 }
 
 async function measureBaseline(n: number): Promise<number> {
+  await quiet();
   const box = await Sandbox.create();
   try {
     const script = join(box.dir, 'baseline.sh');
@@ -166,6 +190,7 @@ async function measureBaseline(n: number): Promise<number> {
 /** CNI bridge + portmap, one ADD each per container as a runtime calls them; null when not installed. */
 async function measureCni(count: number): Promise<number | null> {
   if (!existsSync(`${CNI_DIR}/bridge`) || !existsSync(`${CNI_DIR}/portmap`)) return null;
+  await quiet();
   const box = await Sandbox.create();
   try {
     const lines = [

@@ -67,26 +67,26 @@ function ownedChain(name: string, observed: FwRule[] | undefined, wanted: FwRule
 }
 
 /**
- * One published port changed among a thousand: delete the few rules that differ and insert their
- * replacements where they belong, instead of rewriting the chain. Only when the chain has the layout a
- * rewrite would give it (the others' rules, then ours) and no changed rule also appears elsewhere in it
- * (`-D` deletes the first rule of that text).
+ * A few published ports changed among a thousand: delete the rules that went and insert the new ones
+ * where they belong, instead of rewriting the chain; the rules both keep stay, and must already be in the
+ * wanted order. Only when the chain has the layout a rewrite would give it (the others' rules, then ours)
+ * and no deleted rule also appears elsewhere in it (`-D` deletes the first rule of that text).
  */
 function editInPlace(name: string, observed: FwRule[], wanted: FwRule[], ours: (r: FwRule) => boolean, out: ChainsDiff): boolean {
   const others = observed.filter((r) => !ours(r));
   const mine = observed.slice(others.length);
   // An emptied chain (flushed by hand) is simply refilled.
   if (mine.length === 0 || !mine.every(ours)) return false;
-  let p = 0;
-  while (p < mine.length && p < wanted.length && mine[p] === wanted[p]) p++;
-  let s = 0;
-  while (s < mine.length - p && s < wanted.length - p && mine[mine.length - 1 - s] === wanted[wanted.length - 1 - s]) s++;
-  const gone = mine.slice(p, mine.length - s);
-  const added = wanted.slice(p, wanted.length - s);
+  const wantedSet = new Set(wanted);
+  const mineSet = new Set(mine);
+  const gone = mine.filter((r) => !wantedSet.has(r));
+  const added = wanted.flatMap((r, i) => (mineSet.has(r) ? [] : [{ rule: r, i }]));
   if (gone.length + added.length > Math.max(8, wanted.length / 4)) return false;
   if (gone.some((r) => observed.indexOf(r) !== observed.lastIndexOf(r))) return false;
+  if (!same(mine.filter((r) => wantedSet.has(r)), wanted.filter((r) => mineSet.has(r)))) return false;
   for (const rule of gone) out.deleteRules.push({ chain: name, rule });
-  added.forEach((rule, k) => out.insertRules.push({ chain: name, rule, position: others.length + p + 1 + k }));
+  // In wanted order: each goes in once every rule before it is in place.
+  for (const { rule, i } of added) out.insertRules.push({ chain: name, rule, position: others.length + i + 1 });
   return true;
 }
 

@@ -38,7 +38,8 @@ export class HostReads {
   private readonly filesEvents: FilesEvents;
   private stopped = false;
   /** xtables-monitor may be missing (a host without it, stdbuf gone): retried ever less often, not every second. */
-  private rulesetRetryMs = 1000;
+  private rulesetFailures = 0;
+  private rulesetListened = false;
 
   constructor(private readonly on: HostReadsEvents) {
     keepSavedRules(this.rules);
@@ -85,7 +86,13 @@ export class HostReads {
         this.kernel = null;
         this.on.drift('kernel', { event: line.slice(0, 200) });
       },
-      (code) => this.restart('ip monitor', code, 1000, () => this.startKernel()),
+      (code) =>
+        this.restart('ip monitor', code, 1000, () => {
+          // What happened while it was down went unreported.
+          this.kernel = null;
+          this.startKernel();
+          this.on.drift('kernel', { restarted: 'ip monitor' });
+        }),
     );
   }
 
@@ -93,14 +100,17 @@ export class HostReads {
     this.rulesetEvents = watchRuleset({
       onListening: () => {
         this.rules.listen();
-        this.rulesetRetryMs = 1000;
+        // Commits while it was down (or lost when its socket overflowed, ENOBUFS) went unreported.
+        if (this.rulesetListened || this.rulesetFailures > 0) this.on.drift('firewall', { restarted: 'xtables-monitor' });
+        this.rulesetListened = true;
+        this.rulesetFailures = 0;
       },
       // tnet's own restores are not drift; another process's commit is.
       onCommit: (pid) => this.rules.committed(pid) && this.on.drift('firewall', { pid }),
       onExit: (code) => {
         this.rules.deaf();
-        this.restart('xtables-monitor', code, this.rulesetRetryMs, () => this.startRuleset());
-        this.rulesetRetryMs = Math.min(this.rulesetRetryMs * 2, 60_000);
+        const retryMs = Math.min(1000 * 2 ** this.rulesetFailures++, 60_000);
+        this.restart('xtables-monitor', code, retryMs, () => this.startRuleset());
       },
     });
   }

@@ -143,6 +143,24 @@ t('a flushed tnet chain is repaired through firewall events, well before the res
   assert.is(await w.stop(), 0);
 });
 
+t('a hosts file edited by hand is repaired through file events, well before the resync', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1', 'c2']));
+  const w = start(ctx, '--resync', '60s');
+  await w.ready();
+  await new Promise((r) => setTimeout(r, 500)); // the start-up's own echoes, then the idle reads
+  const hosts = async () => box.must('cat /etc/netns/c1/hosts');
+  const before = await hosts();
+  assert.match(before, /10\.77\.0\.\d+\s+c1/);
+  const from = w.lines.length;
+  await box.must('echo "192.0.2.9 intruder" >> /etc/netns/c1/hosts');
+  const took = await until(async () => (await hosts()) === before, 2000, 'hosts file restored');
+  const fixed = await w.waitFor((l) => l.message.startsWith('applied'), 100, from);
+  assert.is(fixed.trigger, 'kernel');
+  console.log(`    hosts edited -> restored through inotify: ${Math.round(took)} ms`);
+  assert.is(await w.stop(), 0);
+});
+
 t('without xtables-monitor, rules are read on every reconcile and a flushed chain is repaired by the resync', async (ctx) => {
   const { box, spec } = ctx;
   // stdbuf made unrunnable in the sandbox's own mount namespace: the monitor cannot start.

@@ -125,6 +125,34 @@ test('one published port changed among a thousand: one rule out, one in, no chai
   assert.equal(applyAll(done, actions), converge(big(40500), foreignHost()));
 });
 
+test('an edit reverting one port and changing two far apart, in a thousand: three rules out, three in, in place', () => {
+  const big = (changed: number[]) => {
+    const w = want();
+    w.tables.find((t) => t.table === 'nat')!.chains.TNET = Array.from({ length: 1000 }, (_, i) => `-p tcp -m tcp --dport ${changed.includes(i) ? 40000 + i : 10000 + i} -m comment --comment "tnet:q" -j DNAT --to-destination 172.17.${i >> 8}.${i & 255}:80`);
+    return w;
+  };
+  const done = converge(big([500]), foreignHost());
+  const actions = diffFirewall(big([142, 857]), done);
+  const u = actions[0].op === 'fw-update' ? actions[0].update : null;
+  assert.equal(Object.keys(u!.replaceChains), []);
+  assert.equal([u!.deleteRules.length, u!.insertRules.map((r) => r.position)], [3, [143, 501, 858]]);
+  assert.equal(applyAll(done, actions), converge(big([142, 857]), foreignHost()));
+});
+
+test('rules kept but in another order: the chain is rewritten, not edited', () => {
+  const ordered = (rules: string[]) => {
+    const w = want();
+    w.tables.find((t) => t.table === 'nat')!.chains.TNET = rules;
+    return w;
+  };
+  const rules = Array.from({ length: 20 }, (_, i) => `-p tcp -m tcp --dport ${10000 + i} -m comment --comment "tnet:q" -j DNAT --to-destination 172.17.0.${i + 2}:80`);
+  const swapped = [rules[1], rules[0], ...rules.slice(2)];
+  const done = converge(ordered(rules), foreignHost());
+  const actions = diffFirewall(ordered(swapped), done);
+  assert.equal(actions.map((a) => a.op === 'fw-update' && Object.keys(a.update.replaceChains)), [['TNET']]);
+  assert.equal(applyAll(done, actions), converge(ordered(swapped), foreignHost()));
+});
+
 test('a chain whose rules mostly changed is rewritten whole', () => {
   const big = (base: number) => {
     const w = want();
