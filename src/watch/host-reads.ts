@@ -44,8 +44,10 @@ export class HostReads {
   constructor(private readonly on: HostReadsEvents) {
     keepSavedRules(this.rules);
     readFilesWith({ read: (root, names) => this.files.read(() => this.worker.read(root, names)), close: () => this.worker.close() });
-    this.filesEvents = watchNetnsFiles(ETC_NETNS, () => {
-      this.files.drop();
+    this.filesEvents = watchNetnsFiles(ETC_NETNS, (folders) => {
+      // A folder that came is not watched yet: nothing is vouched for until refresh() watches it.
+      if (folders) this.files.deaf();
+      else this.files.drop();
       this.on.drift('files', {});
     });
     this.startKernel();

@@ -12,8 +12,12 @@ export interface FilesEvents {
   close(): void;
 }
 
-/** `onChange`: something was created, written, renamed or removed, in the root or in one of its folders. */
-export function watchNetnsFiles(root: string, onChange: () => void): FilesEvents {
+/**
+ * `onChange`: something was created, written, renamed or removed in one of the folders, or in the root
+ * (`folders` true: a folder came or went, and is watched or forgotten at the next sync() only; a thousand
+ * folders created by one apply must not cost a thousand syncs).
+ */
+export function watchNetnsFiles(root: string, onChange: (folders: boolean) => void): FilesEvents {
   let top: FSWatcher | null = null;
   const dirs = new Map<string, FSWatcher | null>();
   let closed = false;
@@ -24,12 +28,10 @@ export function watchNetnsFiles(root: string, onChange: () => void): FilesEvents
   };
   const sync = (): boolean => {
     if (closed) return false;
-    top ??= open(root, () => {
-      onChange();
-      sync(); // a folder added or removed: watched or forgotten at once
-    }, () => {
+    top ??= open(root, () => onChange(true), () => {
       top?.close();
       top = null;
+      onChange(true);
     });
     let names: string[];
     try {
@@ -37,8 +39,9 @@ export function watchNetnsFiles(root: string, onChange: () => void): FilesEvents
     } catch {
       return false;
     }
-    for (const n of [...dirs.keys()]) if (!names.includes(n)) forget(n);
-    for (const n of names) if (!dirs.get(n)) dirs.set(n, open(join(root, n), onChange, () => forget(n)));
+    const present = new Set(names);
+    for (const n of [...dirs.keys()]) if (!present.has(n)) forget(n);
+    for (const n of names) if (!dirs.get(n)) dirs.set(n, open(join(root, n), () => onChange(false), () => (forget(n), onChange(true))));
     return top !== null && [...dirs.values()].every((w) => w !== null);
   };
   return {
@@ -55,7 +58,7 @@ export function watchNetnsFiles(root: string, onChange: () => void): FilesEvents
 function open(path: string, onEvent: () => void, onError: () => void): FSWatcher | null {
   try {
     const w = watch(path, { persistent: false }, onEvent);
-    w.on('error', () => (onError(), onEvent()));
+    w.on('error', onError);
     return w;
   } catch {
     return null;
