@@ -32,7 +32,8 @@ export interface ReconcileOptions {
   deep?: boolean;
   /**
    * Watch mode: links, addresses, routes and namespaces as the previous reconcile left them, read while idle
-   * and dropped on any kernel event. iptables, files and fdb, which no event reports, are read afresh.
+   * and dropped on any kernel event. The rules and files are read through the backend and observeFiles,
+   * which watch mode makes serve what it keeps (watch/host-reads.ts); the fdb is always read afresh.
    */
   prefetched?: Promise<KernelView> | null;
   /** Watch mode: the host side read early, while an edit settled; used when this spec asks for the same reads. */

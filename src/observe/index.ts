@@ -43,7 +43,7 @@ export interface BaseReads {
 
 /**
  * Starts reading the host side. `kernel`: a view still valid (no event since it was read), reused unless it
- * failed; the rest, which no event reports (iptables, files, fdb), is always read afresh.
+ * failed. The rest is read now, except what watch mode keeps of the rules and files (watch/host-reads.ts).
  */
 export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | null): BaseReads {
   // The processes first, so they run while the file reads block this thread (see observeFiles).
