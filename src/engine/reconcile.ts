@@ -45,6 +45,8 @@ export interface ReconcileReport {
   applied: boolean;
   desired: DesiredState;
   observed: ObservedState;
+  /** The kernel view the plan started from: still the host's after a reconcile that changed nothing. */
+  kernel: KernelView;
   ms: number;
 }
 
@@ -93,7 +95,7 @@ export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dr
   const planned = plan(desired.value, observed);
   trace('plan', t);
   if (!planned.ok) return planned;
-  const report = { actions: planned.value, applied: false, desired: desired.value, observed, ms: performance.now() - start };
+  const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start };
   return ok({ report, fw, started: start });
 }
 

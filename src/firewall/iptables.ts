@@ -51,13 +51,7 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
     save: async () => {
       const text = fresh;
       fresh = undefined;
-      if (text !== undefined) return text;
-      const read = async () => {
-        const r = await run(cmd.save, []);
-        if (r.code !== 0) throw failure(cmd.save, null, r.stderr);
-        return r.stdout;
-      };
-      return variant === 'nf_tables' && keptRules ? keptRules.read(read) : read();
+      return text ?? saveText(variant);
     },
     restore: async (tables, text) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
@@ -77,6 +71,17 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
   };
 }
 
+/** One iptables-save of every table; watch mode's kept copy while it holds (nf_tables only). */
+function saveText(variant: IptablesVariant): Promise<string> {
+  const cmd = COMMANDS[variant].save;
+  const read = async () => {
+    const r = await run(cmd, []);
+    if (r.code !== 0) throw failure(cmd, null, r.stderr);
+    return r.stdout;
+  };
+  return variant === 'nf_tables' && keptRules ? keptRules.read(read) : read();
+}
+
 /** `tables` null: a read of every table. */
 function failure(cmd: string, tables: FwTableName[] | null, stderr: string, input?: string): TnetFailure {
   const on = tables?.length ? ` on table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}` : '';
@@ -94,9 +99,8 @@ interface Weighed {
 
 /** Rules and user chains a variant holds (0 when it is missing or empty), with the text read. */
 async function weigh(variant: IptablesVariant): Promise<Weighed> {
-  const r = await run(COMMANDS[variant].save, []);
-  if (r.code !== 0) return { weight: 0, saved: '' };
-  return { weight: r.stdout.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length, saved: r.stdout };
+  const saved = await saveText(variant).catch(() => '');
+  return { weight: saved.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length, saved };
 }
 
 /** What plain `iptables` is on this machine: `iptables v1.8.9 (nf_tables)` or `(legacy)`. */

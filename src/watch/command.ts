@@ -96,6 +96,7 @@ export async function watchCommand(args: Args): Promise<number> {
       const guess = warm ? await speculator.take(spec) : null;
       speculator.invalidate();
       const prefetched = warm ? host.kernel : null;
+      const epoch = host.kernelEpoch;
       if (deep) host.forget();
       host.kernel = null;
       let r = guess ? await commit(guess) : await reconcile(spec, { dryRun: false, deep, prefetched });
@@ -104,7 +105,7 @@ export async function watchCommand(args: Args): Promise<number> {
       speculator.invalidate();
       // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both
       // outcomes handled here: a failed read is retried by whoever uses it, never left unhandled.
-      if (r.ok) void host.refresh(spec).then(collector.schedule, collector.schedule);
+      if (r.ok) void host.refresh(spec, r.value, epoch).then(collector.schedule, collector.schedule);
       return r;
     },
     log,

@@ -6,7 +6,7 @@ import { startFilesWorker, type FilesReader } from '../observe/files-worker.js';
 import { ETC_NETNS } from '../observe/paths.js';
 import { closeReadyRestore, keepSavedRules } from '../firewall/iptables.js';
 import { SavedRules } from '../firewall/saved-rules.js';
-import { readRulesAhead } from '../engine/reconcile.js';
+import { readRulesAhead, type ReconcileReport } from '../engine/reconcile.js';
 import type { Spec } from '../model/spec.js';
 import { Kept } from '../util/kept.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';
@@ -37,6 +37,7 @@ export class HostReads {
   private rulesetEvents: RulesetEvents | null = null;
   private readonly filesEvents: FilesEvents;
   private stopped = false;
+  private kernelChanges = 0;
   /** xtables-monitor may be missing (a host without it, stdbuf gone): retried ever less often, not every second. */
   private rulesetFailures = 0;
   private rulesetListened = false;
@@ -50,13 +51,24 @@ export class HostReads {
       else this.files.drop();
       this.on.drift('files', {});
     });
+    // Watched from the start: what the first reconcile reads is kept if it changes nothing.
+    if (this.filesEvents.sync()) this.files.listen();
     this.startKernel();
     this.startRuleset();
   }
 
-  /** After a reconcile that succeeded: reads, while idle, what the next one will want. */
-  refresh(spec: Spec): Promise<unknown> {
-    this.kernel = observeKernel();
+  /** Kernel events so far: a view read after the count was taken holds while it has not moved. */
+  get kernelEpoch(): number {
+    return this.kernelChanges;
+  }
+
+  /**
+   * After a reconcile that succeeded: reads, while idle, what the next one will want. The kernel view it
+   * started from is kept as is when it changed nothing and no kernel event came since `epoch` (its start).
+   */
+  refresh(spec: Spec, report: ReconcileReport, epoch: number): Promise<unknown> {
+    const unchanged = report.actions.length === 0 && epoch === this.kernelChanges;
+    this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
     if (this.filesEvents.sync()) this.files.listen();
     else this.files.deaf();
     if (this.rules.listening) readRulesAhead(spec);
@@ -86,12 +98,14 @@ export class HostReads {
     this.kernelEvents = watchKernel(
       (line) => {
         this.kernel = null;
+        this.kernelChanges++;
         this.on.drift('kernel', { event: line.slice(0, 200) });
       },
       (code) =>
         this.restart('ip monitor', code, 1000, () => {
           // What happened while it was down went unreported.
           this.kernel = null;
+          this.kernelChanges++;
           this.startKernel();
           this.on.drift('kernel', { restarted: 'ip monitor' });
         }),
