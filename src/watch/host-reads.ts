@@ -96,20 +96,20 @@ export class HostReads {
 
   private startKernel(): void {
     this.kernelEvents = watchKernel(
-      (line) => {
-        this.kernel = null;
-        this.kernelChanges++;
-        this.on.drift('kernel', { event: line.slice(0, 200) });
-      },
+      (line) => this.kernelChanged({ event: line.slice(0, 200) }),
       (code) =>
         this.restart('ip monitor', code, 1000, () => {
-          // What happened while it was down went unreported.
-          this.kernel = null;
-          this.kernelChanges++;
           this.startKernel();
-          this.on.drift('kernel', { restarted: 'ip monitor' });
+          // What happened while it was down went unreported.
+          this.kernelChanged({ restarted: 'ip monitor' });
         }),
     );
+  }
+
+  private kernelChanged(detail: Record<string, unknown>): void {
+    this.kernel = null;
+    this.kernelChanges++;
+    this.on.drift('kernel', detail);
   }
 
   private startRuleset(): void {

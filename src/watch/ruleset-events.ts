@@ -69,10 +69,13 @@ export function watchRuleset(h: RulesetHandlers): RulesetEvents {
 
 /**
  * Commits before the subscription would go unreported, and xtables-monitor says nothing when it is ready:
- * the kernel's list of netlink sockets shows when one of its sockets joined the group. Checked every 10 ms.
+ * the kernel's list of netlink sockets shows when one of its sockets joined the group. Checked every 10 ms
+ * for up to 5 s; a monitor never seen subscribed vouches for nothing.
  */
 function awaitSubscribed(pid: number, then: () => void): NodeJS.Timeout {
+  let tries = 500;
   const t = setInterval(() => {
+    if (--tries === 0) clearInterval(t);
     if (!subscribed(pid)) return;
     clearInterval(t);
     then();
