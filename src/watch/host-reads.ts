@@ -52,7 +52,7 @@ export class HostReads {
       this.on.drift('files', {});
     });
     // Watched from the start: what the first reconcile reads is kept if it changes nothing.
-    if (this.filesEvents.sync()) this.files.listen();
+    this.watchFiles();
     this.startKernel();
     this.startRuleset();
   }
@@ -69,8 +69,7 @@ export class HostReads {
   refresh(spec: Spec, report: ReconcileReport, epoch: number): Promise<unknown> {
     const unchanged = report.actions.length === 0 && epoch === this.kernelChanges;
     this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
-    if (this.filesEvents.sync()) this.files.listen();
-    else this.files.deaf();
+    this.watchFiles();
     if (this.rules.listening) readRulesAhead(spec);
     if (this.files.listening) void observeFiles();
     return this.kernel;
@@ -104,6 +103,12 @@ export class HostReads {
           this.kernelChanged({ restarted: 'ip monitor' });
         }),
     );
+  }
+
+  /** Every folder under /etc/netns watched: what is read from now on can be kept. */
+  private watchFiles(): void {
+    if (this.filesEvents.sync()) this.files.listen();
+    else this.files.deaf();
   }
 
   private kernelChanged(detail: Record<string, unknown>): void {

@@ -48,6 +48,26 @@ const netnsIn = (box: Sandbox): string[] => {
 
 const hasAddr = async (box: Sandbox, ns: string) => /10\.77\.0\.\d+/.test((await box.sh(`ip -n ${ns} -4 -br addr show eth0`)).stdout);
 
+/** c1 publishing `port`, as specText otherwise. */
+const withPort = (port: number, containers = ['c1']) => specText(containers).replace('  c1: {}', `  c1:\n    ports: ["${port}:80"]`);
+
+/** tnet's two chains that publishing a port fills, as iptables -S prints them. */
+const tnetRules = async (box: Sandbox) => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
+
+/**
+ * Damages the host (`damage`), waits until `read()` gives back what it gave before, and checks that the
+ * reconcile which repaired it was triggered by an event, not an edit or the resync. Returns how long it took.
+ */
+async function repairedByEvent(w: Watch, read: () => Promise<string>, damage: () => Promise<unknown>, what: string): Promise<number> {
+  const before = await read();
+  const from = w.lines.length;
+  await damage();
+  const took = await until(async () => (await read()) === before, 2000, what);
+  const fixed = await w.waitFor((l) => l.message.startsWith('applied'), 100, from);
+  assert.is(fixed.trigger, 'kernel');
+  return took;
+}
+
 t('an added container is applied within 1 s, a removed one pruned; an idle host logs nothing; SIGTERM exits 0', async (ctx) => {
   const { box, spec } = ctx;
   save(spec, specText(['c1']));
@@ -127,18 +147,12 @@ t('a veth deleted by hand is repaired through kernel events, well before the res
 
 t('a flushed tnet chain is repaired through firewall events, well before the resync', async (ctx) => {
   const { box, spec } = ctx;
-  save(spec, specText(['c1']).replace('  c1: {}', '  c1:\n    ports: ["8080:80"]'));
+  save(spec, withPort(8080));
   const w = start(ctx, '--resync', '60s');
   await w.ready();
   await new Promise((r) => setTimeout(r, 500)); // the start-up's own echoes
-  const rules = async () => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
-  const before = await rules();
-  assert.ok(before.split('\n').length > 2, 'the chains hold rules');
-  const from = w.lines.length;
-  await box.must('iptables -F TNET-FORWARD; iptables -t nat -F TNET');
-  const took = await until(async () => (await rules()) === before, 2000, 'chains restored');
-  const fixed = await w.waitFor((l) => l.message.startsWith('applied'), 100, from);
-  assert.is(fixed.trigger, 'kernel');
+  assert.ok((await tnetRules(box)).split('\n').length > 2, 'the chains hold rules');
+  const took = await repairedByEvent(w, () => tnetRules(box), () => box.must('iptables -F TNET-FORWARD; iptables -t nat -F TNET'), 'chains restored');
   console.log(`    chains flushed -> restored through xtables-monitor: ${Math.round(took)} ms`);
   assert.is(await w.stop(), 0);
 });
@@ -150,20 +164,15 @@ t('a hosts file edited by hand is repaired through file events, well before the 
   await w.ready();
   await new Promise((r) => setTimeout(r, 500)); // the start-up's own echoes, then the idle reads
   const hosts = async () => box.must('cat /etc/netns/c1/hosts');
-  const before = await hosts();
-  assert.match(before, /10\.77\.0\.\d+\s+c1/);
-  const from = w.lines.length;
-  await box.must('echo "192.0.2.9 intruder" >> /etc/netns/c1/hosts');
-  const took = await until(async () => (await hosts()) === before, 2000, 'hosts file restored');
-  const fixed = await w.waitFor((l) => l.message.startsWith('applied'), 100, from);
-  assert.is(fixed.trigger, 'kernel');
+  assert.match(await hosts(), /10\.77\.0\.\d+\s+c1/);
+  const took = await repairedByEvent(w, hosts, () => box.must('echo "192.0.2.9 intruder" >> /etc/netns/c1/hosts'), 'hosts file restored');
   console.log(`    hosts edited -> restored through inotify: ${Math.round(took)} ms`);
   assert.is(await w.stop(), 0);
 });
 
 t('a burst of foreign rules that overflows xtables-monitor: it restarts, the foreign chain is untouched, later drift is still repaired', async (ctx) => {
   const { box, spec } = ctx;
-  save(spec, specText(['c1']).replace('  c1: {}', '  c1:\n    ports: ["8080:80"]'));
+  save(spec, withPort(8080));
   const w = start(ctx, '--resync', '60s');
   await w.ready();
   await new Promise((r) => setTimeout(r, 500));
@@ -172,10 +181,7 @@ t('a burst of foreign rules that overflows xtables-monitor: it restarts, the for
   await box.must(`(printf '*filter\\n:FOREIGN - [0:0]\\n'; seq 1 4000 | sed 's/.*/-A FOREIGN -p tcp --dport & -j ACCEPT/'; echo COMMIT) | iptables-restore --noflush`);
   await w.waitFor((l) => /xtables-monitor exited/.test(l.message), 3000, from);
   await new Promise((r) => setTimeout(r, 1500)); // restarted after 1 s, then listening again
-  const rules = async () => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
-  const before = await rules();
-  await box.must('iptables -F TNET-FORWARD');
-  const took = await until(async () => (await rules()) === before, 2000, 'chain restored through the restarted monitor');
+  const took = await repairedByEvent(w, () => tnetRules(box), () => box.must('iptables -F TNET-FORWARD'), 'chain restored through the restarted monitor');
   console.log(`    after an overflow, chain flushed -> restored: ${Math.round(took)} ms`);
   assert.is((await box.must('iptables -S FOREIGN | grep -c -- "-A FOREIGN"')).trim(), '4000', 'the foreign chain untouched');
   assert.is(await w.stop(), 0);
@@ -185,11 +191,10 @@ t('without xtables-monitor, rules are read on every reconcile and a flushed chai
   const { box, spec } = ctx;
   // stdbuf made unrunnable in the sandbox's own mount namespace: the monitor cannot start.
   await box.must(`touch ${box.dir}/empty && mount --bind ${box.dir}/empty "$(command -v stdbuf)"`);
-  const ports = (p: number) => specText(['c1']).replace('  c1: {}', `  c1:\n    ports: ["${p}:80"]`);
-  save(spec, ports(8080));
+  save(spec, withPort(8080));
   const w = start(ctx, '--resync', '1s');
   await w.ready();
-  const rules = async () => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
+  const rules = () => tnetRules(box);
   const before = await rules();
   await box.must('iptables -F TNET-FORWARD; iptables -t nat -F TNET');
   const took = await until(async () => (await rules()) === before, 2500, 'chains restored');
@@ -197,7 +202,7 @@ t('without xtables-monitor, rules are read on every reconcile and a flushed chai
   // An edit right after a flush nobody reported: its plan reads the rules, so both land.
   await box.must('iptables -t nat -F TNET');
   const from = w.lines.length;
-  save(spec, ports(8081));
+  save(spec, withPort(8081));
   await w.waitFor((l) => l.message.startsWith('applied'), 5000, from);
   assert.match(await rules(), /--dport 8081 /, 'the edit landed');
   assert.is((await rules()).split('\n').length, before.split('\n').length, 'the flushed chain is whole again');
@@ -206,7 +211,7 @@ t('without xtables-monitor, rules are read on every reconcile and a flushed chai
 
 t('an edit right after a hand change to the rules lands, and the change is repaired', async (ctx) => {
   const { box, spec } = ctx;
-  const ports = (p: number) => specText(['c1', 'c2']).replace('  c1: {}', `  c1:\n    ports: ["${p}:80"]`);
+  const ports = (p: number) => withPort(p, ['c1', 'c2']);
   save(spec, ports(8080));
   const w = start(ctx, '--resync', '10m');
   await w.ready();
