@@ -11,7 +11,7 @@ let passed = 0;
 let failed = 0;
 const failures = [];
 for (const file of wanted) {
-  // TNET_FREEZE: every tnet the tests run hands the planner frozen values (see engine/reconcile.ts).
+  // TNET_FREEZE: every tnet the tests run hands the planner frozen values (see src/reconcile/reconcile.ts).
   const r = spawnSync(process.execPath, [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TNET_FREEZE: '1' } });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);

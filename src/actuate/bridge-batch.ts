@@ -2,7 +2,7 @@
 
 import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { FLOOD_MAC } from '../reconcile/diff-vxlans.js';
+import { FLOOD_MAC } from '../plan/diff-vxlans.js';
 import { run } from '../util/exec.js';
 
 export function fdbLines(a: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>): string[] {

@@ -2,7 +2,7 @@
 
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { INTENT_DIR } from '../observe/paths.js';
+import { INTENT_DIR } from '../ownership/paths.js';
 
 // Synchronous: one tiny file per namespace in a tmpfs, where thread-pool round trips would cost more than the writes.
 export async function recordIntents(intents: Map<string, string>): Promise<TnetError[]> {

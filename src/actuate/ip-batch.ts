@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { NETNS_DIR } from '../observe/paths.js';
+import { NETNS_DIR } from '../ownership/paths.js';
 import { chunk, run } from '../util/exec.js';
 
 export async function hostBatch(lines: string[]): Promise<TnetError[]> {

@@ -2,7 +2,7 @@
 
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { Action } from '../model/action.js';
-import { NETNS_DIR } from '../observe/paths.js';
+import { NETNS_DIR } from '../ownership/paths.js';
 import { run } from '../util/exec.js';
 import { hostBatch } from './ip-batch.js';
 

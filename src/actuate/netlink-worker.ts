@@ -3,7 +3,7 @@
 import { packageFile } from '../util/package-files.js';
 import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { netnsPath } from '../observe/paths.js';
+import { netnsPath } from '../ownership/paths.js';
 import { chunk, run } from '../util/exec.js';
 
 const WORKER = packageFile('libexec/tnet-netlink.pl');

@@ -2,12 +2,12 @@
 
 import type { Args } from './args.js';
 import { EXIT } from './exit-codes.js';
-import { renderErrors } from './render-errors.js';
-import { renderPlan, summary } from './render-plan.js';
-import { loadSpec } from '../reconcile/load.js';
+import { renderErrors } from '../render/errors.js';
+import { renderPlan, summary } from '../render/plan.js';
+import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../model/spec.js';
 import type { TnetError } from '../model/errors.js';
-import { reconcile } from '../engine/reconcile.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { lockForCommand } from './lock.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Args } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { loadFromArgs } from './commands.js';
-import { netnsPath } from '../observe/paths.js';
+import { netnsPath } from '../ownership/paths.js';
 
 export async function execCommand(args: Args): Promise<number> {
   const [name, ...inline] = args.positional;

@@ -2,8 +2,8 @@
 
 import type { Args } from './args.js';
 import { EXIT } from './exit-codes.js';
-import { renderErrors } from './render-errors.js';
-import { acquireLock, describeHolder, type Lock } from '../engine/lock.js';
+import { renderErrors } from '../render/errors.js';
+import { acquireLock, describeHolder, type Lock } from '../reconcile/lock.js';
 
 /** `--wait` blocks until the holder is done; without it a held lock is an error the caller returns. */
 export async function lockForCommand(args: Args, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Lock | number> {

@@ -4,14 +4,14 @@ import { stringify } from 'yaml';
 import type { Args } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { loadFromArgs } from './commands.js';
-import { renderErrors } from './render-errors.js';
-import { observe } from '../observe/index.js';
+import { renderErrors } from '../render/errors.js';
+import { observe } from '../observe/observe.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Action } from '../model/action.js';
-import { parseMark } from '../reconcile/marks.js';
-import { folderOwner } from '../reconcile/diff-files.js';
-import { reconcile } from '../engine/reconcile.js';
-import { describe } from './render-plan.js';
+import { parseMark } from '../ownership/marks.js';
+import { folderOwner } from '../plan/diff-files.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import { describe } from '../render/plan.js';
 
 export interface StatusRow {
   spec: string;

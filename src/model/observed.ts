@@ -49,7 +49,7 @@ export interface ObservedNetns {
   id: string;
   /**
    * Whether tnet entered the namespace. A namespace whose host veth seal matches the spec is not entered
-   * (src/reconcile/vouch.ts): its links and routes are then empty and `mark` is the one the seal vouches for.
+   * (src/plan/vouch.ts): its links and routes are then empty and `mark` is the one the seal vouches for.
    */
   read: boolean;
   /** The lo alias: tnet's mark on namespaces it created or attached. */

@@ -1,7 +1,7 @@
 // Reads the per-namespace hosts and resolv.conf files under /etc/netns.
 
 import * as fs from 'node:fs';
-import { ETC_NETNS } from './paths.js';
+import { ETC_NETNS } from '../ownership/paths.js';
 import type { FilesReader } from './files-worker.js';
 
 export const NETNS_FILES = ['hosts', 'resolv.conf'];

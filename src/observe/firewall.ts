@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
-import type { FirewallBackend } from '../firewall/backend.js';
+import type { FirewallBackend } from '../model/backends.js';
 import { parseIptablesSave } from './iptables-save.js';
 
 export interface FirewallProbe {

@@ -1,7 +1,7 @@
 // Reads the marks an apply records under /run/tnet/creating before it creates namespaces.
 
 import { readdir, readFile } from 'node:fs/promises';
-import { INTENT_DIR } from './paths.js';
+import { INTENT_DIR } from '../ownership/paths.js';
 
 export async function observeIntents(): Promise<Record<string, string>> {
   const names = await readdir(INTENT_DIR).catch(() => [] as string[]);

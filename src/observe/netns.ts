@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { ObservedNetns } from '../model/observed.js';
 import { chunk, run } from '../util/exec.js';
 import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
-import { NETNS_DIR } from './paths.js';
+import { NETNS_DIR } from '../ownership/paths.js';
 
 // One shell per chunk enters each namespace in turn: a process per namespace, never one per object,
 // and a few chunks side by side keep both cores busy on a large host.

@@ -2,11 +2,11 @@
 
 import type { Args } from '../cli/args.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { renderErrors } from '../cli/render-errors.js';
-import { acquireLock, describeHolder } from '../engine/lock.js';
-import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../engine/reconcile.js';
+import { renderErrors } from '../render/errors.js';
+import { acquireLock, describeHolder } from '../reconcile/lock.js';
+import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
 import { HostReads } from './host-reads.js';
-import { LoadCache, loadSpec } from '../reconcile/load.js';
+import { LoadCache, loadSpec } from '../spec/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { formatDuration, parseDuration } from './duration.js';

@@ -3,9 +3,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Result, TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import type { ReconcileReport } from '../engine/reconcile.js';
-import { renderErrors } from '../cli/render-errors.js';
-import { renderPlan, summary } from '../cli/render-plan.js';
+import type { ReconcileReport } from '../reconcile/reconcile.js';
+import { renderErrors } from '../render/errors.js';
+import { renderPlan, summary } from '../render/plan.js';
 import type { Logger } from './logger.js';
 import { traceAt } from '../util/trace.js';
 

@@ -1,12 +1,12 @@
 // What watch mode keeps of the host between reconciles, and the watchers that say when it no longer holds.
 
-import { observeKernel, type KernelView } from '../observe/index.js';
+import { observeKernel, type KernelView } from '../observe/observe.js';
 import { observeFiles, readFilesWith, type FilesObservation } from '../observe/files.js';
 import { startFilesWorker, type FilesReader } from '../observe/files-worker.js';
-import { ETC_NETNS } from '../observe/paths.js';
-import { closeReadyRestore, keepSavedRules } from '../firewall/iptables.js';
-import { SavedRules } from '../firewall/saved-rules.js';
-import { readRulesAhead, type ReconcileReport } from '../engine/reconcile.js';
+import { ETC_NETNS } from '../ownership/paths.js';
+import { closeReadyRestore, keepSavedRules } from '../actuate/firewall/iptables.js';
+import { SavedRules } from './saved-rules.js';
+import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';
 import type { Spec } from '../model/spec.js';
 import { Kept } from '../util/kept.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';

@@ -2,7 +2,7 @@
 
 import type { Result } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import type { EarlyObservation, Planned } from '../engine/reconcile.js';
+import type { EarlyObservation, Planned } from '../reconcile/reconcile.js';
 import { traceAt } from '../util/trace.js';
 
 export interface SpeculatorDeps {

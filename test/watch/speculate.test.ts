@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ok, type Result } from '../../src/model/errors.js';
 import type { Spec } from '../../src/model/spec.js';
-import type { Planned } from '../../src/engine/reconcile.js';
+import type { Planned } from '../../src/reconcile/reconcile.js';
 import { Speculator } from '../../src/watch/speculate.js';
 
 const spec = (name: string) => ({ name }) as unknown as Spec;

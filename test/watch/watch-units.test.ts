@@ -10,7 +10,7 @@ import { Controller } from '../../src/watch/controller.js';
 import type { Logger } from '../../src/watch/logger.js';
 import { fail, ok, tnetError, type Result } from '../../src/model/errors.js';
 import type { Spec } from '../../src/model/spec.js';
-import type { ReconcileReport } from '../../src/engine/reconcile.js';
+import type { ReconcileReport } from '../../src/reconcile/reconcile.js';
 
 /** A clock the test moves by hand. */
 function fakeClock() {

@@ -1,0 +1,139 @@
+// Address and host-port allocation: explicit values first, then what containers already hold, then the lowest free.
+
+import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import { endpointKey } from '../ownership/marks.js';
+import { tnetError, type Result, ok, fail } from '../model/errors.js';
+import { EPHEMERAL_RANGE } from '../spec/ports.js';
+import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
+
+/**
+ * Addresses are keyed by endpointKey (the container's name for eth0, `<container>/<network>` for the others);
+ * allocated ports by portKey, held ports (read back from the kernel) by heldPortKey.
+ */
+export interface Allocation {
+  ips: Record<string, string>;
+  hostPorts: Record<string, number>;
+}
+
+export interface Held {
+  ips: Record<string, string>;
+  hostPorts: Record<string, number>;
+  /** `proto/port` host ports other specs on the host already publish: never chosen for this one. */
+  taken?: string[];
+}
+
+export function allocate(spec: Spec, held: Held): Result<Allocation> {
+  const ips = allocateIps(spec, held.ips);
+  if (!ips.ok) return ips;
+  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? []);
+  if (!hostPorts.ok) return hostPorts;
+  return ok({ ips: ips.value, hostPorts: hostPorts.value });
+}
+
+/** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */
+function bridgeMembers(spec: Spec, bridge: string): { key: string; name: string; ip: string | null }[] {
+  return Object.values(spec.containers).flatMap((c) =>
+    c.networks.flatMap((e, i) => (e.network === bridge ? [{ key: endpointKey(c.name, e.network, i), name: c.name, ip: e.ip }] : [])),
+  );
+}
+
+/** The address of a container on one of its networks; null when it is not on that network. */
+export function addressOn(c: ContainerSpec, network: string, alloc: Allocation): string | null {
+  const i = c.networks.findIndex((e) => e.network === network);
+  return i < 0 ? null : alloc.ips[endpointKey(c.name, network, i)] ?? null;
+}
+
+/** The address of the container's default-route network: where its ports are published and links land. */
+export function primaryAddress(c: ContainerSpec, alloc: Allocation): string | null {
+  return c.network.kind === 'bridge' ? addressOn(c, c.network.bridge, alloc) : null;
+}
+
+function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const b of Object.values(spec.bridges)) {
+    const subnet = parseCidr(b.subnet)!;
+    const pool = b.ipRange ? parseCidr(b.ipRange)! : subnet;
+    const taken = new Set<number>([subnet.network, broadcast(subnet), parseIpv4(b.gateway)!]);
+    const members = bridgeMembers(spec, b.name);
+    for (const c of members) if (c.ip) taken.add(parseIpv4(c.ip)!);
+    const rest: typeof members = [];
+    for (const c of members) {
+      if (c.ip) out[c.key] = c.ip;
+      else {
+        // An address once given stays with its container, whatever else is added or removed.
+        const prev = held[c.key] ? parseIpv4(held[c.key]) : null;
+        if (prev !== null && contains(pool, prev) && !taken.has(prev)) {
+          taken.add(prev);
+          out[c.key] = held[c.key];
+        } else rest.push(c);
+      }
+    }
+    // Like Docker's --fixed-cidr, a range is usable whole, its first and last address included: only the
+    // subnet's network, broadcast and gateway (in `taken`) are never handed out. An overlay host's range is
+    // its share of the segment, laid out as a subnet of its own: gateway first, containers after.
+    const whole = b.ipRange !== null && !b.overlay;
+    const [first, last] = whole ? [pool.network, broadcast(pool)] : [firstHost(pool), lastHost(pool)];
+    let next = first;
+    for (const c of rest) {
+      while (next <= last && taken.has(next)) next++;
+      if (next > last) {
+        return fail(tnetError('pool-exhausted', `no free address left for ${c.name} in ${b.ipRange ?? b.subnet}`, {
+          path: `bridges.${b.name}.${b.ipRange ? 'ipRange' : 'subnet'}`,
+          hint: 'widen the subnet or ipRange, or give the container an explicit ip',
+        }));
+      }
+      taken.add(next);
+      out[c.key] = formatIpv4(next);
+    }
+  }
+  return ok(out);
+}
+
+/** The container's mappings, plus with publishAll every exposed port not mapped yet (docker -P). */
+export function effectivePorts(c: ContainerSpec): PortMapping[] {
+  if (!c.publishAll) return c.ports;
+  const mapped = new Set(c.ports.map((p) => `${p.proto}/${p.containerPort}`));
+  const extra = c.expose
+    .filter((e) => !mapped.has(`${e.proto}/${e.port}`))
+    .map((e): PortMapping => ({ hostIp: null, hostPort: null, hostRange: EPHEMERAL_RANGE, containerPort: e.port, proto: e.proto }));
+  return [...c.ports, ...extra];
+}
+
+export const portKey = (container: string, proto: string, containerPort: number, index: number): string =>
+  `${container}/${proto}/${containerPort}/${index}`;
+
+export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
+
+function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[]): Result<Record<string, number>> {
+  const used = new Set<string>(taken);
+  const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
+  for (const c of Object.values(spec.containers)) {
+    effectivePorts(c).forEach((p, i) => {
+      if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
+      else pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), container: c.name, proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
+    });
+  }
+  const out: Record<string, number> = {};
+  const keep = (key: string, proto: string, port: number) => {
+    used.add(`${proto}/${port}`);
+    out[key] = port;
+  };
+  const rest = pending.filter((p) => {
+    const prev = held[p.held];
+    const fits = prev !== undefined && prev >= p.range[0] && prev <= p.range[1] && !used.has(`${p.proto}/${prev}`);
+    if (fits) keep(p.key, p.proto, prev);
+    return !fits;
+  });
+  for (const p of rest) {
+    let port = p.range[0];
+    while (port <= p.range[1] && used.has(`${p.proto}/${port}`)) port++;
+    if (port > p.range[1]) {
+      return fail(tnetError('port-exhausted', `no free ${p.proto} host port left in ${p.range[0]}-${p.range[1]} for ${p.container}`, {
+        path: `containers.${p.container}.ports`,
+        hint: 'widen the host port range, or give the mapping an explicit host port',
+      }));
+    }
+    keep(p.key, p.proto, port);
+  }
+  return ok(out);
+}

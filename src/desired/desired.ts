@@ -1,0 +1,164 @@
+// Spec + allocation → DesiredState: the bridges, namespaces, veth pairs and files the kernel should hold.
+
+import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, DesiredState, DesiredVxlan } from '../model/desired.js';
+import type { FirewallDesired } from '../model/firewall.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spec.js';
+import { ETC_NETNS } from '../ownership/paths.js';
+import { parseCidr } from '../util/ipv4.js';
+import { addressOn, primaryAddress, type Allocation } from './allocate.js';
+import { endpointKey, hostIfName, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
+import { hostsFile, resolvConf } from './netns-files.js';
+import { Memo } from '../util/memo.js';
+
+export interface DesiredInputs {
+  spec: Spec;
+  alloc: Allocation;
+  hostResolv: string;
+  firewall: FirewallDesired | null;
+}
+
+export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs): DesiredState {
+  const containers = Object.values(spec.containers);
+  const withNetns = containers.filter((c) => c.network.kind !== 'host');
+  const aliases = aliasIndex(spec, alloc);
+  const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.mtu}|${b.internal}`]));
+  return {
+    spec: spec.name,
+    ipForward: spec.host.ipForward ? true : null,
+    bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
+    vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
+    netns: withNetns.map((c) => netns(spec, c)),
+    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys)),
+    files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv, aliases)),
+    fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
+    firewall,
+  };
+}
+
+function bridge(spec: string, b: Spec['bridges'][string]): DesiredBridge {
+  const prefix = parseCidr(b.subnet)!.prefix;
+  return {
+    name: b.name,
+    owned: !b.external,
+    mark: mark(spec, 'bridge', b.name),
+    // A pinned MAC keeps the gateway's ARP entry valid in every container when ports come and go. With an
+    // uplink the bridge takes the uplink's MAC and addresses instead: the gateway is the segment's router.
+    mac: b.uplink ? null : macForIp(b.gateway),
+    mtu: b.mtu,
+    address: b.uplink ? null : `${b.gateway}/${prefix}`,
+    subnet: b.subnet,
+    uplink: b.uplink,
+  };
+}
+
+/** VXLAN's registered UDP port (Linux's own default is the older 8472). */
+export const VXLAN_PORT = 4789;
+
+function vxlan(spec: string, b: BridgeSpec): DesiredVxlan[] {
+  if (!b.overlay) return [];
+  const { vni, local, peers } = b.overlay;
+  return [{ name: vxlanName(b.name), bridge: b.name, vni, local, port: VXLAN_PORT, mtu: b.mtu, mark: mark(spec, 'vxlan', b.name), peers }];
+}
+
+/** container:X chains end at the container whose namespace they all share. */
+export function rootOf(spec: Spec, c: ContainerSpec): ContainerSpec {
+  let cur = c;
+  while (cur.network.kind === 'container') cur = spec.containers[cur.network.target];
+  return cur;
+}
+
+function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
+  if (c.network.kind === 'container') return { name: c.name, kind: 'alias', target: rootOf(spec, c).name };
+  if (c.netns) return { name: c.name, kind: 'attached', mark: mark(spec.name, 'netns-attached', c.name), source: c.netns };
+  return { name: c.name, kind: 'created', mark: mark(spec.name, 'netns', c.name) };
+}
+
+const remembered = new Memo<ContainerSpec, DesiredEndpoint[]>();
+
+/** `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address, all it depends on. */
+function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>): DesiredEndpoint[] {
+  if (c.network.kind !== 'bridge') return [];
+  const key = c.networks.map((n, i) => `${alloc.ips[endpointKey(c.name, n.network, i)]}@${bridgeKeys.get(n.network)}`).join(' ');
+  return remembered.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
+}
+
+/** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */
+function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, alloc: Allocation): DesiredEndpoint {
+  const b = spec.bridges[n.network];
+  const key = endpointKey(c.name, n.network, i);
+  const ip = alloc.ips[key];
+  const e = {
+    container: c.name,
+    netns: c.name,
+    hostIf: hostIfName(spec.name, c.name, b.name),
+    ifname: `eth${i}`,
+    bridge: b.name,
+    address: `${ip}/${parseCidr(b.subnet)!.prefix}`,
+    gateway: b.gateway,
+    mac: n.mac ?? macForIp(ip),
+    mtu: c.mtu ?? b.mtu,
+    mark: mark(spec.name, 'veth', key),
+    // Docker gives containers on an internal network no way out, not even a default route.
+    defaultRoute: c.network.kind === 'bridge' && c.network.bridge === b.name && !b.internal,
+  };
+  const ns = netns(spec, c);
+  const inside = [ns, e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
+  return { ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside) };
+}
+
+/** The address another container reaches this one at, following container:X to the namespace's owner. */
+function addressOf(spec: Spec, c: ContainerSpec, alloc: Allocation): string | null {
+  return primaryAddress(rootOf(spec, c), alloc);
+}
+
+/** A linked container's address: on its default network if the linking one is there too, else on one they share. */
+function linkAddress(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: Allocation): string | null {
+  const target = rootOf(spec, to);
+  const mine = new Set(from.networks.map((e) => e.network));
+  const primary = target.network.kind === 'bridge' ? target.network.bridge : null;
+  const shared = primary && mine.has(primary) ? primary : target.networks.find((e) => mine.has(e.network))?.network;
+  return (shared ? addressOn(target, shared, alloc) : null) ?? addressOf(spec, target, alloc);
+}
+
+/** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
+type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>;
+
+/** Network → the endpoints on it with aliases: built once, not scanned again for every container. */
+function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
+  const index: AliasIndex = new Map();
+  for (const c of Object.values(spec.containers)) {
+    for (const e of c.networks) {
+      const ip = e.aliases.length ? addressOn(c, e.network, alloc) : null;
+      if (ip) index.set(e.network, [...(index.get(e.network) ?? []), { container: c.name, name: e.aliases.join(' '), ip }]);
+    }
+  }
+  return index;
+}
+
+/** The aliases of the other containers on the owner's networks, as hosts lines. */
+function aliasHosts(owner: ContainerSpec, index: AliasIndex): { name: string; ip: string }[] {
+  return owner.networks.flatMap((e) =>
+    (index.get(e.network) ?? []).filter((a) => a.container !== owner.name).map(({ name, ip }) => ({ name, ip })),
+  );
+}
+
+function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: string, aliases: AliasIndex): DesiredFile[] {
+  // container:X shares X's namespace, and with it X's view of names, as Docker does.
+  const owner = rootOf(spec, c);
+  const dir = `${ETC_NETNS}/${c.name}`;
+  const hosts = hostsFile({
+    mark: mark(spec.name, 'files', c.name),
+    ip: addressOf(spec, owner, alloc),
+    hostname: owner.hostname,
+    extraHosts: [...owner.extraHosts, ...aliasHosts(owner, aliases)],
+    links: owner.links.map((l) => {
+      const t = spec.containers[l.target];
+      return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
+    }),
+  });
+  const resolv = resolvConf({ dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, hostResolv });
+  return [
+    { path: `${dir}/hosts`, content: hosts },
+    { path: `${dir}/resolv.conf`, content: resolv },
+  ];
+}

@@ -1,0 +1,60 @@
+// Spec + allocation → the flat, resolved input the firewall rules are computed from.
+
+import type { FirewallInput, FwContainer } from './firewall/input.js';
+import type { ContainerSpec, Spec } from '../model/spec.js';
+import { effectivePorts, portKey, type Allocation } from './allocate.js';
+import { endpointKey, hostIfName } from '../ownership/marks.js';
+import { rootOf } from './desired.js';
+import { Memo } from '../util/memo.js';
+
+export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
+  return {
+    spec: spec.name,
+    ipMasq: spec.host.ipMasq,
+    bridges: Object.values(spec.bridges).map((b) => ({
+      name: b.name,
+      subnet: b.subnet,
+      gateway: b.gateway,
+      icc: b.icc,
+      internal: b.internal,
+    })),
+    containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc)),
+  };
+}
+
+/**
+ * One entry per endpoint: a container on several bridges is in each bridge's rules with that bridge's address.
+ * Ports are published on the default-route network only, as Docker does; links hold on every shared bridge.
+ */
+function container(spec: Spec, c: ContainerSpec, alloc: Allocation): FwContainer[] {
+  const ports = effectivePorts(c);
+  // Besides the container itself: its addresses, the host ports chosen for it, whom its links reach.
+  const key = [
+    spec.name,
+    ...c.networks.map((e, i) => alloc.ips[endpointKey(c.name, e.network, i)]),
+    ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
+    ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
+  ].join(' ');
+  return remembered.get(c, key, () => entries(spec, c, alloc, ports));
+}
+
+const remembered = new Memo<ContainerSpec, FwContainer[]>();
+
+function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnType<typeof effectivePorts>): FwContainer[] {
+  const primary = c.network.kind === 'bridge' ? c.network.bridge : null;
+  return c.networks.map((e, i) => ({
+    name: c.name,
+    bridge: e.network,
+    ip: alloc.ips[endpointKey(c.name, e.network, i)],
+    hostIf: hostIfName(spec.name, c.name, e.network),
+    ports: e.network !== primary ? [] : ports.map((p, j) => ({
+      hostIp: p.hostIp,
+      hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)],
+      containerPort: p.containerPort,
+      proto: p.proto,
+    })),
+    expose: c.expose.map((x) => ({ port: x.port, proto: x.proto })),
+    // A link to a container:X member is a link to the namespace owner's endpoint.
+    links: c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
+  }));
+}

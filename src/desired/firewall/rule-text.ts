@@ -1,0 +1,49 @@
+// Builds one rule's text in the exact argument order iptables-save prints, so desired == observed byte for byte.
+
+import { commentMatch } from '../../ownership/rule-owner.js';
+import type { FwProto } from './input.js';
+
+/** A value, or its negation (`! -s …`). */
+export type Arg = string | { not: string };
+
+export interface RuleParts {
+  src?: Arg;
+  dst?: Arg;
+  in?: Arg;
+  out?: Arg;
+  proto?: FwProto;
+  dport?: number;
+  sport?: number;
+  /** Extra matches after the protocol match, as printed (`-m conntrack --ctstate DNAT`). */
+  matches?: string[];
+  owner: string;
+  target: string; // `-j` and its options: `DNAT --to-destination 172.17.0.2:80`
+}
+
+/** iptables-save prints a bare address with its prefix. */
+export const host = (ip: string): string => (ip.includes('/') ? ip : `${ip}/32`);
+
+/** ` -s a` or ` ! -s a`; '' when absent. Strings, not arrays: a watch builds thousands of rules per edit. */
+function opt(flag: string, a: Arg | undefined): string {
+  if (a === undefined) return '';
+  return typeof a === 'string' ? ` ${flag} ${a}` : ` ! ${flag} ${a.not}`;
+}
+
+function protoMatch(p: RuleParts): string {
+  if (!p.proto) return '';
+  if (p.dport === undefined && p.sport === undefined) return ` -p ${p.proto}`;
+  const sport = p.sport === undefined ? '' : ` --sport ${p.sport}`;
+  const dport = p.dport === undefined ? '' : ` --dport ${p.dport}`;
+  return ` -p ${p.proto} -m ${p.proto}${sport}${dport}`;
+}
+
+const comments = new Map<string, string>();
+
+/** Order as iptables-save: -s -d -i -o -p, protocol match, other matches, comment, -j. */
+export function ruleText(p: RuleParts): string {
+  let comment = comments.get(p.owner);
+  if (comment === undefined) comments.set(p.owner, (comment = commentMatch(p.owner)));
+  const matches = p.matches?.length ? ` ${p.matches.join(' ')}` : '';
+  const text = `${opt('-s', p.src)}${opt('-d', p.dst)}${opt('-i', p.in)}${opt('-o', p.out)}${protoMatch(p)}${matches} ${comment} -j ${p.target}`;
+  return text.slice(1);
+}

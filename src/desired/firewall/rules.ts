@@ -1,0 +1,101 @@
+// desiredFirewall: dockerd's bridge-network iptables rules (filter + nat) for one spec, as data.
+//
+// Chain layout (`<-` marks the jumps from built-in chains; they carry the comment `tnet`):
+//
+//   filter FORWARD
+//     1 -j TNET-USER          <- created once, never edited: the admin's rules (Docker's DOCKER-USER)
+//     2 -j TNET-ISOLATION-1   <- bridges apart from each other
+//     3 -j TNET-FORWARD       <- accepts and drops for traffic into and out of tnet bridges
+//     … foreign rules follow, untouched
+//   TNET-ISOLATION-1  per bridge   -i br ! -o br -m conntrack ! --ctstate DNAT -j TNET-ISOLATION-2
+//                     internal br  ! -s subnet -o br -j DROP ; ! -d subnet -i br -j DROP
+//   TNET-ISOLATION-2  per bridge   -o br -j DROP
+//   TNET-FORWARD      per bridge   -o br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+//                     icc off      -i br -o br -m conntrack --ctstate DNAT -j ACCEPT     (hairpin)
+//                     per port     -d ip/32 ! -i br -o br -p P -m P --dport C -j ACCEPT
+//                     icc off      links: -s b -d a -i br -o br [-p P --dport C] -j ACCEPT, reply --sport C
+//                                  -i br -o br -j ACCEPT | DROP                        (icc)
+//                     not internal -i br ! -o br -j ACCEPT                             (out)
+//
+//   nat PREROUTING  -m addrtype --dst-type LOCAL -j TNET
+//       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
+//       POSTROUTING -j TNET-POSTROUTING
+//   TNET              per port     ! -d 127.0.0.0/8 | -d hostIp/32  -p P -m P --dport H -j DNAT --to-destination ip:C
+//   TNET-POSTROUTING  per bridge   -s subnet ! -o br -j MASQUERADE                     (ipMasq, not internal)
+//                     per port     -s ip/32 -d ip/32 -p P -m P --dport C -j MASQUERADE (container to itself)
+//                     127.x bound  -s 127.0.0.0/8 -o br -j MASQUERADE
+//
+// Ownership: the chains are shared by every spec on the host; each rule inside them carries
+// `-m comment --comment "tnet:<spec>"`, so two specs fill the same chains without clobbering each other
+// (diff rewrites a chain with the other specs' rules kept), and bridge isolation holds across specs
+// because every spec's bridges land in the same TNET-ISOLATION-2. Rules of different specs commute:
+// each matches only its own bridges (-i/-o br, subnets), and isolation runs before any accept.
+//
+// No userland proxy: the DNAT rules have no `! -i br` (Docker adds it only when its proxy answers
+// hairpin traffic); a container reaching a published port through a host address must be DNATed
+// from its own bridge too. The OUTPUT jump has no `! -d 127.0.0.0/8`: a port on every address answers
+// on 127.0.0.1 as well, as Docker's proxy does (`curl localhost:8080` on the host), and so does a port
+// bound to 127.x; route_localnet on the bridge and a MASQUERADE of 127.0.0.0/8 onto it carry that.
+
+import type { FirewallDesired, FwTableDesired } from '../../model/firewall.js';
+import type { FirewallInput } from './input.js';
+import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
+import { forwardRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
+import { dnatRules, postroutingRules } from './nat-rules.js';
+import { specOwner } from '../../ownership/rule-owner.js';
+import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
+
+export function desiredFirewall(input: FirewallInput): FirewallDesired {
+  const views = bridgeViews(input);
+  if (views.length === 0) return { spec: input.spec, tables: [], sysctls: {}, hairpinPorts: [] };
+  const owner = specOwner(input.spec);
+  return {
+    spec: input.spec,
+    tables: [filterTable(views, owner), natTable(views, input.ipMasq, owner)],
+    sysctls: sysctls(views),
+    hairpinPorts: hairpinPorts(views),
+  };
+}
+
+function filterTable(views: BridgeView[], owner: string): FwTableDesired {
+  return {
+    table: 'filter',
+    chains: {
+      [CHAIN.user]: [USER_SEED],
+      [CHAIN.isolation1]: isolation1Rules(views, owner),
+      [CHAIN.isolation2]: isolation2Rules(views, owner),
+      [CHAIN.forward]: forwardRules(views, owner),
+    },
+    keepChains: [CHAIN.user],
+    jumps: FILTER_JUMPS,
+  };
+}
+
+function natTable(views: BridgeView[], ipMasq: boolean, owner: string): FwTableDesired {
+  return {
+    table: 'nat',
+    chains: {
+      [CHAIN.dnat]: dnatRules(views, owner),
+      [CHAIN.postrouting]: postroutingRules(views, ipMasq, owner),
+    },
+    keepChains: [],
+    jumps: NAT_JUMPS,
+  };
+}
+
+/** bridge-nf-call-iptables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
+function sysctls(views: BridgeView[]): Record<string, string> {
+  const out: Record<string, string> = { 'net.bridge.bridge-nf-call-iptables': '1' };
+  for (const v of views) {
+    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
+      out[`net.ipv4.conf.${v.bridge.name}.route_localnet`] = '1';
+    }
+  }
+  return out;
+}
+
+/** A container reaching its own published port is sent back out of the port it came in by. */
+function hairpinPorts(views: BridgeView[]): string[] {
+  const ports = views.flatMap((v) => v.published.map((p) => p.container.hostIf));
+  return [...new Set(ports)].sort();
+}

@@ -1,9 +1,0 @@
-// The backend for host.iptables false: reads an empty rule set and writes nothing.
-
-import type { FirewallBackend } from './backend.js';
-
-export const noneBackend: FirewallBackend = {
-  name: 'none',
-  save: async () => '',
-  restore: async () => undefined,
-};

@@ -1,0 +1,35 @@
+// The names of tnet's chains and the fixed jumps into them from the built-in chains (shared by every spec).
+
+import type { FwJump } from '../model/firewall.js';
+import { commentMatch, SHARED_OWNER } from './rule-owner.js';
+
+export const CHAIN = {
+  user: 'TNET-USER',
+  isolation1: 'TNET-ISOLATION-1',
+  isolation2: 'TNET-ISOLATION-2',
+  forward: 'TNET-FORWARD',
+  dnat: 'TNET',
+  postrouting: 'TNET-POSTROUTING',
+} as const;
+
+const shared = commentMatch(SHARED_OWNER);
+
+/** TNET-USER's only rule when tnet creates it; admins insert theirs above it. */
+export const USER_SEED = `${shared} -j RETURN`;
+
+/** FORWARD starts with these three, in this order: the admin's chain, isolation, then tnet's accepts/drops. */
+export const FILTER_JUMPS: FwJump[] = [
+  { from: 'FORWARD', rule: `${shared} -j ${CHAIN.user}`, position: 'first' },
+  { from: 'FORWARD', rule: `${shared} -j ${CHAIN.isolation1}`, position: 'first' },
+  { from: 'FORWARD', rule: `${shared} -j ${CHAIN.forward}`, position: 'first' },
+];
+
+/**
+ * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x must be DNATed from the host itself.
+ * The DNAT rules of ports bound to every address carry that exclusion instead (see rules.ts).
+ */
+export const NAT_JUMPS: FwJump[] = [
+  { from: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
+  { from: 'OUTPUT', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
+  { from: 'POSTROUTING', rule: `${shared} -j ${CHAIN.postrouting}`, position: 'any' },
+];

@@ -1,0 +1,108 @@
+// Checks the spec against the host before any action: objects in the way, missing external bridges, routes.
+
+import type { DesiredState } from '../model/desired.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import type { ObservedState } from '../model/observed.js';
+import { overlaps, parseCidr } from '../util/ipv4.js';
+import { parseMark } from '../ownership/marks.js';
+import { CHAIN } from '../ownership/chains.js';
+import { specOwner } from '../ownership/rule-owner.js';
+import { clashes, parseDnat, publishedRules } from '../observe/published.js';
+import { checkOverlayLinks, uplinkDevices } from './check-links.js';
+
+export function checkHost(desired: DesiredState, observed: ObservedState): TnetError[] {
+  return [
+    ...checkLinks(desired, observed),
+    ...checkOverlayLinks(desired, observed),
+    ...checkRoutes(desired, observed),
+    ...checkPaths(desired, observed),
+    ...checkPublished(desired, observed),
+  ];
+}
+
+/** A host port another spec already publishes (as `docker run -p` fails with "port is already allocated"). */
+function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
+  const own = specOwner(desired.spec);
+  const wanted = (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
+  const others = publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'))
+    .filter((p) => p.owner !== own && p.owner?.startsWith('tnet:'));
+  const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
+  const errors: TnetError[] = [];
+  for (const w of wanted) {
+    const clash = others.find((o) => clashes(o, w));
+    if (!clash) continue;
+    const name = byIp.get(w.toIp) ?? w.toIp;
+    const where = (p: typeof w) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
+    errors.push(tnetError('conflict', `${name} publishes ${where(w)}, which tnet spec '${clash.owner!.slice('tnet:'.length)}' already publishes as ${where(clash)}`, {
+      path: `containers.${name}.ports`,
+      hint: 'pick another host port, or bind it to another host address',
+    }));
+  }
+  return errors;
+}
+
+function checkLinks(desired: DesiredState, observed: ObservedState): TnetError[] {
+  const byName = new Map(observed.links.map((l) => [l.name, l]));
+  const errors: TnetError[] = [];
+  for (const b of desired.bridges) {
+    const seen = byName.get(b.name);
+    if (!b.owned && (!seen || seen.kind !== 'bridge')) {
+      errors.push(tnetError('external-missing', `external bridge ${b.name} does not exist on this host`, {
+        path: `bridges.${b.name}.external`,
+        hint: 'create it first, or drop `external: true` to let tnet create and own it',
+      }));
+    } else if (b.owned && seen && !ownedBySpec(seen.alias, desired.spec)) {
+      errors.push(inTheWay('bridge', b.name, seen.alias, `bridges.${b.name}`, 'declare it with `external: true` to attach to it as it is'));
+    }
+  }
+  for (const e of desired.endpoints) {
+    const seen = byName.get(e.hostIf);
+    if (seen && !ownedBySpec(seen.alias, desired.spec)) {
+      errors.push(inTheWay('interface', e.hostIf, seen.alias, `containers.${e.container}`, `remove ${e.hostIf}, or rename the container`));
+    }
+  }
+  return errors;
+}
+
+function ownedBySpec(alias: string | null, spec: string): boolean {
+  return parseMark(alias)?.spec === spec;
+}
+
+function inTheWay(what: string, name: string, alias: string | null, path: string, hint: string) {
+  const m = parseMark(alias);
+  if (m) {
+    return tnetError('conflict', `${what} ${name} already exists and belongs to tnet spec '${m.spec}'`, {
+      path,
+      hint: `apply this file as that spec (--name ${m.spec}, or name: ${m.spec}), or destroy spec '${m.spec}' first`,
+    });
+  }
+  return tnetError('conflict', `${what} ${name} already exists and tnet did not create it`, { path, hint });
+}
+
+/** A bridge subnet must not shadow a route the host already has through another interface. */
+function checkRoutes(desired: DesiredState, observed: ObservedState): TnetError[] {
+  const ownDevs = new Set([...desired.bridges.map((b) => b.name), ...uplinkDevices(desired)]);
+  const errors: TnetError[] = [];
+  for (const b of desired.bridges.filter((x) => x.owned)) {
+    const subnet = parseCidr(b.subnet)!;
+    for (const r of observed.routes) {
+      const dst = r.dst === 'default' ? null : parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+      if (!dst || !r.dev || ownDevs.has(r.dev) || !overlaps(dst, subnet)) continue;
+      errors.push(tnetError('subnet-overlap', `bridge ${b.name} subnet ${b.subnet} overlaps the host route ${r.dst} dev ${r.dev}`, {
+        path: `bridges.${b.name}.subnet`,
+        hint: 'pick a subnet the host does not already reach through another interface',
+      }));
+    }
+  }
+  return errors;
+}
+
+function checkPaths(desired: DesiredState, observed: ObservedState): TnetError[] {
+  return desired.netns
+    .filter((n): n is Extract<typeof n, { kind: 'attached' }> => n.kind === 'attached')
+    .filter((n) => !observed.paths[n.source])
+    .map((n) => tnetError('netns-path', `netns ${n.source} does not exist or is not a network namespace`, {
+      path: `containers.${n.name}.netns`,
+      hint: 'give /proc/<pid>/ns/net of a running process, or a bind-mounted namespace file',
+    }));
+}

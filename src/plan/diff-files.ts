@@ -1,0 +1,41 @@
+// Diffs the /etc/netns/<name> folders: write files whose content differs, remove folders this spec owns no more.
+
+import type { Action } from '../model/action.js';
+import type { DesiredState } from '../model/desired.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import type { ObservedState } from '../model/observed.js';
+import { parseMark } from '../ownership/marks.js';
+
+/** The owner of a folder is the mark on the first line of its hosts file. */
+export function folderOwner(observed: ObservedState, dir: string): string | null {
+  const first = observed.files[`${dir}/hosts`]?.split('\n', 1)[0] ?? '';
+  return first.startsWith('# ') ? first.slice(2) : null;
+}
+
+export function diffFiles(desired: DesiredState, observed: ObservedState): { actions: Action[]; errors: TnetError[] } {
+  const actions: Action[] = [];
+  const errors: TnetError[] = [];
+  const present = new Set(observed.fileDirs);
+  const blocked = new Set<string>();
+  for (const dir of desired.fileDirs) {
+    const owner = parseMark(folderOwner(observed, dir));
+    if (present.has(dir) && owner?.spec !== desired.spec) {
+      blocked.add(dir);
+      const by = owner ? `belongs to tnet spec '${owner.spec}'` : 'was not written by tnet';
+      errors.push(
+        tnetError('conflict', `${dir} already exists and ${by}`, {
+          hint: `move it away: tnet writes hosts and resolv.conf there for container ${dir.split('/').pop()}`,
+        }),
+      );
+    }
+  }
+  for (const f of desired.files) {
+    const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+    if (!blocked.has(dir) && observed.files[f.path] !== f.content) actions.push({ op: 'file-write', path: f.path, content: f.content });
+  }
+  const wanted = new Set(desired.fileDirs);
+  for (const dir of observed.fileDirs) {
+    if (!wanted.has(dir) && parseMark(folderOwner(observed, dir))?.spec === desired.spec) actions.push({ op: 'dir-remove', path: dir });
+  }
+  return { actions, errors };
+}

@@ -1,0 +1,52 @@
+// diffFirewall: (desired, observed) firewall → at most one atomic fw-update per table, touching only what tnet owns.
+
+import type { Action, FwTableUpdate } from '../model/action.js';
+import type { FirewallDesired, FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
+import { isTnetChain, ownerOf, specOwner } from '../ownership/rule-owner.js';
+import { diffChains, type FwContext } from './fw-chains.js';
+import { diffJumps } from './fw-jumps.js';
+
+const TABLES: FwTableName[] = ['filter', 'nat'];
+
+/**
+ * Sysctls and hairpin mode, which the rules also need, are planned with the links (plan.ts), not here.
+ * A desired without a table removes this spec's rules from it, and tnet's chains and jumps with them
+ * unless another spec still uses them; TNET-USER stays when it holds the admin's rules.
+ */
+export function diffFirewall(desired: FirewallDesired, observed: FirewallObserved): Action[] {
+  const ctx: FwContext = { owner: specOwner(desired.spec), othersPresent: othersPresent(observed, specOwner(desired.spec)) };
+  return TABLES.flatMap((table): Action[] => {
+    const ot = observed.tables.find((t) => t.table === table) ?? { table, chains: {} };
+    const update = diffTable(desired.tables.find((t) => t.table === table), ot, ctx);
+    return isEmpty(update) ? [] : [{ op: 'fw-update', table, update }];
+  });
+}
+
+function diffTable(dt: FirewallDesired['tables'][number] | undefined, ot: FwTableObserved, ctx: FwContext): FwTableUpdate {
+  const chains = diffChains(dt, ot, ctx);
+  const survivors = new Set([...Object.keys(ot.chains), ...chains.createChains]);
+  for (const c of chains.deleteChains) survivors.delete(c);
+  const jumps = diffJumps(dt, ot, survivors, ctx);
+  // Every -D before every -I in the restore: the chains' edits and the jumps' insert positions both assume it.
+  return {
+    ...chains,
+    deleteRules: [...chains.deleteRules, ...jumps.deleteRules],
+    insertRules: [...chains.insertRules, ...jumps.insertRules],
+  };
+}
+
+/** Rules of another spec (`tnet:<other>`) in any tnet chain of any table. */
+function othersPresent(observed: FirewallObserved, owner: string): boolean {
+  return observed.tables.some((t) =>
+    Object.entries(t.chains).some(
+      ([name, c]) => isTnetChain(name) && c.rules.some((r) => (ownerOf(r) ?? '').startsWith('tnet:') && ownerOf(r) !== owner),
+    ),
+  );
+}
+
+function isEmpty(u: FwTableUpdate): boolean {
+  return (
+    u.createChains.length + u.deleteChains.length + u.deleteRules.length + u.insertRules.length === 0 &&
+    Object.keys(u.replaceChains).length === 0
+  );
+}

@@ -1,0 +1,102 @@
+// Diffs tnet's chains of one table: create missing ones, rewrite those whose rules of this spec differ, drop unused ones.
+
+import type { FwRule, FwTableDesired, FwTableObserved } from '../model/firewall.js';
+import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
+
+export interface FwContext {
+  owner: string; // `tnet:<spec>`
+  /** Another spec still has rules in tnet's chains: the shared structure stays. */
+  othersPresent: boolean;
+}
+
+export interface ChainsDiff {
+  createChains: string[];
+  replaceChains: Record<string, FwRule[]>;
+  deleteChains: string[];
+  /** Small edits inside an owned chain: its changed rules deleted, their replacements inserted in place. */
+  deleteRules: { chain: string; rule: FwRule }[];
+  insertRules: { chain: string; rule: FwRule; position: number }[];
+}
+
+const same = (a: FwRule[], b: FwRule[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
+
+function tnetChainNames(dt: FwTableDesired | undefined, ot: FwTableObserved): string[] {
+  const observed = Object.entries(ot.chains).filter(([n, c]) => c.policy === null && isTnetChain(n));
+  return [...new Set([...Object.keys(dt?.chains ?? {}), ...observed.map(([n]) => n)])].sort();
+}
+
+/** A rule outside tnet (no tnet comment) jumps to the chain: deleting it would fail, so it stays. */
+function foreignReference(name: string, ot: FwTableObserved, ctx: FwContext): boolean {
+  const jump = new RegExp(`(^| )-[jg] ${name.replace(/[-]/g, '\\-')}( |$)`);
+  return Object.values(ot.chains).some((c) =>
+    c.rules.some((r) => jump.test(r) && ![ctx.owner, SHARED_OWNER].includes(ownerOf(r) ?? '')),
+  );
+}
+
+export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext): ChainsDiff {
+  const out: ChainsDiff = { createChains: [], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] };
+  const keep = new Set(dt?.keepChains ?? []);
+  for (const name of tnetChainNames(dt, ot)) {
+    const observed = ot.chains[name]?.rules;
+    const wanted = dt?.chains[name];
+    if (keep.has(name)) keepChain(name, observed, wanted ?? [], out);
+    else if (wanted !== undefined) ownedChain(name, observed, wanted, ctx, out);
+    else if (observed !== undefined) unwantedChain(name, observed, ot, ctx, out);
+  }
+  return out;
+}
+
+/** Created once with its seed, never edited afterwards: the admin's chain. */
+function keepChain(name: string, observed: FwRule[] | undefined, seed: FwRule[], out: ChainsDiff): void {
+  if (observed !== undefined) return;
+  out.createChains.push(name);
+  if (seed.length) out.replaceChains[name] = seed;
+}
+
+/** Other specs' and foreign rules stay; ours go after them (rules of different specs commute). */
+function ownedChain(name: string, observed: FwRule[] | undefined, wanted: FwRule[], ctx: FwContext, out: ChainsDiff): void {
+  if (observed === undefined) {
+    out.createChains.push(name);
+    if (wanted.length) out.replaceChains[name] = wanted;
+    return;
+  }
+  const wantedSet = new Set(wanted);
+  const ours = (r: FwRule): boolean => ownerOf(r) === ctx.owner || wantedSet.has(r);
+  if (same(observed.filter(ours), wanted)) return;
+  if (!editInPlace(name, observed, wanted, ours, out)) out.replaceChains[name] = [...observed.filter((r) => !ours(r)), ...wanted];
+}
+
+/**
+ * A few published ports changed among a thousand: delete the rules that went and insert the new ones
+ * where they belong, instead of rewriting the chain; the rules both keep stay, and must already be in the
+ * wanted order. Only when the chain has the layout a rewrite would give it (the others' rules, then ours)
+ * and no deleted rule also appears elsewhere in it (`-D` deletes the first rule of that text).
+ */
+function editInPlace(name: string, observed: FwRule[], wanted: FwRule[], ours: (r: FwRule) => boolean, out: ChainsDiff): boolean {
+  const others = observed.filter((r) => !ours(r));
+  const mine = observed.slice(others.length);
+  // An emptied chain (flushed by hand) is simply refilled.
+  if (mine.length === 0 || !mine.every(ours)) return false;
+  const wantedSet = new Set(wanted);
+  const mineSet = new Set(mine);
+  const gone = mine.filter((r) => !wantedSet.has(r));
+  const added = wanted.flatMap((r, i) => (mineSet.has(r) ? [] : [{ rule: r, i }]));
+  if (gone.length + added.length > Math.max(8, wanted.length / 4)) return false;
+  if (gone.some((r) => observed.indexOf(r) !== observed.lastIndexOf(r))) return false;
+  if (!same(mine.filter((r) => wantedSet.has(r)), wanted.filter((r) => mineSet.has(r)))) return false;
+  for (const rule of gone) out.deleteRules.push({ chain: name, rule });
+  // In wanted order: each goes in once every rule before it is in place.
+  for (const { rule, i } of added) out.insertRules.push({ chain: name, rule, position: others.length + i + 1 });
+  return true;
+}
+
+/**
+ * A tnet chain this spec does not want (destroy, or a layout change): removed when it holds only tnet's
+ * own rules and no other spec shares the structure; otherwise only this spec's rules leave it.
+ */
+function unwantedChain(name: string, observed: FwRule[], ot: FwTableObserved, ctx: FwContext, out: ChainsDiff): void {
+  const mine = (r: FwRule): boolean => ownerOf(r) === ctx.owner;
+  const tnetOnly = observed.every((r) => mine(r) || ownerOf(r) === SHARED_OWNER);
+  if (tnetOnly && !ctx.othersPresent && !foreignReference(name, ot, ctx)) out.deleteChains.push(name);
+  else if (observed.some(mine)) out.replaceChains[name] = observed.filter((r) => !mine(r));
+}

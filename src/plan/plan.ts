@@ -1,0 +1,91 @@
+// The planner: (desired, observed) → ordered actions, or the reasons it cannot act. Pure.
+
+import type { Action } from '../model/action.js';
+import type { DesiredState } from '../model/desired.js';
+import { fail, ok, type Result } from '../model/errors.js';
+import type { ObservedNetns, ObservedState } from '../model/observed.js';
+import { checkHost } from './check-host.js';
+import { diffBridge } from './diff-bridges.js';
+import { diffEndpoint } from './diff-endpoints.js';
+import { diffFiles } from './diff-files.js';
+import { diffFirewall } from './diff-firewall.js';
+import { diffNetns, netnsMark } from './diff-netns.js';
+import { diffUplinks } from './diff-uplinks.js';
+import { diffVxlan } from './diff-vxlans.js';
+import { netnsOfKey, parseMark } from '../ownership/marks.js';
+
+export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
+  const netns = diffNetns(desired, observed);
+  const files = diffFiles(desired, observed);
+  const errors = [...checkHost(desired, observed), ...netns.errors, ...files.errors];
+  if (errors.length) return fail(...errors);
+  const uplinks = diffUplinks(desired, observed);
+  return ok([
+    ...diffSysctls(desired, observed),
+    ...netns.actions,
+    ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed), uplinks.deletedBridges),
+    ...diffLinks(desired, observed, netns.fresh),
+    ...uplinks.actions,
+    ...files.actions,
+    ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
+  ]);
+}
+
+function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
+  const out: Action[] = [];
+  if (desired.ipForward && !observed.ipForward) out.push({ op: 'sysctl', ns: null, key: 'net.ipv4.ip_forward', value: '1' });
+  for (const [key, value] of Object.entries(desired.firewall?.sysctls ?? {})) {
+    if (observed.firewall?.sysctls[key] !== value) out.push({ op: 'sysctl', ns: null, key, value });
+  }
+  return out;
+}
+
+/** Namespaces the plan deletes that tnet created: the kernel destroys them, and the veths inside, with them. */
+function deletedNamespaces(actions: Action[], observed: ObservedState): Set<string> {
+  const out = new Set<string>();
+  for (const a of actions) {
+    const obs = a.op === 'netns-del' ? observed.netns[a.name] : undefined;
+    const m = obs ? parseMark(netnsMark(observed, obs)) : null;
+    if (m?.kind === 'netns' && m.name === (a as { name: string }).name) out.add(m.name);
+  }
+  return out;
+}
+
+/** `handled`: bridges an uplink-detach deletes. An uplink itself is never deleted: tnet only borrowed it. */
+function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<string>, handled: Set<string>): Action[] {
+  const wanted = new Set([
+    ...desired.bridges.filter((b) => b.owned).map((b) => b.name),
+    ...desired.vxlans.map((v) => v.name),
+    ...desired.endpoints.map((e) => e.hostIf),
+    ...handled,
+  ]);
+  return observed.links.flatMap((l): Action[] => {
+    const m = parseMark(l.alias);
+    if (wanted.has(l.name) || m?.spec !== desired.spec || m.kind === 'uplink') return [];
+    if (m.kind === 'veth' && dying.has(netnsOfKey(m.name))) return [{ op: 'link-reap', dev: l.name, netns: netnsOfKey(m.name) }];
+    return [{ op: 'link-del', ns: null, dev: l.name }];
+  });
+}
+
+function diffLinks(desired: DesiredState, observed: ObservedState, fresh: Set<string>): Action[] {
+  const byName = new Map(observed.links.map((l) => [l.name, l]));
+  const hairpin = new Set(desired.firewall?.hairpinPorts ?? []);
+  const netnsOf = (name: string): ObservedNetns | undefined => (fresh.has(name) ? undefined : observed.netns[name]);
+  const endpoints = desired.endpoints.flatMap((e) =>
+    diffEndpoint(e, { host: byName.get(e.hostIf), netns: netnsOf(e.netns), hairpin: hairpin.has(e.hostIf) }),
+  );
+  return [
+    ...desired.bridges.flatMap((b) => diffBridge(b, byName.get(b.name), b.uplink ? byName.get(b.uplink) : undefined)),
+    ...desired.vxlans.flatMap((v) => diffVxlan(v, byName.get(v.name), observed.fdb)),
+    ...oneDefaultRoute(endpoints),
+  ];
+}
+
+/**
+ * A namespace whose default route moves to another of its interfaces gets a `route replace` on the new one,
+ * which already takes the old route's place: deleting it too would fail on a route that is gone.
+ */
+function oneDefaultRoute(actions: Action[]): Action[] {
+  const replaced = new Set(actions.flatMap((a) => (a.op === 'route-replace' && a.dst === 'default' && a.ns ? [a.ns] : [])));
+  return actions.filter((a) => !(a.op === 'route-del' && a.dst === 'default' && a.ns && replaced.has(a.ns)));
+}

@@ -1,0 +1,261 @@
+// Schema-checked spec → Spec with every Docker default filled in (subnets, gateways, modes, ports).
+
+import { freeze } from 'immer';
+import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, OverlaySpec, Spec } from '../model/spec.js';
+import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } from '../util/ipv4.js';
+import { joinPath } from './yaml.js';
+import { parseExpose, parsePortMapping } from './ports.js';
+import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawOverlay, type RawSpec } from './schema.js';
+
+export const DEFAULT_BRIDGE = 'docker0';
+export const DOCKER0_SUBNET = '172.17.0.0/16';
+export const DEFAULT_MTU = 1500;
+/** What VXLAN adds to each frame on the underlay (outer Ethernet, IPv4, UDP, VXLAN headers). */
+export const VXLAN_OVERHEAD = 50;
+/** Where bridges without a subnet get theirs, a /16 each, as dockerd's default address pools. */
+const AUTO_POOL = { first: '172.18.0.0/16', count: 14 };
+
+const MODES = ['bridge', 'none', 'host'];
+
+export function normalize(raw: RawSpec, name: string): Result<Spec> {
+  const errors: TnetError[] = [];
+  const host = normalizeHost(raw.host ?? {});
+  const bridges = normalizeBridges(raw.bridges ?? {}, host, errors);
+  const overlays = normalizeOverlays(raw.overlays ?? {}, host);
+  const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
+  // All a container's normal form depends on besides its own entry: see remembered().
+  const context = JSON.stringify([declared, raw.bridges ?? {}, raw.overlays ?? {}]);
+  const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
+  const known = new Map(rawContainers.map(([n, c]) => [n, remembered(n, c, context)]));
+  const networks = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.network ?? resolveNetwork(n, c, declared, errors)]));
+  const endpoints = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.networks ?? endpointsOf(c, networks.get(n)!)]));
+  const usesDocker0 = [...endpoints.values()].some((es) => es.some((e) => e.network === DEFAULT_BRIDGE));
+  if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
+  const containers: Record<string, ContainerSpec> = {};
+  for (const [n, c] of rawContainers) {
+    const before = errors.length;
+    containers[n] = known.get(n) ?? normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
+    if (errors.length === before) remember(n, c, context, containers[n]);
+  }
+  if (errors.length > 0) return fail(...errors);
+  return ok({ name, host, bridges, overlays, containers });
+}
+
+/**
+ * Watch mode re-reads a spec in which most entries did not change: the parse cache hands back the very same
+ * (frozen) raw entry, and its normal form is remembered against it, frozen too, so that later stages can
+ * tell unchanged containers by identity. Valid while the container's name and the context (declared bridges
+ * and overlays, their raw settings) are unchanged.
+ */
+const normalized = new WeakMap<object, { name: string; context: string; spec: ContainerSpec }>();
+
+function remembered(name: string, c: RawContainer, context: string): ContainerSpec | null {
+  const hit = normalized.get(c);
+  return hit && hit.name === name && hit.context === context ? hit.spec : null;
+}
+
+function remember(name: string, c: RawContainer, context: string, spec: ContainerSpec): void {
+  if (Object.isFrozen(c) && normalized.get(c)?.spec !== spec) normalized.set(c, { name, context, spec: freeze(spec, true) });
+}
+
+function normalizeOverlays(raw: Record<string, RawOverlay>, host: HostSpec): Record<string, OverlaySpec> {
+  const out: Record<string, OverlaySpec> = {};
+  for (const [name, o] of Object.entries(raw)) {
+    const hosts = Object.fromEntries(Object.entries(o.hosts ?? {}).map(([h, v]) => [h, { underlay: v.underlay, ipRange: v.ipRange }]));
+    out[name] = { name, vni: o.vni, subnet: o.subnet, mtu: o.mtu ?? DEFAULT_MTU, icc: o.icc ?? host.icc, internal: o.internal ?? false, hosts };
+  }
+  return out;
+}
+
+function normalizeHost(raw: RawHost): HostSpec {
+  return {
+    ipForward: raw.ipForward ?? true,
+    iptables: raw.iptables ?? true,
+    ipMasq: raw.ipMasq ?? true,
+    icc: raw.icc ?? true,
+  };
+}
+
+/** Docker's own docker0 when the spec uses it without declaring it. */
+function implicitDocker0(host: HostSpec): BridgeSpec {
+  return bridgeSpec(DEFAULT_BRIDGE, {}, DOCKER0_SUBNET, host);
+}
+
+function normalizeBridges(raw: Record<string, RawBridge | null>, host: HostSpec, errors: TnetError[]): Record<string, BridgeSpec> {
+  const entries = Object.entries(raw).map(([n, b]) => [n, b ?? {}] as const);
+  // Auto subnets avoid every declared one, valid or not yet validated.
+  const taken: Cidr[] = entries.flatMap(([, b]) => (b.subnet ? [parseCidr(b.subnet)].filter((c): c is Cidr => c !== null) : []));
+  const out: Record<string, BridgeSpec> = {};
+  for (const [n, b] of entries) {
+    const subnet = b.subnet ?? defaultSubnet(n, b, taken);
+    if (subnet === null) {
+      const message = `bridge ${n} has no subnet and 172.18.0.0/16-172.31.0.0/16 are all taken`;
+      errors.push(invalid(joinPath(['bridges', n]), message, 'set subnet:'));
+      continue;
+    }
+    out[n] = bridgeSpec(n, b, subnet, host);
+  }
+  return out;
+}
+
+/** '' for an external bridge: tnet cannot pick the subnet of a bridge it does not create (validate says so). */
+function defaultSubnet(name: string, b: RawBridge, taken: Cidr[]): string | null {
+  if (b.external) return '';
+  if (name === DEFAULT_BRIDGE) return DOCKER0_SUBNET;
+  const first = parseCidr(AUTO_POOL.first)!;
+  for (let i = 0; i < AUTO_POOL.count; i++) {
+    const candidate: Cidr = { network: first.network + i * 65536, prefix: 16 };
+    if (taken.some((t) => overlaps(t, candidate))) continue;
+    taken.push(candidate);
+    return formatCidr(candidate);
+  }
+  return null;
+}
+
+function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec): BridgeSpec {
+  const cidr = parseCidr(subnet);
+  return {
+    name,
+    subnet,
+    gateway: b.gateway ?? (cidr ? formatIpv4(firstHost(cidr)) : ''),
+    mtu: b.mtu ?? DEFAULT_MTU,
+    ipRange: b.ipRange ?? null,
+    icc: b.icc ?? host.icc,
+    internal: b.internal ?? false,
+    external: b.external ?? false,
+    uplink: b.uplink ?? null,
+    overlay: null,
+  };
+}
+
+/** docker run --net: the four modes, or a bridge's name as a user-defined network. */
+function resolveNetwork(name: string, c: RawContainer, declared: Declared, errors: TnetError[]): NetworkMode {
+  const bridges = [...declared.bridges, ...declared.overlays];
+  const net = c.network ?? 'bridge';
+  const path = joinPath(['containers', name, 'network']);
+  if (c.networks !== undefined) return resolveNetworks(name, c, net, errors);
+  const bridgeConflict = () =>
+    errors.push(invalid(joinPath(['containers', name, 'bridge']), `conflicting options: bridge: ${c.bridge} and network: ${net}`, 'bridge: applies to bridge mode only'));
+  if (net === 'none' || net === 'host' || net.startsWith('container:')) {
+    if (c.bridge !== undefined) bridgeConflict();
+    if (net === 'none' || net === 'host') return { kind: net };
+    const target = net.slice('container:'.length);
+    if (target === '') errors.push(invalid(path, 'network: container: needs a container name', 'write container:<name>'));
+    return { kind: 'container', target };
+  }
+  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(declared) };
+  if (bridges.includes(net)) {
+    if (c.bridge !== undefined && c.bridge !== net) bridgeConflict();
+    return { kind: 'bridge', bridge: net };
+  }
+  const close = didYouMean(net, [...MODES, ...bridges]);
+  errors.push(invalid(path, `network "${net}" is none of bridge, none, host, container:<name> or a declared bridge`, close ? `did you mean "${close}"?` : undefined));
+  return { kind: 'none' };
+}
+
+/** `networks:`: bridge mode on several networks; the default route's network stands for the container's. */
+function resolveNetworks(name: string, c: RawContainer, net: string, errors: TnetError[]): NetworkMode {
+  const at = (f: string) => joinPath(['containers', name, f]);
+  const nets = Object.keys(c.networks ?? {});
+  if (net !== 'bridge') errors.push(invalid(at('network'), `conflicting options: networks: and network: ${net}`, 'networks: is bridge mode on several networks'));
+  if (c.bridge !== undefined) errors.push(invalid(at('bridge'), 'conflicting options: bridge: and networks:', 'list the bridge under networks:'));
+  if (c.ip !== undefined) errors.push(invalid(at('ip'), 'ip: applies to one network: with networks:, give it per network', 'write networks: {<name>: {ip: …}}'));
+  if (c.mac !== undefined) errors.push(invalid(at('mac'), 'mac: applies to one network: with networks:, give it per network', 'write networks: {<name>: {mac: …}}'));
+  if (nets.length === 0) {
+    errors.push(invalid(at('networks'), 'networks: is empty', 'name at least one network, or use network: none'));
+    return { kind: 'none' };
+  }
+  if (c.gateway !== undefined && !nets.includes(c.gateway)) {
+    errors.push(invalid(at('gateway'), `gateway: ${c.gateway} is not one of the container's networks (${nets.join(', ')})`));
+  }
+  return { kind: 'bridge', bridge: c.gateway !== undefined && nets.includes(c.gateway) ? c.gateway : nets[0] };
+}
+
+/** Bridge mode's networks in interface order: `bridge:` (with the container's ip and mac) or `networks:`. */
+function endpointsOf(c: RawContainer, mode: NetworkMode): EndpointSpec[] {
+  if (mode.kind !== 'bridge') return [];
+  if (c.networks === undefined) return [{ network: mode.bridge, ip: c.ip ?? null, mac: c.mac?.toLowerCase() ?? null, aliases: [] }];
+  return Object.entries(c.networks).map(([network, e]) => ({
+    network,
+    ip: e?.ip ?? null,
+    mac: e?.mac?.toLowerCase() ?? null,
+    aliases: [...(e?.aliases ?? [])],
+  }));
+}
+
+interface Declared {
+  bridges: string[];
+  overlays: string[];
+}
+
+/** Docker's rule, the only bridge else docker0; a spec with no bridge and one overlay puts containers on it. */
+function defaultBridge({ bridges, overlays }: Declared): string {
+  if (bridges.length === 1) return bridges[0];
+  return bridges.length === 0 && overlays.length === 1 ? overlays[0] : DEFAULT_BRIDGE;
+}
+
+function normalizeContainer(
+  name: string, c: RawContainer, network: NetworkMode, networks: EndpointSpec[], bridges: Record<string, BridgeSpec>, errors: TnetError[],
+): ContainerSpec {
+  const at = (field: string, i: number) => joinPath(['containers', name, field, i]);
+  if (c.gateway !== undefined && c.networks === undefined) {
+    errors.push(invalid(joinPath(['containers', name, 'gateway']), 'gateway: picks one of several networks: it needs networks:', 'the bridge\'s gateway is set under bridges:'));
+  }
+  // With several networks each endpoint takes its own network's MTU unless the container sets one.
+  const single = network.kind === 'bridge' && networks.length === 1 ? bridges[network.bridge]?.mtu ?? null : null;
+  return {
+    name,
+    network,
+    networks,
+    host: c.host ?? null,
+    ip: c.networks === undefined ? c.ip ?? null : null,
+    mac: c.networks === undefined ? c.mac?.toLowerCase() ?? null : null,
+    mtu: c.mtu ?? single,
+    hostname: c.hostname ?? name,
+    dns: [...(c.dns ?? [])],
+    dnsSearch: [...(c.dnsSearch ?? [])],
+    dnsOptions: [...(c.dnsOptions ?? [])],
+    extraHosts: collect(c.extraHosts ?? [], (e, i) => parseExtraHost(e, at('extraHosts', i)), errors),
+    links: collect(c.links ?? [], (e, i) => parseLink(e, at('links', i)), errors),
+    expose: collect(c.expose ?? [], (e, i) => withPath(parseExpose(e), at('expose', i)), errors),
+    ports: collect(c.ports ?? [], (e, i) => withPath(parsePortMapping(e), at('ports', i)), errors),
+    publishAll: c.publishAll ?? false,
+    netns: c.netns ?? null,
+  };
+}
+
+/** Parse each entry; a bad one becomes an error and drops out, so the others still get checked. */
+function collect<In, Out>(items: In[], parse: (item: In, i: number) => Result<Out | Out[]>, errors: TnetError[]): Out[] {
+  const out: Out[] = [];
+  items.forEach((item, i) => {
+    const r = parse(item, i);
+    if (r.ok) out.push(...(Array.isArray(r.value) ? r.value : [r.value]));
+    else errors.push(...r.errors);
+  });
+  return out;
+}
+
+function withPath<T>(r: Result<T>, path: string): Result<T> {
+  return r.ok ? r : fail(...r.errors.map((e) => ({ ...e, path })));
+}
+
+/** docker --link name:alias; the alias defaults to the name. */
+function parseLink(text: string, path: string): Result<LinkSpec> {
+  const colon = text.indexOf(':');
+  const target = colon < 0 ? text : text.slice(0, colon);
+  const alias = colon < 0 ? text : text.slice(colon + 1);
+  if (target === '' || alias === '') return fail(invalid(path, `link "${text}" must be name or name:alias`));
+  return ok({ target, alias });
+}
+
+/** docker --add-host name:ip, split at the first colon so IPv6 addresses survive. */
+function parseExtraHost(text: string, path: string): Result<ExtraHost> {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return fail(invalid(path, `extraHosts entry "${text}" must be name:ip`));
+  return ok({ name: text.slice(0, colon), ip: text.slice(colon + 1) });
+}
+
+function invalid(path: string, message: string, hint?: string): TnetError {
+  return tnetError('invalid', message, hint ? { path, hint } : { path });
+}

@@ -1,0 +1,259 @@
+// Structural check of a parsed spec against specs/tnet.schema.json: unknown fields, wrong types, version.
+
+import { readFileSync } from 'node:fs';
+import { packageFile } from '../util/package-files.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import { joinPath, lookupPos, type PathSeg, type PosMap } from './yaml.js';
+
+// What a spec file holds once this check passes: every field optional, names as keys.
+export interface RawHost {
+  ipForward?: boolean;
+  iptables?: boolean;
+  ipMasq?: boolean;
+  icc?: boolean;
+}
+
+export interface RawBridge {
+  subnet?: string;
+  gateway?: string;
+  mtu?: number;
+  ipRange?: string;
+  icc?: boolean;
+  internal?: boolean;
+  external?: boolean;
+  uplink?: string;
+}
+
+export interface RawEndpoint {
+  ip?: string;
+  mac?: string;
+  aliases?: string[];
+}
+
+export interface RawOverlayHost {
+  underlay: string;
+  ipRange: string;
+}
+
+export interface RawOverlay {
+  vni: number;
+  subnet: string;
+  mtu?: number;
+  icc?: boolean;
+  internal?: boolean;
+  hosts: Record<string, RawOverlayHost>;
+}
+
+export interface RawContainer {
+  network?: string;
+  bridge?: string;
+  networks?: Record<string, RawEndpoint | null>;
+  gateway?: string;
+  host?: string;
+  ip?: string;
+  mac?: string;
+  mtu?: number;
+  hostname?: string;
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  extraHosts?: string[];
+  links?: string[];
+  expose?: (string | number)[];
+  ports?: (string | number)[];
+  publishAll?: boolean;
+  netns?: string;
+}
+
+export interface RawSpec {
+  version?: number;
+  name?: string;
+  host?: RawHost | null;
+  bridges?: Record<string, RawBridge | null> | null;
+  overlays?: Record<string, RawOverlay> | null;
+  containers?: Record<string, RawContainer | null> | null;
+}
+
+/** The part of JSON Schema this checker understands; the test refuses a schema file using more. */
+export interface SchemaNode {
+  type?: string | string[];
+  const?: unknown;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+  required?: string[];
+  items?: SchemaNode;
+  $ref?: string;
+  $defs?: Record<string, SchemaNode>;
+}
+
+export const SUPPORTED_KEYWORDS = [
+  '$schema', '$defs', '$ref', 'title', 'description', 'default',
+  'type', 'const', 'properties', 'additionalProperties', 'required', 'items',
+] as const;
+
+let cached: SchemaNode | null = null;
+
+/** specs/tnet.schema.json, read once: the one field table both editors and tnet use. */
+export function specSchema(): SchemaNode | TnetError {
+  if (cached) return cached;
+  try {
+    cached = JSON.parse(readFileSync(packageFile('specs/tnet.schema.json'), 'utf8')) as SchemaNode;
+    return cached;
+  } catch {
+    // reported below
+  }
+  return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
+}
+
+interface Ctx {
+  root: SchemaNode;
+  pos: PosMap;
+  /** One file of a directory: fields required of the whole spec may live in another file. */
+  fragment: boolean;
+  errors: TnetError[];
+}
+
+/** Every structural error of one parsed file, each with its field path and position. */
+export function checkSchema(value: unknown, pos: PosMap, opts: { fragment?: boolean } = {}): TnetError[] {
+  const root = specSchema();
+  if ('code' in root) return [root as TnetError];
+  if (value === null || value === undefined) {
+    if (opts.fragment) return [];
+    return [err(pos, [], 'the spec is empty', { hint: 'start it with "version: 1"' })];
+  }
+  const ctx: Ctx = { root, pos, fragment: opts.fragment ?? false, errors: [] };
+  check(value, root, [], ctx);
+  return ctx.errors;
+}
+
+function check(value: unknown, node: SchemaNode, segs: PathSeg[], ctx: Ctx): void {
+  const s = resolve(node, ctx.root);
+  if (s.const !== undefined && value !== s.const) {
+    ctx.errors.push(err(ctx.pos, segs, `${label(segs)} must be ${JSON.stringify(s.const)}, not ${show(value)}`));
+    return;
+  }
+  if (s.type !== undefined && !typeMatches(value, s.type)) {
+    ctx.errors.push(typeError(value, s.type, segs, ctx.pos));
+    return;
+  }
+  if (isObject(value)) checkObject(value, s, segs, ctx);
+  else if (Array.isArray(value) && s.items) value.forEach((v, i) => check(v, s.items!, [...segs, i], ctx));
+}
+
+function checkObject(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx): void {
+  const known = s.properties ?? {};
+  for (const [key, v] of Object.entries(value)) {
+    if (Object.hasOwn(known, key)) check(v, known[key], [...segs, key], ctx);
+    else if (typeof s.additionalProperties === 'object') check(v, s.additionalProperties, [...segs, key], ctx);
+    else if (s.additionalProperties === false) ctx.errors.push(unknownField(key, Object.keys(known), segs, ctx.pos));
+  }
+  if (ctx.fragment && segs.length === 0) return;
+  for (const req of s.required ?? []) {
+    if (!(req in value)) ctx.errors.push(missing(req, known[req], segs, ctx));
+  }
+}
+
+function resolve(node: SchemaNode, root: SchemaNode): SchemaNode {
+  if (!node.$ref) return node;
+  const name = node.$ref.replace(/^#\/\$defs\//, '');
+  return root.$defs?.[name] ?? {};
+}
+
+function typeMatches(value: unknown, type: string | string[]): boolean {
+  return (Array.isArray(type) ? type : [type]).some((t) => jsonType(value) === t || (t === 'number' && typeof value === 'number'));
+}
+
+function jsonType(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value; // string, boolean, object
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'nothing',
+};
+
+function typeError(value: unknown, type: string | string[], segs: PathSeg[], pos: PosMap): TnetError {
+  const want = (Array.isArray(type) ? type : [type]).filter((t) => t !== 'null');
+  const got = jsonType(value);
+  const message = `${label(segs)} must be ${want.map((t) => TYPE_WORDS[t]).join(' or ')}, not ${TYPE_WORDS[got]}`;
+  return err(pos, segs, message, { hint: typeHint(value, want) });
+}
+
+function typeHint(value: unknown, want: string[]): string | undefined {
+  if (want.includes('string') && (typeof value === 'number' || typeof value === 'boolean')) {
+    return `quote it to make it a string: "${String(value)}"`;
+  }
+  if (want.includes('array') && value !== null && typeof value !== 'object') return `write a list: [${JSON.stringify(value)}]`;
+  if (want.includes('array') && value === null) return 'give a list, or remove the field';
+  return undefined;
+}
+
+function unknownField(key: string, known: string[], segs: PathSeg[], pos: PosMap): TnetError {
+  const where = segs.length === 0 ? 'at the top level' : `in ${joinPath(segs)}`;
+  const close = didYouMean(key, known);
+  const hint = close ? `did you mean "${close}"?` : `known fields: ${known.join(', ')}`;
+  const path = joinPath([...segs, key]);
+  return tnetError('schema', `unknown field "${key}" ${where}`, { path, pos: lookupPos(pos, path, 'key'), hint });
+}
+
+function missing(req: string, node: SchemaNode | undefined, segs: PathSeg[], ctx: Ctx): TnetError {
+  const example = node?.const !== undefined ? `"${req}: ${JSON.stringify(node.const)}"` : `"${req}"`;
+  return err(ctx.pos, segs, `missing required field ${example}${segs.length ? ` in ${joinPath(segs)}` : ''}`, {
+    path: joinPath([...segs, req]),
+    hint: `add ${example}`,
+  });
+}
+
+function err(pos: PosMap, segs: PathSeg[], message: string, extra: { hint?: string; path?: string } = {}): TnetError {
+  const path = extra.path ?? joinPath(segs);
+  // A missing field has no node of its own: point at its parent.
+  return tnetError('schema', message, { path, pos: lookupPos(pos, joinPath(segs)), ...(extra.hint ? { hint: extra.hint } : {}) });
+}
+
+function label(segs: PathSeg[]): string {
+  return segs.length === 0 ? 'the spec' : joinPath(segs);
+}
+
+function show(v: unknown): string {
+  return v === null || v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+/** A known field the user probably meant: same letters ignoring case and -_, or a small typo away. */
+export function didYouMean(word: string, known: string[]): string | undefined {
+  const squash = (s: string) => s.toLowerCase().replace(/[-_ ]/g, '');
+  const exact = known.find((k) => squash(k) === squash(word));
+  if (exact) return exact;
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDist = limit + 1;
+  for (const k of known) {
+    const d = editDistance(squash(word), squash(k));
+    if (d < bestDist) [best, bestDist] = [k, d];
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: a swapped pair of letters ("prots") counts as one typo. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}

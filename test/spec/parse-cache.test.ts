@@ -1,0 +1,102 @@
+// The incremental parse gives exactly what a whole parse gives: values, positions and errors, edit after edit.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ParseCache } from '../../src/spec/parse-cache.js';
+import { parseYaml } from '../../src/spec/yaml.js';
+import { splitChunks } from '../../src/spec/yaml-chunks.js';
+
+const quickstart = readFileSync(fileURLToPath(new URL('../../../examples/quickstart.yaml', import.meta.url)), 'utf8');
+
+function same(cache: ParseCache, text: string): void {
+  assert.equal(cache.parse('f.yaml', text), parseYaml('f.yaml', text), `differs for:\n${text}`);
+}
+
+/** Texts the chunker cuts, and texts it must not cut or whose pieces must fail: each through a fresh and a warm cache. */
+const TEXTS = [
+  quickstart,
+  'version: 1\nname: a\ncontainers:\n  web: {ports: ["80:80"]}\n  db:\n    hostname: d\n    dns: [192.0.2.1]\n',
+  '# leading comment\n\nversion: 1\ncontainers:\n  # a comment between\n  a: {}\n\n# col-0 comment inside\n  b:\n',
+  'version: 1\ncontainers: # trailing\n    deep: {}\n    deeper:\n      hostname: x\nbridges:\n  br0: {subnet: 10.0.0.0/24}\n',
+  'version: 1\ncontainers:\n  web: {\n    ports: ["80:80"]\n  }\n',
+  'version: 1\ncontainers:\n  web: {hostname: "a\n  b"}\n',
+  'version: 1\ncontainers:\n  a: |\n    text\n\n  b: 1\n',
+  'version: 1\ncontainers:\n  a: |+\n    kept\n\n\n  b: 1\n',
+  'version: 1\ncontainers:\n  a: x\n  bar\n',
+  'version: 1\ncontainers:\n    a: 1\n  b: 2\n',
+  'version: 1\ncontainers:\n  a: {}\n  a: {}\n',
+  'version: 1\nversion: 2\n',
+  'version: 1\ncontainers:\n  - a\n  - b\n',
+  'version: 1\ncontainers: {a: {}, b: {}}\n',
+  'version: 1\ncontainers:\n  a: &x {hostname: h}\n  b: *x\n',
+  '  version: 1\n',
+  'version: 1\ncontainers:\n  web: {ports: ["80:80"]}',
+  '',
+  '# only a comment\n',
+  'version: 1\r\ncontainers:\r\n  a: {}\r\n',
+  'version: 1\ncontainers:\n  a: {ports: [80,\n  b: {}\n',
+  "version: 1\nname: 'abc\n",
+  '---\nversion: 1\n',
+  'version: 1\ncontainers:\n  a:\n  b: null\n  c: ~\n',
+  'version: 1\ncontainers:\n  123: {}\n  a.b: {}\n',
+];
+
+test('every text: the same result as a whole parse, cold and warm', () => {
+  const warm = new ParseCache();
+  for (const text of TEXTS) {
+    same(new ParseCache(), text);
+    same(warm, text);
+    same(warm, text);
+  }
+});
+
+test('the chunker cuts a block mapping per entry and keeps what it cannot cut whole', () => {
+  const chunks = splitChunks('# c\nversion: 1\ncontainers:\n  a: {}\n  # c\n  b:\n    hostname: x\n')!;
+  assert.equal(chunks.map((c) => [c.section, c.line]), [[null, 1], [null, 2], ['containers', 3], ['containers', 5]]);
+  assert.is(chunks[3].text, '  # c\n  b:\n    hostname: x\n'.slice(6));
+  assert.ok(splitChunks(quickstart), 'the quickstart is cut');
+  assert.is(splitChunks('a: &x 1\nb: *x\n'), null);
+  assert.is(splitChunks('  a: 1\n'), null);
+  assert.equal(splitChunks('c:\n  - a\n  - b\n')!.length, 1);
+});
+
+test('edits to one entry, and edits that move lines, give the same result as a whole parse', () => {
+  const cache = new ParseCache();
+  const spec = (entries: string[]) => `version: 1\nname: n\nbridges:\n  docker0: {subnet: 172.17.0.0/16}\ncontainers:\n${entries.join('')}`;
+  const entries = Array.from({ length: 50 }, (_, i) => `  c${i}: {ports: ["${10000 + i}:80"]}\n`);
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 55, 'the first parse parses every chunk (5 top-level pieces, 50 entries)');
+  entries[20] = '  c20: {ports: ["40020:80"]}\n';
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 1, 'one entry changed: one chunk parsed');
+  entries.splice(10, 0, '  new:\n    hostname: n\n    ports:\n      - "1:1"\n');
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 1, 'lines moved, texts did not: only the new entry parsed');
+  entries.splice(3, 2);
+  same(cache, spec(entries));
+  const good = entries[7];
+  entries[7] = '  c9: {ports: [oops\n';
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 'whole');
+  entries[7] = '  c10: {}\n'; // c10 is the next entry: a duplicate
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 'whole');
+  entries[7] = good;
+  same(cache, spec(entries));
+  assert.is(cache.lastParsed, 0, 'back to a text whose pieces were all seen');
+});
+
+test('unchanged entries keep their values from one parse to the next', () => {
+  const cache = new ParseCache();
+  const a = cache.parse('f.yaml', 'version: 1\ncontainers:\n  a: {hostname: x}\n  b: {}\n');
+  const b = cache.parse('f.yaml', 'version: 1\ncontainers:\n  a: {hostname: x}\n  b: {hostname: y}\n');
+  assert.ok(a.ok && b.ok);
+  const ca = (r: typeof a) => (r.ok ? (r.value.value as { containers: Record<string, unknown> }).containers : {});
+  assert.ok(ca(a).a === ca(b).a, 'the unchanged entry is the same object');
+  assert.ok(ca(a).b !== ca(b).b);
+  assert.ok(Object.isFrozen(ca(b).a));
+});
+
+test.run();
