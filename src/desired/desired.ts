@@ -1,23 +1,53 @@
-// Spec + allocation → DesiredState: the bridges, namespaces, veth pairs and files the kernel should hold.
+// Spec + what the kernel holds → DesiredState: addresses and ports allocated, then the bridges, namespaces,
+// veth pairs, files and rules the kernel should hold.
 
 import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, DesiredState, DesiredVxlan } from '../model/desired.js';
 import type { FirewallDesired } from '../model/firewall.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spec.js';
 import { ETC_NETNS } from '../ownership/paths.js';
 import { parseCidr } from '../util/ipv4.js';
-import { addressOn, primaryAddress, type Allocation } from './allocate.js';
+import { addressOn, allocate, primaryAddress, type Allocation, type Held } from './allocate.js';
 import { endpointKey, hostIfName, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
-import { hostsFile, resolvConf } from './netns-files.js';
-import { Memo } from '../util/memo.js';
+import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
+import { DesireCache } from './cache.js';
+import { firewallInput } from './firewall-input.js';
+import { rootOf } from '../spec/lookup.js';
+import { desiredFirewall } from './firewall/rules.js';
+import { ok, type Result } from '../model/errors.js';
 
-export interface DesiredInputs {
+export interface DesireInputs {
+  spec: Spec;
+  /** What the kernel already holds for the spec (held.ts): allocation keeps it. */
+  held: Held;
+  /** The host's /etc/resolv.conf: containers without `dns:` get its resolvers, as Docker's do. */
+  hostResolv: string;
+  /** false on a host without iptables whose spec asks for none: no rule at all, not even removals. */
+  firewall: boolean;
+}
+
+/** The desired stage: spec and what the kernel holds → what the kernel should hold. Pure. */
+export function desire({ spec, held, hostResolv, firewall }: DesireInputs, cache: DesireCache = new DesireCache()): Result<DesiredState> {
+  const alloc = allocate(spec, held);
+  if (!alloc.ok) return alloc;
+  const rules = firewall ? firewallOf(spec, alloc.value, cache) : null;
+  return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: rules }, cache));
+}
+
+/** With `host.iptables: false` tnet writes no rule: it only removes what an earlier apply of the spec wrote. */
+function firewallOf(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallDesired {
+  if (!spec.host.iptables) return { spec: spec.name, tables: [], sysctls: {}, hairpinPorts: [] };
+  return desiredFirewall(firewallInput(spec, alloc, cache));
+}
+
+interface DesiredInputs {
   spec: Spec;
   alloc: Allocation;
   hostResolv: string;
   firewall: FirewallDesired | null;
 }
 
-export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs): DesiredState {
+function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cache: DesireCache): DesiredState {
+  const host = parseResolv(hostResolv);
   const containers = Object.values(spec.containers);
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
   const aliases = aliasIndex(spec, alloc);
@@ -28,8 +58,8 @@ export function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInput
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     netns: withNetns.map((c) => netns(spec, c)),
-    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys)),
-    files: withNetns.flatMap((c) => files(spec, c, alloc, hostResolv, aliases)),
+    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
+    files: withNetns.flatMap((c) => files(spec, c, alloc, host, aliases)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
   };
@@ -60,26 +90,17 @@ function vxlan(spec: string, b: BridgeSpec): DesiredVxlan[] {
   return [{ name: vxlanName(b.name), bridge: b.name, vni, local, port: VXLAN_PORT, mtu: b.mtu, mark: mark(spec, 'vxlan', b.name), peers }];
 }
 
-/** container:X chains end at the container whose namespace they all share. */
-export function rootOf(spec: Spec, c: ContainerSpec): ContainerSpec {
-  let cur = c;
-  while (cur.network.kind === 'container') cur = spec.containers[cur.network.target];
-  return cur;
-}
-
 function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
   if (c.network.kind === 'container') return { name: c.name, kind: 'alias', target: rootOf(spec, c).name };
   if (c.netns) return { name: c.name, kind: 'attached', mark: mark(spec.name, 'netns-attached', c.name), source: c.netns };
   return { name: c.name, kind: 'created', mark: mark(spec.name, 'netns', c.name) };
 }
 
-const remembered = new Memo<ContainerSpec, DesiredEndpoint[]>();
-
 /** `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address, all it depends on. */
-function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>): DesiredEndpoint[] {
+function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
   const key = c.networks.map((n, i) => `${alloc.ips[endpointKey(c.name, n.network, i)]}@${bridgeKeys.get(n.network)}`).join(' ');
-  return remembered.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
+  return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
 }
 
 /** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */
@@ -142,7 +163,7 @@ function aliasHosts(owner: ContainerSpec, index: AliasIndex): { name: string; ip
   );
 }
 
-function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: string, aliases: AliasIndex): DesiredFile[] {
+function files(spec: Spec, c: ContainerSpec, alloc: Allocation, host: HostResolv, aliases: AliasIndex): DesiredFile[] {
   // container:X shares X's namespace, and with it X's view of names, as Docker does.
   const owner = rootOf(spec, c);
   const dir = `${ETC_NETNS}/${c.name}`;
@@ -156,7 +177,7 @@ function files(spec: Spec, c: ContainerSpec, alloc: Allocation, hostResolv: stri
       return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
     }),
   });
-  const resolv = resolvConf({ dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, hostResolv });
+  const resolv = resolvConf({ dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });
   return [
     { path: `${dir}/hosts`, content: hosts },
     { path: `${dir}/resolv.conf`, content: resolv },

@@ -4,10 +4,10 @@ import type { FirewallInput, FwContainer } from './firewall/input.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
 import { effectivePorts, portKey, type Allocation } from './allocate.js';
 import { endpointKey, hostIfName } from '../ownership/marks.js';
-import { rootOf } from './desired.js';
-import { Memo } from '../util/memo.js';
+import { rootOf } from '../spec/lookup.js';
+import type { DesireCache } from './cache.js';
 
-export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
+export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallInput {
   return {
     spec: spec.name,
     ipMasq: spec.host.ipMasq,
@@ -18,7 +18,7 @@ export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
       icc: b.icc,
       internal: b.internal,
     })),
-    containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc)),
+    containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
   };
 }
 
@@ -26,7 +26,7 @@ export function firewallInput(spec: Spec, alloc: Allocation): FirewallInput {
  * One entry per endpoint: a container on several bridges is in each bridge's rules with that bridge's address.
  * Ports are published on the default-route network only, as Docker does; links hold on every shared bridge.
  */
-function container(spec: Spec, c: ContainerSpec, alloc: Allocation): FwContainer[] {
+function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache): FwContainer[] {
   const ports = effectivePorts(c);
   // Besides the container itself: its addresses, the host ports chosen for it, whom its links reach.
   const key = [
@@ -35,10 +35,8 @@ function container(spec: Spec, c: ContainerSpec, alloc: Allocation): FwContainer
     ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
     ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
   ].join(' ');
-  return remembered.get(c, key, () => entries(spec, c, alloc, ports));
+  return cache.firewall.get(c, key, () => entries(spec, c, alloc, ports));
 }
-
-const remembered = new Memo<ContainerSpec, FwContainer[]>();
 
 function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnType<typeof effectivePorts>): FwContainer[] {
   const primary = c.network.kind === 'bridge' ? c.network.bridge : null;

@@ -1,7 +1,13 @@
-// The addresses a spec's containers already hold: from sealed host veths, or read inside their namespaces.
+// What the kernel already holds for a spec, which allocation keeps: addresses from seals and namespaces,
+// host ports from DNAT rules, and the host ports other specs publish.
 
+import type { FirewallObserved } from '../model/firewall.js';
 import type { ObservedLink, ObservedNetns } from '../model/observed.js';
-import { parseMark, parseSeal } from '../ownership/marks.js';
+import type { Spec } from '../model/spec.js';
+import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
+import { specOwner } from '../ownership/rule-owner.js';
+import { publishedRules } from '../observe/published.js';
+import { effectivePorts, heldPortKey, type Held } from './allocate.js';
 
 /** `links`: the host's; `netns`: the namespaces read inside (none before they are entered). */
 export function heldIps(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
@@ -18,4 +24,46 @@ export function heldIps(spec: string, links: ObservedLink[], netns: Record<strin
     if (addr) ips[ns.name] = addr.split('/')[0];
   }
   return ips;
+}
+
+/**
+ * Everything allocation must keep. `ips`: heldIps, computed once by the caller. `rules`: the firewall as
+ * observed; null when it is not read (yet), which only a spec without host ports to choose can do without.
+ */
+export function held(spec: Spec, ips: Record<string, string>, rules: FirewallObserved | null): Held {
+  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules) };
+}
+
+/** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
+export function hasChosenPorts(spec: Spec): boolean {
+  return Object.values(spec.containers).some((c) => effectivePorts(c).some((p) => p.hostPort === null));
+}
+
+const natOf = (observed: FirewallObserved | null) => observed?.tables.find((t) => t.table === 'nat');
+
+/**
+ * The host ports tnet chose earlier, read back from the spec's DNAT rules. Rules of explicit host ports
+ * are skipped: with "8080:80" and "80" on one container both map to port 80, and only the second was chosen.
+ */
+function heldPorts(spec: Spec, observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number> {
+  // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
+  const byIp = new Map(Object.entries(ips).map(([key, ip]) => [ip, netnsOfKey(key)]));
+  const owner = specOwner(spec.name);
+  const explicit = new Set(
+    Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),
+  );
+  const out: Record<string, number> = {};
+  for (const p of publishedRules(natOf(observed))) {
+    const name = byIp.get(p.toIp);
+    if (name && p.owner === owner && !explicit.has(`${p.proto}/${p.hostPort}`)) out[heldPortKey(name, p.proto, p.toPort)] ??= p.hostPort;
+  }
+  return out;
+}
+
+/** `proto/port` of the host ports other specs publish: this spec's ephemeral ports must avoid them. */
+function takenPorts(spec: string, observed: FirewallObserved | null): string[] {
+  const owner = specOwner(spec);
+  return publishedRules(natOf(observed))
+    .filter((p) => p.owner !== owner)
+    .map((p) => `${p.proto}/${p.hostPort}`);
 }

@@ -39,19 +39,15 @@ export interface ResolvInput {
   dns: string[];
   search: string[];
   options: string[];
-  /** The host's /etc/resolv.conf, used for what the spec leaves out, as Docker does. */
-  hostResolv: string;
+  /** The host's /etc/resolv.conf (parseResolv), used for what the spec leaves out, as Docker does. */
+  host: HostResolv;
 }
 
 // Docker's fallback when the host has no usable resolver for a container.
 const FALLBACK_DNS = ['8.8.8.8', '8.8.4.4'];
 
-// Every container reads the same host file: parse it once per text, not once per container.
-let lastResolv: { text: string; parsed: ReturnType<typeof parseResolv> } | null = null;
-
 export function resolvConf(r: ResolvInput): string {
-  if (lastResolv?.text !== r.hostResolv) lastResolv = { text: r.hostResolv, parsed: parseResolv(r.hostResolv) };
-  const host = lastResolv.parsed;
+  const host = r.host;
   // A loopback resolver on the host is unreachable from a container's own namespace.
   const hostDns = host.nameservers.filter((ns) => !ns.startsWith('127.') && ns !== '::1');
   const dns = r.dns.length ? r.dns : hostDns.length ? hostDns : FALLBACK_DNS;
@@ -63,8 +59,15 @@ export function resolvConf(r: ResolvInput): string {
   return `${lines.join('\n')}\n`;
 }
 
-function parseResolv(text: string): { nameservers: string[]; search: string[]; options: string[] } {
-  const out = { nameservers: [] as string[], search: [] as string[], options: [] as string[] };
+export interface HostResolv {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+}
+
+/** Every container reads the same host file: parsed once per desired state, not once per container. */
+export function parseResolv(text: string): HostResolv {
+  const out: HostResolv = { nameservers: [], search: [], options: [] };
   for (const line of text.split('\n')) {
     const [key, ...vals] = line.trim().split(/\s+/);
     if (key === 'nameserver' && vals[0]) out.nameservers.push(vals[0]);

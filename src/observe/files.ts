@@ -37,18 +37,12 @@ export function readNetnsFiles(fsm: typeof fs, root: string, fileNames: string[]
   return { dirs: names.map((n) => `${root}/${n}`), files };
 }
 
-let reader: FilesReader | null = null;
-
-/** Watch mode: reads go to a worker thread from now on, off the thread that desires and plans meanwhile. */
-export function readFilesWith(r: FilesReader | null): void {
-  reader = r;
-}
-
 /**
- * In the worker if one was set, at once; a worker that fails hands the read back here. On this thread, at the
- * next turn of the event loop: the caller desires meanwhile, which needs no file.
+ * Through `reader` when given (watch mode: a worker thread, off the thread that desires and plans meanwhile),
+ * at once; a reader that fails hands the read back here. On this thread, at the next turn of the event loop:
+ * the caller desires meanwhile, which needs no file.
  */
-export function observeFiles(): Promise<FilesObservation> {
+export function observeFiles(reader?: FilesReader | null): Promise<FilesObservation> {
   const read = () => readNetnsFiles(fs, ETC_NETNS, NETNS_FILES);
   if (reader) return reader.read(ETC_NETNS, NETNS_FILES).catch(read);
   return new Promise<void>((r) => setImmediate(r)).then(read);

@@ -8,23 +8,29 @@ import { parseIptablesSave } from './iptables-save.js';
 export interface FirewallProbe {
   /** Sysctl keys to read (`net.bridge.bridge-nf-call-iptables` …); unreadable ones are left out. */
   sysctls?: string[];
+  /** How iptables-save's text becomes tables: watch mode passes one that remembers the last text it parsed. */
+  parse?: (text: string) => FwTableObserved[];
 }
 
 const TABLES: FwTableName[] = ['filter', 'nat'];
 
 export async function observeFirewall(backend: FirewallBackend, probe: FirewallProbe = {}): Promise<FirewallObserved> {
-  const all = parsed(await backend.save());
+  const all = (probe.parse ?? parseIptablesSave)(await backend.save());
   // filter, then nat, each present: a table never used yet is empty, not missing (legacy prints nat first).
   const tables = TABLES.map((name) => all.find((t) => t.table === name) ?? { table: name, chains: {} });
   return { backend: backend.name, tables, sysctls: readSysctls(probe.sysctls ?? []) };
 }
 
-/** The last text's tables: watch mode reads the same kept text (saved-rules.ts) again and again. Never changed. */
-let last: { text: string; tables: FwTableObserved[] } | null = null;
-
-function parsed(text: string): FwTableObserved[] {
-  if (last?.text !== text) last = { text, tables: parseIptablesSave(text) };
-  return last.tables;
+/**
+ * parseIptablesSave remembering its last text's tables: watch mode reads the same kept text again and again.
+ * The tables are shared between reads: nothing may change them (the tests freeze them).
+ */
+export function lastTextParser(): (text: string) => FwTableObserved[] {
+  let last: { text: string; tables: FwTableObserved[] } | null = null;
+  return (text) => {
+    if (last?.text !== text) last = { text, tables: parseIptablesSave(text) };
+    return last.tables;
+  };
 }
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */

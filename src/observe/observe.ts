@@ -4,6 +4,7 @@
 import type { ObservedState } from '../model/observed.js';
 import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
+import type { FilesReader } from './files-worker.js';
 import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
 import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
@@ -14,6 +15,8 @@ export interface ObserveOptions {
   paths: string[];
   /** Read the VXLAN forwarding entries: only a spec with overlays needs them (one more process). */
   fdb?: boolean;
+  /** Where /etc/netns is read (watch mode: a worker thread serving what inotify vouches for). */
+  files?: FilesReader | null;
 }
 
 /** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
@@ -43,14 +46,15 @@ export interface BaseReads {
 
 /**
  * Starts reading the host side. `kernel`: a view still valid (no event since it was read), reused unless it
- * failed. The rest is read now, except what watch mode keeps of the rules and files (watch/host-reads.ts).
+ * failed. The rest is read now, through the firewall backend and files reader the caller gives (watch mode's
+ * serve what they keep: watch/host-reads.ts).
  */
 export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | null): BaseReads {
   // The processes first, so they run while the file reads block this thread (see observeFiles).
   const view = kernel ? kernel.catch(() => observeKernel()) : observeKernel();
   const firewall = opts.firewall ? opts.firewall() : Promise.resolve(null);
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
-  const files = observeFiles();
+  const files = observeFiles(opts.files);
   const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents()]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
   const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents], { host, listed }, fdbs, fw]) => {

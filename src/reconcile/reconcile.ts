@@ -1,4 +1,13 @@
-// One reconcile: observe the kernel, compute the desired state and the plan, and apply it unless told not to.
+// One reconcile: the stages wired in order, from a valid spec to a plan applied (or only shown).
+//
+//   observe the host side ──► held ──► desire ──► vouch ──► observe the namespaces not vouched for
+//        (links, rules, files)   (addresses, ports        (seals)                │
+//                                 the kernel keeps)                              ▼
+//                                          desire again, only if those hold other addresses ──► plan ──► actuate
+//
+// Entering a namespace costs a process; the seal on its host veth costs nothing to read. So the host side is
+// read first, the desired state computed from it says which seals vouch for their namespaces, and only the
+// others are entered.
 
 import { readFileSync } from 'node:fs';
 import { freeze } from 'immer';
@@ -9,13 +18,13 @@ import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
 import type { FirewallObserved } from '../model/firewall.js';
-import { allocate, effectivePorts } from '../desired/allocate.js';
-import { buildDesired } from '../desired/desired.js';
+import { desire } from '../desired/desired.js';
+import { hasChosenPorts, held, heldIps } from '../desired/held.js';
 import { plan } from '../plan/plan.js';
 import { vouched } from '../plan/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
-import { firewallFor, knownFirewall, type FirewallGlue } from './firewall.js';
-import { heldIps } from '../desired/held.js';
+import type { FirewallGlue } from './firewall.js';
+import { Session } from './session.js';
 import { trace } from '../util/trace.js';
 
 /**
@@ -32,8 +41,8 @@ export interface ReconcileOptions {
   deep?: boolean;
   /**
    * Watch mode: links, addresses, routes and namespaces as the previous reconcile left them, read while idle
-   * and dropped on any kernel event. The rules and files are read through the backend and observeFiles,
-   * which watch mode makes serve what it keeps (watch/host-reads.ts); the fdb is always read afresh.
+   * and dropped on any kernel event. The rules and files are read through the session, which watch mode
+   * makes serve what it keeps (watch/host-reads.ts); the fdb is always read afresh.
    */
   prefetched?: Promise<KernelView> | null;
   /** Watch mode: the host side read early, while an edit settled; used when this spec asks for the same reads. */
@@ -63,24 +72,25 @@ export interface EarlyObservation {
   reads: BaseReads;
 }
 
-export async function reconcile(spec: Spec, opts: ReconcileOptions): Promise<Result<ReconcileReport>> {
-  const planned = await planReconcile(spec, opts);
+export async function reconcile(spec: Spec, opts: ReconcileOptions, session: Session = new Session()): Promise<Result<ReconcileReport>> {
+  const planned = await planReconcile(spec, opts, session);
   if (!planned.ok) return planned;
   return opts.dryRun ? ok(planned.value.report) : commit(planned.value);
 }
 
 /** Observes, desires and plans; changes nothing. */
-export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>): Promise<Result<Planned>> {
+export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
   const start = trace('start-up and spec', 0);
   const target = opts.destroy ? emptied(spec) : spec;
-  // A fresh process has no backend cached and detects it; watch mode detects again on its deep passes only.
-  const fw = await firewallFor(target, opts.deep === true);
+  // A fresh session detects the backend; watch mode's detects again on its deep passes only.
+  const fw = await session.firewall.forSpec(target, opts.deep === true);
   trace('firewall backend', start);
   const hostResolv = hostResolvConf();
   let t = performance.now();
-  const early = opts.early?.key === readsKey(target, fw) ? opts.early.reads : null;
-  const reads = early ?? readBase(observeOptions(target, fw), opts.prefetched);
-  const { base, ips: baseIps, first } = await desireOnHost(target, fw, hostResolv, reads);
+  const early = opts.early?.key === readsKey(target, fw, session) ? opts.early.reads : null;
+  const reads = early ?? readBase(observeOptions(target, fw, session), opts.prefetched);
+  const ctx: DesireContext = { spec: target, fw, hostResolv, session };
+  const { base, ips: baseIps, first } = await desireOnHost(ctx, reads);
   t = trace(`observe host, files, rules${early ? ' (read early)' : ''}; desire`, t);
   if (!first.ok) return first;
   // What the host side shows decides which namespaces must be entered.
@@ -89,7 +99,7 @@ export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dr
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   const ips = heldIps(target.name, observed.links, observed.netns);
-  const desired = sameHeld(baseIps, ips) ? first : desire(target, observed.firewall, ips, fw, hostResolv);
+  const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, observed.firewall);
   if (!desired.ok) return desired;
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
   const planned = plan(desired.value, observed);
@@ -119,56 +129,56 @@ export async function commit({ report, fw, started }: Planned): Promise<Result<R
  * Starts reading the host side for `spec` now (watch mode: when an edit arrives, before it settles). The
  * reconcile that follows uses it if its own spec asks for the same reads, whatever else the edit changed.
  */
-export async function observeEarly(spec: Spec, prefetched: Promise<KernelView> | null): Promise<EarlyObservation> {
+export async function observeEarly(spec: Spec, prefetched: Promise<KernelView> | null, session: Session): Promise<EarlyObservation> {
   // iptables-save is the longest read: started before this returns when the backend is known.
-  const fw = knownFirewall(spec) ?? (await firewallFor(spec, false));
+  const fw = session.firewall.known(spec) ?? (await session.firewall.forSpec(spec, false));
   fw?.prepare();
-  return { key: readsKey(spec, fw), reads: readBase(observeOptions(spec, fw), prefetched) };
+  return { key: readsKey(spec, fw, session), reads: readBase(observeOptions(spec, fw, session), prefetched) };
 }
 
 /** Watch mode, once a reconcile is done: reads the rules while idle, for the next edit to find them read. */
-export function readRulesAhead(spec: Spec): void {
-  knownFirewall(spec)?.observe().catch(() => undefined);
+export function readRulesAhead(spec: Spec, session: Session): void {
+  session.firewall.known(spec)?.observe().catch(() => undefined);
+}
+
+/** What every desire of one reconcile shares. */
+interface DesireContext {
+  spec: Spec;
+  fw: FirewallGlue | null;
+  hostResolv: string;
+  session: Session;
 }
 
 /**
  * The host side read and a first desired state from it. Addresses held come from the kernel view, host ports
  * chosen earlier from the DNAT rules: a spec without such ports is desired while iptables-save still runs.
  */
-async function desireOnHost(spec: Spec, fw: FirewallGlue | null, hostResolv: string, reads: BaseReads) {
-  const ips = heldIps(spec.name, (await reads.kernel).host.links, {});
-  const early = fw !== null && hasChosenPorts(spec) ? null : desire(spec, null, ips, fw, hostResolv);
+async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
+  const ips = heldIps(ctx.spec.name, (await reads.kernel).host.links, {});
+  const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, null);
   const base = await reads.base;
-  return { base, ips, first: early ?? desire(spec, base.observed.firewall, ips, fw, hostResolv) };
+  return { base, ips, first: early ?? desireWith(ctx, ips, base.observed.firewall) };
 }
 
-/**
- * `ips`: the addresses the spec's containers hold (heldIps), computed once by the caller. `rules`: the
- * firewall as observed; null (not read yet) only for a spec without host ports to choose, which need none.
- */
-function desire(spec: Spec, rules: FirewallObserved | null, ips: Record<string, string>, fw: FirewallGlue | null, hostResolv: string): Result<DesiredState> {
-  const alloc = allocate(spec, {
-    ips,
-    hostPorts: fw?.heldPorts(rules, ips) ?? {},
-    taken: fw?.takenPorts(rules) ?? [],
-  });
-  if (!alloc.ok) return alloc;
-  return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: fw ? fw.desired(spec, alloc.value) : null }));
+/** `ips`: heldIps, computed once by the caller. `rules`: the firewall as observed, or null when not needed. */
+function desireWith(ctx: DesireContext, ips: Record<string, string>, rules: FirewallObserved | null): Result<DesiredState> {
+  const inputs = { spec: ctx.spec, held: held(ctx.spec, ips, rules), hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
+  return desire(inputs, ctx.session.desire);
 }
 
-function observeOptions(spec: Spec, fw: FirewallGlue | null) {
-  return { firewall: fw ? () => fw.observe() : null, paths: netnsPaths(spec), fdb: Object.values(spec.bridges).some((b) => b.overlay) };
+function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
+  return {
+    firewall: fw ? () => fw.observe() : null,
+    paths: netnsPaths(spec),
+    fdb: Object.values(spec.bridges).some((b) => b.overlay),
+    files: session.files,
+  };
 }
 
 /** What observeOptions reads for a spec, as a comparable value. */
-function readsKey(spec: Spec, fw: FirewallGlue | null): string {
-  const o = observeOptions(spec, fw);
+function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string {
+  const o = observeOptions(spec, fw, session);
   return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb]);
-}
-
-/** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
-function hasChosenPorts(spec: Spec): boolean {
-  return Object.values(spec.containers).some((c) => effectivePorts(c).some((p) => p.hostPort === null));
 }
 
 function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import { normalize } from './normalize.js';
+import { normalize, NormalForms } from './normalize.js';
 import { lookupPos, mergePosMaps, parseYaml, type ParsedSource, type PosMap } from './yaml.js';
 import { ParseCache } from './parse-cache.js';
 import { checkSchema, type RawSpec } from './schema.js';
@@ -35,6 +35,7 @@ export interface LoadOptions {
  */
 export class LoadCache {
   readonly chunks = new ParseCache();
+  readonly normalForms = new NormalForms();
   last: { key: string; result: Result<Spec> } | null = null;
 }
 
@@ -98,7 +99,7 @@ function buildSpec(sources: Source[], defaultName: string, { name: forcedName, h
   if (mergeErrors.length > 0) return fail(...mergeErrors);
   const name = specName(raw, pos, defaultName, forcedName);
   if (!name.ok) return name;
-  const spec = normalize(raw, name.value);
+  const spec = normalize(raw, name.value, cache?.normalForms);
   if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
   const invalid = validate(spec.value, pos);
   if (invalid.length > 0) return fail(...invalid);

@@ -18,16 +18,16 @@ const AUTO_POOL = { first: '172.18.0.0/16', count: 14 };
 
 const MODES = ['bridge', 'none', 'host'];
 
-export function normalize(raw: RawSpec, name: string): Result<Spec> {
+export function normalize(raw: RawSpec, name: string, memo: NormalForms = new NormalForms()): Result<Spec> {
   const errors: TnetError[] = [];
   const host = normalizeHost(raw.host ?? {});
   const bridges = normalizeBridges(raw.bridges ?? {}, host, errors);
   const overlays = normalizeOverlays(raw.overlays ?? {}, host);
   const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
-  // All a container's normal form depends on besides its own entry: see remembered().
+  // All a container's normal form depends on besides its own entry: see NormalForms.
   const context = JSON.stringify([declared, raw.bridges ?? {}, raw.overlays ?? {}]);
   const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
-  const known = new Map(rawContainers.map(([n, c]) => [n, remembered(n, c, context)]));
+  const known = new Map(rawContainers.map(([n, c]) => [n, memo.get(n, c, context)]));
   const networks = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.network ?? resolveNetwork(n, c, declared, errors)]));
   const endpoints = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.networks ?? endpointsOf(c, networks.get(n)!)]));
   const usesDocker0 = [...endpoints.values()].some((es) => es.some((e) => e.network === DEFAULT_BRIDGE));
@@ -36,7 +36,7 @@ export function normalize(raw: RawSpec, name: string): Result<Spec> {
   for (const [n, c] of rawContainers) {
     const before = errors.length;
     containers[n] = known.get(n) ?? normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
-    if (errors.length === before) remember(n, c, context, containers[n]);
+    if (errors.length === before) memo.set(n, c, context, containers[n]);
   }
   if (errors.length > 0) return fail(...errors);
   return ok({ name, host, bridges, overlays, containers });
@@ -46,17 +46,20 @@ export function normalize(raw: RawSpec, name: string): Result<Spec> {
  * Watch mode re-reads a spec in which most entries did not change: the parse cache hands back the very same
  * (frozen) raw entry, and its normal form is remembered against it, frozen too, so that later stages can
  * tell unchanged containers by identity. Valid while the container's name and the context (declared bridges
- * and overlays, their raw settings) are unchanged.
+ * and overlays, their raw settings) are unchanged. Held by whoever re-reads (LoadCache); a one-shot load
+ * starts with an empty one.
  */
-const normalized = new WeakMap<object, { name: string; context: string; spec: ContainerSpec }>();
+export class NormalForms {
+  private readonly forms = new WeakMap<object, { name: string; context: string; spec: ContainerSpec }>();
 
-function remembered(name: string, c: RawContainer, context: string): ContainerSpec | null {
-  const hit = normalized.get(c);
-  return hit && hit.name === name && hit.context === context ? hit.spec : null;
-}
+  get(name: string, c: RawContainer, context: string): ContainerSpec | null {
+    const hit = this.forms.get(c);
+    return hit && hit.name === name && hit.context === context ? hit.spec : null;
+  }
 
-function remember(name: string, c: RawContainer, context: string, spec: ContainerSpec): void {
-  if (Object.isFrozen(c) && normalized.get(c)?.spec !== spec) normalized.set(c, { name, context, spec: freeze(spec, true) });
+  set(name: string, c: RawContainer, context: string, spec: ContainerSpec): void {
+    if (Object.isFrozen(c) && this.forms.get(c)?.spec !== spec) this.forms.set(c, { name, context, spec: freeze(spec, true) });
+  }
 }
 
 function normalizeOverlays(raw: Record<string, RawOverlay>, host: HostSpec): Record<string, OverlaySpec> {

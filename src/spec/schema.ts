@@ -91,18 +91,19 @@ export const SUPPORTED_KEYWORDS = [
   'type', 'const', 'properties', 'additionalProperties', 'required', 'items',
 ] as const;
 
-let cached: SchemaNode | null = null;
+/** specs/tnet.schema.json, read once as the module loads: the one field table both editors and tnet use. */
+const SCHEMA: SchemaNode | TnetError = readSchema();
 
-/** specs/tnet.schema.json, read once: the one field table both editors and tnet use. */
-export function specSchema(): SchemaNode | TnetError {
-  if (cached) return cached;
+function readSchema(): SchemaNode | TnetError {
   try {
-    cached = JSON.parse(readFileSync(packageFile('specs/tnet.schema.json'), 'utf8')) as SchemaNode;
-    return cached;
+    return JSON.parse(readFileSync(packageFile('specs/tnet.schema.json'), 'utf8')) as SchemaNode;
   } catch {
-    // reported below
+    return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
   }
-  return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
+}
+
+export function specSchema(): SchemaNode | TnetError {
+  return SCHEMA;
 }
 
 interface Ctx {

@@ -5,7 +5,7 @@ import { contains, containsCidr, firstHost, overlaps, parseCidr, parseIpv4, type
 import { joinPath } from './yaml.js';
 import { vxlanName } from '../ownership/marks.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
-import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './validate.js';
+import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
 
 const MAX_VNI = 16777215;
 

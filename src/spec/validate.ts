@@ -3,19 +3,16 @@
 import { isIP } from 'node:net';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, PortMapping, Spec } from '../model/spec.js';
-import { broadcast, contains, containsCidr, formatCidr, overlaps, parseCidr, parseIpv4, parseIpv4Prefix, type Cidr } from '../util/ipv4.js';
+import { broadcast, contains, containsCidr, overlaps, parseCidr, parseIpv4, type Cidr } from '../util/ipv4.js';
 import { joinPath, lookupPos, type PosMap } from './yaml.js';
 import { formatPortMapping } from './ports.js';
 import { checkOverlays, checkPlacement } from './validate-overlays.js';
+import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
 const DNS_OPTION = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(:[0-9]+)?$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
-const RESERVED_BRIDGE_NAMES = ['bridge', 'host', 'none'];
-
-/** `onKey`: point at the field's key (an entry's name) rather than its value. */
-export type Report = (path: string, message: string, hint?: string, onKey?: boolean) => void;
 
 /**
  * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
@@ -42,8 +39,6 @@ export function validate(spec: Spec, pos?: PosMap): TnetError[] {
   return errors;
 }
 
-export type Written = (path: string, fallback: boolean) => boolean;
-
 // ---- bridges
 
 function checkBridge(b: BridgeSpec, report: Report): void {
@@ -65,30 +60,6 @@ function checkBridge(b: BridgeSpec, report: Report): void {
   if (range && !containsCidr(subnet, range)) report(at('ipRange'), `ipRange ${b.ipRange} is not inside subnet ${b.subnet}`);
 }
 
-/** Linux dev_valid_name(): under IFNAMSIZ bytes, not . or .., no '/', ':' or whitespace. */
-export function ifnameProblem(name: string): string | null {
-  const bytes = Buffer.byteLength(name);
-  if (bytes === 0 || bytes > 15) return 'must be 1 to 15 bytes long (the kernel limit for interface names)';
-  if (name === '.' || name === '..') return 'is not a valid interface name';
-  if (/[/:\s]/.test(name)) return "must not contain '/', ':' or whitespace";
-  if (RESERVED_BRIDGE_NAMES.includes(name)) return 'is a network mode (bridge, host, none): choose another name';
-  return null;
-}
-
-export function checkCidr(text: string, path: string, what: string, report: Report): Cidr | null {
-  const raw = parseIpv4Prefix(text);
-  const cidr = parseCidr(text);
-  if (!raw || !cidr) {
-    report(path, `${what} "${text}" is not an IPv4 CIDR like 172.18.0.0/16`);
-    return null;
-  }
-  if (raw.ip !== cidr.network) {
-    report(path, `${what} ${text} has host bits set`, `did you mean ${formatCidr(cidr)}?`);
-    return null;
-  }
-  return cidr;
-}
-
 function checkUplink(b: BridgeSpec, report: Report): void {
   const path = joinPath(['bridges', b.name, 'uplink']);
   if (b.external) return report(path, `external bridge ${b.name} cannot take an uplink`, 'tnet never changes an external bridge: enslave the interface yourself');
@@ -102,10 +73,6 @@ function checkGateway(b: BridgeSpec, subnet: Cidr, path: string, report: Report)
   if (!contains(subnet, gw)) return report(path, `gateway ${b.gateway} is outside subnet ${b.subnet}`);
   if (gw === subnet.network) return report(path, `gateway ${b.gateway} is the network address of ${b.subnet}`);
   if (gw === broadcast(subnet)) report(path, `gateway ${b.gateway} is the broadcast address of ${b.subnet}`);
-}
-
-export function checkMtu(mtu: number | null, path: string, report: Report): void {
-  if (mtu !== null && (mtu < 68 || mtu > 65535)) report(path, `mtu ${mtu} is outside 68-65535`);
 }
 
 function checkOverlaps(spec: Spec, report: Report, written: Written): void {
@@ -167,12 +134,6 @@ function checkResolver(c: ContainerSpec, report: Report): void {
 }
 
 /** Where an endpoint's field is written: at the container for `bridge:`, under `networks.<name>` for `networks:`. */
-export function endpointPath(c: ContainerSpec, e: EndpointSpec, field: string | null, written: Written, index?: number): string {
-  const several = written(joinPath(['containers', c.name, 'networks']), c.networks.length > 1);
-  const base = several ? ['containers', c.name, 'networks', e.network] : ['containers', c.name];
-  return joinPath([...base, ...(field === null ? [] : [field]), ...(index === undefined ? [] : [index])]);
-}
-
 function checkEndpoint(spec: Spec, c: ContainerSpec, e: EndpointSpec, report: Report, written: Written): void {
   const at = (f: string) => endpointPath(c, e, f, written);
   const name = e.network;

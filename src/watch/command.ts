@@ -87,8 +87,8 @@ export async function watchCommand(args: Args): Promise<number> {
   });
   const speculator = new Speculator({
     load,
-    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kernel) : null),
-    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kernel }),
+    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kernel, host.session) : null),
+    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kernel }, host.session),
   });
   const controller: Controller = new Controller({
     load,
@@ -99,8 +99,8 @@ export async function watchCommand(args: Args): Promise<number> {
       const epoch = host.kernelEpoch;
       if (deep) host.forget();
       host.kernel = null;
-      let r = guess ? await commit(guess) : await reconcile(spec, { dryRun: false, deep, prefetched });
-      if (!r.ok && (prefetched || guess)) r = await reconcile(spec, { dryRun: false, deep });
+      let r = guess ? await commit(guess) : await reconcile(spec, { dryRun: false, deep, prefetched }, host.session);
+      if (!r.ok && (prefetched || guess)) r = await reconcile(spec, { dryRun: false, deep }, host.session);
       // What was read during the reconcile saw it half done.
       speculator.invalidate();
       // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both

@@ -1,12 +1,12 @@
 // What watch mode keeps of the host between reconciles, and the watchers that say when it no longer holds.
 
 import { observeKernel, type KernelView } from '../observe/observe.js';
-import { observeFiles, readFilesWith, type FilesObservation } from '../observe/files.js';
+import { observeFiles, type FilesObservation } from '../observe/files.js';
 import { startFilesWorker, type FilesReader } from '../observe/files-worker.js';
 import { ETC_NETNS } from '../ownership/paths.js';
-import { closeReadyRestore, keepSavedRules } from '../actuate/firewall/iptables.js';
 import { SavedRules } from './saved-rules.js';
 import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';
+import { Session } from '../reconcile/session.js';
 import type { Spec } from '../model/spec.js';
 import { Kept } from '../util/kept.js';
 import { watchKernel, type KernelEvents } from './kernel-events.js';
@@ -26,6 +26,7 @@ export interface HostReadsEvents {
  * Three sources, each with its watcher: links, addresses and routes (`ip monitor`), the iptables rules
  * (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher vouches for is read
  * once after a reconcile, while idle, and served to the next one; the files are read in a worker thread.
+ * The reconcile session it makes serves the kept rules and files to every reconcile of the watch.
  */
 export class HostReads {
   /** The kernel view as the last reconcile left it; null once an event says it changed. */
@@ -33,6 +34,11 @@ export class HostReads {
   private readonly rules = new SavedRules();
   private readonly files = new Kept<FilesObservation>();
   private readonly worker: FilesReader = startFilesWorker();
+  private readonly filesReader: FilesReader = {
+    read: (root, names) => this.files.read(() => this.worker.read(root, names)),
+    close: () => this.worker.close(),
+  };
+  readonly session = new Session({ keptRules: this.rules, files: this.filesReader });
   private kernelEvents: KernelEvents | null = null;
   private rulesetEvents: RulesetEvents | null = null;
   private readonly filesEvents: FilesEvents;
@@ -43,8 +49,6 @@ export class HostReads {
   private rulesetListened = false;
 
   constructor(private readonly on: HostReadsEvents) {
-    keepSavedRules(this.rules);
-    readFilesWith({ read: (root, names) => this.files.read(() => this.worker.read(root, names)), close: () => this.worker.close() });
     this.filesEvents = watchNetnsFiles(ETC_NETNS, (folders) => {
       // A folder that came is not watched yet: nothing is vouched for until refresh() watches it.
       if (folders) this.files.deaf();
@@ -70,8 +74,8 @@ export class HostReads {
     const unchanged = report.actions.length === 0 && epoch === this.kernelChanges;
     this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
     this.watchFiles();
-    if (this.rules.listening) readRulesAhead(spec);
-    if (this.files.listening) void observeFiles();
+    if (this.rules.listening) readRulesAhead(spec, this.session);
+    if (this.files.listening) void observeFiles(this.filesReader);
     return this.kernel;
   }
 
@@ -87,9 +91,7 @@ export class HostReads {
     this.kernelEvents?.close();
     this.rulesetEvents?.close();
     this.filesEvents.close();
-    keepSavedRules(null);
-    closeReadyRestore();
-    readFilesWith(null);
+    this.session.close();
     await this.worker.close();
   }
 

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import type { TnetError } from '../../src/model/errors.js';
 import type { Spec } from '../../src/model/spec.js';
 import { allocate } from '../../src/desired/allocate.js';
-import { buildDesired } from '../../src/desired/desired.js';
+import { desire } from '../../src/desired/desired.js';
+import { DesireCache } from '../../src/desired/cache.js';
 import { parseSources } from '../../src/spec/load.js';
 import { parseUplinkRecord, uplinkRecord } from '../../src/ownership/marks.js';
 import { plan } from '../../src/plan/plan.js';
@@ -47,9 +48,9 @@ function messages(yaml: string, host = 'hostA'): string[] {
 }
 
 function desiredOf(s: Spec, held: Record<string, string> = {}): DesiredState {
-  const alloc = allocate(s, { ips: held, hostPorts: {} });
-  if (!alloc.ok) throw new Error(alloc.errors[0].message);
-  return buildDesired({ spec: s, alloc: alloc.value, hostResolv: '', firewall: null });
+  const d = desire({ spec: s, held: { ips: held, hostPorts: {} }, hostResolv: '', firewall: false });
+  if (!d.ok) throw new Error(d.errors[0].message);
+  return d.value;
 }
 
 // ---- placement
@@ -201,7 +202,7 @@ test('several networks: the firewall sees one endpoint per bridge, ports publish
   const alloc = allocate(s, { ips: {}, hostPorts: {} });
   assert.ok(alloc.ok);
   if (!alloc.ok) return;
-  const fw = firewallInput(s, alloc.value).containers.filter((c) => c.name === 'm');
+  const fw = firewallInput(s, alloc.value, new DesireCache()).containers.filter((c) => c.name === 'm');
   assert.equal(fw.map((c) => [c.bridge, c.ip, c.ports.length]), [['br1', '10.1.0.2', 0], ['br2', '10.2.0.9', 1]]);
 });
 

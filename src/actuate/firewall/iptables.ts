@@ -4,7 +4,6 @@ import { tnetError, TnetFailure } from '../../model/errors.js';
 import type { FwTableName } from '../../model/firewall.js';
 import { run, start, type Started } from '../../util/exec.js';
 import type { FirewallBackend } from '../../model/backends.js';
-import type { SavedRules } from '../../watch/saved-rules.js';
 
 export type IptablesVariant = 'nf_tables' | 'legacy';
 
@@ -15,48 +14,53 @@ const COMMANDS: Record<IptablesVariant, { save: string; restore: string }> = {
 
 const RESTORE_ARGS = ['--noflush', '-w', '5'];
 
+/** Watch mode's copy of iptables-nft-save's output, kept while xtables-monitor reports no commit. */
+export interface RulesKeeper {
+  /** The kept text, or a read started now by `fresh`. */
+  read(fresh: () => Promise<string>): Promise<string>;
+  /** tnet's own restore `pid` is about to commit, or just did: not drift, but the kept text is stale. */
+  committing(pid: number | undefined): void;
+}
+
+export interface IptablesOptions {
+  /** The rules read moments ago while choosing the variant, served once instead of reading again. */
+  saved?: string;
+  /** nf_tables only: serve saves from this copy while it holds (watch mode). */
+  kept?: RulesKeeper | null;
+}
+
+export interface IptablesBackend extends FirewallBackend {
+  readonly name: IptablesVariant;
+  /** Ends the restore process started ahead, if any: closed unused, it changes nothing. */
+  close(): void;
+}
+
 /**
- * An iptables-nft-restore started ahead of need (watch mode), idle on its input until a restore feeds it:
- * spawning from a large process and the program's start-up cost ~5-10 ms that an edit then does not wait
- * for. nf_tables only: it reads the rules when its input comes, and takes no lock while it waits, where
- * the legacy variant would hold the xtables lock from its start. Closed unused, it changes nothing.
+ * `prepare()` starts an iptables-nft-restore ahead of need (watch mode), idle on its input until a restore
+ * feeds it: spawning from a large process and the program's start-up cost ~5-10 ms that an edit then does
+ * not wait for. nf_tables only: it reads the rules when its input comes, and takes no lock while it waits,
+ * where the legacy variant would hold the xtables lock from its start.
  */
-let ready: Started | null = null;
-
-function restoreProcess(variant: IptablesVariant): Started {
-  const r = variant === 'nf_tables' ? ready : null;
-  if (r) ready = null;
-  return r ?? start(COMMANDS[variant].restore, RESTORE_ARGS);
-}
-
-/** Watch mode: iptables-nft-save's output kept while xtables-monitor reports no commit (saved-rules.ts). */
-let keptRules: SavedRules | null = null;
-
-export function keepSavedRules(s: SavedRules | null): void {
-  keptRules = s;
-}
-
-/** Ends the process started ahead, if any (watch mode shutting down). */
-export function closeReadyRestore(): void {
-  ready?.feed('');
-  ready = null;
-}
-
-/** `saved`: the rules read moments ago while choosing the variant, served once instead of reading again. */
-export function iptablesBackend(variant: IptablesVariant, saved?: string): FirewallBackend {
+export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions = {}): IptablesBackend {
   const cmd = COMMANDS[variant];
-  let fresh = saved;
+  const kept = variant === 'nf_tables' ? (opts.kept ?? null) : null;
+  let fresh = opts.saved;
+  let ready: Started | null = null;
+  const restoreProcess = (): Started => {
+    const r = ready ?? start(cmd.restore, RESTORE_ARGS);
+    ready = null;
+    return r;
+  };
   return {
     name: variant,
     save: async () => {
       const text = fresh;
       fresh = undefined;
-      return text ?? saveText(variant);
+      return text ?? (kept ? kept.read(() => saveText(variant)) : saveText(variant));
     },
     restore: async (tables, text) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
-      const p = restoreProcess(variant);
-      const kept = variant === 'nf_tables' ? keptRules : null;
+      const p = restoreProcess();
       kept?.committing(p.pid);
       p.feed(text);
       const r = await p.result;
@@ -68,18 +72,19 @@ export function iptablesBackend(variant: IptablesVariant, saved?: string): Firew
     prepare: () => {
       if (variant === 'nf_tables') ready ??= start(cmd.restore, RESTORE_ARGS);
     },
+    close: () => {
+      ready?.feed('');
+      ready = null;
+    },
   };
 }
 
-/** One iptables-save of every table; watch mode's kept copy while it holds (nf_tables only). */
-function saveText(variant: IptablesVariant): Promise<string> {
+/** One iptables-save of every table. */
+async function saveText(variant: IptablesVariant): Promise<string> {
   const cmd = COMMANDS[variant].save;
-  const read = async () => {
-    const r = await run(cmd, []);
-    if (r.code !== 0) throw failure(cmd, null, r.stderr);
-    return r.stdout;
-  };
-  return variant === 'nf_tables' && keptRules ? keptRules.read(read) : read();
+  const r = await run(cmd, []);
+  if (r.code !== 0) throw failure(cmd, null, r.stderr);
+  return r.stdout;
 }
 
 /** `tables` null: a read of every table. */
@@ -98,8 +103,9 @@ interface Weighed {
 }
 
 /** Rules and user chains a variant holds (0 when it is missing or empty), with the text read. */
-async function weigh(variant: IptablesVariant): Promise<Weighed> {
-  const saved = await saveText(variant).catch(() => '');
+async function weigh(variant: IptablesVariant, kept: RulesKeeper | null): Promise<Weighed> {
+  const read = () => saveText(variant);
+  const saved = await (variant === 'nf_tables' && kept ? kept.read(read) : read()).catch(() => '');
   return { weight: saved.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length, saved };
 }
 
@@ -114,19 +120,14 @@ async function installedDefault(): Promise<IptablesVariant> {
  * hold rules (a host that already mixes them) the installed default wins: it is what admins see.
  */
 export async function chooseVariant(): Promise<IptablesVariant> {
-  return (await choose()).variant;
+  return (await detectVariant()).variant;
 }
 
-async function choose(): Promise<{ variant: IptablesVariant; saved: string }> {
-  const [legacy, nft] = await Promise.all([weigh('legacy'), weigh('nf_tables')]);
+/** The variant, with the rules read while choosing it: handed to the backend, observing them costs no process. */
+export async function detectVariant(kept: RulesKeeper | null = null): Promise<{ variant: IptablesVariant; saved: string }> {
+  const [legacy, nft] = await Promise.all([weigh('legacy', kept), weigh('nf_tables', kept)]);
   if (legacy.weight > 0 && nft.weight === 0) return { variant: 'legacy', saved: legacy.saved };
   if (nft.weight > 0 && legacy.weight === 0) return { variant: 'nf_tables', saved: nft.saved };
   const variant = await installedDefault();
   return { variant, saved: variant === 'legacy' ? legacy.saved : nft.saved };
-}
-
-/** The backend, primed with the rules read while choosing it: observing them then costs no further process. */
-export async function detectIptablesBackend(): Promise<FirewallBackend> {
-  const { variant, saved } = await choose();
-  return iptablesBackend(variant, saved);
 }

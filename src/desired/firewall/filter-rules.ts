@@ -11,56 +11,56 @@ import type { BridgeView } from './view.js';
  * enters another tnet bridge. DNATed flows are exempt: a published port is open to everyone, another
  * bridge's containers included. Internal bridges drop whatever is not bridge-local, both ways.
  */
-export function isolation1Rules(views: BridgeView[], owner: string): FwRule[] {
+export function isolation1Rules(views: BridgeView[], comment: string): FwRule[] {
   return views.flatMap(({ bridge: b }) =>
     b.internal
       ? [
-          ruleText({ src: { not: b.subnet }, out: b.name, owner, target: 'DROP' }),
-          ruleText({ dst: { not: b.subnet }, in: b.name, owner, target: 'DROP' }),
+          ruleText({ src: { not: b.subnet }, out: b.name, comment, target: 'DROP' }),
+          ruleText({ dst: { not: b.subnet }, in: b.name, comment, target: 'DROP' }),
         ]
       : [
           ruleText({
             in: b.name,
             out: { not: b.name },
             matches: ['-m conntrack ! --ctstate DNAT'],
-            owner,
+            comment,
             target: CHAIN.isolation2,
           }),
         ],
   );
 }
 
-export function isolation2Rules(views: BridgeView[], owner: string): FwRule[] {
-  return views.map(({ bridge: b }) => ruleText({ out: b.name, owner, target: 'DROP' }));
+export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] {
+  return views.map(({ bridge: b }) => ruleText({ out: b.name, comment, target: 'DROP' }));
 }
 
-export function forwardRules(views: BridgeView[], owner: string): FwRule[] {
-  return views.flatMap((v) => bridgeForward(v, owner));
+export function forwardRules(views: BridgeView[], comment: string): FwRule[] {
+  return views.flatMap((v) => bridgeForward(v, comment));
 }
 
-function bridgeForward(v: BridgeView, owner: string): FwRule[] {
+function bridgeForward(v: BridgeView, comment: string): FwRule[] {
   const br = v.bridge.name;
   const out: FwRule[] = [
-    ruleText({ out: br, matches: ['-m conntrack --ctstate RELATED,ESTABLISHED'], owner, target: 'ACCEPT' }),
+    ruleText({ out: br, matches: ['-m conntrack --ctstate RELATED,ESTABLISHED'], comment, target: 'ACCEPT' }),
   ];
   // With icc off, a container reaching a published port through the host address is DNATed and then
   // bridged (`-i br -o br`): it must pass before the icc DROP.
   if (!v.bridge.icc) {
-    out.push(ruleText({ in: br, out: br, matches: ['-m conntrack --ctstate DNAT'], owner, target: 'ACCEPT' }));
+    out.push(ruleText({ in: br, out: br, matches: ['-m conntrack --ctstate DNAT'], comment, target: 'ACCEPT' }));
   }
-  out.push(...publishedAccepts(v, owner));
-  if (!v.bridge.icc) out.push(...linkAccepts(v, owner));
-  out.push(ruleText({ in: br, out: br, owner, target: v.bridge.icc ? 'ACCEPT' : 'DROP' }));
-  if (!v.bridge.internal) out.push(ruleText({ in: br, out: { not: br }, owner, target: 'ACCEPT' }));
+  out.push(...publishedAccepts(v, comment));
+  if (!v.bridge.icc) out.push(...linkAccepts(v, comment));
+  out.push(ruleText({ in: br, out: br, comment, target: v.bridge.icc ? 'ACCEPT' : 'DROP' }));
+  if (!v.bridge.internal) out.push(ruleText({ in: br, out: { not: br }, comment, target: 'ACCEPT' }));
   return out;
 }
 
 /** Docker's `-d ip ! -i br -o br -p proto --dport cport -j ACCEPT`, once per served container port. */
-function publishedAccepts(v: BridgeView, owner: string): FwRule[] {
+function publishedAccepts(v: BridgeView, comment: string): FwRule[] {
   const br = v.bridge.name;
   return v.containers.flatMap((c) =>
     (v.served.get(c.name) ?? []).map((p) =>
-      ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, owner, target: 'ACCEPT' }),
+      ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' }),
     ),
   );
 }
@@ -69,13 +69,13 @@ function publishedAccepts(v: BridgeView, owner: string): FwRule[] {
  * Legacy links with icc off: b → a opens a's exposed and published container ports (and the replies,
  * `--sport`, as Docker writes them), or everything from b to a when a declares neither.
  */
-function linkAccepts(v: BridgeView, owner: string): FwRule[] {
+function linkAccepts(v: BridgeView, comment: string): FwRule[] {
   const byName = new Map(v.containers.map((c) => [c.name, c]));
   const out: FwRule[] = [];
   for (const b of v.containers) {
     for (const target of [...new Set(b.links)].sort()) {
       const a = byName.get(target);
-      if (a) out.push(...linkRules(v.bridge.name, b, a, linkPorts(v, a), owner));
+      if (a) out.push(...linkRules(v.bridge.name, b, a, linkPorts(v, a), comment));
     }
   }
   return out;
@@ -87,11 +87,11 @@ function linkPorts(v: BridgeView, a: FwContainer): { port: number; proto: FwCont
   return [...all.values()];
 }
 
-function linkRules(br: string, b: FwContainer, a: FwContainer, ports: ReturnType<typeof linkPorts>, owner: string): FwRule[] {
+function linkRules(br: string, b: FwContainer, a: FwContainer, ports: ReturnType<typeof linkPorts>, comment: string): FwRule[] {
   const [ib, ia] = [host(b.ip), host(a.ip)];
-  if (ports.length === 0) return [ruleText({ src: ib, dst: ia, in: br, out: br, owner, target: 'ACCEPT' })];
+  if (ports.length === 0) return [ruleText({ src: ib, dst: ia, in: br, out: br, comment, target: 'ACCEPT' })];
   return ports.flatMap((p) => [
-    ruleText({ src: ib, dst: ia, in: br, out: br, proto: p.proto, dport: p.port, owner, target: 'ACCEPT' }),
-    ruleText({ src: ia, dst: ib, in: br, out: br, proto: p.proto, sport: p.port, owner, target: 'ACCEPT' }),
+    ruleText({ src: ib, dst: ia, in: br, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' }),
+    ruleText({ src: ia, dst: ib, in: br, out: br, proto: p.proto, sport: p.port, comment, target: 'ACCEPT' }),
   ]);
 }

@@ -1,6 +1,5 @@
 // Builds one rule's text in the exact argument order iptables-save prints, so desired == observed byte for byte.
 
-import { commentMatch } from '../../ownership/rule-owner.js';
 import type { FwProto } from './input.js';
 
 /** A value, or its negation (`! -s …`). */
@@ -16,7 +15,8 @@ export interface RuleParts {
   sport?: number;
   /** Extra matches after the protocol match, as printed (`-m conntrack --ctstate DNAT`). */
   matches?: string[];
-  owner: string;
+  /** The owner's comment match, `-m comment --comment "tnet:<spec>"` (commentMatch), made once per rule set. */
+  comment: string;
   target: string; // `-j` and its options: `DNAT --to-destination 172.17.0.2:80`
 }
 
@@ -37,13 +37,9 @@ function protoMatch(p: RuleParts): string {
   return ` -p ${p.proto} -m ${p.proto}${sport}${dport}`;
 }
 
-const comments = new Map<string, string>();
-
 /** Order as iptables-save: -s -d -i -o -p, protocol match, other matches, comment, -j. */
 export function ruleText(p: RuleParts): string {
-  let comment = comments.get(p.owner);
-  if (comment === undefined) comments.set(p.owner, (comment = commentMatch(p.owner)));
   const matches = p.matches?.length ? ` ${p.matches.join(' ')}` : '';
-  const text = `${opt('-s', p.src)}${opt('-d', p.dst)}${opt('-i', p.in)}${opt('-o', p.out)}${protoMatch(p)}${matches} ${comment} -j ${p.target}`;
+  const text = `${opt('-s', p.src)}${opt('-d', p.dst)}${opt('-i', p.in)}${opt('-o', p.out)}${protoMatch(p)}${matches} ${p.comment} -j ${p.target}`;
   return text.slice(1);
 }

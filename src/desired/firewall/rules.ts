@@ -42,41 +42,41 @@ import type { FirewallInput } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
 import { forwardRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
-import { specOwner } from '../../ownership/rule-owner.js';
+import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 
 export function desiredFirewall(input: FirewallInput): FirewallDesired {
   const views = bridgeViews(input);
   if (views.length === 0) return { spec: input.spec, tables: [], sysctls: {}, hairpinPorts: [] };
-  const owner = specOwner(input.spec);
+  const comment = commentMatch(specOwner(input.spec));
   return {
     spec: input.spec,
-    tables: [filterTable(views, owner), natTable(views, input.ipMasq, owner)],
+    tables: [filterTable(views, comment), natTable(views, input.ipMasq, comment)],
     sysctls: sysctls(views),
     hairpinPorts: hairpinPorts(views),
   };
 }
 
-function filterTable(views: BridgeView[], owner: string): FwTableDesired {
+function filterTable(views: BridgeView[], comment: string): FwTableDesired {
   return {
     table: 'filter',
     chains: {
       [CHAIN.user]: [USER_SEED],
-      [CHAIN.isolation1]: isolation1Rules(views, owner),
-      [CHAIN.isolation2]: isolation2Rules(views, owner),
-      [CHAIN.forward]: forwardRules(views, owner),
+      [CHAIN.isolation1]: isolation1Rules(views, comment),
+      [CHAIN.isolation2]: isolation2Rules(views, comment),
+      [CHAIN.forward]: forwardRules(views, comment),
     },
     keepChains: [CHAIN.user],
     jumps: FILTER_JUMPS,
   };
 }
 
-function natTable(views: BridgeView[], ipMasq: boolean, owner: string): FwTableDesired {
+function natTable(views: BridgeView[], ipMasq: boolean, comment: string): FwTableDesired {
   return {
     table: 'nat',
     chains: {
-      [CHAIN.dnat]: dnatRules(views, owner),
-      [CHAIN.postrouting]: postroutingRules(views, ipMasq, owner),
+      [CHAIN.dnat]: dnatRules(views, comment),
+      [CHAIN.postrouting]: postroutingRules(views, ipMasq, comment),
     },
     keepChains: [],
     jumps: NAT_JUMPS,

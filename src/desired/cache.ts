@@ -1,0 +1,16 @@
+// What desiring remembers between reconciles of one process: each container's endpoints and firewall input.
+
+import type { DesiredEndpoint } from '../model/desired.js';
+import type { ContainerSpec } from '../model/spec.js';
+import type { FwContainer } from './firewall/input.js';
+import { Memo } from '../util/memo.js';
+
+/**
+ * Watch mode desires a thousand containers on every edit, most of them the same objects as last time (see
+ * spec/normalize.ts): what is derived from one container alone is looked up by identity. Whoever reconciles
+ * again and again keeps one (the reconcile session); a one-shot command starts with an empty one.
+ */
+export class DesireCache {
+  readonly endpoints = new Memo<ContainerSpec, DesiredEndpoint[]>();
+  readonly firewall = new Memo<ContainerSpec, FwContainer[]>();
+}

@@ -1,0 +1,30 @@
+// What lives across the reconciles of one process: the firewall backend chosen, memos, and the reads watch
+// mode keeps. A one-shot command makes one and drops it; `tnet watch` keeps one for as long as it runs.
+
+import type { RulesKeeper } from '../actuate/firewall/iptables.js';
+import { DesireCache } from '../desired/cache.js';
+import type { FilesReader } from '../observe/files-worker.js';
+import { FirewallChoice } from './firewall.js';
+
+export interface SessionOptions {
+  /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */
+  keptRules?: RulesKeeper | null;
+  /** Watch mode: /etc/netns read in a worker thread, kept while inotify vouches for it. */
+  files?: FilesReader | null;
+}
+
+export class Session {
+  readonly firewall: FirewallChoice;
+  readonly desire = new DesireCache();
+  readonly files: FilesReader | null;
+
+  constructor(opts: SessionOptions = {}) {
+    this.firewall = new FirewallChoice(opts.keptRules ?? null);
+    this.files = opts.files ?? null;
+  }
+
+  /** Ends what the session started ahead (an idle restore process); the files reader is its owner's to close. */
+  close(): void {
+    this.firewall.close();
+  }
+}
