@@ -1,9 +1,14 @@
 // Bundles the compiled CLI into dist/bin: one module graph of a few files loads ~40 ms faster than a hundred.
 // The watch's winston and chokidar stay outside, loaded from node_modules only when `tnet watch` runs.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// Chunk names change with their content: a bundle from an earlier build would linger and ship.
+rmSync('dist/bin', { recursive: true, force: true });
+
 await build({
-  entryPoints: ['dist/src/cli/main.js'],
+  // The files worker's thread is a module of its own, found beside the bundle (observe/files-worker.ts).
+  entryPoints: { main: 'dist/src/cli/main.js', 'files-thread': 'dist/src/observe/files-thread.js' },
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,

@@ -61,7 +61,7 @@ function mentions(a: Action, name: string): boolean {
 function ownedRows(observed: ObservedState, state: StatusRow['state']): StatusRow[] {
   const rows: StatusRow[] = [];
   for (const l of observed.links) {
-    const m = parseMark(l.alias);
+    const m = l.owner;
     if (m) rows.push({ spec: m.spec, kind: m.kind === 'veth' ? 'veth' : m.kind, name: l.name, state });
   }
   for (const ns of Object.values(observed.netns)) {

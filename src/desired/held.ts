@@ -13,9 +13,9 @@ import { effectivePorts, heldPortKey, type Held } from './allocate.js';
 export function heldIps(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
   const ips: Record<string, string> = {};
   for (const l of links) {
-    const m = parseMark(l.alias);
-    const sealed = parseSeal(l.alias);
-    if (m?.spec === spec && m.kind === 'veth' && sealed) ips[m.name] = sealed.address.split('/')[0];
+    const m = l.owner;
+    const sealed = m?.spec === spec && m.kind === 'veth' ? parseSeal(l.alias) : null;
+    if (m && sealed) ips[m.name] = sealed.address.split('/')[0];
   }
   for (const ns of Object.values(netns)) {
     const m = parseMark(ns.mark);

@@ -5,6 +5,15 @@ import type { FirewallDesired } from './firewall.js';
 /** Interface alias / lo alias written on every object tnet creates: `tnet:<spec>/<kind>/<name>`. */
 export type Mark = string;
 
+export type MarkKind = 'bridge' | 'veth' | 'vxlan' | 'uplink' | 'netns' | 'netns-attached' | 'files';
+
+/** A mark read back (src/ownership/marks.ts). */
+export interface ParsedMark {
+  spec: string;
+  kind: MarkKind;
+  name: string;
+}
+
 export interface DesiredBridge {
   name: string;
   /** false for `external: true` bridges: tnet attaches to them but never creates or changes them. */

@@ -1,5 +1,6 @@
 // What the kernel holds, as read by src/observe: plain values, no behaviour.
 
+import type { ParsedMark } from './desired.js';
 import type { FirewallObserved } from './firewall.js';
 
 export interface ObservedLink {
@@ -10,6 +11,8 @@ export interface ObservedLink {
   mtu: number;
   mac: string;
   alias: string | null;
+  /** The alias parsed as tnet's mark, once where it is read; null when the link is not tnet's. */
+  owner: Readonly<ParsedMark> | null;
   master: string | null;
   /** For a veth: the peer's ifindex (in whichever namespace the peer lives). */
   peerIfindex: number | null;

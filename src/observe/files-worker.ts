@@ -1,24 +1,11 @@
 // A worker thread that reads /etc/netns for watch mode, on the second core while the first one plans.
 
 import { Worker } from 'node:worker_threads';
-import { readNetnsFiles, type FilesObservation } from './files.js';
+import type { FilesObservation, FilesReader } from './files.js';
 
-export interface FilesReader {
-  read(root: string, fileNames: string[]): Promise<FilesObservation>;
-  close(): Promise<void>;
-}
-
-// The worker runs readNetnsFiles' own source: one reading function, whatever thread it runs on.
-const SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const fs = require('node:fs');
-const readNetnsFiles = ${readNetnsFiles.toString()};
-parentPort.on('message', ({ id, root, fileNames }) => {
-  let value, error;
-  try { value = readNetnsFiles(fs, root, fileNames); } catch (e) { error = String(e); }
-  parentPort.postMessage({ id, value, error });
-});
-`;
+// Beside this module both in dist/src/observe and in the bundle (dist/bin): scripts/bundle.mjs makes it an
+// entry point of its own.
+const THREAD = new URL('./files-thread.js', import.meta.url);
 
 interface Reply {
   id: number;
@@ -31,7 +18,7 @@ interface Reply {
  * reads reject and the caller reads on its own thread instead.
  */
 export function startFilesWorker(): FilesReader {
-  const worker = new Worker(SOURCE, { eval: true });
+  const worker = new Worker(THREAD);
   worker.unref();
   const waiting = new Map<number, { ok: (v: FilesObservation) => void; ko: (e: Error) => void }>();
   let next = 0;

@@ -1,8 +1,7 @@
 // Reads the per-namespace hosts and resolv.conf files under /etc/netns.
 
-import * as fs from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ETC_NETNS } from '../ownership/paths.js';
-import type { FilesReader } from './files-worker.js';
 
 export const NETNS_FILES = ['hosts', 'resolv.conf'];
 
@@ -11,15 +10,21 @@ export interface FilesObservation {
   files: Record<string, string>;
 }
 
+/** Reads /etc/netns elsewhere than on the calling thread (files-worker.ts), or from what watch mode keeps. */
+export interface FilesReader {
+  read(root: string, fileNames: string[]): Promise<FilesObservation>;
+  close(): Promise<void>;
+}
+
 /**
  * Synchronous on purpose: thousands of tiny files read one after another take ~15 ms, while fs/promises
- * spends ten times that on thread-pool round trips (open, fstat, read, close each). Self-contained (its only
- * outside name is the `fsm` passed in) so that files-worker.ts can run this very function in a worker thread.
+ * spends ten times that on thread-pool round trips (open, fstat, read, close each). files-thread.ts runs this
+ * very function in a worker thread.
  */
-export function readNetnsFiles(fsm: typeof fs, root: string, fileNames: string[]): FilesObservation {
+export function readNetnsFiles(root: string, fileNames: string[]): FilesObservation {
   let names: string[];
   try {
-    names = fsm.readdirSync(root).sort();
+    names = readdirSync(root).sort();
   } catch {
     return { dirs: [], files: {} };
   }
@@ -28,7 +33,7 @@ export function readNetnsFiles(fsm: typeof fs, root: string, fileNames: string[]
     for (const f of fileNames) {
       const path = `${root}/${n}/${f}`;
       try {
-        files[path] = fsm.readFileSync(path, 'utf8');
+        files[path] = readFileSync(path, 'utf8');
       } catch {
         // missing: the diff writes it
       }
@@ -43,7 +48,7 @@ export function readNetnsFiles(fsm: typeof fs, root: string, fileNames: string[]
  * the caller desires meanwhile, which needs no file.
  */
 export function observeFiles(reader?: FilesReader | null): Promise<FilesObservation> {
-  const read = () => readNetnsFiles(fs, ETC_NETNS, NETNS_FILES);
+  const read = () => readNetnsFiles(ETC_NETNS, NETNS_FILES);
   if (reader) return reader.read(ETC_NETNS, NETNS_FILES).catch(read);
   return new Promise<void>((r) => setImmediate(r)).then(read);
 }

@@ -1,6 +1,7 @@
 // Turns `ip -j -d addr show` and `ip -j route show` output into ObservedLink and ObservedRoute values.
 
 import type { ObservedLink, ObservedRoute } from '../model/observed.js';
+import { parseMark } from '../ownership/marks.js';
 
 interface IpAddrJson {
   ifindex: number;
@@ -43,6 +44,7 @@ function toLink(j: IpAddrJson): ObservedLink {
     mtu: j.mtu,
     mac: (j.address ?? '').toLowerCase(),
     alias: j.ifalias ?? null,
+    owner: parseMark(j.ifalias ?? null),
     master: j.master ?? null,
     peerIfindex: kind === 'veth' ? (j.link_index ?? null) : null,
     peerNetnsId: j.link_netnsid ?? null,

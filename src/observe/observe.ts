@@ -4,7 +4,7 @@
 import type { ObservedState } from '../model/observed.js';
 import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
-import type { FilesReader } from './files-worker.js';
+import type { FilesReader } from './files.js';
 import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
 import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';

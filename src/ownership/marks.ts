@@ -2,13 +2,9 @@
 
 import { createHash } from 'node:crypto';
 
-export type MarkKind = 'bridge' | 'veth' | 'vxlan' | 'uplink' | 'netns' | 'netns-attached' | 'files';
+import type { MarkKind, ParsedMark } from '../model/desired.js';
 
-export interface ParsedMark {
-  spec: string;
-  kind: MarkKind;
-  name: string;
-}
+export type { MarkKind, ParsedMark };
 
 const PREFIX = 'tnet:';
 // Not '#': `ip -batch` reads it as the start of a comment.
@@ -19,33 +15,19 @@ export function mark(spec: string, kind: MarkKind, name: string): string {
   return `${PREFIX}${spec}/${kind}/${name}`;
 }
 
-/** Remembered: every reconcile parses the same thousand aliases several times. Bounded by clearing. */
-const parsedMarks = new Map<string, Readonly<ParsedMark> | null>();
-
+/**
+ * A link's mark is parsed once, where the link is read (ObservedLink.owner): every reconcile looks at the
+ * same thousand aliases several times.
+ */
 export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
   if (!alias?.startsWith(PREFIX)) return null;
-  let m = parsedMarks.get(alias);
-  if (m === undefined) {
-    if (parsedMarks.size > 100_000) parsedMarks.clear();
-    const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
-    m = !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
-    parsedMarks.set(alias, m);
-  }
-  return m;
+  const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
+  return !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
 }
-
-const ifNames = new Map<string, string>();
 
 /** Host end of a container's veth: `veth` + 7 hex digits, like Docker's, stable for spec/container/network. */
 export function hostIfName(spec: string, container: string, network: string): string {
-  const key = `${spec}/${container}/${network}`;
-  let name = ifNames.get(key);
-  if (!name) {
-    // Remembered: a watch computes the same thousand names on every reconcile.
-    name = `veth${createHash('sha256').update(key).digest('hex').slice(0, 7)}`;
-    ifNames.set(key, name);
-  }
-  return name;
+  return `veth${createHash('sha256').update(`${spec}/${container}/${network}`).digest('hex').slice(0, 7)}`;
 }
 
 /**
@@ -96,18 +78,10 @@ export function macForIp(ip: string): string {
  * container's address, its namespace's kind and a digest of everything inside
  * (`tnet:q/veth/web@172.17.0.2/16@netns@1a2b3c4d`). A seal that
  * matches the spec vouches for the namespace, which a re-apply then need not enter (`--deep` enters anyway).
+ * Watch mode computes seals of unchanged containers once (desired/cache.ts).
  */
-const digests = new Map<string, string>();
-
 export function sealAlias(mark: string, address: string, netnsKind: MarkKind, inside: unknown): string {
-  const text = JSON.stringify(inside);
-  let digest = digests.get(text);
-  if (digest === undefined) {
-    // Remembered like interface names: a watch seals the same thousand endpoints on every reconcile.
-    if (digests.size > 100_000) digests.clear();
-    digest = createHash('sha256').update(text).digest('hex').slice(0, 8);
-    digests.set(text, digest);
-  }
+  const digest = createHash('sha256').update(JSON.stringify(inside)).digest('hex').slice(0, 8);
   return [mark, address, netnsKind, digest].join(SEAL);
 }
 

@@ -51,21 +51,17 @@ function checkLinks(desired: DesiredState, observed: ObservedState): TnetError[]
         path: `bridges.${b.name}.external`,
         hint: 'create it first, or drop `external: true` to let tnet create and own it',
       }));
-    } else if (b.owned && seen && !ownedBySpec(seen.alias, desired.spec)) {
+    } else if (b.owned && seen && seen.owner?.spec !== desired.spec) {
       errors.push(inTheWay('bridge', b.name, seen.alias, `bridges.${b.name}`, 'declare it with `external: true` to attach to it as it is'));
     }
   }
   for (const e of desired.endpoints) {
     const seen = byName.get(e.hostIf);
-    if (seen && !ownedBySpec(seen.alias, desired.spec)) {
+    if (seen && seen.owner?.spec !== desired.spec) {
       errors.push(inTheWay('interface', e.hostIf, seen.alias, `containers.${e.container}`, `remove ${e.hostIf}, or rename the container`));
     }
   }
   return errors;
-}
-
-function ownedBySpec(alias: string | null, spec: string): boolean {
-  return parseMark(alias)?.spec === spec;
 }
 
 function inTheWay(what: string, name: string, alias: string | null, path: string, hint: string) {

@@ -3,14 +3,14 @@
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import { parseMark, parseUplinkRecord } from '../ownership/marks.js';
+import { parseUplinkRecord } from '../ownership/marks.js';
 
 export function checkOverlayLinks(desired: DesiredState, observed: ObservedState): TnetError[] {
   const byName = new Map(observed.links.map((l) => [l.name, l]));
   const errors: TnetError[] = [];
   for (const v of desired.vxlans) {
     const seen = byName.get(v.name);
-    if (seen && parseMark(seen.alias)?.spec !== desired.spec) {
+    if (seen && seen.owner?.spec !== desired.spec) {
       errors.push(tnetError('conflict', `interface ${v.name} already exists and tnet spec '${desired.spec}' did not create it`, {
         path: `overlays.${v.bridge}`,
         hint: `remove ${v.name}, or rename the overlay (its VXLAN device is vx-<name>)`,
@@ -22,7 +22,7 @@ export function checkOverlayLinks(desired: DesiredState, observed: ObservedState
     const u = byName.get(b.uplink!);
     const path = `bridges.${b.name}.uplink`;
     const record = parseUplinkRecord(u?.alias ?? null);
-    const mark = parseMark(u?.alias ?? null);
+    const mark = u?.owner ?? null;
     if (!u) errors.push(tnetError('uplink-missing', `uplink ${b.uplink} of bridge ${b.name} does not exist on this host`, { path, hint: 'name an interface `ip link` shows' }));
     else if (ours.has(u.name) || (mark && mark.kind !== 'uplink')) errors.push(tnetError('conflict', `uplink ${u.name} of bridge ${b.name} is an interface tnet creates itself`, { path }));
     else if (record && record.spec !== desired.spec) errors.push(tnetError('conflict', `uplink ${u.name} is already the uplink of bridge ${record.bridge} of tnet spec '${record.spec}'`, { path }));

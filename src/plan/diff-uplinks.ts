@@ -3,7 +3,7 @@
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
-import { parseMark, parseUplinkRecord, uplinkRecord, type UplinkRecord } from '../ownership/marks.js';
+import { parseUplinkRecord, uplinkRecord, type UplinkRecord } from '../ownership/marks.js';
 
 export interface UplinkDiff {
   actions: Action[];
@@ -28,7 +28,7 @@ export function diffUplinks(desired: DesiredState, observed: ObservedState): Upl
   for (const [uplink, r] of records) {
     if (wanted.get(uplink) === r.bridge) continue;
     const bridge = byName.get(r.bridge);
-    const ours = parseMark(bridge?.alias ?? null)?.spec === desired.spec;
+    const ours = bridge?.owner?.spec === desired.spec;
     const deleteBridge = ours && !desired.bridges.some((b) => b.owned && b.name === r.bridge);
     if (deleteBridge) out.deletedBridges.add(r.bridge);
     const drop = deleteBridge ? [] : (bridge?.addrs ?? []).filter((a) => r.addrs.includes(a));

@@ -60,7 +60,7 @@ function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<s
     ...handled,
   ]);
   return observed.links.flatMap((l): Action[] => {
-    const m = parseMark(l.alias);
+    const m = l.owner;
     if (wanted.has(l.name) || m?.spec !== desired.spec || m.kind === 'uplink') return [];
     if (m.kind === 'veth' && dying.has(netnsOfKey(m.name))) return [{ op: 'link-reap', dev: l.name, netns: netnsOfKey(m.name) }];
     return [{ op: 'link-del', ns: null, dev: l.name }];

@@ -2,7 +2,7 @@
 
 import type { DesiredState } from '../model/desired.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
-import { mark, netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
+import { mark, netnsOfKey, parseSeal } from '../ownership/marks.js';
 
 /**
  * A sealed, up, enslaved host end whose peer lives in the container's namespace vouches for what is inside:
@@ -29,10 +29,11 @@ export function vouched(desired: DesiredState, observed: ObservedState, ids: Map
   for (const ns of unsealed) out.delete(ns);
   // A namespace the spec no longer wants only needs its owner known to be pruned: its seal says it.
   for (const l of observed.links) {
-    const m = parseMark(l.alias);
+    const m = l.owner;
+    if (m?.spec !== desired.spec || m.kind !== 'veth') continue;
     const seal = parseSeal(l.alias);
-    const ns = m ? netnsOfKey(m.name) : '';
-    if (m?.spec === desired.spec && m.kind === 'veth' && seal && !marks.has(ns) && inNs(l, ns)) {
+    const ns = netnsOfKey(m.name);
+    if (seal && !marks.has(ns) && inNs(l, ns)) {
       out.set(ns, mark(desired.spec, seal.netnsKind, ns));
     }
   }

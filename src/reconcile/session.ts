@@ -3,7 +3,7 @@
 
 import type { RulesKeeper } from '../actuate/firewall/iptables.js';
 import { DesireCache } from '../desired/cache.js';
-import type { FilesReader } from '../observe/files-worker.js';
+import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
 
 export interface SessionOptions {

@@ -2,7 +2,8 @@
 
 import { observeKernel, type KernelView } from '../observe/observe.js';
 import { observeFiles, type FilesObservation } from '../observe/files.js';
-import { startFilesWorker, type FilesReader } from '../observe/files-worker.js';
+import { startFilesWorker } from '../observe/files-worker.js';
+import type { FilesReader } from '../observe/files.js';
 import { ETC_NETNS } from '../ownership/paths.js';
 import { SavedRules } from './saved-rules.js';
 import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';

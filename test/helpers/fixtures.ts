@@ -2,16 +2,19 @@
 
 import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
+import { parseMark } from '../../src/ownership/marks.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
   return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
-  return {
+  const l = {
     ifindex: 1, kind: '', up: true, mtu: 1500, mac: '00:00:00:00:00:00', alias: null, master: null,
     peerIfindex: null, peerNetnsId: null, addrs: [], hairpin: null, ...over,
   };
+  // The mark is always the alias's, as observe reads it: a test that changes the alias changes the owner.
+  return { ...l, owner: parseMark(l.alias) };
 }
 
 export function netns(over: Partial<ObservedNetns> & { name: string }): ObservedNetns {

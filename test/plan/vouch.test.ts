@@ -34,9 +34,9 @@ test('a namespace known by another name (container:X) is recognised by its id', 
 
 test('a sealed namespace the spec dropped is known as tnet\'s, with its kind, without entering it', () => {
   const o = host();
-  o.links[0] = { ...o.links[0], alias: 'tnet:q/veth/a@172.17.0.2/16@netns-attached@12345678' };
+  o.links[0] = link({ ...o.links[0], alias: 'tnet:q/veth/a@172.17.0.2/16@netns-attached@12345678' });
   assert.equal([...vouched(desired(), o, ids)], [['a', 'tnet:q/netns-attached/a']]);
-  o.links[0] = { ...o.links[0], alias: 'tnet:other/veth/a@172.17.0.2/16@netns@12345678' };
+  o.links[0] = link({ ...o.links[0], alias: 'tnet:other/veth/a@172.17.0.2/16@netns@12345678' });
   assert.is(vouched(desired(), o, ids).size, 0, 'another spec\'s seal says nothing for this one');
 });
 
