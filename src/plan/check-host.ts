@@ -9,11 +9,12 @@ import { CHAIN } from '../ownership/chains.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { clashes, parseDnat, publishedRules } from '../observe/published.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
+import type { LinksByName } from './links-by-name.js';
 
-export function checkHost(desired: DesiredState, observed: ObservedState): TnetError[] {
+export function checkHost(desired: DesiredState, observed: ObservedState, links: LinksByName): TnetError[] {
   return [
-    ...checkLinks(desired, observed),
-    ...checkOverlayLinks(desired, observed),
+    ...checkLinks(desired, links),
+    ...checkOverlayLinks(desired, links),
     ...checkRoutes(desired, observed),
     ...checkPaths(desired, observed),
     ...checkPublished(desired, observed),
@@ -41,8 +42,7 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
   return errors;
 }
 
-function checkLinks(desired: DesiredState, observed: ObservedState): TnetError[] {
-  const byName = new Map(observed.links.map((l) => [l.name, l]));
+function checkLinks(desired: DesiredState, byName: LinksByName): TnetError[] {
   const errors: TnetError[] = [];
   for (const b of desired.bridges) {
     const seen = byName.get(b.name);

@@ -2,11 +2,10 @@
 
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import type { ObservedState } from '../model/observed.js';
+import type { LinksByName } from './links-by-name.js';
 import { parseUplinkRecord } from '../ownership/marks.js';
 
-export function checkOverlayLinks(desired: DesiredState, observed: ObservedState): TnetError[] {
-  const byName = new Map(observed.links.map((l) => [l.name, l]));
+export function checkOverlayLinks(desired: DesiredState, byName: LinksByName): TnetError[] {
   const errors: TnetError[] = [];
   for (const v of desired.vxlans) {
     const seen = byName.get(v.name);

@@ -3,6 +3,7 @@
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
+import type { LinksByName } from './links-by-name.js';
 import { parseUplinkRecord, uplinkRecord, type UplinkRecord } from '../ownership/marks.js';
 
 export interface UplinkDiff {
@@ -16,8 +17,7 @@ export interface UplinkDiff {
  * and tnet needs no state file. Detaches run before attaches: an uplink moving between bridges has its
  * addresses back by the time the attach takes them.
  */
-export function diffUplinks(desired: DesiredState, observed: ObservedState): UplinkDiff {
-  const byName = new Map(observed.links.map((l) => [l.name, l]));
+export function diffUplinks(desired: DesiredState, observed: ObservedState, byName: LinksByName): UplinkDiff {
   const records = new Map<string, UplinkRecord>();
   for (const l of observed.links) {
     const r = parseUplinkRecord(l.alias);

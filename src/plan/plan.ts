@@ -12,19 +12,21 @@ import { diffFirewall } from './diff-firewall.js';
 import { diffNetns, netnsMark } from './diff-netns.js';
 import { diffUplinks } from './diff-uplinks.js';
 import { diffVxlan } from './diff-vxlans.js';
+import { linksByName, type LinksByName } from './links-by-name.js';
 import { netnsOfKey, parseMark } from '../ownership/marks.js';
 
 export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
   const netns = diffNetns(desired, observed);
   const files = diffFiles(desired, observed);
-  const errors = [...checkHost(desired, observed), ...netns.errors, ...files.errors];
+  const links = linksByName(observed);
+  const errors = [...checkHost(desired, observed, links), ...netns.errors, ...files.errors];
   if (errors.length) return fail(...errors);
-  const uplinks = diffUplinks(desired, observed);
+  const uplinks = diffUplinks(desired, observed, links);
   return ok([
     ...diffSysctls(desired, observed),
     ...netns.actions,
     ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed), uplinks.deletedBridges),
-    ...diffLinks(desired, observed, netns.fresh),
+    ...diffLinks(desired, observed, links, netns.fresh),
     ...uplinks.actions,
     ...files.actions,
     ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
@@ -67,8 +69,7 @@ function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<s
   });
 }
 
-function diffLinks(desired: DesiredState, observed: ObservedState, fresh: Set<string>): Action[] {
-  const byName = new Map(observed.links.map((l) => [l.name, l]));
+function diffLinks(desired: DesiredState, observed: ObservedState, byName: LinksByName, fresh: Set<string>): Action[] {
   const hairpin = new Set(desired.firewall?.hairpinPorts ?? []);
   const netnsOf = (name: string): ObservedNetns | undefined => (fresh.has(name) ? undefined : observed.netns[name]);
   const endpoints = desired.endpoints.flatMap((e) =>

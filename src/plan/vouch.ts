@@ -3,6 +3,7 @@
 import type { DesiredState } from '../model/desired.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
 import { mark, netnsOfKey, parseSeal } from '../ownership/marks.js';
+import { linksByName } from './links-by-name.js';
 
 /**
  * A sealed, up, enslaved host end whose peer lives in the container's namespace vouches for what is inside:
@@ -11,7 +12,7 @@ import { mark, netnsOfKey, parseSeal } from '../ownership/marks.js';
  * `apply --deep` and by watch mode (kernel events, resync), not by a plain apply. Returns name → netns mark.
  */
 export function vouched(desired: DesiredState, observed: ObservedState, ids: Map<string, string>): Map<string, string> {
-  const links = new Map(observed.links.map((l) => [l.name, l]));
+  const links = linksByName(observed);
   const marks = new Map(desired.netns.flatMap((n) => (n.kind === 'alias' ? [] : [[n.name, n.mark] as const])));
   const inNs = (l: ObservedLink, ns: string) => {
     const peer = l.peerNetnsId != null ? observed.nsids[l.peerNetnsId] : undefined;
