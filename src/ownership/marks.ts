@@ -10,24 +10,25 @@ export interface ParsedMark {
   name: string;
 }
 
-const PREFIX = 'tnet:';
+/** What starts every mark and rule owner tnet writes: `tnet:<spec>…`. */
+export const MARK_PREFIX = 'tnet:';
 // Not '#': `ip -batch` reads it as the start of a comment.
 const SEAL = '@';
 
 /** The alias written on an object: `tnet:<spec>/<kind>/<name>`, readable in `ip link` output. */
 export function mark(spec: string, kind: MarkKind, name: string): string {
-  return `${PREFIX}${spec}/${kind}/${name}`;
+  return `${MARK_PREFIX}${spec}/${kind}/${name}`;
 }
 
 /** Remembered: every reconcile parses the same thousand aliases several times. Bounded by clearing. */
 const parsedMarks = new Map<string, Readonly<ParsedMark> | null>();
 
 export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
-  if (!alias?.startsWith(PREFIX)) return null;
+  if (!alias?.startsWith(MARK_PREFIX)) return null;
   let m = parsedMarks.get(alias);
   if (m === undefined) {
     if (parsedMarks.size > 100_000) parsedMarks.clear();
-    const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
+    const [spec, kind, ...rest] = alias.slice(MARK_PREFIX.length).split(SEAL, 1)[0].split('/');
     m = !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
     parsedMarks.set(alias, m);
   }
