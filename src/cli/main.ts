@@ -1,7 +1,7 @@
 // tnet's command line: parses arguments, runs one command, renders its result or errors, returns the exit code.
 
 import { parseArgs, type Args } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../model/errors.js';
 
 const USAGE = `tnet: declarative Docker-style container networking
 

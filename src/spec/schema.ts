@@ -102,7 +102,7 @@ export function specSchema(): SchemaNode | TnetError {
   } catch {
     // reported below
   }
-  return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
+  return tnetError('install', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
 }
 
 interface Ctx {

@@ -1,7 +1,7 @@
 // `tnet watch`: the long-running controller. Wires the spec watcher, kernel events and resync timer to the loop.
 
 import type { Args } from '../cli/args.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT, exitCodeOf } from '../model/errors.js';
 import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder } from '../reconcile/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
@@ -66,7 +66,7 @@ export async function watchCommand(args: Args): Promise<number> {
   if (!lock.ok) {
     log.error(lock.errors[0].message, { detail: renderErrors(lock.errors).split('\n') });
     await log.close();
-    return lock.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
+    return exitCodeOf(lock.errors);
   }
 
   const collector = idleCollector();

@@ -86,7 +86,7 @@ function saveText(variant: IptablesVariant): Promise<string> {
 function failure(cmd: string, tables: FwTableName[] | null, stderr: string, input?: string): TnetFailure {
   const on = tables?.length ? ` on table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}` : '';
   return new TnetFailure([
-    tnetError('E_IPTABLES', `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
+    tnetError('firewall', `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
       hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
     }),
   ]);
