@@ -3,7 +3,7 @@
 /** The exit codes of every tnet command, documented in the README and `tnet help`. */
 export const EXIT = {
   ok: 0,
-  /** The kernel refused an action, or something else failed while applying. */
+  /** The kernel refused an action, or something else failed while reading or changing the host. */
   failed: 1,
   /** `plan --exit-code`: the host differs from the spec. */
   differs: 2,
@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'port'
   | 'spec-io'
   | 'install'
+  | 'observe'
   | 'pool-exhausted'
   | 'port-exhausted'
   | 'conflict'
@@ -65,6 +66,7 @@ export const ERRORS = {
   'spec-io': { stage: 'spec', exit: EXIT.failed },
   // The schema file missing next to tnet: reported with the spec's errors, as it always was.
   install: { stage: 'spec', exit: EXIT.invalid },
+  observe: { stage: 'observe', exit: EXIT.failed },
   'pool-exhausted': { stage: 'desire', exit: EXIT.invalid },
   'port-exhausted': { stage: 'desire', exit: EXIT.invalid },
   conflict: { stage: 'host-check', exit: EXIT.invalid },
@@ -116,5 +118,15 @@ export const fail = <T = never>(...errors: TnetError[]): Result<T> => ({ ok: fal
 export class TnetFailure extends Error {
   constructor(readonly errors: TnetError[]) {
     super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+/** A TnetFailure thrown on the way becomes the failed Result it carries; anything else is still thrown. */
+export async function caught<T>(work: Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof TnetFailure) return fail(...e.errors);
+    throw e;
   }
 }

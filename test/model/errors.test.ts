@@ -26,7 +26,7 @@ t('each code alone: the exits the README documents', () => {
   const spec: ErrorCode[] = ['yaml', 'schema', 'duplicate', 'name', 'invalid', 'port', 'install'];
   const inTheWay: ErrorCode[] = ['conflict', 'external-missing', 'subnet-overlap', 'netns-path', 'uplink-missing', 'pool-exhausted', 'port-exhausted'];
   for (const code of [...spec, ...inTheWay]) assert.is(exitCodeOf(errs(code)), EXIT.invalid, code);
-  for (const code of ['spec-io', 'kernel', 'io', 'firewall', 'lock-io'] as ErrorCode[]) assert.is(exitCodeOf(errs(code)), EXIT.failed, code);
+  for (const code of ['spec-io', 'observe', 'kernel', 'io', 'firewall', 'lock-io'] as ErrorCode[]) assert.is(exitCodeOf(errs(code)), EXIT.failed, code);
   assert.is(exitCodeOf(errs('locked')), EXIT.locked);
   assert.is(exitCodeOf(errs('internal')), EXIT.internal);
 });
@@ -41,6 +41,7 @@ t('mixed errors: a bug over a held lock over a failure on the host over an inval
 
 t('the stages that tell "nothing was changed" from "apply stopped"', () => {
   for (const code of ['kernel', 'io', 'firewall'] as ErrorCode[]) assert.is(stageOf(tnetError(code, '')), 'actuate');
+  assert.is(stageOf(tnetError('observe', '')), 'observe');
   assert.is(stageOf(tnetError('conflict', '')), 'host-check');
 });
 
