@@ -95,6 +95,8 @@ export interface TnetError {
   path?: string; // field path in the spec, e.g. containers.nginx-2.ip
   pos?: SourcePos;
   hint?: string;
+  /** An internal error's stack trace, kept only when asked for (TNET_DEBUG=1). */
+  trace?: string;
 }
 
 export function tnetError(code: ErrorCode, message: string, extra: Partial<Omit<TnetError, 'code' | 'message'>> = {}): TnetError {
@@ -107,6 +109,21 @@ export const stageOf = (e: TnetError): Stage => ERRORS[e.code].stage;
 export function exitCodeOf(errors: readonly TnetError[]): number {
   const exits = new Set<number>(errors.map((e) => ERRORS[e.code].exit));
   return FAILURE_EXITS.find((x) => exits.has(x)) ?? EXIT.internal;
+}
+
+/** An exception nothing expected, as one line; its stack only when `trace` is asked for. */
+export function internalError(thrown: unknown, trace = false): TnetError {
+  const stack = trace && thrown instanceof Error ? thrown.stack : undefined;
+  return tnetError('internal', oneLine(thrown), {
+    hint: 'this is a bug in tnet: please report it',
+    ...(stack ? { trace: stack } : {}),
+  });
+}
+
+/** An exception's message on one line: a log line or a terminal line per error, never a stack. */
+export function oneLine(thrown: unknown): string {
+  const text = thrown instanceof Error ? thrown.message || thrown.name : String(thrown);
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; errors: TnetError[] };

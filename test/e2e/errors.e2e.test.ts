@@ -1,4 +1,4 @@
-// End to end, as root in throwaway namespaces: a failing `ip` ends as a tnet error, not a stack trace.
+// End to end, as root in throwaway namespaces: a failing or garbled `ip` ends as a tnet error or a reported bug, not a stack trace.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -41,14 +41,29 @@ t('a failing ip: error[observe] naming it and its stderr, a hint, nothing change
   assert.is((await box.tnet('apply', '-f', spec)).code, 0);
 });
 
-t('plan and status -f with a failing ip: the same error, exit 1', async ({ box, spec }) => {
+t('plan and status with a failing ip: the same error, exit 1', async ({ box, spec }) => {
   const fake = 'echo "ip: broken" >&2; exit 1';
-  for (const args of [['plan', '-f', spec], ['status', '-f', spec]]) {
+  for (const args of [['plan', '-f', spec], ['status', '-f', spec], ['status']]) {
     const r = await withFakeIp(box, fake, [], ...args);
     assert.is(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^error\[observe\]: ip failed reading the host: ip: broken$/m, args.join(' '));
     assert.not.match(r.stderr, STACK_FRAME, args.join(' '));
   }
+});
+
+t('an ip answering garbage: an internal error in one line asking for a report, exit 70; TNET_DEBUG=1 adds the stack', async ({ box, spec }) => {
+  const garbled = 'printf "[{\\"ifname\\":\\n"';
+  const r = await withFakeIp(box, garbled, [], 'apply', '-f', spec);
+  assert.is(r.code, 70, r.stderr);
+  const lines = r.stderr.trimEnd().split('\n');
+  assert.is(lines.length, 2, r.stderr);
+  assert.match(lines[0], /^tnet: internal error: \S/);
+  assert.match(lines[1], new RegExp(`please report it with the command that failed: tnet apply -f ${spec.replace(/\./g, '\\.')} \\(TNET_DEBUG=1`));
+  const debug = await withFakeIp(box, garbled, ['TNET_DEBUG=1'], 'apply', '-f', spec);
+  assert.is(debug.code, 70);
+  assert.match(debug.stderr, /^tnet: internal error: /);
+  assert.match(debug.stderr, STACK_FRAME);
+  assert.is((await box.tnet('apply', '-f', spec)).code, 0, 'the lock was released');
 });
 
 t.run();

@@ -2,7 +2,8 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ERRORS, EXIT, exitCodeOf, stageOf, tnetError, type ErrorCode } from '../../src/model/errors.js';
+import { ERRORS, EXIT, exitCodeOf, internalError, oneLine, stageOf, tnetError, type ErrorCode } from '../../src/model/errors.js';
+import { renderCrash, renderError } from '../../src/render/errors.js';
 
 const t = suite('errors');
 const errs = (...codes: ErrorCode[]) => codes.map((c) => tnetError(c, `a ${c} error`));
@@ -43,6 +44,29 @@ t('the stages that tell "nothing was changed" from "apply stopped"', () => {
   for (const code of ['kernel', 'io', 'firewall'] as ErrorCode[]) assert.is(stageOf(tnetError(code, '')), 'actuate');
   assert.is(stageOf(tnetError('observe', '')), 'observe');
   assert.is(stageOf(tnetError('conflict', '')), 'host-check');
+});
+
+t('an internal error is one line; its stack only when asked for', () => {
+  const bug = new TypeError("Cannot read properties of undefined (reading 'name')\nmore");
+  assert.is(oneLine(bug), "Cannot read properties of undefined (reading 'name')");
+  assert.is(oneLine('thrown text'), 'thrown text');
+  assert.is(oneLine(new Error('')), 'Error');
+  const plain = internalError(bug);
+  assert.is(plain.code, 'internal');
+  assert.is(plain.trace, undefined);
+  assert.is(renderError(plain).split('\n').length, 2, 'the message and the hint');
+  assert.is(internalError(bug, true).trace, bug.stack);
+  assert.match(renderError(internalError(bug, true)), /^ {2}at /m);
+});
+
+t('a crash at the edge: one line, how to report it with the command, the stack only under TNET_DEBUG', () => {
+  const bug = new Error('boom');
+  const quiet = renderCrash(bug, 'tnet apply -f net.yaml', false).split('\n');
+  assert.is(quiet[0], 'tnet: internal error: boom');
+  assert.match(quiet[1], /please report it with the command that failed: tnet apply -f net\.yaml \(TNET_DEBUG=1 adds the stack trace\)$/);
+  assert.is(quiet.length, 2);
+  const loud = renderCrash(bug, 'tnet apply -f net.yaml', true);
+  assert.ok(loud.includes(bug.stack!));
 });
 
 t.run();
