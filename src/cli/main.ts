@@ -40,7 +40,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status.js')).statusCommand,
   get: async () => (await import('./status.js')).statusCommand,
   exec: async () => (await import('./exec.js')).execCommand,
-  watch: async () => (await import('../watch/command.js')).watchCommand,
+  watch: async () => (await import('./watch.js')).watchCommand,
 };
 
 /** The one place anything thrown ends: as the errors it carries, or as a bug to report, never a stack trace. */
