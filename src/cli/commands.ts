@@ -1,12 +1,11 @@
 // apply, plan, destroy and validate: load the spec, reconcile, print the plan and its outcome.
 
 import type { Args } from './args.js';
-import { EXIT } from './exit-codes.js';
 import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../model/spec.js';
-import type { TnetError } from '../model/errors.js';
+import { EXIT, exitCodeOf, stageOf, type TnetError } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { lockForCommand } from './lock.js';
 
@@ -27,7 +26,7 @@ export async function loadFromArgs(args: Args): Promise<Spec | number> {
 
 export function reportInvalid(errors: TnetError[]): number {
   process.stderr.write(`${renderErrors(errors)}\n\nnothing was changed.\n`);
-  return errors.some((e) => e.code === 'kernel' || e.code === 'io') ? EXIT.failed : EXIT.invalid;
+  return exitCodeOf(errors);
 }
 
 export async function validateCommand(args: Args): Promise<number> {
@@ -89,12 +88,14 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
 }
 
 function failed(errors: TnetError[], dryRun: boolean): number {
-  const kernel = errors.some((e) => e.code === 'kernel' || e.code === 'io');
-  process.stderr.write(`${renderErrors(errors)}\n`);
-  if (kernel) {
-    process.stderr.write(`\napply stopped at the first failure; run it again once the cause is fixed: it picks up from what is there.\n`);
-    return EXIT.failed;
+  process.stderr.write(`${renderErrors(errors)}\n\n${afterword(errors, dryRun)}`);
+  return exitCodeOf(errors);
+}
+
+/** Only a failure while applying may have left part of the plan done: anything earlier changed nothing. */
+function afterword(errors: TnetError[], dryRun: boolean): string {
+  if (errors.some((e) => stageOf(e) === 'actuate')) {
+    return 'apply stopped at the first failure; run it again once the cause is fixed: it picks up from what is there.\n';
   }
-  process.stderr.write(dryRun ? '\n' : '\nnothing was changed.\n');
-  return EXIT.invalid;
+  return dryRun ? '' : 'nothing was changed.\n';
 }

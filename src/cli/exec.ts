@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Args } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../model/errors.js';
 import { loadFromArgs } from './commands.js';
 import { netnsPath } from '../ownership/paths.js';
 

@@ -1,7 +1,7 @@
 // Takes the host's lock for a command that changes the host, or says who holds it: exit code 4.
 
 import type { Args } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { exitCodeOf } from '../model/errors.js';
 import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder, type Lock } from '../reconcile/lock.js';
 
@@ -15,5 +15,5 @@ export async function lockForCommand(args: Args, say: (line: string) => void = (
   });
   if (r.ok) return r.value;
   process.stderr.write(`${renderErrors(r.errors)}\n`);
-  return r.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
+  return exitCodeOf(r.errors);
 }

@@ -1,7 +1,9 @@
 // tnet's command line: parses arguments, runs one command, renders its result or errors, returns the exit code.
 
 import { parseArgs, type Args } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeOf, TnetFailure } from '../model/errors.js';
+import { renderCrash, renderErrors } from '../render/errors.js';
+import { DEBUG } from '../util/debug.js';
 
 const USAGE = `tnet: declarative Docker-style container networking
 
@@ -22,7 +24,8 @@ the hostname. Every host applies the same spec.
 by hand inside a namespace, which a plain apply trusts the seal for (watch mode's start and resync are deep).
 
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec or object in the way,
-4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it), 64 usage error.`;
+4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it), 64 usage error,
+70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace).`;
 
 type Command = (args: Args) => Promise<number>;
 
@@ -37,10 +40,19 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status.js')).statusCommand,
   get: async () => (await import('./status.js')).statusCommand,
   exec: async () => (await import('./exec.js')).execCommand,
-  watch: async () => (await import('../watch/command.js')).watchCommand,
+  watch: async () => (await import('./watch.js')).watchCommand,
 };
 
+/** The one place anything thrown ends: as the errors it carries, or as a bug to report, never a stack trace. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    return e instanceof TnetFailure ? reported(e) : crashed(e, argv);
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') return usage(args);
   if (!args.command || args.command === 'help' || args.flags.help || args.flags.h) {
@@ -55,4 +67,14 @@ export async function main(argv: string[]): Promise<number> {
 function usage(message: string): number {
   process.stderr.write(`tnet: ${message}\n\n${USAGE}\n`);
   return EXIT.usage;
+}
+
+function reported(failure: TnetFailure): number {
+  process.stderr.write(`${renderErrors(failure.errors)}\n`);
+  return exitCodeOf(failure.errors);
+}
+
+function crashed(thrown: unknown, argv: string[]): number {
+  process.stderr.write(`${renderCrash(thrown, ['tnet', ...argv].join(' '), DEBUG)}\n`);
+  return EXIT.internal;
 }

@@ -2,7 +2,7 @@
 
 import { stringify } from 'yaml';
 import type { Args } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeOf } from '../model/errors.js';
 import { loadFromArgs } from './commands.js';
 import { renderErrors } from '../render/errors.js';
 import { observe } from '../observe/observe.js';
@@ -36,7 +36,7 @@ async function withSpec(args: Args): Promise<StatusRow[] | number> {
   const r = await reconcile(spec, { dryRun: true });
   if (!r.ok) {
     process.stderr.write(`${renderErrors(r.errors)}\n`);
-    return EXIT.invalid;
+    return exitCodeOf(r.errors);
   }
   const { observed, desired, actions } = r.value;
   const seen = ownedRows(observed, 'in sync').filter((row) => row.spec === spec.name);

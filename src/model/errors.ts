@@ -1,4 +1,86 @@
-// Errors as values: a code, where (file:line:col and/or a field path), a message and a hint.
+// Errors as values: a closed set of codes, each with its stage and exit code; where, what, and a hint.
+
+/** The exit codes of every tnet command, documented in the README and `tnet help`. */
+export const EXIT = {
+  ok: 0,
+  /** The kernel refused an action, or something else failed while reading or changing the host. */
+  failed: 1,
+  /** `plan --exit-code`: the host differs from the spec. */
+  differs: 2,
+  /** The spec is invalid, or the host has an object in the way: nothing was changed. */
+  invalid: 3,
+  /** Another tnet holds the host's lock. */
+  locked: 4,
+  /** Wrong command-line usage. */
+  usage: 64,
+  /** A bug in tnet (EX_SOFTWARE): an exception nothing expected. */
+  internal: 70,
+} as const;
+
+/**
+ * The exits an error can lead to, strongest first: when several errors are reported together the first
+ * of these any of them has wins (a bug over a held lock, a failure on the host over an invalid spec).
+ */
+const FAILURE_EXITS = [EXIT.internal, EXIT.locked, EXIT.failed, EXIT.invalid] as const;
+
+/** Where in a run an error arises. */
+export type Stage = 'spec' | 'observe' | 'desire' | 'host-check' | 'actuate' | 'lock' | 'internal';
+
+export type ErrorCode =
+  | 'yaml'
+  | 'schema'
+  | 'duplicate'
+  | 'name'
+  | 'invalid'
+  | 'port'
+  | 'spec-io'
+  | 'install'
+  | 'observe'
+  | 'pool-exhausted'
+  | 'port-exhausted'
+  | 'conflict'
+  | 'external-missing'
+  | 'subnet-overlap'
+  | 'netns-path'
+  | 'uplink-missing'
+  | 'kernel'
+  | 'io'
+  | 'firewall'
+  | 'locked'
+  | 'lock-io'
+  | 'internal';
+
+export interface ErrorKind {
+  stage: Stage;
+  exit: (typeof FAILURE_EXITS)[number];
+}
+
+export const ERRORS = {
+  yaml: { stage: 'spec', exit: EXIT.invalid },
+  schema: { stage: 'spec', exit: EXIT.invalid },
+  duplicate: { stage: 'spec', exit: EXIT.invalid },
+  name: { stage: 'spec', exit: EXIT.invalid },
+  invalid: { stage: 'spec', exit: EXIT.invalid },
+  port: { stage: 'spec', exit: EXIT.invalid },
+  // A spec that cannot be read is not an invalid one: like any other failed read, exit 1.
+  'spec-io': { stage: 'spec', exit: EXIT.failed },
+  // The schema file missing next to tnet: reported with the spec's errors, as it always was.
+  install: { stage: 'spec', exit: EXIT.invalid },
+  observe: { stage: 'observe', exit: EXIT.failed },
+  'pool-exhausted': { stage: 'desire', exit: EXIT.invalid },
+  'port-exhausted': { stage: 'desire', exit: EXIT.invalid },
+  conflict: { stage: 'host-check', exit: EXIT.invalid },
+  'external-missing': { stage: 'host-check', exit: EXIT.invalid },
+  'subnet-overlap': { stage: 'host-check', exit: EXIT.invalid },
+  'netns-path': { stage: 'host-check', exit: EXIT.invalid },
+  'uplink-missing': { stage: 'host-check', exit: EXIT.invalid },
+  kernel: { stage: 'actuate', exit: EXIT.failed },
+  io: { stage: 'actuate', exit: EXIT.failed },
+  firewall: { stage: 'actuate', exit: EXIT.failed },
+  locked: { stage: 'lock', exit: EXIT.locked },
+  'lock-io': { stage: 'lock', exit: EXIT.failed },
+  internal: { stage: 'internal', exit: EXIT.internal },
+} as const satisfies Record<ErrorCode, ErrorKind>;
 
 export interface SourcePos {
   file: string;
@@ -8,15 +90,40 @@ export interface SourcePos {
 }
 
 export interface TnetError {
-  code: string;
+  code: ErrorCode;
   message: string;
   path?: string; // field path in the spec, e.g. containers.nginx-2.ip
   pos?: SourcePos;
   hint?: string;
+  /** An internal error's stack trace, kept only when asked for (TNET_DEBUG=1). */
+  trace?: string;
 }
 
-export function tnetError(code: string, message: string, extra: Partial<TnetError> = {}): TnetError {
+export function tnetError(code: ErrorCode, message: string, extra: Partial<Omit<TnetError, 'code' | 'message'>> = {}): TnetError {
   return { code, message, ...extra };
+}
+
+export const stageOf = (e: TnetError): Stage => ERRORS[e.code].stage;
+
+/** The exit code for errors reported together; a failure that names no error is itself a bug. */
+export function exitCodeOf(errors: readonly TnetError[]): number {
+  const exits = new Set<number>(errors.map((e) => ERRORS[e.code].exit));
+  return FAILURE_EXITS.find((x) => exits.has(x)) ?? EXIT.internal;
+}
+
+/** An exception nothing expected, as one line; its stack only when `trace` is asked for. */
+export function internalError(thrown: unknown, trace = false): TnetError {
+  const stack = trace && thrown instanceof Error ? thrown.stack : undefined;
+  return tnetError('internal', oneLine(thrown), {
+    hint: 'this is a bug in tnet: please report it',
+    ...(stack ? { trace: stack } : {}),
+  });
+}
+
+/** An exception's message on one line: a log line or a terminal line per error, never a stack. */
+export function oneLine(thrown: unknown): string {
+  const text = thrown instanceof Error ? thrown.message || thrown.name : String(thrown);
+  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? 'unknown error';
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; errors: TnetError[] };
@@ -28,5 +135,15 @@ export const fail = <T = never>(...errors: TnetError[]): Result<T> => ({ ok: fal
 export class TnetFailure extends Error {
   constructor(readonly errors: TnetError[]) {
     super(errors.map((e) => e.message).join('; '));
+  }
+}
+
+/** A TnetFailure thrown on the way becomes the failed Result it carries; anything else is still thrown. */
+export async function caught<T>(work: Promise<Result<T>>): Promise<Result<T>> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof TnetFailure) return fail(...e.errors);
+    throw e;
   }
 }

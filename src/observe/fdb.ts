@@ -2,6 +2,7 @@
 
 import type { ObservedFdb } from '../model/observed.js';
 import { run } from '../util/exec.js';
+import { readFailed } from './failed.js';
 
 interface FdbJson {
   mac: string;
@@ -11,7 +12,7 @@ interface FdbJson {
 
 export async function observeFdb(): Promise<ObservedFdb[]> {
   const r = await run('bridge', ['-j', 'fdb', 'show']);
-  if (r.code !== 0) throw new Error(`bridge failed reading forwarding entries: ${r.stderr.trim()}`);
+  if (r.code !== 0) throw readFailed('bridge', 'forwarding entries', r.stderr, 'tnet needs iproute2 with JSON output, and root: does `bridge -j fdb show` work?');
   return parseFdb(r.stdout);
 }
 

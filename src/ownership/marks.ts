@@ -6,13 +6,14 @@ import type { MarkKind, ParsedMark } from '../model/desired.js';
 
 export type { MarkKind, ParsedMark };
 
-const PREFIX = 'tnet:';
+/** What starts every mark and rule owner tnet writes: `tnet:<spec>…`. */
+export const MARK_PREFIX = 'tnet:';
 // Not '#': `ip -batch` reads it as the start of a comment.
 const SEAL = '@';
 
 /** The alias written on an object: `tnet:<spec>/<kind>/<name>`, readable in `ip link` output. */
 export function mark(spec: string, kind: MarkKind, name: string): string {
-  return `${PREFIX}${spec}/${kind}/${name}`;
+  return `${MARK_PREFIX}${spec}/${kind}/${name}`;
 }
 
 /**
@@ -20,8 +21,8 @@ export function mark(spec: string, kind: MarkKind, name: string): string {
  * same thousand aliases several times.
  */
 export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
-  if (!alias?.startsWith(PREFIX)) return null;
-  const [spec, kind, ...rest] = alias.slice(PREFIX.length).split(SEAL, 1)[0].split('/');
+  if (!alias?.startsWith(MARK_PREFIX)) return null;
+  const [spec, kind, ...rest] = alias.slice(MARK_PREFIX.length).split(SEAL, 1)[0].split('/');
   return !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
 }
 

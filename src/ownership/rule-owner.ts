@@ -1,9 +1,16 @@
 // Who owns a rule: the comment tnet writes on it, and how iptables-save prints that comment back.
 
+import { MARK_PREFIX } from './marks.js';
+
 /** Shared structure (jumps from built-in chains, TNET-USER's seed): every spec wants it, none owns it alone. */
 export const SHARED_OWNER = 'tnet';
 
-export const specOwner = (spec: string): string => `tnet:${spec}`;
+export const specOwner = (spec: string): string => `${MARK_PREFIX}${spec}`;
+
+/** The spec a rule owner names (specOwner's inverse); null for no owner, the shared one, or a stranger's comment. */
+export function specOfOwner(owner: string | null): string | null {
+  return owner?.startsWith(MARK_PREFIX) ? owner.slice(MARK_PREFIX.length) : null;
+}
 
 /** As xtables_save_string prints it: bare when only [A-Za-z0-9_-], else double-quoted with \" \\ \' escaped. */
 export function saveString(value: string): string {

@@ -6,7 +6,7 @@ import type { ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
 import { parseMark } from '../ownership/marks.js';
 import { CHAIN } from '../ownership/chains.js';
-import { specOwner } from '../ownership/rule-owner.js';
+import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { clashes, parseDnat, publishedRules } from '../observe/published.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
@@ -26,7 +26,7 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
   const own = specOwner(desired.spec);
   const wanted = (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
   const others = publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'))
-    .filter((p) => p.owner !== own && p.owner?.startsWith('tnet:'));
+    .filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
   const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
   const errors: TnetError[] = [];
   for (const w of wanted) {
@@ -34,7 +34,7 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
     if (!clash) continue;
     const name = byIp.get(w.toIp) ?? w.toIp;
     const where = (p: typeof w) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
-    errors.push(tnetError('conflict', `${name} publishes ${where(w)}, which tnet spec '${clash.owner!.slice('tnet:'.length)}' already publishes as ${where(clash)}`, {
+    errors.push(tnetError('conflict', `${name} publishes ${where(w)}, which tnet spec '${specOfOwner(clash.owner)}' already publishes as ${where(clash)}`, {
       path: `containers.${name}.ports`,
       hint: 'pick another host port, or bind it to another host address',
     }));

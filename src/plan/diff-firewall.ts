@@ -2,7 +2,7 @@
 
 import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FirewallDesired, FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
-import { isTnetChain, ownerOf, specOwner } from '../ownership/rule-owner.js';
+import { isTnetChain, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { diffChains, type FwContext } from './fw-chains.js';
 import { diffJumps } from './fw-jumps.js';
 
@@ -39,7 +39,7 @@ function diffTable(dt: FirewallDesired['tables'][number] | undefined, ot: FwTabl
 function othersPresent(observed: FirewallObserved, owner: string): boolean {
   return observed.tables.some((t) =>
     Object.entries(t.chains).some(
-      ([name, c]) => isTnetChain(name) && c.rules.some((r) => (ownerOf(r) ?? '').startsWith('tnet:') && ownerOf(r) !== owner),
+      ([name, c]) => isTnetChain(name) && c.rules.some((r) => specOfOwner(ownerOf(r)) !== null && ownerOf(r) !== owner),
     ),
   );
 }

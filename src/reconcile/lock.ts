@@ -47,7 +47,7 @@ export async function acquireLock(opts: LockOptions): Promise<Result<Lock>> {
     mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
     fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   } catch (e) {
-    return fail(tnetError('io', `cannot open the lock ${path}: ${(e as Error).message}`));
+    return fail(tnetError('lock-io', `cannot open the lock ${path}: ${(e as Error).message}`));
   }
   let code = await flock(fd, false);
   if (code === CONFLICT && opts.wait) {
@@ -57,7 +57,7 @@ export async function acquireLock(opts: LockOptions): Promise<Result<Lock>> {
   if (code !== 0) {
     closeSync(fd);
     if (code === CONFLICT) return fail(lockedError(path, readHolder(path)));
-    return fail(tnetError('io', `cannot lock ${path}: flock exited with ${code}`, { hint: 'tnet needs flock from util-linux' }));
+    return fail(tnetError('lock-io', `cannot lock ${path}: flock exited with ${code}`, { hint: 'tnet needs flock from util-linux' }));
   }
   const holder: LockHolder = { pid: process.pid, command: opts.command, since: new Date().toISOString() };
   try {

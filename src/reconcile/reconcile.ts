@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { freeze } from 'immer';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
-import { fail, ok, type Result } from '../model/errors.js';
+import { caught, fail, ok, type Result } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
@@ -78,8 +78,12 @@ export async function reconcile(spec: Spec, opts: ReconcileOptions, session: Ses
   return opts.dryRun ? ok(planned.value.report) : commit(planned.value);
 }
 
-/** Observes, desires and plans; changes nothing. */
-export async function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
+/** Observes, desires and plans; changes nothing. A read of the host that failed is a failed result. */
+export function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
+  return caught(planOnce(spec, opts, session));
+}
+
+async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
   const start = trace('start-up and spec', 0);
   const target = opts.destroy ? emptied(spec) : spec;
   // A fresh session detects the backend; watch mode's detects again on its deep passes only.
@@ -119,7 +123,11 @@ function hostResolvConf(): string {
 }
 
 /** Carries out a plan. */
-export async function commit({ report, fw, started }: Planned): Promise<Result<ReconcileReport>> {
+export function commit(planned: Planned): Promise<Result<ReconcileReport>> {
+  return caught(commitOnce(planned));
+}
+
+async function commitOnce({ report, fw, started }: Planned): Promise<Result<ReconcileReport>> {
   const errors = report.actions.length ? await applyPlan(report.actions, fw) : [];
   if (errors.length) return fail(...errors);
   return ok({ ...report, applied: true, ms: performance.now() - started });

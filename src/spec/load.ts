@@ -65,7 +65,7 @@ async function readSources(arg: string): Promise<Result<{ sources: Source[]; nam
     if (statSync(arg).isDirectory()) return readDirectory(arg);
     return ok({ sources: [{ file: arg, text: readFileSync(arg, 'utf8') }], name: parsePath(arg).name });
   } catch (e) {
-    return fail(tnetError('io', `cannot read ${arg === '-' ? 'stdin' : arg}: ${(e as Error).message}`));
+    return fail(tnetError('spec-io', `cannot read ${arg === '-' ? 'stdin' : arg}: ${(e as Error).message}`));
   }
 }
 
@@ -73,7 +73,7 @@ function readDirectory(dir: string): Result<{ sources: Source[]; name: string }>
   // Dotfiles are editor backups and lock files, not parts of the spec.
   const names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
   const files = names.map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
-  if (files.length === 0) return fail(tnetError('io', `no *.yaml or *.yml file in directory ${dir}`));
+  if (files.length === 0) return fail(tnetError('spec-io', `no *.yaml or *.yml file in directory ${dir}`));
   return ok({ sources: files.map((file) => ({ file, text: readFileSync(file, 'utf8') })), name: basename(resolve(dir)) });
 }
 

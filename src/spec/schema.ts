@@ -98,7 +98,7 @@ function readSchema(): SchemaNode | TnetError {
   try {
     return JSON.parse(readFileSync(packageFile('specs/tnet.schema.json'), 'utf8')) as SchemaNode;
   } catch {
-    return tnetError('internal', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
+    return tnetError('install', 'specs/tnet.schema.json not found next to tnet: the installation is incomplete');
   }
 }
 

@@ -1,7 +1,6 @@
 // `tnet watch`: the long-running controller. Wires the spec watcher, kernel events and resync timer to the loop.
 
-import type { Args } from '../cli/args.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { EXIT, exitCodeOf } from '../model/errors.js';
 import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder } from '../reconcile/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
@@ -9,8 +8,8 @@ import { HostReads } from './host-reads.js';
 import { LoadCache, loadSpec } from '../spec/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
-import { formatDuration, parseDuration } from './duration.js';
-import { createLogger, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { formatDuration } from './duration.js';
+import { createLogger, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
 import { idleCollector } from './idle-gc.js';
 import { watchSpec } from './spec-watcher.js';
@@ -34,29 +33,8 @@ const KERNEL_MAX_WAIT_MS = 1000;
 /** An edit spread over seconds (a slow `git pull`) is still applied within this long after it began. */
 const SPEC_MAX_WAIT_MS = 2000;
 
-export function watchOptions(args: Args): WatchOptions | string {
-  const file = args.flags.file;
-  if (typeof file !== 'string') return '-f FILE|DIR is required';
-  if (file === '-') return 'watch needs a file or a folder to watch, not stdin';
-  const resync = parseDuration(String(args.flags.resync ?? '30s'));
-  if (resync === null) return `--resync ${args.flags.resync}: not a duration (e.g. 30s, 5m; 0 turns it off)`;
-  const debounce = parseDuration(String(args.flags.debounce ?? '50ms'));
-  if (debounce === null) return `--debounce ${args.flags.debounce}: not a duration (e.g. 200ms)`;
-  const level = String(args.flags['log-level'] ?? process.env.TNET_LOG_LEVEL ?? 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) return `--log-level ${level}: one of ${LOG_LEVELS.join(', ')}`;
-  const format = String(args.flags['log-format'] ?? 'text');
-  if (format !== 'text' && format !== 'json') return `--log-format ${format}: text or json`;
-  const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
-  const host = typeof args.flags.host === 'string' ? args.flags.host : undefined;
-  return { file, name, host, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait) };
-}
-
-export async function watchCommand(args: Args): Promise<number> {
-  const o = watchOptions(args);
-  if (typeof o === 'string') {
-    process.stderr.write(`tnet watch: ${o}\n`);
-    return EXIT.usage;
-  }
+/** Runs until SIGINT or SIGTERM; resolves to the exit code. */
+export async function runWatch(o: WatchOptions): Promise<number> {
   const log = createLogger({ level: o.level, format: o.format });
   const lock = await acquireLock({
     command: `tnet watch -f ${o.file}`,
@@ -66,7 +44,7 @@ export async function watchCommand(args: Args): Promise<number> {
   if (!lock.ok) {
     log.error(lock.errors[0].message, { detail: renderErrors(lock.errors).split('\n') });
     await log.close();
-    return lock.errors.some((e) => e.code === 'locked') ? EXIT.locked : EXIT.failed;
+    return exitCodeOf(lock.errors);
   }
 
   const collector = idleCollector();

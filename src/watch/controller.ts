@@ -1,13 +1,14 @@
 // The watch loop: one reconcile at a time against the last good spec, re-read when it changes.
 
 import { isDeepStrictEqual } from 'node:util';
-import type { Result, TnetError } from '../model/errors.js';
+import { fail, internalError, TnetFailure, type Result, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import type { ReconcileReport } from '../reconcile/reconcile.js';
 import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
 import type { Logger } from './logger.js';
 import { traceAt } from '../util/trace.js';
+import { DEBUG } from '../util/debug.js';
 
 /** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, or the periodic resync. */
 export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
@@ -101,7 +102,8 @@ export class Controller {
       const deep = triggers.some((t) => t === 'start' || t === 'resync');
       r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'));
     } catch (e) {
-      r = { ok: false, errors: [{ code: 'internal', message: (e as Error).stack ?? String(e) }] };
+      // A bug logs one line, as any other failure; the watch goes on and retries on the next trigger.
+      r = e instanceof TnetFailure ? fail(...e.errors) : fail(internalError(e, DEBUG));
     } finally {
       this.reconcilingNow = false;
       if (this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();

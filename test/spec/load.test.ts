@@ -149,7 +149,7 @@ test('loadSpec: a file named after itself; a missing file', async () => {
   writeFileSync(join(root, 'edge.prod.yaml'), 'version: 1\n');
   assert.is(value(await loadSpec(join(root, 'edge.prod.yaml'))).name, 'edge.prod');
   const [e] = errors(await loadSpec(join(root, 'nope.yaml')));
-  assert.is(e.code, 'io');
+  assert.is(e.code, 'spec-io');
 });
 
 test.run();

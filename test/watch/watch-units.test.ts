@@ -8,9 +8,10 @@ import { relevant } from '../../src/watch/kernel-events.js';
 import { specFilter } from '../../src/watch/spec-watcher.js';
 import { Controller } from '../../src/watch/controller.js';
 import type { Logger } from '../../src/watch/logger.js';
-import { fail, ok, tnetError, type Result } from '../../src/model/errors.js';
+import { fail, ok, tnetError, TnetFailure, type Result } from '../../src/model/errors.js';
 import type { Spec } from '../../src/model/spec.js';
 import type { ReconcileReport } from '../../src/reconcile/reconcile.js';
+import { DEBUG } from '../../src/util/debug.js';
 
 /** A clock the test moves by hand. */
 function fakeClock() {
@@ -144,10 +145,12 @@ function harness(loads: Result<Spec>[]) {
   let actions = 0;
   let gate: Promise<void> = Promise.resolve();
   let missed = 0;
+  let thrown: unknown = null;
   const c = new Controller({
     load: async () => (loads.length > 1 ? loads.shift()! : loads[0]), // the last answer repeats
     reconcile: async (spec) => {
       await gate;
+      if (thrown) throw thrown;
       applied.push(spec.name);
       const report = { actions: Array.from({ length: actions }, () => ({ op: 'netns-add', name: 'x' })), ms: 3 } as unknown as ReconcileReport;
       return ok(report);
@@ -166,6 +169,7 @@ function harness(loads: Result<Spec>[]) {
       return release;
     },
     missed: () => missed,
+    throwing: (e: unknown) => (thrown = e),
   };
 }
 
@@ -238,6 +242,20 @@ c('events during a reconcile ask for one more look afterwards', async () => {
   await first;
   assert.is(h.missed(), 1);
   assert.ok(h.c.kernelEvent(), 'between reconciles an event is acted on');
+});
+
+c('a reconcile that throws logs one error line: a tnet error as itself, a bug as internal without its stack', async () => {
+  const h = harness([ok(spec('net'))]);
+  h.throwing(new TnetFailure([tnetError('observe', 'ip failed reading the host: no such device')]));
+  await h.c.request('start');
+  const bug = new Error('x is undefined\nsecond line');
+  h.throwing(bug);
+  await h.c.request('resync');
+  const [failure, crash] = h.logged.filter((l) => l.level === 'error').map((l) => (l.meta!.detail as string[]).join('\n'));
+  assert.match(failure, /^error\[observe\]: ip failed reading the host: no such device$/m);
+  assert.match(crash, /^error\[internal\]: x is undefined$/m);
+  assert.not.match(crash, /second line/);
+  if (!DEBUG) assert.not.ok(crash.includes(bug.stack!.split('\n')[2].trim()), 'no stack without TNET_DEBUG=1');
 });
 
 c.run();

@@ -66,7 +66,7 @@ export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions 
       const r = await p.result;
       // A read that began while it ran may have seen the rules before it.
       kept?.committing(p.pid);
-      if (r.code !== 0) throw failure(cmd.restore, tables, r.stderr, text);
+      if (r.code !== 0) throw failure('firewall', cmd.restore, tables, r.stderr, text);
       return undefined;
     },
     prepare: () => {
@@ -83,15 +83,15 @@ export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions 
 async function saveText(variant: IptablesVariant): Promise<string> {
   const cmd = COMMANDS[variant].save;
   const r = await run(cmd, []);
-  if (r.code !== 0) throw failure(cmd, null, r.stderr);
+  if (r.code !== 0) throw failure('observe', cmd, null, r.stderr);
   return r.stdout;
 }
 
-/** `tables` null: a read of every table. */
-function failure(cmd: string, tables: FwTableName[] | null, stderr: string, input?: string): TnetFailure {
+/** `code`: 'observe' for a read of every table (`tables` null), 'firewall' for a restore. */
+function failure(code: 'observe' | 'firewall', cmd: string, tables: FwTableName[] | null, stderr: string, input?: string): TnetFailure {
   const on = tables?.length ? ` on table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}` : '';
   return new TnetFailure([
-    tnetError('E_IPTABLES', `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
+    tnetError(code, `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
       hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
     }),
   ]);
