@@ -1,8 +1,7 @@
 // Renders and runs VXLAN forwarding entries as one `bridge -batch` for the host: `ip` has no fdb command.
 
-import type { Action } from '../model/action.js';
+import { FLOOD_MAC, type Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { FLOOD_MAC } from '../plan/diff-vxlans.js';
 import { run } from '../util/exec.js';
 
 export function fdbLines(a: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>): string[] {

@@ -64,3 +64,6 @@ export interface FwTableUpdate {
 }
 
 export type ActionOp = Action['op'];
+
+/** The all-zeros MAC: an fdb entry for it is where a VXLAN device floods broadcast and unknown frames (head-end replication). */
+export const FLOOD_MAC = '00:00:00:00:00:00';
