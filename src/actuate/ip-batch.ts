@@ -3,14 +3,15 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tnetError, type TnetError } from '../model/errors.js';
+import type { TnetError } from '../model/errors.js';
 import { NETNS_DIR } from '../ownership/paths.js';
 import { chunk, run } from '../util/exec.js';
+import { batchError } from './batch-error.js';
 
 export async function hostBatch(lines: string[]): Promise<TnetError[]> {
   if (lines.length === 0) return [];
   const r = await run('ip', ['-batch', '-'], lines.join('\n') + '\n');
-  return r.code === 0 ? [] : [batchError('host', lines, r.stderr)];
+  return r.code === 0 ? [] : [batchError('ip', 'host', lines, r.stderr)];
 }
 
 // Entering a namespace costs a process, so each shell enters several in turn; a few shells run side by side.
@@ -27,21 +28,11 @@ export async function namespaceBatches(batches: Map<string, string[]>): Promise<
     );
     const failed = runs.flatMap((r) => r.stdout.split('\n').filter(Boolean));
     return Promise.all(
-      failed.map(async (ns) => batchError(ns, batches.get(ns)!, await readFile(join(dir, `${ns}.err`), 'utf8'))),
+      failed.map(async (ns) => batchError('ip', ns, batches.get(ns)!, await readFile(join(dir, `${ns}.err`), 'utf8'))),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Names the line that failed: `ip -batch` stops there, so what follows it was not run. */
-function batchError(where: string, lines: string[], stderr: string): TnetError {
-  const m = /Command failed \S+:(\d+)/.exec(stderr);
-  const line = m ? lines[Number(m[1]) - 1] : undefined;
-  const reason = stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ');
-  return tnetError('kernel', `ip failed in ${where === 'host' ? 'the host namespace' : `namespace ${where}`}: ${reason || stderr.trim()}`, {
-    hint: line ? `while running: ip ${line}` : undefined,
-  });
 }
 
 /**
