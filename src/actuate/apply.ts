@@ -7,7 +7,7 @@ import { applyFiles } from './files.js';
 import { fdbBatch, fdbLines } from './bridge-batch.js';
 import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
 import { runWorker } from './netlink-worker.js';
-import { ipLines } from './ip-commands.js';
+import { ipLines } from './link-ops.js';
 import { applyNamespaces } from './namespaces.js';
 import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';

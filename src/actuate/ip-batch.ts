@@ -7,6 +7,7 @@ import type { TnetError } from '../model/errors.js';
 import { NETNS_DIR } from '../ownership/paths.js';
 import { chunk, run } from '../util/exec.js';
 import { batchError } from './batch-error.js';
+import { ipLines } from './link-ops.js';
 
 export async function hostBatch(lines: string[]): Promise<TnetError[]> {
   if (lines.length === 0) return [];
@@ -47,7 +48,7 @@ export async function awaitGone(devs: string[], timeoutMs = 3000): Promise<TnetE
     const present = new Set((JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname));
     const left = devs.filter((d) => present.has(d));
     if (left.length === 0) return [];
-    if (Date.now() > deadline) return hostBatch(left.map((d) => `link del dev ${d}`));
+    if (Date.now() > deadline) return hostBatch(left.flatMap((dev) => ipLines({ op: 'link-del', ns: null, dev })));
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -5,35 +5,11 @@ import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { netnsPath } from '../ownership/paths.js';
 import { chunk, run } from '../util/exec.js';
+import { workerOp } from './link-ops.js';
 
 const WORKER = packageFile('libexec/tnet-netlink.pl');
 // Two workers keep both cores busy; more only contend for the kernel's rtnl lock.
 const WORKERS = 2;
-
-/** One action as the worker's op, or null for one it does not speak (the caller then uses `ip`). */
-export function workerOp(a: Action): string | null {
-  switch (a.op) {
-    case 'netns-mark':
-      return `mark ${a.mark}`;
-    case 'link-set': {
-      const s = a.set;
-      if (s.master !== undefined || s.alias !== undefined || s.hairpin !== undefined) return null;
-      const opts = [s.mac && `mac ${s.mac}`, s.mtu && `mtu ${s.mtu}`, s.ipv6 === false && 'noipv6', s.up !== undefined && (s.up ? 'up' : 'down')];
-      return ['link', a.dev, ...opts.filter(Boolean)].join(' ');
-    }
-    case 'addr-add':
-    case 'addr-del':
-      return `${a.op} ${a.dev} ${a.cidr}`;
-    case 'route-replace':
-      return `route-replace ${a.dst} ${a.via ?? '-'} ${a.dev}`;
-    case 'route-del':
-      return `route-del ${a.dst} ${a.dev ?? '-'}`;
-    case 'link-del':
-      return `link-del ${a.dev}`;
-    default:
-      return null;
-  }
-}
 
 export type WorkerOutcome = { ran: true; errors: TnetError[] } | { ran: false };
 
@@ -47,7 +23,7 @@ type Seal = Extract<Action, { op: 'link-seal' }>;
 export async function runWorker(jobs: Map<string, Action[]>, seals: Seal[] = []): Promise<WorkerOutcome> {
   // A namespace with several networks has a seal per endpoint.
   const sealOf = new Map<string, string[]>();
-  for (const s of seals) sealOf.set(s.netns, [...(sealOf.get(s.netns) ?? []), `host-alias ${s.dev} ${s.alias}`]);
+  for (const s of seals) sealOf.set(s.netns, [...(sealOf.get(s.netns) ?? []), workerOp(s)!]);
   const lines: string[] = [];
   for (const [ns, actions] of jobs) {
     const ops = actions.map(workerOp);
