@@ -14,6 +14,9 @@ import { buildDesired } from '../desired/desired.js';
 import { plan } from '../plan/plan.js';
 import { vouched } from '../plan/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
+import { ipLinks } from '../actuate/links/ip.js';
+import { netlinkLinks } from '../actuate/links/netlink.js';
+import type { LinkBackend } from '../model/backends.js';
 import { firewallFor, knownFirewall, type FirewallGlue } from './firewall.js';
 import { heldIps } from '../desired/held.js';
 import { trace } from '../util/trace.js';
@@ -23,6 +26,12 @@ import { trace } from '../util/trace.js';
  * throws there instead of corrupting a plan. Elsewhere the walk is skipped: ~10 ms at a thousand containers.
  */
 const FREEZE = Boolean(process.env.TNET_FREEZE);
+
+/**
+ * The netlink worker where it can run, `nsenter … ip -batch` where it cannot. TNET_NETLINK=ip skips the
+ * worker: the tests run both paths and compare what they wired.
+ */
+const LINKS: readonly LinkBackend[] = process.env.TNET_NETLINK === 'ip' ? [ipLinks] : [netlinkLinks, ipLinks];
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -110,7 +119,7 @@ function hostResolvConf(): string {
 
 /** Carries out a plan. */
 export async function commit({ report, fw, started }: Planned): Promise<Result<ReconcileReport>> {
-  const errors = report.actions.length ? await applyPlan(report.actions, fw) : [];
+  const errors = report.actions.length ? await applyPlan(report.actions, fw, LINKS) : [];
   if (errors.length) return fail(...errors);
   return ok({ ...report, applied: true, ms: performance.now() - started });
 }
