@@ -7,9 +7,10 @@
 # Debian system and its core has what this needs (syscall, Socket). When it cannot run (no perl, an
 # architecture whose setns number is unknown here) tnet falls back to nsenter + `ip -batch`.
 #
-# Input, one namespace per line: PATH <TAB> OP <TAB> OP ...   where OP is one of
+# Input, one namespace per line: PATH <TAB> OP <TAB> OP ...   where OP is one of the ops below. tnet writes
+# them in one place only, the `worker` parts of the table in src/actuate/link-ops.ts: change both together.
 #   mark ALIAS                              lo up, with tnet's mark as its alias
-#   link NAME [mac M] [mtu N] [noipv6] [up|down]
+#   link NAME [mtu N] [mac M] [noipv6] [up|down]      options in any order: attributes first, then flags
 #   addr-add NAME A.B.C.D/P | addr-del NAME A.B.C.D/P
 #   route-replace DST VIA|- NAME | route-del DST NAME|-      (DST: default or A.B.C.D/P)
 #   link-del NAME

@@ -1,13 +1,13 @@
 // Executes a plan in phases: namespaces, host links, inside namespaces, files, firewall; batched per phase.
 
-import type { Action, FwTableUpdate } from '../model/action.js';
+import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
+import type { LinkBackend } from '../model/backends.js';
 import type { FwTableName } from '../model/firewall.js';
-import type { TnetError } from '../model/errors.js';
+import { tnetError, type TnetError } from '../model/errors.js';
 import { applyFiles } from './files.js';
 import { fdbBatch, fdbLines } from './bridge-batch.js';
-import { awaitGone, hostBatch, namespaceBatches } from './ip-batch.js';
-import { runWorker } from './netlink-worker.js';
-import { ipLines } from './ip-commands.js';
+import { awaitGone, hostBatch } from './ip-batch.js';
+import { ipLines } from './link-ops.js';
 import { applyNamespaces } from './namespaces.js';
 import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
@@ -27,7 +27,7 @@ export interface Phases {
   host: string[];
   inside: Map<string, Action[]>;
   reap: string[];
-  seal: Extract<Action, { op: 'link-seal' }>[];
+  seal: SealAction[];
   files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
   /** `bridge -batch` lines: VXLAN forwarding entries, once the host batch has made their devices. */
@@ -95,8 +95,11 @@ function addInside(p: Phases, ns: string, a: Action): void {
   else p.inside.set(ns, [a]);
 }
 
-/** Runs the phases in order and stops at the first that fails: later phases depend on earlier ones. */
-export async function applyPlan(plan: Action[], firewall: FirewallApplier | null): Promise<TnetError[]> {
+/**
+ * Runs the phases in order and stops at the first that fails: later phases depend on earlier ones. `links`
+ * configure the namespaces' insides, in order of preference: the first that is not unavailable serves.
+ */
+export async function applyPlan(plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[]): Promise<TnetError[]> {
   const p = toPhases(plan);
   const steps: (() => Promise<TnetError[]>)[] = [
     // A namespace is marked from inside, in a later phase: if tnet dies in between, the mark recorded here
@@ -115,7 +118,7 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
     // Seals last: each one only once its namespace's side went through, since it vouches for it.
-    () => insideNamespaces(p.inside, p.seal),
+    () => insideNamespaces(p.inside, p.seal, links),
     () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
     () => applyFirewall(p.firewall, firewall),
     () => dropIntents(p.intents),
@@ -129,15 +132,13 @@ export async function applyPlan(plan: Action[], firewall: FirewallApplier | null
   return [];
 }
 
-/** The netlink worker when it can serve, else one `nsenter … ip -batch` per namespace. TNET_NETLINK=ip forces the latter. */
-async function insideNamespaces(jobs: Map<string, Action[]>, seals: Phases['seal']): Promise<TnetError[]> {
+async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[]): Promise<TnetError[]> {
   if (jobs.size === 0 && seals.length === 0) return [];
-  if (process.env.TNET_NETLINK !== 'ip') {
-    const r = await runWorker(jobs, seals);
-    if (r.ran) return r.errors;
+  for (const backend of links) {
+    const r = await backend.configure(jobs, seals);
+    if (r !== 'unavailable') return r;
   }
-  const errors = await namespaceBatches(new Map([...jobs].map(([ns, actions]) => [ns, actions.flatMap(ipLines)])));
-  return errors.length ? errors : hostBatch(seals.flatMap(ipLines));
+  return [tnetError('kernel', `no link backend could configure the namespaces (tried: ${links.map((b) => b.name).join(', ') || 'none'})`)];
 }
 
 async function applyFirewall(actions: Phases['firewall'], fw: FirewallApplier | null): Promise<TnetError[]> {

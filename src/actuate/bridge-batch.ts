@@ -1,9 +1,9 @@
 // Renders and runs VXLAN forwarding entries as one `bridge -batch` for the host: `ip` has no fdb command.
 
-import type { Action } from '../model/action.js';
-import { tnetError, type TnetError } from '../model/errors.js';
-import { FLOOD_MAC } from '../plan/diff-vxlans.js';
+import { FLOOD_MAC, type Action } from '../model/action.js';
+import type { TnetError } from '../model/errors.js';
 import { run } from '../util/exec.js';
+import { batchError } from './batch-error.js';
 
 export function fdbLines(a: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>): string[] {
   // `append`, not `add`: several entries for the all-zeros MAC, one per peer, is what floods to every peer.
@@ -13,10 +13,5 @@ export function fdbLines(a: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>): str
 export async function fdbBatch(lines: string[]): Promise<TnetError[]> {
   if (lines.length === 0) return [];
   const r = await run('bridge', ['-batch', '-'], lines.join('\n') + '\n');
-  if (r.code === 0) return [];
-  const m = /Command failed \S+:(\d+)/.exec(r.stderr);
-  const line = m ? lines[Number(m[1]) - 1] : undefined;
-  return [tnetError('kernel', `bridge failed in the host namespace: ${r.stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ')}`, {
-    hint: line ? `while running: bridge ${line}` : undefined,
-  })];
+  return r.code === 0 ? [] : [batchError('bridge', 'host', lines, r.stderr)];
 }

@@ -1,47 +1,14 @@
-// Runs `ip -batch`: one process for the host, one shell for many namespaces entered one after another.
+// Runs `ip -batch` in the host namespace, and waits for links the kernel deletes asynchronously.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { tnetError, type TnetError } from '../model/errors.js';
-import { NETNS_DIR } from '../ownership/paths.js';
-import { chunk, run } from '../util/exec.js';
+import type { TnetError } from '../model/errors.js';
+import { run } from '../util/exec.js';
+import { batchError } from './batch-error.js';
+import { ipLines } from './link-ops.js';
 
 export async function hostBatch(lines: string[]): Promise<TnetError[]> {
   if (lines.length === 0) return [];
   const r = await run('ip', ['-batch', '-'], lines.join('\n') + '\n');
-  return r.code === 0 ? [] : [batchError('host', lines, r.stderr)];
-}
-
-// Entering a namespace costs a process, so each shell enters several in turn; a few shells run side by side.
-const LOOP = `d="$1"; shift; for n in "$@"; do nsenter --net="${NETNS_DIR}/$n" ip -batch "$d/$n" 2>"$d/$n.err" || echo "$n"; done`;
-const PARALLEL = Number(process.env.TNET_PARALLEL ?? 4);
-
-export async function namespaceBatches(batches: Map<string, string[]>): Promise<TnetError[]> {
-  if (batches.size === 0) return [];
-  const dir = await mkdtemp(join(tmpdir(), 'tnet-'));
-  try {
-    await Promise.all([...batches].map(([ns, lines]) => writeFile(join(dir, ns), lines.join('\n') + '\n')));
-    const runs = await Promise.all(
-      chunk([...batches.keys()], PARALLEL).map((names) => run('sh', ['-c', LOOP, 'tnet', dir, ...names])),
-    );
-    const failed = runs.flatMap((r) => r.stdout.split('\n').filter(Boolean));
-    return Promise.all(
-      failed.map(async (ns) => batchError(ns, batches.get(ns)!, await readFile(join(dir, `${ns}.err`), 'utf8'))),
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Names the line that failed: `ip -batch` stops there, so what follows it was not run. */
-function batchError(where: string, lines: string[], stderr: string): TnetError {
-  const m = /Command failed \S+:(\d+)/.exec(stderr);
-  const line = m ? lines[Number(m[1]) - 1] : undefined;
-  const reason = stderr.split('\n').filter((l) => l && !l.startsWith('Command failed')).join('; ');
-  return tnetError('kernel', `ip failed in ${where === 'host' ? 'the host namespace' : `namespace ${where}`}: ${reason || stderr.trim()}`, {
-    hint: line ? `while running: ip ${line}` : undefined,
-  });
+  return r.code === 0 ? [] : [batchError('ip', 'host', lines, r.stderr)];
 }
 
 /**
@@ -56,7 +23,7 @@ export async function awaitGone(devs: string[], timeoutMs = 3000): Promise<TnetE
     const present = new Set((JSON.parse(r.stdout || '[]') as { ifname: string }[]).map((l) => l.ifname));
     const left = devs.filter((d) => present.has(d));
     if (left.length === 0) return [];
-    if (Date.now() > deadline) return hostBatch(left.map((d) => `link del dev ${d}`));
+    if (Date.now() > deadline) return hostBatch(left.flatMap((dev) => ipLines({ op: 'link-del', ns: null, dev })));
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -64,3 +64,9 @@ export interface FwTableUpdate {
 }
 
 export type ActionOp = Action['op'];
+
+/** The alias on a host veth end that vouches for its namespace: set once everything inside went through. */
+export type SealAction = Extract<Action, { op: 'link-seal' }>;
+
+/** The all-zeros MAC: an fdb entry for it is where a VXLAN device floods broadcast and unknown frames (head-end replication). */
+export const FLOOD_MAC = '00:00:00:00:00:00';

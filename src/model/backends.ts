@@ -1,5 +1,7 @@
-// The firewall backend interface: read the tables as iptables-save text, apply one iptables-restore text.
+// The backend interfaces: the firewall's (iptables-save text in, iptables-restore text out) and the links'.
 
+import type { Action, SealAction } from './action.js';
+import type { TnetError } from './errors.js';
 import type { FwTableName } from './firewall.js';
 
 export interface FirewallBackend {
@@ -14,4 +16,16 @@ export interface FirewallBackend {
   restore(tables: FwTableName[], text: string): Promise<void>;
   /** Watch mode: start the restore process now, so that the next restore finds it ready. */
   prepare?(): void;
+}
+
+/** Configures links, addresses and routes inside namespaces, then seals their host ends. */
+export interface LinkBackend {
+  /** 'netlink': libexec/tnet-netlink.pl, one process for every namespace; 'ip': `nsenter … ip -batch` per namespace. */
+  name: 'netlink' | 'ip';
+  /**
+   * Runs each namespace's actions in plan order (`jobs`, by namespace name), stopping at a namespace's first
+   * failure; a seal is set only once its namespace's actions all went through, as it vouches for them.
+   * 'unavailable': this backend cannot serve these jobs here (no perl, say) and changed nothing.
+   */
+  configure(jobs: ReadonlyMap<string, Action[]>, seals: SealAction[]): Promise<TnetError[] | 'unavailable'>;
 }

@@ -1,11 +1,8 @@
 // Diffs overlays' VXLAN devices: create or recreate them on their bridge, and keep one fdb entry per peer host.
 
-import type { Action } from '../model/action.js';
+import { FLOOD_MAC, type Action } from '../model/action.js';
 import type { DesiredVxlan } from '../model/desired.js';
 import type { ObservedFdb, ObservedLink } from '../model/observed.js';
-
-/** The all-zeros MAC: an entry for it is where the device floods broadcast and unknown frames (head-end replication). */
-export const FLOOD_MAC = '00:00:00:00:00:00';
 
 export function diffVxlan(d: DesiredVxlan, seen: ObservedLink | undefined, fdb: ObservedFdb[]): Action[] {
   const same = seen?.kind === 'vxlan' && seen.vxlan && seen.vxlan.vni === d.vni && seen.vxlan.local === d.local && seen.vxlan.port === d.port && !seen.vxlan.learning;

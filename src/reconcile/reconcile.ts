@@ -25,6 +25,7 @@ import { vouched } from '../plan/vouch.js';
 import { applyPlan } from '../actuate/apply.js';
 import type { FirewallGlue } from './firewall.js';
 import { Session } from './session.js';
+import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
 
 /**
@@ -63,6 +64,8 @@ export interface ReconcileReport {
 export interface Planned {
   report: ReconcileReport;
   fw: FirewallGlue | null;
+  /** How namespaces are configured, in order of preference (the session's). */
+  links: readonly LinkBackend[];
   started: number;
 }
 
@@ -110,7 +113,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   trace('plan', t);
   if (!planned.ok) return planned;
   const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start };
-  return ok({ report, fw, started: start });
+  return ok({ report, fw, links: session.links, started: start });
 }
 
 /** Read at once: an await here would let the file reads queued by readBase run before desiring. */
@@ -127,8 +130,8 @@ export function commit(planned: Planned): Promise<Result<ReconcileReport>> {
   return caught(commitOnce(planned));
 }
 
-async function commitOnce({ report, fw, started }: Planned): Promise<Result<ReconcileReport>> {
-  const errors = report.actions.length ? await applyPlan(report.actions, fw) : [];
+async function commitOnce({ report, fw, links, started }: Planned): Promise<Result<ReconcileReport>> {
+  const errors = report.actions.length ? await applyPlan(report.actions, fw, links) : [];
   if (errors.length) return fail(...errors);
   return ok({ ...report, applied: true, ms: performance.now() - started });
 }

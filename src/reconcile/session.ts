@@ -2,7 +2,10 @@
 // mode keeps. A one-shot command makes one and drops it; `tnet watch` keeps one for as long as it runs.
 
 import type { RulesKeeper } from '../actuate/firewall/iptables.js';
+import { ipLinks } from '../actuate/links/ip.js';
+import { netlinkLinks } from '../actuate/links/netlink.js';
 import { DesireCache } from '../desired/cache.js';
+import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
 
@@ -11,16 +14,28 @@ export interface SessionOptions {
   keptRules?: RulesKeeper | null;
   /** Watch mode: /etc/netns read in a worker thread, kept while inotify vouches for it. */
   files?: FilesReader | null;
+  /** How namespaces are configured, in order of preference; default: linkBackends(process.env). */
+  links?: readonly LinkBackend[];
+}
+
+/**
+ * The netlink worker where it can run, `nsenter … ip -batch` where it cannot. TNET_NETLINK=ip skips the
+ * worker: the tests run both paths and compare what they wired.
+ */
+export function linkBackends(env: NodeJS.ProcessEnv): readonly LinkBackend[] {
+  return env.TNET_NETLINK === 'ip' ? [ipLinks] : [netlinkLinks, ipLinks];
 }
 
 export class Session {
   readonly firewall: FirewallChoice;
   readonly desire = new DesireCache();
   readonly files: FilesReader | null;
+  readonly links: readonly LinkBackend[];
 
   constructor(opts: SessionOptions = {}) {
     this.firewall = new FirewallChoice(opts.keptRules ?? null);
     this.files = opts.files ?? null;
+    this.links = opts.links ?? linkBackends(process.env);
   }
 
   /** Ends what the session started ahead (an idle restore process); the files reader is its owner's to close. */

@@ -12,7 +12,7 @@ import { parseUplinkRecord, uplinkRecord } from '../../src/ownership/marks.js';
 import { plan } from '../../src/plan/plan.js';
 import { firewallInput } from '../../src/desired/firewall-input.js';
 import { parseFdb } from '../../src/observe/fdb.js';
-import { ipLines } from '../../src/actuate/ip-commands.js';
+import { ipLines } from '../../src/actuate/link-ops.js';
 import { fdbLines } from '../../src/actuate/bridge-batch.js';
 import type { Action } from '../../src/model/action.js';
 import type { DesiredState } from '../../src/model/desired.js';

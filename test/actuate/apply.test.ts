@@ -1,0 +1,59 @@
+// applyPlan's link backends: the first one that is not unavailable configures the namespaces.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Action, SealAction } from '../../src/model/action.js';
+import type { LinkBackend } from '../../src/model/backends.js';
+import { tnetError, type TnetError } from '../../src/model/errors.js';
+import { applyPlan } from '../../src/actuate/apply.js';
+
+type Call = { backend: string; jobs: [string, string[]][]; seals: string[] };
+
+/** A backend that records what it was given and answers `answer`. */
+function backend(name: LinkBackend['name'], answer: TnetError[] | 'unavailable', calls: Call[]): LinkBackend {
+  return {
+    name,
+    configure: async (jobs, seals: SealAction[]) => {
+      calls.push({ backend: name, jobs: [...jobs].map(([ns, actions]) => [ns, actions.map((a) => a.op)]), seals: seals.map((s) => s.dev) });
+      return answer;
+    },
+  };
+}
+
+// Only actions inside namespaces and seals: no host batch, no file, no firewall, so nothing here starts a process.
+const PLAN: Action[] = [
+  { op: 'addr-add', ns: 'a', dev: 'eth0', cidr: '172.17.0.2/16' },
+  { op: 'route-replace', ns: 'a', dst: 'default', via: '172.17.0.1', dev: 'eth0' },
+  { op: 'link-seal', dev: 'veth1234567', alias: 'tnet:q/veth/a@172.17.0.2/16@netns@0badcafe', netns: 'a' },
+];
+
+test('the first backend that is not unavailable serves; the others are not asked', async () => {
+  const calls: Call[] = [];
+  const errors = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', calls), backend('ip', [], calls), backend('ip', [], calls)]);
+  assert.equal(errors, []);
+  assert.equal(calls, [
+    { backend: 'netlink', jobs: [['a', ['addr-add', 'route-replace']]], seals: ['veth1234567'] },
+    { backend: 'ip', jobs: [['a', ['addr-add', 'route-replace']]], seals: ['veth1234567'] },
+  ]);
+});
+
+test("a serving backend's errors are the plan's, with no fallback", async () => {
+  const calls: Call[] = [];
+  const failed = [tnetError('kernel', 'configuring namespace a failed')];
+  assert.equal(await applyPlan(PLAN, null, [backend('netlink', failed, calls), backend('ip', [], calls)]), failed);
+  assert.equal(calls.map((c) => c.backend), ['netlink']);
+});
+
+test('no backend able to serve is an error, not a silent success', async () => {
+  const errors = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', [])]);
+  assert.is(errors.length, 1);
+  assert.match(errors[0].message, /tried: netlink/);
+});
+
+test('a plan with nothing inside namespaces asks no backend', async () => {
+  const calls: Call[] = [];
+  assert.equal(await applyPlan([], null, [backend('netlink', [], calls)]), []);
+  assert.equal(calls, []);
+});
+
+test.run();
