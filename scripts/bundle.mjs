@@ -10,7 +10,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['chokidar', 'winston', 'execa'],
+  external: ['chokidar', 'winston'],
   // yaml is CommonJS and calls require() for Node built-ins, which an ES module bundle must provide.
   banner: { js: "import { createRequire as tnetRequire } from 'node:module'; const require = tnetRequire(import.meta.url);" },
   logLevel: 'warning',
