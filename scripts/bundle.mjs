@@ -1,6 +1,10 @@
 // Bundles the compiled CLI into dist/bin: one module graph of a few files loads ~40 ms faster than a hundred.
 // The watch's winston and chokidar stay outside, loaded from node_modules only when `tnet watch` runs.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a hash of their content: without this, every edit would leave stale chunks to be packed.
+rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/src/cli/main.js'],
