@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-// Chunk names change with their content: a bundle from an earlier build would linger and ship.
+// Chunk names carry a hash of their content: without this, every edit would leave stale chunks to be packed.
 rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
@@ -15,7 +15,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['chokidar', 'winston', 'execa'],
+  external: ['chokidar', 'winston'],
   // yaml is CommonJS and calls require() for Node built-ins, which an ES module bundle must provide.
   banner: { js: "import { createRequire as tnetRequire } from 'node:module'; const require = tnetRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -14,7 +14,8 @@ const execLog = process.env.TNET_EXEC_LOG;
 
 /**
  * Never rejects: a missing program or a non-zero exit is a result (code -1 when it could not start). Plain
- * node:child_process, not execa: execa's module graph alone adds ~110 ms to every one-shot tnet command.
+ * node:child_process, not execa: even bundled, execa adds ~30 ms of start-up to every tnet command and ~55 ms
+ * to a `tnet plan` that starts four processes (README, Performance: Dependencies).
  */
 export function run(cmd: string, args: string[], input?: string): Promise<ExecResult> {
   log(cmd, args, input ?? '');
