@@ -5,6 +5,7 @@
 // Each tnet and baseline figure is the median of --runs runs (default 3), each in a fresh sandbox.
 // Usage: npm run bench [-- --sizes 100,1000] [-- --runs 3] [-- --cni-max 100]
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -188,8 +189,19 @@ async function measureBaseline(n: number): Promise<number> {
 }
 
 /** CNI bridge + portmap, one ADD each per container as a runtime calls them; null when not installed. */
+/** The CNI reference plugins are a peer of the bench only: installed here (Debian's package), not by CI. */
+function installCni(): boolean {
+  const have = () => existsSync(`${CNI_DIR}/bridge`) && existsSync(`${CNI_DIR}/portmap`);
+  if (have()) return true;
+  process.stderr.write('installing containernetworking-plugins for the CNI comparison…\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'containernetworking-plugins'], { stdio: 'ignore', env });
+  return have();
+}
+
 async function measureCni(count: number): Promise<number | null> {
-  if (!existsSync(`${CNI_DIR}/bridge`) || !existsSync(`${CNI_DIR}/portmap`)) return null;
+  if (!installCni()) return null;
   await quiet();
   const box = await Sandbox.create();
   try {
