@@ -18,51 +18,82 @@ export interface FirewallApplier {
 }
 
 export interface Phases {
-  /** Host links and namespaces removed, then namespaces added: deletions first, so names are free again. */
-  teardown: string[];
-  netnsAdd: string[];
+  /**
+   * Host links and namespaces removed to make room for ones of the same name (a stale namespace, a veth
+   * without its peer), then namespaces added: these deletions come first, so the names are free again.
+   */
+  teardown: Action[];
+  netnsAdd: Action[];
   attach: Extract<Action, { op: 'netns-attach' }>[];
   /** Marks of the namespaces this plan creates or marks, recorded before creating them: see intents.ts. */
   intents: Map<string, string>;
-  host: string[];
+  host: Action[];
   inside: Map<string, Action[]>;
-  reap: string[];
+  /** Veths that go with a namespace deleted in `teardown`, waited for before their names are used again. */
+  reap: Extract<Action, { op: 'link-reap' }>[];
   seal: SealAction[];
-  files: Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>[];
+  sysctls: Extract<Action, { op: 'sysctl' }>[];
+  files: Extract<Action, { op: 'file-write' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
-  /** `bridge -batch` lines: VXLAN forwarding entries, once the host batch has made their devices. */
-  fdb: string[];
+  /** VXLAN forwarding entries, once the host batch has made their devices. */
+  fdb: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>[];
+  /**
+   * What the plan removes for good (pruned links and namespaces, their veths, their folders): last, once
+   * everything else went through, since a removed namespace cannot be brought back if a later phase fails.
+   */
+  prune: Action[];
+  pruneReap: Extract<Action, { op: 'link-reap' }>[];
+  pruneDirs: Extract<Action, { op: 'dir-remove' }>[];
+}
+
+/** Names the plan creates: a deletion of one of them makes room, any other deletion prunes. */
+function createdNames(plan: Action[]): Set<string> {
+  return new Set(
+    plan.flatMap((a) => {
+      if (a.op === 'netns-add' || a.op === 'netns-attach' || a.op === 'bridge-add' || a.op === 'vxlan-add') return [a.name];
+      return a.op === 'veth-add' ? [a.hostIf] : [];
+    }),
+  );
 }
 
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
-  const p: Phases = { teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [], files: [], firewall: [], fdb: [] };
-  const netnsDel: string[] = [];
+  const p: Phases = {
+    teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [],
+    sysctls: [], files: [], firewall: [], fdb: [], prune: [], pruneReap: [], pruneDirs: [],
+  };
+  const created = createdNames(plan);
+  const netnsDel: Action[] = [];
+  const pruneNetns: Action[] = [];
   for (const a of plan) {
     switch (a.op) {
       case 'netns-del':
-        netnsDel.push(...ipLines(a));
+        (created.has(a.name) ? netnsDel : pruneNetns).push(a);
         break;
       case 'netns-add':
-        p.netnsAdd.push(...ipLines(a));
+        p.netnsAdd.push(a);
         break;
       case 'netns-attach':
         p.attach.push(a);
         break;
-      case 'file-write':
-      case 'dir-remove':
       case 'sysctl':
+        p.sysctls.push(a);
+        break;
+      case 'file-write':
         p.files.push(a);
+        break;
+      case 'dir-remove':
+        p.pruneDirs.push(a);
         break;
       case 'fw-update':
         p.firewall.push(a);
         break;
       case 'fdb-add':
       case 'fdb-del':
-        p.fdb.push(...fdbLines(a));
+        p.fdb.push(a);
         break;
       case 'link-reap':
-        p.reap.push(a.dev);
+        (created.has(a.dev) ? p.reap : p.pruneReap).push(a);
         break;
       case 'link-seal':
         p.seal.push(a);
@@ -73,19 +104,20 @@ export function toPhases(plan: Action[]): Phases {
         break;
       case 'bridge-add':
       case 'veth-add':
-        p.host.push(...ipLines(a));
+        p.host.push(a);
         break;
       case 'link-del':
         // Host ends go before their namespaces: a deleted namespace takes its veths with it, but later.
-        if (a.ns === null) p.teardown.push(...ipLines(a));
-        else addInside(p, a.ns, a);
+        if (a.ns !== null) addInside(p, a.ns, a);
+        else (created.has(a.dev) ? p.teardown : p.prune).push(a);
         break;
       default:
-        if (a.ns === null) p.host.push(...ipLines(a));
+        if (a.ns === null) p.host.push(a);
         else addInside(p, a.ns, a);
     }
   }
   p.teardown.push(...netnsDel);
+  p.prune.push(...pruneNetns);
   return p;
 }
 
@@ -95,41 +127,73 @@ function addInside(p: Phases, ns: string, a: Action): void {
   else p.inside.set(ns, [a]);
 }
 
+/** One step of an apply: the actions it carries out, and how, in one process at most. */
+interface Step {
+  actions: readonly Action[];
+  run(): Promise<TnetError[]>;
+}
+
+export interface ApplyOptions {
+  /** Undo: every step runs whatever failed before it, and batches go on past a line that fails. */
+  tolerant?: boolean;
+}
+
+export interface ApplyOutcome {
+  errors: TnetError[];
+  /** The actions of every step that started, in the order they ran: those an undo must set back. */
+  attempted: Action[];
+}
+
 /**
- * Runs the phases in order and stops at the first that fails: later phases depend on earlier ones. `links`
+ * Runs the steps in order and stops at the first that fails: later steps depend on earlier ones. `links`
  * configure the namespaces' insides, in order of preference: the first that is not unavailable serves.
  */
-export async function applyPlan(plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[]): Promise<TnetError[]> {
-  const p = toPhases(plan);
-  const steps: (() => Promise<TnetError[]>)[] = [
-    // A namespace is marked from inside, in a later phase: if tnet dies in between, the mark recorded here
+export async function applyPlan(
+  plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[], opts: ApplyOptions = {},
+): Promise<ApplyOutcome> {
+  const out: ApplyOutcome = { errors: [], attempted: [] };
+  for (const [i, step] of steps(toPhases(plan), firewall, links, opts.tolerant === true).entries()) {
+    const t = performance.now();
+    out.attempted.push(...step.actions);
+    const errors = await step.run();
+    trace(`phase ${i}`, t);
+    out.errors.push(...errors);
+    if (errors.length && !opts.tolerant) break;
+  }
+  return out;
+}
+
+const lines = (actions: readonly Action[]) => actions.flatMap(ipLines);
+const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.seal];
+
+function steps(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[] {
+  const batch = (actions: Action[]) => hostBatch(lines(actions), force);
+  const firstPart = [...p.teardown, ...p.netnsAdd];
+  return [
+    // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
-    () => recordIntents(p.intents),
+    { actions: [], run: () => recordIntents(p.intents) },
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts, a wait).
     ...(p.attach.length === 0 && p.reap.length === 0
-      ? [() => hostBatch([...p.teardown, ...p.netnsAdd, ...p.host])]
+      ? [{ actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
       : [
-          () => applyNamespaces([...p.teardown, ...p.netnsAdd], p.attach),
+          { actions: [...firstPart, ...p.attach], run: () => applyNamespaces(lines(firstPart), p.attach) },
           // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
-          () => awaitGone(p.reap),
-          () => hostBatch(p.host),
+          { actions: p.reap, run: () => awaitGone(p.reap.map((a) => a.dev)) },
+          { actions: p.host, run: () => batch(p.host) },
         ]),
-    () => fdbBatch(p.fdb),
+    { actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
-    () => applyFiles(p.files.filter((a) => a.op === 'sysctl')),
+    { actions: p.sysctls, run: () => applyFiles(p.sysctls) },
     // Seals last: each one only once its namespace's side went through, since it vouches for it.
-    () => insideNamespaces(p.inside, p.seal, links),
-    () => applyFiles(p.files.filter((a) => a.op !== 'sysctl')),
-    () => applyFirewall(p.firewall, firewall),
-    () => dropIntents(p.intents),
-  ];
-  for (const [i, step] of steps.entries()) {
-    const t = performance.now();
-    const errors = await step();
-    trace(`phase ${i}`, t);
-    if (errors.length) return errors;
-  }
-  return [];
+    { actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
+    { actions: p.files, run: () => applyFiles(p.files) },
+    { actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
+    { actions: p.prune, run: () => batch(p.prune) },
+    { actions: p.pruneReap, run: () => awaitGone(p.pruneReap.map((a) => a.dev)) },
+    { actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },
+    { actions: [], run: () => dropIntents(p.intents) },
+  ].filter((s, i, all) => s.actions.length > 0 || i === 0 || i === all.length - 1);
 }
 
 async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[]): Promise<TnetError[]> {

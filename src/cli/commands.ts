@@ -5,8 +5,9 @@ import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../model/spec.js';
-import { EXIT, exitCodeOf, stageOf, type TnetError } from '../model/errors.js';
+import { EXIT, exitCodeOf, stageOf, type TnetError, type UndoReport } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import { renderUndo } from '../render/undo.js';
 import { lockForCommand } from './lock.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -70,8 +71,9 @@ async function run(args: Args, o: RunOptions): Promise<number> {
 }
 
 async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
-  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep });
-  if (!r.ok) return failed(r.errors, o.dryRun);
+  const keep = Boolean(args.flags['no-rollback']);
+  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep });
+  if (!r.ok) return failed(r.errors, o.dryRun, 'undo' in r ? r.undo : null);
   const { actions } = r.value;
   if (actions.length === 0) {
     out(`No changes: the host matches spec '${spec.name}'.`);
@@ -87,15 +89,13 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
   return EXIT.ok;
 }
 
-function failed(errors: TnetError[], dryRun: boolean): number {
-  process.stderr.write(`${renderErrors(errors)}\n\n${afterword(errors, dryRun)}`);
+function failed(errors: TnetError[], dryRun: boolean, undo: UndoReport | null): number {
+  process.stderr.write(`${renderErrors(errors)}\n\n${undo ? renderUndo(undo) : afterword(errors, dryRun)}`);
   return exitCodeOf(errors);
 }
 
-/** Only a failure while applying may have left part of the plan done: anything earlier changed nothing. */
+/** Without an undo report: a failure before applying changed nothing; one while applying says so. */
 function afterword(errors: TnetError[], dryRun: boolean): string {
-  if (errors.some((e) => stageOf(e) === 'actuate')) {
-    return 'apply stopped at the first failure; run it again once the cause is fixed: it picks up from what is there.\n';
-  }
+  if (errors.some((e) => stageOf(e) === 'actuate')) return 'applying failed, and what it changed could not be told: run tnet plan to see the host.\n';
   return dryRun ? '' : 'nothing was changed.\n';
 }

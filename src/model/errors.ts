@@ -61,6 +61,16 @@ export const ERRORS = {
 /** Every error tnet reports has one of these codes: the table above is the whole set. */
 export type ErrorCode = keyof typeof ERRORS;
 
+/** What a failed apply left: it travels with the errors, and is said after them. */
+export interface UndoReport {
+  /** Actions of the undo carried out; null when what went through was kept (--no-rollback). */
+  rolledBack: number | null;
+  /** What differs from before the apply: after a rollback, what could not be set back; else what it changed. */
+  left: string[];
+  /** How many of the plan's actions were attempted before the failure: 0 means nothing was touched. */
+  attempted: number;
+}
+
 export interface SourcePos {
   file: string;
   line: number; // 1-based

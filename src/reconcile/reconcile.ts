@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { freeze } from 'immer';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
-import { caught, fail, ok, type Result } from '../model/errors.js';
+import { caught, fail, ok, type Result, type TnetError, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
@@ -22,7 +22,8 @@ import { desire } from '../desired/desired.js';
 import { hasChosenPorts, held, heldIps } from '../desired/held.js';
 import { plan } from '../plan/plan.js';
 import { vouched } from '../plan/vouch.js';
-import { applyPlan } from '../actuate/apply.js';
+import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
+import { afterFailure } from './rollback.js';
 import type { FirewallGlue } from './firewall.js';
 import { Session } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
@@ -48,7 +49,12 @@ export interface ReconcileOptions {
   prefetched?: Promise<KernelView> | null;
   /** Watch mode: the host side read early, while an edit settled; used when this spec asks for the same reads. */
   early?: EarlyObservation | null;
+  /** When applying fails: keep what went through (`--no-rollback`) instead of undoing it. */
+  keep?: boolean;
 }
+
+/** A reconcile's result; a failed apply also says what its undo did and what is left changed. */
+export type Outcome = Result<ReconcileReport> | { ok: false; errors: TnetError[]; undo: UndoReport };
 
 export interface ReconcileReport {
   actions: Action[];
@@ -75,10 +81,10 @@ export interface EarlyObservation {
   reads: BaseReads;
 }
 
-export async function reconcile(spec: Spec, opts: ReconcileOptions, session: Session = new Session()): Promise<Result<ReconcileReport>> {
+export async function reconcile(spec: Spec, opts: ReconcileOptions, session: Session = new Session()): Promise<Outcome> {
   const planned = await planReconcile(spec, opts, session);
   if (!planned.ok) return planned;
-  return opts.dryRun ? ok(planned.value.report) : commit(planned.value);
+  return opts.dryRun ? ok(planned.value.report) : commit(planned.value, opts.keep === true);
 }
 
 /** Observes, desires and plans; changes nothing. A read of the host that failed is a failed result. */
@@ -125,15 +131,24 @@ function hostResolvConf(): string {
   }
 }
 
-/** Carries out a plan. */
-export function commit(planned: Planned): Promise<Result<ReconcileReport>> {
-  return caught(commitOnce(planned));
+/**
+ * Carries out a plan: all of it, or, when a step fails, none of it: what went through is undone (unless
+ * `keep`), and the outcome says what is left changed.
+ */
+export async function commit(planned: Planned, keep = false): Promise<Outcome> {
+  const { report, fw, links, started } = planned;
+  if (report.actions.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
+  const outcome = await caughtOutcome(applyPlan(report.actions, fw, links));
+  if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
+  const undo = await caught(afterFailure({ before: report.observed, outcome, fw, links }, keep).then(ok));
+  if (!undo.ok) return fail(...outcome.errors, ...undo.errors);
+  return { ok: false, errors: outcome.errors, undo: undo.value };
 }
 
-async function commitOnce({ report, fw, links, started }: Planned): Promise<Result<ReconcileReport>> {
-  const errors = report.actions.length ? await applyPlan(report.actions, fw, links) : [];
-  if (errors.length) return fail(...errors);
-  return ok({ ...report, applied: true, ms: performance.now() - started });
+/** An apply that threw (a read it made failed) attempted nothing it can tell of: its error is the outcome. */
+async function caughtOutcome(work: Promise<ApplyOutcome>): Promise<ApplyOutcome> {
+  const r = await caught(work.then((o) => ok(o)));
+  return r.ok ? r.value : { errors: r.errors, attempted: [] };
 }
 
 /**

@@ -3,15 +3,20 @@
 import { isDeepStrictEqual } from 'node:util';
 import { fail, internalError, TnetFailure, type Result, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import type { ReconcileReport } from '../reconcile/reconcile.js';
+import type { Outcome } from '../reconcile/reconcile.js';
 import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
+import { renderUndo, undoSummary } from '../render/undo.js';
 import type { Logger } from './logger.js';
 import { traceAt } from '../util/trace.js';
 import { DEBUG } from '../util/debug.js';
 
-/** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, or the periodic resync. */
-export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync';
+/** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, the periodic resync, or a retry. */
+export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync' | 'retry';
+
+/** A failed reconcile is retried after 1 s, then twice as long each time, up to a minute. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 60_000;
 
 export interface ControllerDeps {
   load(): Promise<Result<Spec>>;
@@ -19,7 +24,7 @@ export interface ControllerDeps {
    * deep: enter every namespace, also those a host veth seal vouches for (start and resync). warm: only the
    * spec changed since the last reconcile, so the host side it left may be reused.
    */
-  reconcile(spec: Spec, deep: boolean, warm: boolean): Promise<Result<ReconcileReport>>;
+  reconcile(spec: Spec, deep: boolean, warm: boolean): Promise<Outcome>;
   log: Logger;
   /** Whether the spec files are quiet (no edit waiting for its debounce): a resync then re-reads them too. */
   specSettled?: () => boolean;
@@ -36,6 +41,9 @@ export class Controller {
   private eventsWhileReconciling = false;
   /** The last error text logged: a fault that persists is logged once, not on every resync. */
   private lastProblem = '';
+  /** Failed reconciles in a row, and the retry they scheduled. */
+  private failures = 0;
+  private retry: NodeJS.Timeout | null = null;
   constructor(private readonly deps: ControllerDeps) {}
 
   get current(): Spec | null {
@@ -73,6 +81,7 @@ export class Controller {
   /** Lets the reconcile in flight finish, starts no other. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
     this.pending.clear();
     await this.loop;
   }
@@ -97,7 +106,7 @@ export class Controller {
     const spec = this.spec;
     this.reconcilingNow = true;
     this.eventsWhileReconciling = false;
-    let r: Result<ReconcileReport>;
+    let r: Outcome;
     try {
       const deep = triggers.some((t) => t === 'start' || t === 'resync');
       r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'));
@@ -109,9 +118,14 @@ export class Controller {
       if (this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
     }
     if (!r.ok) {
-      this.problem('reconcile failed; will retry on the next change, event or resync', r.errors, { spec: spec.name, trigger: why });
+      const undo = 'undo' in r ? r.undo : null;
+      const retry = `${this.scheduleRetry() / 1000}s`;
+      const message = `reconcile failed${undo ? ` (${undoSummary(undo)})` : ''}; will retry, and on the next change, event or resync`;
+      const more = undo ? { undo: renderUndo(undo).trimEnd().split('\n').map((l) => l.trim()) } : {};
+      this.problem(message, r.errors, { spec: spec.name, trigger: why, retry, ...more });
       return;
     }
+    this.failures = 0;
     this.lastProblem = '';
     const { actions, ms } = r.value;
     if (actions.length === 0) {
@@ -126,6 +140,18 @@ export class Controller {
       actions: actions.length,
       detail: renderPlan(actions).split('\n').map((l) => l.trim()),
     });
+  }
+
+  /** Backs off: a host that keeps refusing is not hammered, and one that recovers is converged soon after. */
+  private scheduleRetry(): number {
+    const ms = Math.min(RETRY_FIRST_MS * 2 ** this.failures++, RETRY_MAX_MS);
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.request('retry');
+    }, ms);
+    this.retry.unref();
+    return ms;
   }
 
   private async reload(triggers: Trigger[]): Promise<void> {

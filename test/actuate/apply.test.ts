@@ -29,7 +29,7 @@ const PLAN: Action[] = [
 
 test('the first backend that is not unavailable serves; the others are not asked', async () => {
   const calls: Call[] = [];
-  const errors = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', calls), backend('ip', [], calls), backend('ip', [], calls)]);
+  const { errors } = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', calls), backend('ip', [], calls), backend('ip', [], calls)]);
   assert.equal(errors, []);
   assert.equal(calls, [
     { backend: 'netlink', jobs: [['a', ['addr-add', 'route-replace']]], seals: ['veth1234567'] },
@@ -40,19 +40,19 @@ test('the first backend that is not unavailable serves; the others are not asked
 test("a serving backend's errors are the plan's, with no fallback", async () => {
   const calls: Call[] = [];
   const failed = [tnetError('kernel', 'configuring namespace a failed')];
-  assert.equal(await applyPlan(PLAN, null, [backend('netlink', failed, calls), backend('ip', [], calls)]), failed);
+  assert.equal((await applyPlan(PLAN, null, [backend('netlink', failed, calls), backend('ip', [], calls)])).errors, failed);
   assert.equal(calls.map((c) => c.backend), ['netlink']);
 });
 
 test('no backend able to serve is an error, not a silent success', async () => {
-  const errors = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', [])]);
+  const { errors } = await applyPlan(PLAN, null, [backend('netlink', 'unavailable', [])]);
   assert.is(errors.length, 1);
   assert.match(errors[0].message, /tried: netlink/);
 });
 
 test('a plan with nothing inside namespaces asks no backend', async () => {
   const calls: Call[] = [];
-  assert.equal(await applyPlan([], null, [backend('netlink', [], calls)]), []);
+  assert.equal((await applyPlan([], null, [backend('netlink', [], calls)])).errors, []);
   assert.equal(calls, []);
 });
 

@@ -1,0 +1,155 @@
+// What an apply left changed: the objects its actions touched, compared between two observations.
+
+import type { Action, Ns } from '../model/action.js';
+import type { FirewallObserved, FwTableName } from '../model/firewall.js';
+import type { ObservedLink, ObservedState } from '../model/observed.js';
+import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
+
+/**
+ * One line per object that differs, in the order the actions first touched them: after a rollback, what
+ * could not be set back; after an apply kept with --no-rollback, what it changed. Namespaces are compared
+ * inside only where both observations entered them.
+ */
+export function residue(actions: readonly Action[], before: ObservedState, after: ObservedState): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const a of actions) {
+    for (const [key, describe] of objectsOf(a)) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const diff = describe(before, after);
+      if (diff) out.push(diff);
+    }
+  }
+  return out;
+}
+
+type Compare = (before: ObservedState, after: ObservedState) => string | null;
+
+function objectsOf(a: Action): [string, Compare][] {
+  switch (a.op) {
+    case 'netns-add':
+    case 'netns-attach':
+    case 'netns-del':
+    case 'netns-mark':
+      return [netns(a.name)];
+    case 'bridge-add':
+    case 'vxlan-add':
+      return [link(null, a.name)];
+    case 'veth-add':
+      return [link(null, a.hostIf)];
+    case 'uplink-attach':
+    case 'uplink-detach':
+      return [link(null, a.bridge), link(null, a.uplink), route(null, 'default')];
+    case 'fdb-add':
+    case 'fdb-del':
+      return [fdb(a.dev, a.dst)];
+    case 'link-set':
+    case 'link-del':
+    case 'addr-add':
+    case 'addr-del':
+      return [link(a.ns, a.dev)];
+    case 'link-reap':
+    case 'link-seal':
+      return [link(null, a.dev)];
+    case 'route-replace':
+    case 'route-del':
+      return [route(a.ns, a.dst)];
+    case 'sysctl':
+      return [sysctl(a.key)];
+    case 'file-write':
+      return [file(a.path)];
+    case 'dir-remove':
+      return [folder(a.path)];
+    case 'fw-update':
+      return [rules(a.table)];
+  }
+}
+
+const where = (ns: Ns, name: string) => (ns === null ? name : `${ns}:${name}`);
+
+function netns(name: string): [string, Compare] {
+  return [`netns ${name}`, (b, a) => presence(`namespace ${name}`, b.netns[name] !== undefined, a.netns[name] !== undefined)];
+}
+
+function presence(what: string, before: boolean, after: boolean): string | null {
+  if (before === after) return null;
+  return `${what}: ${after ? 'created' : 'removed'}`;
+}
+
+/** The link in its namespace; undefined when absent, null when that namespace was not read both times. */
+function linkIn(o: ObservedState, ns: Ns, dev: string): ObservedLink | undefined | null {
+  if (ns === null) return o.links.find((l) => l.name === dev);
+  const n = o.netns[ns];
+  return n?.read ? n.links.find((l) => l.name === dev) : null;
+}
+
+const LINK_FIELDS = ['kind', 'up', 'mtu', 'mac', 'alias', 'master', 'hairpin'] as const;
+
+function link(ns: Ns, dev: string): [string, Compare] {
+  return [
+    `link ${where(ns, dev)}`,
+    (b, a) => {
+      const [x, y] = [linkIn(b, ns, dev), linkIn(a, ns, dev)];
+      if (x === null || y === null) return null;
+      const what = `interface ${where(ns, dev)}`;
+      if (!x || !y) return presence(what, Boolean(x), Boolean(y));
+      const changes = LINK_FIELDS.filter((f) => x[f] !== y[f]).map((f) => `${f} ${String(x[f])} → ${String(y[f])}`);
+      const [xa, ya] = [[...x.addrs].sort().join(' '), [...y.addrs].sort().join(' ')];
+      if (xa !== ya) changes.push(`addresses ${xa || 'none'} → ${ya || 'none'}`);
+      return changes.length ? `${what}: ${changes.join(', ')}` : null;
+    },
+  ];
+}
+
+function route(ns: Ns, dst: string): [string, Compare] {
+  return [
+    `route ${where(ns, dst)}`,
+    (b, a) => {
+      const pick = (o: ObservedState) => {
+        const routes = ns === null ? o.routes : o.netns[ns]?.read ? o.netns[ns].routes : null;
+        if (routes === null) return null;
+        const r = routes.find((x) => x.dst === dst);
+        return r ? `${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}` : 'none';
+      };
+      const [x, y] = [pick(b), pick(a)];
+      return x === null || y === null || x === y ? null : `route ${dst}${ns ? ` in ${ns}` : ''}: ${x} → ${y}`;
+    },
+  ];
+}
+
+function fdb(dev: string, dst: string): [string, Compare] {
+  const has = (o: ObservedState) => o.fdb.some((e) => e.dev === dev && e.dst === dst);
+  return [`fdb ${dev} ${dst}`, (b, a) => presence(`forwarding entry ${dev} → ${dst}`, has(b), has(a))];
+}
+
+function sysctl(key: string): [string, Compare] {
+  const value = (o: ObservedState) => (key === 'net.ipv4.ip_forward' ? (o.ipForward ? '1' : '0') : o.firewall?.sysctls[key]);
+  // A switch that did not exist before (its bridge not made yet, br_netfilter not loaded) is not tnet's to undo.
+  return [`sysctl ${key}`, (b, a) => (value(b) === undefined || value(b) === value(a) ? null : `sysctl ${key}: ${value(b)} → ${value(a) ?? 'unset'}`)];
+}
+
+function file(path: string): [string, Compare] {
+  return [`file ${path}`, (b, a) => (b.files[path] === a.files[path] ? null : `file ${path}: ${b.files[path] === undefined ? 'created' : a.files[path] === undefined ? 'removed' : 'changed'}`)];
+}
+
+function folder(path: string): [string, Compare] {
+  return [`dir ${path}`, (b, a) => presence(`folder ${path}`, b.fileDirs.includes(path), a.fileDirs.includes(path))];
+}
+
+/** tnet's chains whole, and tnet's own rules in the built-in chains: nothing else of a table is tnet's. */
+function tnetRules(fw: FirewallObserved | null, table: FwTableName): string {
+  const t = fw?.tables.find((x) => x.table === table);
+  if (!t) return '';
+  return Object.entries(t.chains)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([name, c]) => {
+      const rules = isTnetChain(name) ? c.rules : c.rules.filter((r) => (ownerOf(r) ?? '').startsWith(SHARED_OWNER));
+      return isTnetChain(name) || rules.length ? `${name}\n${rules.join('\n')}` : '';
+    })
+    .join('\n');
+}
+
+function rules(table: FwTableName): [string, Compare] {
+  return [`rules ${table}`, (b, a) => (tnetRules(b.firewall, table) === tnetRules(a.firewall, table) ? null : `iptables ${table}: tnet's chains differ from before`)];
+}

@@ -1,0 +1,52 @@
+// When an apply fails: its undo carried out, the host observed again, and whatever still differs named.
+
+import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
+import type { Action } from '../model/action.js';
+import type { UndoReport } from '../model/errors.js';
+import type { ObservedState } from '../model/observed.js';
+import { observeInside, readBase } from '../observe/observe.js';
+import { residue } from '../plan/residue.js';
+import { undoPlan } from '../plan/undo.js';
+import type { FirewallGlue } from './firewall.js';
+import type { LinkBackend } from '../model/backends.js';
+
+
+export interface FailedApply {
+  before: ObservedState;
+  outcome: ApplyOutcome;
+  fw: FirewallGlue | null;
+  links: readonly LinkBackend[];
+}
+
+/**
+ * Undoes what the failed apply attempted, newest first, tolerant of undo steps that find nothing to undo;
+ * then reads again what those actions touched and compares it with the observation the plan was made from.
+ * `keep`: no undo, only the comparison (what the apply changed before it failed).
+ */
+export async function afterFailure(f: FailedApply, keep: boolean): Promise<UndoReport> {
+  const attempted = f.outcome.attempted;
+  if (attempted.length === 0) return { rolledBack: keep ? null : 0, left: [], attempted: 0 };
+  let rolledBack: number | null = null;
+  if (!keep) {
+    const undo = undoPlan(attempted, f.before);
+    await applyPlan(undo.actions, f.fw, f.links, { tolerant: true });
+    rolledBack = undo.actions.length;
+  }
+  const after = await observeTouched(attempted, f.before, f.fw);
+  return { rolledBack, left: residue(attempted, f.before, after), attempted: attempted.length };
+}
+
+/** The host side afresh, and inside only the namespaces the actions touched or the plan had read. */
+async function observeTouched(actions: readonly Action[], before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
+  const fdb = actions.some((a) => a.op === 'fdb-add' || a.op === 'fdb-del');
+  const { base } = readBase({ firewall: fw ? () => fw.observe() : null, paths: [], fdb, files: null });
+  const b = await base;
+  const enter = new Set([...Object.values(before.netns).filter((n) => n.read).map((n) => n.name), ...actions.flatMap(namespaceOf)]);
+  const skip = new Map(b.listed.filter((n) => !enter.has(n.name)).map((n) => [n.name, before.netns[n.name]?.mark ?? '']));
+  return observeInside(b, skip);
+}
+
+function namespaceOf(a: Action): string[] {
+  if ('ns' in a && typeof a.ns === 'string') return [a.ns];
+  return a.op === 'netns-add' || a.op === 'netns-attach' || a.op === 'netns-del' || a.op === 'netns-mark' ? [a.name] : [];
+}

@@ -1,0 +1,176 @@
+// End to end, as root in throwaway namespaces: an apply whose step fails leaves the host as it found it.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { applyOk, Sandbox, type RunResult } from '../helpers/sandbox.js';
+
+const CLI = resolve('bin/tnet.js');
+const t = suite<{ box: Sandbox; spec: string }>('rollback');
+
+t.before.each(async (ctx) => {
+  ctx.box = await Sandbox.create();
+  ctx.spec = join(ctx.box.dir, 'net.yaml');
+});
+t.after.each(async (ctx) => {
+  await ctx.box.destroy();
+});
+
+const BASE = `version: 1
+name: net
+bridges:
+  br0: {subnet: 10.70.0.0/24}
+containers:
+  a: {bridge: br0, ports: ["8080:80"]}
+  b: {bridge: br0, links: [a]}
+`;
+
+/** The edit of the issue: a bridge and a container added, another removed, a port changed. */
+const EDITED = `version: 1
+name: net
+bridges:
+  br0: {subnet: 10.70.0.0/24}
+  br1: {subnet: 10.71.0.0/24}
+containers:
+  a: {bridge: br0, ports: ["9090:80"]}
+  c: {bridge: br1, ports: ["8081:80"]}
+`;
+
+/**
+ * Everything tnet could have changed, as comparable text: links with their settings and addresses, routes,
+ * namespaces and what is inside them, the rule set, the files under /etc/netns, ip_forward.
+ */
+async function snapshot(box: Sandbox): Promise<string> {
+  const script = `
+    ip -j -d addr show | tr -d '\\n'; echo
+    ip -j route show; echo
+    for n in $(ip netns list | cut -d' ' -f1 | sort); do echo "== netns $n"; ip -n $n -j -d addr show; echo; ip -n $n -j route show; echo; done
+    iptables-save | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'
+    find /etc/netns -type f | sort | while read f; do echo "== $f"; cat "$f"; done
+    cat /proc/sys/net/ipv4/ip_forward
+  `;
+  const out = await box.must(script);
+  return out.split('\n').map(normalizeLinks).join('\n');
+}
+
+/** Links as JSON, reduced to what a rollback must give back (not counters, timers or kernel-chosen ids). */
+function normalizeLinks(line: string): string {
+  if (!line.startsWith('[{')) return line;
+  const links = JSON.parse(line) as Record<string, any>[];
+  return JSON.stringify(
+    links.map((l) => ({
+      name: l.ifname, mtu: l.mtu, mac: l.address, alias: l.ifalias ?? null, master: l.master ?? null,
+      up: (l.flags ?? []).includes('UP'), kind: l.linkinfo?.info_kind ?? '',
+      addrs: (l.addr_info ?? []).filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`),
+    })),
+  );
+}
+
+/** A failing program of that name first on PATH; `body` is its shell script after `real` is set. */
+async function withFault(box: Sandbox, name: string, body: string, ...args: string[]): Promise<RunResult> {
+  const bin = join(box.dir, 'fault');
+  mkdirSync(bin, { recursive: true });
+  const real = (await box.sh(`command -v ${name}`)).stdout.trim();
+  writeFileSync(join(bin, name), `#!/bin/sh\nreal='${real}'\nstate='${bin}'\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+  return box.run(['env', `PATH=${bin}:${process.env.PATH}`, process.execPath, CLI, ...args]);
+}
+
+const FAIL_RESTORE = 'cat >/dev/null; echo "iptables-restore: line 2 failed: injected fault" >&2; exit 1';
+
+/** The first apply's host `ip -batch` runs half of its lines for real, then fails as ip does. Undo batches (-force) pass. */
+const HALF_BATCH = `
+if [ "$1" = "-batch" ] && [ ! -e "$state/failed" ]; then
+  touch "$state/failed"
+  cat > "$state/in"
+  k=$(( $(wc -l < "$state/in") / 2 ))
+  head -n "$k" "$state/in" | "$real" -batch - || exit 1
+  echo "RTNETLINK answers: Injected fault" >&2
+  echo "Command failed -:$((k + 1))" >&2
+  exit 1
+fi
+exec "$real" "$@"`;
+
+function assertRolledBack(r: RunResult, command: RegExp): void {
+  assert.is(r.code, 1, `${r.stdout}${r.stderr}`);
+  assert.match(r.stderr, command);
+  assert.match(r.stderr, /rolled back \d+ action\(s\): the host is as tnet found it\.$/, r.stderr);
+  assert.not.match(r.stderr, /nothing was changed/);
+}
+
+t('fresh host, iptables-nft-restore fails: every link, namespace, file and sysctl made is undone, exit 1', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  const r = await withFault(box, 'iptables-nft-restore', FAIL_RESTORE, 'apply', '-f', spec);
+  assertRolledBack(r, /^error\[firewall\]: iptables-nft-restore failed .*injected fault/m);
+  assert.fixture(await snapshot(box), before);
+  // The cause gone, the same apply goes through.
+  await applyOk(box, spec);
+  assert.ok(await box.ping('b', '10.70.0.2'), 'b reaches a');
+});
+
+t('converged host, an edit whose firewall step fails: the removed container, the old port and everything else are back', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  const before = await snapshot(box);
+  writeFileSync(spec, EDITED);
+  const r = await withFault(box, 'iptables-nft-restore', FAIL_RESTORE, 'apply', '-f', spec);
+  assertRolledBack(r, /iptables-nft-restore failed/);
+  assert.fixture(await snapshot(box), before);
+  assert.ok(await box.ping('b', '10.70.0.2'), 'b, which the edit removes, still reaches a');
+  writeFileSync(spec, BASE);
+  assert.match((await box.tnet('apply', '-f', spec)).stdout, /^No changes/m, 'the host matches the old spec exactly');
+});
+
+t('the host ip -batch fails halfway: what its first half made is undone', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  const r = await withFault(box, 'ip', HALF_BATCH, 'apply', '-f', spec);
+  assertRolledBack(r, /^error\[kernel\]: ip failed in the host namespace: RTNETLINK answers: Injected fault/m);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('the namespace worker fails: namespaces, veths and the bridge are undone', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  const r = await withFault(box, 'perl', 'cat >/dev/null; echo "worker: injected fault" >&2; exit 2', 'apply', '-f', spec);
+  assertRolledBack(r, /namespace worker failed: worker: injected fault/);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('an edit whose namespace worker fails inside existing namespaces: addresses and routes set back', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  const before = await snapshot(box);
+  // A new fixed address for a: its namespace is entered and changed before the fault.
+  writeFileSync(spec, BASE.replace('a: {bridge: br0,', 'a: {bridge: br0, ip: 10.70.0.9,'));
+  const r = await withFault(box, 'perl', 'cat >/dev/null; exit 2', 'apply', '-f', spec);
+  assertRolledBack(r, /namespace worker failed/);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('--no-rollback keeps what went through and lists it, exit 1', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const r = await withFault(box, 'iptables-nft-restore', FAIL_RESTORE, 'apply', '--no-rollback', '-f', spec);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /kept what went through \(--no-rollback\); changed on the host:\n/);
+  assert.match(r.stderr, /^ {2}interface br0: created$/m);
+  assert.match(r.stderr, /^ {2}namespace a: created$/m);
+  assert.ok((await box.sh('ip link show br0')).code === 0, 'br0 kept');
+  // A plain apply afterwards converges from there.
+  await applyOk(box, spec);
+});
+
+t('a failing destroy is rolled back too: the spec keeps working', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  const before = await snapshot(box);
+  const r = await withFault(box, 'iptables-nft-restore', FAIL_RESTORE, 'destroy', '-f', spec);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /rolled back|nothing was changed/);
+  assert.fixture(await snapshot(box), before);
+  assert.ok(await box.ping('b', '10.70.0.2'));
+});
+
+t.run();
