@@ -8,9 +8,9 @@ import { DEBUG } from '../util/debug.js';
 const USAGE = `tnet: declarative Docker-style container networking
 
 Usage:
-  tnet apply    -f FILE|DIR|- [--dry-run] [--deep] [--wait]   make the host match the spec
+  tnet apply    -f FILE|DIR|- [--dry-run] [--deep] [--no-rollback] [--wait]   make the host match the spec
   tnet plan     -f FILE|DIR|- [--exit-code] [--deep]   show what apply would do (alias: diff)
-  tnet destroy  -f FILE|DIR|- [--dry-run] [--wait]   remove everything tnet owns for the spec
+  tnet destroy  -f FILE|DIR|- [--dry-run] [--no-rollback] [--wait]   remove everything tnet owns for the spec
   tnet watch    -f FILE|DIR [--resync 30s] [--debounce 50ms] [--log-level error|warn|info|debug]
                 [--log-format text|json] [--wait]     keep the host converged: on edits, kernel events, resync
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
@@ -22,6 +22,9 @@ the hostname. Every host applies the same spec.
 
 --deep enters every container namespace, also those whose host veth seal vouches for them: it finds edits made
 by hand inside a namespace, which a plain apply trusts the seal for (watch mode's start and resync are deep).
+
+When applying fails, tnet undoes what it did and says whether the host is as it found it; --no-rollback keeps
+what went through and lists it.
 
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec or object in the way,
 4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it), 64 usage error,
