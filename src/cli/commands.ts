@@ -8,6 +8,8 @@ import type { Spec } from '../model/spec.js';
 import { EXIT, exitCodeOf, stageOf, type TnetError, type UndoReport } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { renderUndo } from '../render/undo.js';
+import { awaitConfirmation, settlePending } from './confirm.js';
+import { parseDuration } from '../watch/duration.js';
 import { lockForCommand } from './lock.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -58,12 +60,19 @@ interface RunOptions {
 }
 
 async function run(args: Args, o: RunOptions): Promise<number> {
+  const confirm = args.flags.confirm;
+  if (confirm !== undefined && (typeof confirm !== 'string' || !parseDuration(confirm))) {
+    process.stderr.write(`tnet ${args.command}: --confirm ${String(confirm)}: not a duration (e.g. 30s, 2m)\n`);
+    return EXIT.usage;
+  }
   const spec = await loadFromArgs(args);
   if (typeof spec === 'number') return spec;
   // Only what changes the host takes the lock: a dry run reads, and reading needs no turn.
   const lock = o.dryRun ? null : await lockForCommand(args);
   if (typeof lock === 'number') return lock;
   try {
+    const waiting = lock ? await settlePending() : null;
+    if (waiting !== null) return waiting;
     return await report(args, spec, o);
   } finally {
     lock?.release();
@@ -72,6 +81,7 @@ async function run(args: Args, o: RunOptions): Promise<number> {
 
 async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
   const keep = Boolean(args.flags['no-rollback']);
+  const confirmMs = typeof args.flags.confirm === 'string' ? parseDuration(args.flags.confirm) : null;
   const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep });
   if (!r.ok) return failed(r.errors, o.dryRun, 'undo' in r ? r.undo : null);
   const { actions } = r.value;
@@ -86,7 +96,7 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
     return args.flags['exit-code'] ? EXIT.differs : EXIT.ok;
   }
   out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions, true)} (${Math.round(r.value.ms)} ms).`);
-  return EXIT.ok;
+  return confirmMs === null ? EXIT.ok : awaitConfirmation(spec, actions, r.value.observed, confirmMs);
 }
 
 function failed(errors: TnetError[], dryRun: boolean, undo: UndoReport | null): number {

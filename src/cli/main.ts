@@ -8,7 +8,9 @@ import { DEBUG } from '../util/debug.js';
 const USAGE = `tnet: declarative Docker-style container networking
 
 Usage:
-  tnet apply    -f FILE|DIR|- [--dry-run] [--deep] [--no-rollback] [--wait]   make the host match the spec
+  tnet apply    -f FILE|DIR|- [--dry-run] [--deep] [--no-rollback] [--confirm 30s] [--wait]
+                                              make the host match the spec
+  tnet confirm                                keep what an apply --confirm changed
   tnet plan     -f FILE|DIR|- [--exit-code] [--deep]   show what apply would do (alias: diff)
   tnet destroy  -f FILE|DIR|- [--dry-run] [--no-rollback] [--wait]   remove everything tnet owns for the spec
   tnet watch    -f FILE|DIR [--resync 30s] [--debounce 50ms] [--log-level error|warn|info|debug]
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status.js')).statusCommand,
   get: async () => (await import('./status.js')).statusCommand,
   exec: async () => (await import('./exec.js')).execCommand,
+  confirm: async () => (await import('./confirm.js')).confirmCommand,
   watch: async () => (await import('./watch.js')).watchCommand,
 };
 

@@ -53,7 +53,11 @@ export const ERRORS = {
   kernel: { stage: 'actuate', exit: EXIT.failed },
   io: { stage: 'actuate', exit: EXIT.failed },
   firewall: { stage: 'actuate', exit: EXIT.failed },
+  // An apply with --confirm that nobody confirmed in time: rolled back.
+  unconfirmed: { stage: 'actuate', exit: EXIT.failed },
   locked: { stage: 'lock', exit: EXIT.locked },
+  // An earlier apply awaits `tnet confirm`: nothing else may change the host until it is confirmed or rolled back.
+  pending: { stage: 'lock', exit: EXIT.locked },
   'lock-io': { stage: 'lock', exit: EXIT.failed },
   internal: { stage: 'internal', exit: EXIT.internal },
 } as const satisfies Record<string, ErrorKind>;

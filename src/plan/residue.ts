@@ -143,9 +143,9 @@ function tnetRules(fw: FirewallObserved | null, table: FwTableName): string {
   if (!t) return '';
   return Object.entries(t.chains)
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([name, c]) => {
+    .flatMap(([name, c]) => {
       const rules = isTnetChain(name) ? c.rules : c.rules.filter((r) => (ownerOf(r) ?? '').startsWith(SHARED_OWNER));
-      return isTnetChain(name) || rules.length ? `${name}\n${rules.join('\n')}` : '';
+      return isTnetChain(name) || rules.length ? [`${name}\n${rules.join('\n')}`] : [];
     })
     .join('\n');
 }

@@ -43,7 +43,7 @@ export class FirewallChoice {
     if (redetect || !this.variant) {
       const { variant, saved } = await detectVariant(this.kept);
       this.variant = variant;
-      return this.glue(iptablesBackend(variant, { saved, kept: this.kept }), spec);
+      this.backend(variant).prime(saved);
     }
     return this.glue(this.backend(this.variant), spec);
   }
@@ -57,7 +57,7 @@ export class FirewallChoice {
     for (const b of this.backends.values()) b.close();
   }
 
-  /** One per variant for the session: a restore process started ahead by one glue is found by the next. */
+  /** One per variant for the session: a restore process started ahead, or rules read, are found by the next glue. */
   private backend(variant: IptablesVariant): IptablesBackend {
     let b = this.backends.get(variant);
     if (!b) this.backends.set(variant, (b = iptablesBackend(variant, { kept: this.kept })));
@@ -66,15 +66,13 @@ export class FirewallChoice {
 
   private glue(backend: IptablesBackend, spec: Spec): FirewallGlue {
     const sysctls = sysctlKeys(spec);
-    // The primed backend serves the rules read while detecting, then hands over to the session's own.
-    const shared = this.backend(backend.name);
     return {
       reads: JSON.stringify([backend.name, sysctls]),
-      prepare: () => shared.prepare?.(),
+      prepare: () => backend.prepare?.(),
       observe: () => observeFirewall(backend, { sysctls, parse: this.parse }),
       apply: async (updates) => {
         try {
-          await shared.restore(updates.map((u) => u.table), updates.map((u) => renderRestore(u.table, u.update)).join(''));
+          await backend.restore(updates.map((u) => u.table), updates.map((u) => renderRestore(u.table, u.update)).join(''));
           return [];
         } catch (e) {
           if (e instanceof TnetFailure) return e.errors;

@@ -9,6 +9,8 @@ import { residue } from '../plan/residue.js';
 import { undoPlan } from '../plan/undo.js';
 import type { FirewallGlue } from './firewall.js';
 import type { LinkBackend } from '../model/backends.js';
+import type { Spec } from '../model/spec.js';
+import type { Session } from './session.js';
 
 
 export interface FailedApply {
@@ -49,4 +51,10 @@ async function observeTouched(actions: readonly Action[], before: ObservedState,
 function namespaceOf(a: Action): string[] {
   if ('ns' in a && typeof a.ns === 'string') return [a.ns];
   return a.op === 'netns-add' || a.op === 'netns-attach' || a.op === 'netns-del' || a.op === 'netns-mark' ? [a.name] : [];
+}
+
+/** Undoes a whole apply that went through (one `--confirm` did not get confirmed in time), as a failed one. */
+export async function rollBackApplied(p: { spec: Spec; applied: Action[]; before: ObservedState }, session: Session): Promise<UndoReport> {
+  const fw = await session.firewall.forSpec(p.spec, true);
+  return afterFailure({ before: p.before, outcome: { errors: [], attempted: p.applied }, fw, links: session.links }, false);
 }

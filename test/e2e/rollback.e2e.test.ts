@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { applyOk, Sandbox, type RunResult } from '../helpers/sandbox.js';
 
 const CLI = resolve('bin/tnet.js');
@@ -51,7 +52,12 @@ async function snapshot(box: Sandbox): Promise<string> {
     cat /proc/sys/net/ipv4/ip_forward
   `;
   const out = await box.must(script);
-  return out.split('\n').map(normalizeLinks).join('\n');
+  return withoutEmptyTables(out.split('\n').map(normalizeLinks).join('\n'));
+}
+
+/** A table with only its built-in chains, empty and accepting, is the same as none: the kernel's default. */
+function withoutEmptyTables(text: string): string {
+  return text.replace(/^\*\w+\n(?::[A-Z]+ ACCEPT\n)*COMMIT\n/gm, '');
 }
 
 /** Links as JSON, reduced to what a rollback must give back (not counters, timers or kernel-chosen ids). */
@@ -171,6 +177,63 @@ t('a failing destroy is rolled back too: the spec keeps working', async ({ box, 
   assert.match(r.stderr, /rolled back|nothing was changed/);
   assert.fixture(await snapshot(box), before);
   assert.ok(await box.ping('b', '10.70.0.2'));
+});
+
+/** Resolves with the exit code once the child ends; `line` resolves when stderr shows the text. */
+function started(child: ChildProcess, text: string): { exit: Promise<number>; line: Promise<void>; stderr: () => string } {
+  let err = '';
+  let seen: () => void = () => undefined;
+  const line = new Promise<void>((r) => (seen = r));
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (err.includes(text)) seen();
+  });
+  const exit = new Promise<number>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? 128 : -1))));
+  return { exit, line, stderr: () => err };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t('--confirm without confirmation: rolled back at the deadline, exit 1', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  const r = await box.tnet('apply', '--confirm', '2s', '-f', spec);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /Waiting for confirmation: run `tnet confirm` before/);
+  assert.match(r.stderr, /^error\[unconfirmed\]: not confirmed within 2 s: spec 'net' rolled back/m);
+  assert.match(r.stderr, /rolled back \d+ action\(s\): the host is as tnet found it\.$/, r.stderr);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('--confirm, then tnet confirm: the changes stay, exit 0', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const apply = started(box.spawnTnet('apply', '--confirm', '20s', '-f', spec), 'Waiting for confirmation');
+  await apply.line;
+  const c = await box.tnet('confirm');
+  assert.is(c.code, 0, c.stderr);
+  assert.is(await apply.exit, 0, apply.stderr());
+  assert.match(apply.stderr(), /Confirmed: the changes stay\./);
+  await sleep(300);
+  assert.ok(await box.ping('b', '10.70.0.2'));
+  assert.is((await box.tnet('confirm')).code, 1, 'nothing left to confirm');
+});
+
+t('--confirm and kill -9: the watchdog rolls back at the deadline; meanwhile other applies are refused', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  const child = box.spawnTnet('apply', '--confirm', '3s', '-f', spec);
+  const apply = started(child, 'Waiting for confirmation');
+  await apply.line;
+  child.kill('SIGKILL');
+  await apply.exit;
+  const refused = await box.tnet('apply', '-f', spec);
+  assert.is(refused.code, 4, refused.stderr);
+  assert.match(refused.stderr, /^error\[pending\]: an apply of spec 'net' \(pid \d+\) waits for confirmation until/m);
+  // Due 3 s after the start: the watchdog's rollback is done once no record is left.
+  for (let i = 0; i < 100 && (await box.sh('ls /run/tnet/pending-confirm.json*')).code === 0; i++) await sleep(100);
+  assert.fixture(await snapshot(box), before);
+  // The host is free again: a plain apply goes through.
+  await applyOk(box, spec);
 });
 
 t.run();

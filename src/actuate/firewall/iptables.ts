@@ -23,14 +23,14 @@ export interface RulesKeeper {
 }
 
 export interface IptablesOptions {
-  /** The rules read moments ago while choosing the variant, served once instead of reading again. */
-  saved?: string;
   /** nf_tables only: serve saves from this copy while it holds (watch mode). */
   kept?: RulesKeeper | null;
 }
 
 export interface IptablesBackend extends FirewallBackend {
   readonly name: IptablesVariant;
+  /** The rules read moments ago (while choosing the variant): the next save serves them, unless a restore came first. */
+  prime(saved: string): void;
   /** Ends the restore process started ahead, if any: closed unused, it changes nothing. */
   close(): void;
 }
@@ -44,7 +44,7 @@ export interface IptablesBackend extends FirewallBackend {
 export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions = {}): IptablesBackend {
   const cmd = COMMANDS[variant];
   const kept = variant === 'nf_tables' ? (opts.kept ?? null) : null;
-  let fresh = opts.saved;
+  let fresh: string | undefined;
   let ready: Started | null = null;
   const restoreProcess = (): Started => {
     const r = ready ?? start(cmd.restore, RESTORE_ARGS);
@@ -61,6 +61,7 @@ export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions 
     restore: async (tables, text) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
       const p = restoreProcess();
+      fresh = undefined;
       kept?.committing(p.pid);
       p.feed(text);
       const r = await p.result;
@@ -71,6 +72,9 @@ export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions 
     },
     prepare: () => {
       if (variant === 'nf_tables') ready ??= start(cmd.restore, RESTORE_ARGS);
+    },
+    prime: (saved) => {
+      fresh = saved;
     },
     close: () => {
       ready?.feed('');
