@@ -20,12 +20,17 @@ export interface Held {
   hostPorts: Record<string, number>;
   /** `proto/port` host ports other specs on the host already publish: never chosen for this one. */
   taken?: string[];
+  /**
+   * `proto/port` host ports sockets of the host hold: never chosen anew, but a port chosen earlier stays
+   * (its DNAT rule came first; the service that bound it since cannot receive there anyway).
+   */
+  inUse?: string[];
 }
 
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
   const ips = allocateIps(spec, held.ips);
   if (!ips.ok) return ips;
-  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? []);
+  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
   return ok({ ips: ips.value, hostPorts: hostPorts.value });
 }
@@ -104,7 +109,7 @@ export const portKey = (container: string, proto: string, containerPort: number,
 
 export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
 
-function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[]): Result<Record<string, number>> {
+function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[], inUse: ReadonlySet<string>): Result<Record<string, number>> {
   const used = new Set<string>(taken);
   const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
   for (const c of Object.values(spec.containers)) {
@@ -124,9 +129,10 @@ function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[]
     if (fits) keep(p.key, p.proto, prev);
     return !fits;
   });
+  const free = (proto: string, port: number) => !used.has(`${proto}/${port}`) && !inUse.has(`${proto}/${port}`);
   for (const p of rest) {
     let port = p.range[0];
-    while (port <= p.range[1] && used.has(`${p.proto}/${port}`)) port++;
+    while (port <= p.range[1] && !free(p.proto, port)) port++;
     if (port > p.range[1]) {
       return fail(tnetError('port-exhausted', `no free ${p.proto} host port left in ${p.range[0]}-${p.range[1]} for ${p.container}`, {
         path: `containers.${p.container}.ports`,

@@ -1,8 +1,8 @@
 // What the kernel already holds for a spec, which allocation keeps: addresses from seals and namespaces,
-// host ports from DNAT rules, and the host ports other specs publish.
+// host ports from DNAT rules, and the host ports other specs publish or the host's sockets hold.
 
 import type { FirewallObserved } from '../model/firewall.js';
-import type { ObservedLink, ObservedNetns } from '../model/observed.js';
+import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
@@ -28,10 +28,11 @@ export function heldIps(spec: string, links: ObservedLink[], netns: Record<strin
 
 /**
  * Everything allocation must keep. `ips`: heldIps, computed once by the caller. `rules`: the firewall as
- * observed; null when it is not read (yet), which only a spec without host ports to choose can do without.
+ * observed, `listening`: the host's sockets; null and none when not read (yet), which only a spec without
+ * host ports to choose can do without.
  */
-export function held(spec: Spec, ips: Record<string, string>, rules: FirewallObserved | null): Held {
-  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules) };
+export function held(spec: Spec, ips: Record<string, string>, rules: FirewallObserved | null, listening: readonly ListeningSocket[] = []): Held {
+  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening) };
 }
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
@@ -66,4 +67,12 @@ function takenPorts(spec: string, observed: FirewallObserved | null): string[] {
   return publishedRules(natOf(observed))
     .filter((p) => p.owner !== owner)
     .map((p) => `${p.proto}/${p.hostPort}`);
+}
+
+/**
+ * `proto/port` of the ports the host's sockets hold, on whichever address: a port tnet chooses is published
+ * on every address unless the mapping names one, and skipping a port costs nothing.
+ */
+function portsInUse(listening: readonly ListeningSocket[]): string[] {
+  return [...new Set(listening.map((s) => `${s.proto}/${s.port}`))];
 }

@@ -81,4 +81,30 @@ export interface ObservedState {
   /** Namespace ids of the `netns:` paths the spec names; null when the path is not a namespace. */
   paths: Record<string, string | null>;
   firewall: FirewallObserved | null;
+  /**
+   * Sockets of the host's namespace holding a port (tcp listening, udp bound with no peer): a published
+   * port must not take one over. Empty when the spec publishes no port (the read is skipped).
+   */
+  listening: ListeningSocket[];
+}
+
+/** A socket of the host's namespace that holds a port, as /proc/net/{tcp,udp}{,6} list it. */
+export interface ListeningSocket {
+  proto: 'tcp' | 'udp';
+  /** The address as bound: `0.0.0.0`, `::`, `127.0.0.1`, `::1`, `::ffff:192.0.2.1`. */
+  ip: string;
+  /**
+   * The IPv4 address whose port it holds: `0.0.0.0` for every one (so does `::` unless sockets are
+   * IPv6-only by default), the address itself for IPv4 and IPv4-mapped ones; null for IPv6 only.
+   */
+  ipv4: string | null;
+  port: number;
+  inode: number;
+  /** The process holding it: looked up only for sockets in the way of a port the spec publishes. */
+  owner: SocketOwner | null;
+}
+
+export interface SocketOwner {
+  pid: number;
+  comm: string;
 }

@@ -7,6 +7,7 @@ import { observeFiles } from './files.js';
 import type { FilesReader } from './files.js';
 import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
+import { readListening } from './listening.js';
 import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
 
 export interface ObserveOptions {
@@ -17,6 +18,8 @@ export interface ObserveOptions {
   fdb?: boolean;
   /** Where /etc/netns is read (watch mode: a worker thread serving what inotify vouches for). */
   files?: FilesReader | null;
+  /** Read the ports the host's sockets hold: only a spec that publishes ports needs them. */
+  listening?: boolean;
 }
 
 /** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
@@ -55,10 +58,11 @@ export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | nu
   const firewall = opts.firewall ? opts.firewall() : Promise.resolve(null);
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
   const files = observeFiles(opts.files);
-  const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents()]);
+  const listening = opts.listening ? readListening() : Promise.resolve([]);
+  const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents(), listening]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
-  const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents], { host, listed }, fdbs, fw]) => {
-    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw };
+  const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents, sockets], { host, listed }, fdbs, fw]) => {
+    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw, listening: sockets };
     return { observed, listed, kernel: { host, listed } };
   });
   // A caller may drop these unread (an early read the edit made useless): a failure then is nobody's error,

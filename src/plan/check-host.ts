@@ -2,12 +2,12 @@
 
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import type { ObservedState } from '../model/observed.js';
+import type { ListeningSocket, ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
 import { parseMark } from '../ownership/marks.js';
 import { CHAIN } from '../ownership/chains.js';
 import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { clashes, parseDnat, publishedRules } from '../observe/published.js';
+import { clashes, parseDnat, publishedRules, type PublishedRule } from '../observe/published.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
 
@@ -18,28 +18,83 @@ export function checkHost(desired: DesiredState, observed: ObservedState, links:
     ...checkRoutes(desired, observed),
     ...checkPaths(desired, observed),
     ...checkPublished(desired, observed),
+    ...checkInUse(desired, observed),
   ];
+}
+
+/** The DNAT rules this spec wants, as published ports. */
+const wantedPorts = (desired: DesiredState): PublishedRule[] =>
+  (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
+
+const observedPorts = (observed: ObservedState): PublishedRule[] => publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'));
+
+const where = (p: PublishedRule) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
+
+/** The container a published port leads to, by its address. */
+function containerOf(desired: DesiredState): (p: PublishedRule) => string {
+  const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
+  return (p) => byIp.get(p.toIp) ?? p.toIp;
 }
 
 /** A host port another spec already publishes (as `docker run -p` fails with "port is already allocated"). */
 function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
   const own = specOwner(desired.spec);
-  const wanted = (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
-  const others = publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'))
-    .filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
-  const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
+  const others = observedPorts(observed).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  const nameOf = containerOf(desired);
   const errors: TnetError[] = [];
-  for (const w of wanted) {
+  for (const w of wantedPorts(desired)) {
     const clash = others.find((o) => clashes(o, w));
     if (!clash) continue;
-    const name = byIp.get(w.toIp) ?? w.toIp;
-    const where = (p: typeof w) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
+    const name = nameOf(w);
     errors.push(tnetError('conflict', `${name} publishes ${where(w)}, which tnet spec '${specOfOwner(clash.owner)}' already publishes as ${where(clash)}`, {
       path: `containers.${name}.ports`,
       hint: 'pick another host port, or bind it to another host address',
     }));
   }
   return errors;
+}
+
+/**
+ * Each port this spec would newly publish where a socket of the host listens, with the first such socket
+ * (as dockerd's bind fails with "address already in use"): the DNAT would take its traffic over. A port
+ * this spec's rules already publish is not new: the service bound it after, and a re-apply of an unchanged
+ * spec must not start failing for it (dockerd, too, checks only when a container starts).
+ */
+export function portsInTheWay(desired: DesiredState, observed: ObservedState): { port: PublishedRule; socket: ListeningSocket }[] {
+  if (observed.listening.length === 0) return [];
+  const own = specOwner(desired.spec);
+  const mine = observedPorts(observed).filter((p) => p.owner === own);
+  return wantedPorts(desired).flatMap((port) => {
+    if (mine.some((m) => covers(m, port))) return [];
+    const socket = observed.listening.find((s) => holds(s, port));
+    return socket ? [{ port, socket }] : [];
+  });
+}
+
+/** A rule already publishing the port on the same addresses or more. */
+const covers = (rule: PublishedRule, port: PublishedRule): boolean =>
+  rule.proto === port.proto && rule.hostPort === port.hostPort && (rule.hostIp === null || rule.hostIp === port.hostIp);
+
+/**
+ * Whether a socket holds the port a DNAT would take: the same address, or either side every address. A
+ * port on every address is DNATed on 127.0.0.1 too (see desired/firewall/rules.ts), so a socket bound to
+ * loopback is in its way; IPv6-only sockets never are, the rules being IPv4's.
+ */
+const holds = (s: ListeningSocket, port: PublishedRule): boolean =>
+  s.proto === port.proto && s.port === port.hostPort && s.ipv4 !== null && (s.ipv4 === '0.0.0.0' || port.hostIp === null || port.hostIp === s.ipv4);
+
+function checkInUse(desired: DesiredState, observed: ObservedState): TnetError[] {
+  const nameOf = containerOf(desired);
+  return portsInTheWay(desired, observed).map(({ port, socket }) => {
+    const name = nameOf(port);
+    const bound = socket.ip.includes(':') ? `[${socket.ip}]:${socket.port}` : `${socket.ip}:${socket.port}`;
+    const by = socket.owner ? `pid ${socket.owner.pid} (${socket.owner.comm})` : 'a process tnet could not name';
+    const holding = socket.proto === 'tcp' ? 'already listens on' : 'is already bound to';
+    return tnetError('conflict', `${name} publishes ${where(port)}, but ${by} ${holding} ${socket.proto} ${bound} on this host (address already in use)`, {
+      path: `containers.${name}.ports`,
+      hint: 'pick another host port, bind the mapping to another host address, or stop the service listening there',
+    });
+  });
 }
 
 function checkLinks(desired: DesiredState, byName: LinksByName): TnetError[] {

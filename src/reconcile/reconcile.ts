@@ -17,11 +17,13 @@ import { caught, fail, ok, type Result, type TnetError, type UndoReport } from '
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
-import type { FirewallObserved } from '../model/firewall.js';
+import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
 import { hasChosenPorts, held, heldIps } from '../desired/held.js';
+import { effectivePorts } from '../desired/allocate.js';
 import { plan } from '../plan/plan.js';
 import { vouched } from '../plan/vouch.js';
+import { portsInTheWay } from '../plan/check-host.js';
 import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
 import { afterFailure } from './rollback.js';
 import type { FirewallGlue } from './firewall.js';
@@ -108,12 +110,13 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   if (!first.ok) return first;
   // What the host side shows decides which namespaces must be entered.
   const ids = new Map(base.listed.map((e) => [e.name, e.id]));
-  const observed = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
+  const inside = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
-  const ips = heldIps(target.name, observed.links, observed.netns);
-  const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, observed.firewall);
+  const ips = heldIps(target.name, inside.links, inside.netns);
+  const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, inside);
   if (!desired.ok) return desired;
+  const observed = withOwners(desired.value, inside);
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
   const planned = plan(desired.value, observed);
   trace('plan', t);
@@ -183,13 +186,27 @@ async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
   const ips = heldIps(ctx.spec.name, (await reads.kernel).host.links, {});
   const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, null);
   const base = await reads.base;
-  return { base, ips, first: early ?? desireWith(ctx, ips, base.observed.firewall) };
+  return { base, ips, first: early ?? desireWith(ctx, ips, base.observed) };
 }
 
-/** `ips`: heldIps, computed once by the caller. `rules`: the firewall as observed, or null when not needed. */
-function desireWith(ctx: DesireContext, ips: Record<string, string>, rules: FirewallObserved | null): Result<DesiredState> {
-  const inputs = { spec: ctx.spec, held: held(ctx.spec, ips, rules), hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
+/**
+ * `ips`: heldIps, computed once by the caller. `seen`: the firewall and the host's sockets as observed, or
+ * null when not needed.
+ */
+function desireWith(ctx: DesireContext, ips: Record<string, string>, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
+  const inputs = { spec: ctx.spec, held: held(ctx.spec, ips, seen?.firewall ?? null, seen?.listening), hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
   return desire(inputs, ctx.session.desire);
+}
+
+/**
+ * The processes holding the sockets a published port would take over, for the planner to name them. Looking
+ * them up walks /proc: done only when there are such sockets, that is when the plan is about to refuse.
+ */
+function withOwners(desired: DesiredState, observed: ObservedState): ObservedState {
+  const inTheWay = portsInTheWay(desired, observed).map((c) => c.socket.inode);
+  if (inTheWay.length === 0) return observed;
+  const owners = socketOwners(inTheWay);
+  return { ...observed, listening: observed.listening.map((s) => ({ ...s, owner: owners.get(s.inode) ?? s.owner })) };
 }
 
 function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
@@ -198,13 +215,18 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
     paths: netnsPaths(spec),
     fdb: Object.values(spec.bridges).some((b) => b.overlay),
     files: session.files,
+    // Without a firewall nothing is published, so no socket can be in the way.
+    listening: fw !== null && publishes(spec),
   };
 }
+
+/** Whether the spec publishes any host port: only then are the host's sockets read. */
+const publishes = (spec: Spec): boolean => Object.values(spec.containers).some((c) => effectivePorts(c).length > 0);
 
 /** What observeOptions reads for a spec, as a comparable value. */
 function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string {
   const o = observeOptions(spec, fw, session);
-  return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb]);
+  return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb, o.listening]);
 }
 
 function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {

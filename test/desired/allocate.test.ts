@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allocate } from '../../src/desired/allocate.js';
+import { held } from '../../src/desired/held.js';
 import { parseSources } from '../../src/spec/load.js';
 import type { Spec } from '../../src/model/spec.js';
 
@@ -97,6 +98,36 @@ containers:
   const r = allocate(s, { ips: {}, hostPorts: {}, taken: ['tcp/32768', 'tcp/32769', 'udp/32770'] });
   assert.ok(r.ok);
   if (r.ok) assert.equal(r.value.hostPorts, { 'a/tcp/80/0': 32770, 'a/udp/53/1': 32768 });
+});
+
+test('ephemeral host ports skip the ones host sockets hold; a port chosen earlier stays even if a socket took it since', () => {
+  const s = spec(`version: 1
+containers:
+  a: {ports: ["80", "81", "8000-8001:90"]}
+`);
+  const inUse = ['tcp/32768', 'tcp/32770', 'udp/32769', 'tcp/8000'];
+  const r = allocate(s, { ips: {}, hostPorts: {}, inUse });
+  assert.ok(r.ok);
+  if (r.ok) assert.equal(r.value.hostPorts, { 'a/tcp/80/0': 32769, 'a/tcp/81/1': 32771, 'a/tcp/90/2': 8001 });
+  const again = allocate(s, { ips: {}, hostPorts: { 'a/tcp/80': 32768, 'a/tcp/81': 32771 }, inUse });
+  assert.ok(again.ok);
+  if (again.ok) assert.equal(again.value.hostPorts, { 'a/tcp/80/0': 32768, 'a/tcp/81/1': 32771, 'a/tcp/90/2': 8001 });
+});
+
+test('held: the ports of the host sockets, once each, per protocol', () => {
+  const sock = (proto: 'tcp' | 'udp', ip: string, port: number) => ({ proto, ip, ipv4: ip, port, inode: 1, owner: null });
+  const h = held(three, {}, null, [sock('tcp', '0.0.0.0', 22), sock('tcp', '127.0.0.1', 22), sock('udp', '0.0.0.0', 22)]);
+  assert.equal(h.inUse, ['tcp/22', 'udp/22']);
+});
+
+test('a range whose every port is in use is exhausted', () => {
+  const s = spec(`version: 1
+containers:
+  a: {ports: ["8000-8001:90"]}
+`);
+  const r = allocate(s, { ips: {}, hostPorts: {}, inUse: ['tcp/8000', 'tcp/8001'] });
+  assert.not.ok(r.ok);
+  if (!r.ok) assert.is(r.errors[0].code, 'port-exhausted');
 });
 
 test.run();

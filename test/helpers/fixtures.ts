@@ -5,7 +5,7 @@ import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model
 import { parseMark } from '../../src/ownership/marks.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, ...over };
+  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, listening: [], ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
