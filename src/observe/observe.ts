@@ -80,3 +80,30 @@ export async function observeInside(base: BaseObservation, vouched: Map<string, 
 export async function observe(opts: ObserveOptions): Promise<ObservedState> {
   return observeInside(await readBase(opts).base, new Map());
 }
+
+/** What of an observation to read again; the rest is kept as it was. */
+export interface Reread {
+  /** Host links, addresses, routes, ip_forward and the namespaces listed. */
+  kernel: boolean;
+  firewall: (() => Promise<NonNullable<ObservedState['firewall']>>) | null;
+  files: boolean;
+  fdb: boolean;
+  /** Namespaces to enter; the others keep the mark `before` gives them, unread (as vouched namespaces are). */
+  enter: ReadonlySet<string>;
+}
+
+/** `before` with the parts named read afresh: after an apply, only what it touched is read again. */
+export async function observeAgain(before: ObservedState, r: Reread): Promise<ObservedState> {
+  const kernel = r.kernel || r.enter.size > 0 ? observeKernel() : null;
+  const [view, firewall, files, fdb] = await Promise.all([
+    kernel,
+    r.firewall ? r.firewall() : before.firewall,
+    r.files ? observeFiles(null) : null,
+    r.fdb ? observeFdb() : before.fdb,
+  ]);
+  const out: ObservedState = { ...before, firewall, fdb };
+  if (files) Object.assign(out, { files: files.files, fileDirs: files.dirs });
+  if (!view) return out;
+  const skip = new Map(view.listed.filter((n) => !r.enter.has(n.name)).map((n) => [n.name, before.netns[n.name]?.mark ?? '']));
+  return { ...out, ...view.host, netns: await readNetns(view.listed, skip) };
+}

@@ -153,3 +153,11 @@ function tnetRules(fw: FirewallObserved | null, table: FwTableName): string {
 function rules(table: FwTableName): [string, Compare] {
   return [`rules ${table}`, (b, a) => (tnetRules(b.firewall, table) === tnetRules(a.firewall, table) ? null : `iptables ${table}: tnet's chains differ from before`)];
 }
+
+/** The namespaces whose insides the actions change: the ones to enter again to see what they did. */
+export function touchedNamespaces(actions: readonly Action[]): string[] {
+  return actions.flatMap((a) => {
+    if ('ns' in a && typeof a.ns === 'string') return [a.ns];
+    return a.op === 'netns-add' || a.op === 'netns-attach' || a.op === 'netns-del' || a.op === 'netns-mark' ? [a.name] : [];
+  });
+}

@@ -26,6 +26,7 @@ import { vouched } from '../plan/vouch.js';
 import { portsInTheWay } from '../plan/check-host.js';
 import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
 import { afterFailure } from './rollback.js';
+import { verifyApplied } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
 import { Session } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
@@ -141,11 +142,18 @@ function hostResolvConf(): string {
 export async function commit(planned: Planned, keep = false): Promise<Outcome> {
   const { report, fw, links, started } = planned;
   if (report.actions.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
-  const outcome = await caughtOutcome(applyPlan(report.actions, fw, links));
+  const applied = await caughtOutcome(applyPlan(report.actions, fw, links));
+  const outcome = applied.errors.length ? applied : { ...applied, errors: await verified(report, fw) };
   if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
   const undo = await caught(afterFailure({ before: report.observed, outcome, fw, links }, keep).then(ok));
   if (!undo.ok) return fail(...outcome.errors, ...undo.errors);
   return { ok: false, errors: outcome.errors, undo: undo.value };
+}
+
+/** What the apply touched, read again: a failure to read is a failure to verify. */
+async function verified(report: ReconcileReport, fw: FirewallGlue | null): Promise<TnetError[]> {
+  const r = await caught(verifyApplied(report.actions, report.desired, report.observed, fw).then(ok));
+  return r.ok ? r.value : r.errors;
 }
 
 /** An apply that threw (a read it made failed) attempted nothing it can tell of: its error is the outcome. */

@@ -4,8 +4,8 @@ import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
 import type { Action } from '../model/action.js';
 import type { UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import { observeInside, readBase } from '../observe/observe.js';
-import { residue } from '../plan/residue.js';
+import { observeAgain } from '../observe/observe.js';
+import { residue, touchedNamespaces } from '../plan/residue.js';
 import { undoPlan } from '../plan/undo.js';
 import type { FirewallGlue } from './firewall.js';
 import type { LinkBackend } from '../model/backends.js';
@@ -39,18 +39,11 @@ export async function afterFailure(f: FailedApply, keep: boolean): Promise<UndoR
 }
 
 /** The host side afresh, and inside only the namespaces the actions touched or the plan had read. */
-async function observeTouched(actions: readonly Action[], before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
+function observeTouched(actions: readonly Action[], before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
+  const read = Object.values(before.netns).filter((n) => n.read).map((n) => n.name);
   const fdb = actions.some((a) => a.op === 'fdb-add' || a.op === 'fdb-del');
-  const { base } = readBase({ firewall: fw ? () => fw.observe() : null, paths: [], fdb, files: null });
-  const b = await base;
-  const enter = new Set([...Object.values(before.netns).filter((n) => n.read).map((n) => n.name), ...actions.flatMap(namespaceOf)]);
-  const skip = new Map(b.listed.filter((n) => !enter.has(n.name)).map((n) => [n.name, before.netns[n.name]?.mark ?? '']));
-  return observeInside(b, skip);
-}
-
-function namespaceOf(a: Action): string[] {
-  if ('ns' in a && typeof a.ns === 'string') return [a.ns];
-  return a.op === 'netns-add' || a.op === 'netns-attach' || a.op === 'netns-del' || a.op === 'netns-mark' ? [a.name] : [];
+  const enter = new Set([...read, ...touchedNamespaces(actions)]);
+  return observeAgain(before, { kernel: true, firewall: fw ? () => fw.observe() : null, files: true, fdb, enter });
 }
 
 /** Undoes a whole apply that went through (one `--confirm` did not get confirmed in time), as a failed one. */

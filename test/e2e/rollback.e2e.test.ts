@@ -75,12 +75,16 @@ function normalizeLinks(line: string): string {
 
 /** A failing program of that name first on PATH; `body` is its shell script after `real` is set. */
 async function withFault(box: Sandbox, name: string, body: string, ...args: string[]): Promise<RunResult> {
+  return withFaultEnv(box, name, body, [], ...args);
+}
+
+async function withFaultEnv(box: Sandbox, name: string, body: string, env: string[], ...args: string[]): Promise<RunResult> {
   const bin = join(box.dir, 'fault');
   mkdirSync(bin, { recursive: true });
   const real = (await box.sh(`command -v ${name}`)).stdout.trim();
   writeFileSync(join(bin, name), `#!/bin/sh\nreal='${real}'\nstate='${bin}'\n${body}\n`);
   chmodSync(join(bin, name), 0o755);
-  return box.run(['env', `PATH=${bin}:${process.env.PATH}`, process.execPath, CLI, ...args]);
+  return box.run(['env', ...env, `PATH=${bin}:${process.env.PATH}`, process.execPath, CLI, ...args]);
 }
 
 const FAIL_RESTORE = 'cat >/dev/null; echo "iptables-restore: line 2 failed: injected fault" >&2; exit 1';
@@ -153,6 +157,35 @@ t('an edit whose namespace worker fails inside existing namespaces: addresses an
   writeFileSync(spec, BASE.replace('a: {bridge: br0,', 'a: {bridge: br0, ip: 10.70.0.9,'));
   const r = await withFault(box, 'perl', 'cat >/dev/null; exit 2', 'apply', '-f', spec);
   assertRolledBack(r, /namespace worker failed/);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('the nsenter + ip fallback fails inside a namespace: undone as well', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  // Reads (`ip -j … -batch -`) pass; the apply's batches (`ip -batch FILE`) fail.
+  const fake = 'case "$*" in *" ip -batch /"*) echo "nsenter: injected fault" >&2; exit 1;; esac; exec "$real" "$@"';
+  const r = await withFaultEnv(box, 'nsenter', fake, ['TNET_NETLINK=ip'], 'apply', '-f', spec);
+  assertRolledBack(r, /ip failed in namespace \w+: nsenter: injected fault/);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('a file write fails (/etc/netns read-only): undone, exit 1', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  await box.must('mount -o remount,ro /etc/netns');
+  const r = await box.tnet('apply', '-f', spec);
+  await box.must('mount -o remount,rw /etc/netns');
+  assertRolledBack(r, /^error\[io\]: writing \/etc\/netns\/\w+\/hosts/m);
+  assert.fixture(await snapshot(box), before);
+});
+
+t('the kernel takes a command but does not hold its result: found by verifying, rolled back', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const before = await snapshot(box);
+  // An iptables-nft-restore that says yes and does nothing.
+  const r = await withFault(box, 'iptables-nft-restore', 'cat >/dev/null; exit 0', 'apply', '-f', spec);
+  assertRolledBack(r, /^error\[unverified\]: the host does not hold what the apply asked: still to do iptables filter: create TNET-FORWARD/m);
   assert.fixture(await snapshot(box), before);
 });
 
