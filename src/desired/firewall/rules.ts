@@ -40,7 +40,8 @@
 import type { FirewallDesired, FwTableDesired } from '../../model/firewall.js';
 import type { FirewallInput } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
-import { forwardRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
+import type { FwBridge } from './input.js';
+import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
@@ -65,6 +66,7 @@ function filterTable(views: BridgeView[], comment: string): FwTableDesired {
       [CHAIN.isolation1]: isolation1Rules(views, comment),
       [CHAIN.isolation2]: isolation2Rules(views, comment),
       [CHAIN.forward]: forwardRules(views, comment),
+      [CHAIN.input]: inputRules(views, comment),
     },
     keepChains: [CHAIN.user],
     jumps: FILTER_JUMPS,
@@ -85,13 +87,24 @@ function natTable(views: BridgeView[], ipMasq: boolean, comment: string): FwTabl
 
 /** bridge-nf-call-iptables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
 function sysctls(views: BridgeView[]): Record<string, string> {
-  const out: Record<string, string> = { 'net.bridge.bridge-nf-call-iptables': '1' };
-  for (const v of views) {
-    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
-      out[`net.ipv4.conf.${v.bridge.name}.route_localnet`] = '1';
-    }
-  }
-  return out;
+  const loopback = (v: BridgeView): boolean => v.published.some((p) => reachesLoopback(p.port.hostIp));
+  return Object.fromEntries([['net.bridge.bridge-nf-call-iptables', '1'], ...views.flatMap((v) => localnet(v.bridge, loopback(v)))]);
+}
+
+/**
+ * route_localnet: on while a port answers on the host's loopback; off again once none does, on the bridges
+ * tnet made only (an external bridge's switch may be another tool's). The plan writes the off only where it
+ * reads the switch on, so a bridge just made costs no action.
+ */
+function localnet(b: Pick<FwBridge, 'name' | 'external'>, on: boolean): [string, string][] {
+  const key = `net.ipv4.conf.${b.name}.route_localnet`;
+  if (on) return [[key, '1']];
+  return b.external ? [] : [[key, '0']];
+}
+
+/** route_localnet off where tnet may turn it off: with no rule written, no port answers on loopback. */
+export function localnetOff(bridges: Pick<FwBridge, 'name' | 'external'>[]): Record<string, string> {
+  return Object.fromEntries(bridges.flatMap((b) => localnet(b, false)));
 }
 
 /** A container reaching its own published port is sent back out of the port it came in by. */
