@@ -30,8 +30,8 @@ export const FILTER_JUMPS: FwJump[] = [
 ];
 
 /**
- * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x must be DNATed from the host itself.
- * The DNAT rules of ports bound to every address carry that exclusion instead (see rules.ts).
+ * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x, or to every address, must be DNATed from
+ * the host itself (see rules.ts).
  */
 export const NAT_JUMPS: FwJump[] = [
   { from: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
