@@ -12,7 +12,7 @@ import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-fil
 import { DesireCache } from './cache.js';
 import { firewallInput } from './firewall-input.js';
 import { rootOf } from '../spec/lookup.js';
-import { desiredFirewall } from './firewall/rules.js';
+import { desiredFirewall, localnetOff } from './firewall/rules.js';
 import { ok, type Result } from '../model/errors.js';
 
 export interface DesireInputs {
@@ -33,9 +33,14 @@ export function desire({ spec, held, hostResolv, firewall }: DesireInputs, cache
   return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: rules }, cache));
 }
 
-/** With `host.iptables: false` tnet writes no rule: it only removes what an earlier apply of the spec wrote. */
+/**
+ * With `host.iptables: false` tnet writes no rule: it only removes what an earlier apply of the spec wrote,
+ * route_localnet included, which without the loopback DNAT and its martian filter only opens the host's loopback.
+ */
 function firewallOf(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallDesired {
-  if (!spec.host.iptables) return { spec: spec.name, tables: [], sysctls: {}, hairpinPorts: [] };
+  if (!spec.host.iptables) {
+    return { spec: spec.name, tables: [], sysctls: localnetOff(Object.values(spec.bridges)), hairpinPorts: [] };
+  }
   return desiredFirewall(firewallInput(spec, alloc, cache));
 }
 

@@ -17,6 +17,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       gateway: b.gateway,
       icc: b.icc,
       internal: b.internal,
+      external: b.external,
     })),
     containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
   };

@@ -10,9 +10,9 @@ export type FwRule = string;
 
 /** A jump from a built-in chain into a tnet chain; tnet owns only this rule in that chain. */
 export interface FwJump {
-  from: string; // built-in chain: PREROUTING, OUTPUT, POSTROUTING, FORWARD
+  from: string; // built-in chain: PREROUTING, OUTPUT, POSTROUTING, INPUT, FORWARD
   rule: FwRule;
-  /** 'first': must stay at the top of the built-in chain (TNET-USER, TNET-FORWARD). */
+  /** 'first': must stay at the top of the built-in chain (TNET-INPUT, TNET-USER, TNET-FORWARD). */
   position: 'first' | 'any';
 }
 

@@ -8,6 +8,7 @@ export const CHAIN = {
   isolation1: 'TNET-ISOLATION-1',
   isolation2: 'TNET-ISOLATION-2',
   forward: 'TNET-FORWARD',
+  input: 'TNET-INPUT',
   dnat: 'TNET',
   postrouting: 'TNET-POSTROUTING',
 } as const;
@@ -17,16 +18,20 @@ const shared = commentMatch(SHARED_OWNER);
 /** TNET-USER's only rule when tnet creates it; admins insert theirs above it. */
 export const USER_SEED = `${shared} -j RETURN`;
 
-/** FORWARD starts with these three, in this order: the admin's chain, isolation, then tnet's accepts/drops. */
+/**
+ * FORWARD starts with these three, in this order: the admin's chain, isolation, then tnet's accepts/drops.
+ * INPUT starts with the martian filter: an ACCEPT of another tool above it would let the martians in.
+ */
 export const FILTER_JUMPS: FwJump[] = [
+  { from: 'INPUT', rule: `${shared} -j ${CHAIN.input}`, position: 'first' },
   { from: 'FORWARD', rule: `${shared} -j ${CHAIN.user}`, position: 'first' },
   { from: 'FORWARD', rule: `${shared} -j ${CHAIN.isolation1}`, position: 'first' },
   { from: 'FORWARD', rule: `${shared} -j ${CHAIN.forward}`, position: 'first' },
 ];
 
 /**
- * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x must be DNATed from the host itself.
- * The DNAT rules of ports bound to every address carry that exclusion instead (see rules.ts).
+ * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x, or to every address, must be DNATed from
+ * the host itself (see rules.ts).
  */
 export const NAT_JUMPS: FwJump[] = [
   { from: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },

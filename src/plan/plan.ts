@@ -37,7 +37,9 @@ function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
   const out: Action[] = [];
   if (desired.ipForward && !observed.ipForward) out.push({ op: 'sysctl', ns: null, key: 'net.ipv4.ip_forward', value: '1' });
   for (const [key, value] of Object.entries(desired.firewall?.sysctls ?? {})) {
-    if (observed.firewall?.sysctls[key] !== value) out.push({ op: 'sysctl', ns: null, key, value });
+    const seen = observed.firewall?.sysctls[key];
+    // A switch turned off needs no write where none can be read: a bridge not made yet starts with it off.
+    if (seen !== value && !(seen === undefined && value === '0')) out.push({ op: 'sysctl', ns: null, key, value });
   }
   return out;
 }

@@ -50,18 +50,18 @@ ip -n outside route add ${OTHER_HOST_IP}/32 via ${HOST_IP}`);
 // "<proto> <port> <peer address>" on stdout for each. It exits when its stdin closes (the test ended).
 const SERVER = `
 const net = require('net'), dgram = require('dgram');
-const [name, tcp, udp] = [process.argv[1], JSON.parse(process.argv[2]), JSON.parse(process.argv[3])];
+const [name, tcp, udp, host] = [process.argv[1], JSON.parse(process.argv[2]), JSON.parse(process.argv[3]), process.argv[4]];
 let pending = tcp.length + udp.length;
 const up = () => { if (--pending === 0) console.log('ready'); };
 const peer = (a) => a.replace(/^::ffff:/, '');
 for (const port of tcp) {
   net.createServer((s) => { console.log('tcp', port, peer(s.remoteAddress)); s.on('error', () => {}); s.end(name + ' ' + peer(s.remoteAddress) + '\\n'); })
-    .listen(port, '0.0.0.0', up);
+    .listen(port, host, up);
 }
 for (const port of udp) {
   const s = dgram.createSocket('udp4');
   s.on('message', (m, r) => { console.log('udp', port, r.address); s.send(name + ' ' + r.address + '\\n', r.port, r.address); });
-  s.bind(port, '0.0.0.0', up);
+  s.bind(port, host, up);
 }
 if (pending === 0) console.log('ready');
 process.stdin.on('end', () => process.exit(0)).resume();
@@ -87,18 +87,28 @@ if (proto === 'tcp') {
 }
 `;
 
+export interface ServerPorts {
+  tcp?: number[];
+  udp?: number[];
+  /** The address every port is bound to; every address when absent. */
+  host?: string;
+}
+
 export class Server {
   private out = '';
   private constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (d) => (this.out += String(d)));
   }
 
-  /** Starts a server in namespace `ns` (null: the sandbox host) and waits until every port listens. */
-  static async start(box: Sandbox, ns: string | null, name: string, ports: { tcp?: number[]; udp?: number[] }): Promise<Server> {
+  /**
+   * Starts a server in namespace `ns` (null: the sandbox host) and waits until every port listens: on every
+   * address, or only on `ports.host` (a service bound to the host's 127.0.0.1).
+   */
+  static async start(box: Sandbox, ns: string | null, name: string, ports: ServerPorts): Promise<Server> {
     const enter = ns ? ['ip', 'netns', 'exec', ns] : [];
     const child = spawn(
       'nsenter',
-      ['-t', String(box.pid), '-n', '-m', '--', ...enter, process.execPath, '-e', SERVER, name, JSON.stringify(ports.tcp ?? []), JSON.stringify(ports.udp ?? [])],
+      ['-t', String(box.pid), '-n', '-m', '--', ...enter, process.execPath, '-e', SERVER, name, JSON.stringify(ports.tcp ?? []), JSON.stringify(ports.udp ?? []), ports.host ?? '0.0.0.0'],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     const server = new Server(child);
@@ -141,7 +151,7 @@ export class Server {
 export class Servers {
   private all: Server[] = [];
   constructor(private readonly box: Sandbox) {}
-  async start(ns: string | null, name: string, ports: { tcp?: number[]; udp?: number[] }): Promise<Server> {
+  async start(ns: string | null, name: string, ports: ServerPorts): Promise<Server> {
     const s = await Server.start(this.box, ns, name, ports);
     this.all.push(s);
     return s;

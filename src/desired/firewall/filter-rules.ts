@@ -1,4 +1,4 @@
-// The filter table's per-spec rules: bridge isolation, conntrack, published ports, links and the icc policy.
+// The filter table's per-spec rules: bridge isolation, conntrack, published ports, links, the icc policy, loopback martians.
 
 import type { FwRule } from '../../model/firewall.js';
 import type { FwContainer } from './input.js';
@@ -32,6 +32,24 @@ export function isolation1Rules(views: BridgeView[], comment: string): FwRule[] 
 
 export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] {
   return views.map(({ bridge: b }) => ruleText({ out: b.name, comment, target: 'DROP' }));
+}
+
+/**
+ * Martians let in by route_localnet: a packet for 127.0.0.0/8 that came in on a bridge is dropped unless it
+ * is a reply (the host's own `localhost:8080`, de-NATed on its way back) or was DNATed (a published port),
+ * as kube-proxy does since CVE-2020-8558. On every bridge, whatever its switch: the rule is in place before
+ * the switch is turned on and until after it is turned off, and covers a switch another tool turned on.
+ */
+export function inputRules(views: BridgeView[], comment: string): FwRule[] {
+  return views.map(({ bridge: b }) =>
+    ruleText({
+      dst: '127.0.0.0/8',
+      in: b.name,
+      matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'],
+      comment,
+      target: 'DROP',
+    }),
+  );
 }
 
 export function forwardRules(views: BridgeView[], comment: string): FwRule[] {

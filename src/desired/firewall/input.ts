@@ -8,6 +8,8 @@ export interface FwBridge {
   gateway: string;
   icc: boolean;
   internal: boolean;
+  /** Attached to, not made by tnet: a switch set on it may be another tool's, so tnet never turns one off. */
+  external: boolean;
 }
 
 export interface FwPort {

@@ -2,6 +2,9 @@
 //
 // Chain layout (`<-` marks the jumps from built-in chains; they carry the comment `tnet`):
 //
+//   filter INPUT
+//     1 -j TNET-INPUT         <- loopback martians dropped before any foreign accept
+//     … foreign rules follow, untouched
 //   filter FORWARD
 //     1 -j TNET-USER          <- created once, never edited: the admin's rules (Docker's DOCKER-USER)
 //     2 -j TNET-ISOLATION-1   <- bridges apart from each other
@@ -16,11 +19,12 @@
 //                     icc off      links: -s b -d a -i br -o br [-p P --dport C] -j ACCEPT, reply --sport C
 //                                  -i br -o br -j ACCEPT | DROP                        (icc)
 //                     not internal -i br ! -o br -j ACCEPT                             (out)
+//   TNET-INPUT        per bridge   -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 //
 //   nat PREROUTING  -m addrtype --dst-type LOCAL -j TNET
 //       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
 //       POSTROUTING -j TNET-POSTROUTING
-//   TNET              per port     ! -d 127.0.0.0/8 | -d hostIp/32  -p P -m P --dport H -j DNAT --to-destination ip:C
+//   TNET              per port     [-d hostIp/32] -p P -m P --dport H -j DNAT --to-destination ip:C
 //   TNET-POSTROUTING  per bridge   -s subnet ! -o br -j MASQUERADE                     (ipMasq, not internal)
 //                     per port     -s ip/32 -d ip/32 -p P -m P --dport C -j MASQUERADE (container to itself)
 //                     127.x bound  -s 127.0.0.0/8 -o br -j MASQUERADE
@@ -36,11 +40,15 @@
 // from its own bridge too. The OUTPUT jump has no `! -d 127.0.0.0/8`: a port on every address answers
 // on 127.0.0.1 as well, as Docker's proxy does (`curl localhost:8080` on the host), and so does a port
 // bound to 127.x; route_localnet on the bridge and a MASQUERADE of 127.0.0.0/8 onto it carry that.
+// route_localnet also lets anything on the bridge route 127.0.0.1 via the host to a service bound to its
+// loopback only (CVE-2020-8558): TNET-INPUT drops those packets, as kube-proxy does; only replies (the
+// host's own connections, de-NATed) and DNATed ones pass. On tnet's own bridges the switch goes back off
+// with the last such port.
 
 import type { FirewallDesired, FwTableDesired } from '../../model/firewall.js';
-import type { FirewallInput } from './input.js';
+import type { FirewallInput, FwBridge } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
-import { forwardRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
+import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
@@ -65,6 +73,7 @@ function filterTable(views: BridgeView[], comment: string): FwTableDesired {
       [CHAIN.isolation1]: isolation1Rules(views, comment),
       [CHAIN.isolation2]: isolation2Rules(views, comment),
       [CHAIN.forward]: forwardRules(views, comment),
+      [CHAIN.input]: inputRules(views, comment),
     },
     keepChains: [CHAIN.user],
     jumps: FILTER_JUMPS,
@@ -85,13 +94,24 @@ function natTable(views: BridgeView[], ipMasq: boolean, comment: string): FwTabl
 
 /** bridge-nf-call-iptables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
 function sysctls(views: BridgeView[]): Record<string, string> {
-  const out: Record<string, string> = { 'net.bridge.bridge-nf-call-iptables': '1' };
-  for (const v of views) {
-    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
-      out[`net.ipv4.conf.${v.bridge.name}.route_localnet`] = '1';
-    }
-  }
-  return out;
+  const loopback = (v: BridgeView): boolean => v.published.some((p) => reachesLoopback(p.port.hostIp));
+  return Object.fromEntries([['net.bridge.bridge-nf-call-iptables', '1'], ...views.flatMap((v) => localnet(v.bridge, loopback(v)))]);
+}
+
+/**
+ * route_localnet: on while a port answers on the host's loopback; off again once none does, on the bridges
+ * tnet made only (an external bridge's switch may be another tool's). The plan writes the off only where it
+ * reads the switch on, so a bridge just made costs no action.
+ */
+function localnet(b: Pick<FwBridge, 'name' | 'external'>, on: boolean): [string, string][] {
+  const key = `net.ipv4.conf.${b.name}.route_localnet`;
+  if (on) return [[key, '1']];
+  return b.external ? [] : [[key, '0']];
+}
+
+/** route_localnet off where tnet may turn it off: with no rule written, no port answers on loopback. */
+export function localnetOff(bridges: Pick<FwBridge, 'name' | 'external'>[]): Record<string, string> {
+  return Object.fromEntries(bridges.flatMap((b) => localnet(b, false)));
 }
 
 /** A container reaching its own published port is sent back out of the port it came in by. */

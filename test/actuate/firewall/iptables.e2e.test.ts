@@ -20,6 +20,7 @@ const SELF = fileURLToPath(import.meta.url);
 const netnsId = (): string => readlinkSync('/proc/self/ns/net');
 
 const FOREIGN = `*filter
+-A INPUT -p tcp -m tcp --dport 22 -m comment --comment "other tool" -j ACCEPT
 -A FORWARD -s 10.99.0.0/16 -m comment --comment "other tool" -j ACCEPT
 COMMIT
 *nat
@@ -36,7 +37,7 @@ function richDesired(): FirewallDesired {
     ...base,
     bridges: [
       { ...base.bridges[0], icc: false },
-      { name: 'tnet-int', subnet: '10.77.0.0/24', gateway: '10.77.0.1', icc: true, internal: true },
+      { name: 'tnet-int', subnet: '10.77.0.0/24', gateway: '10.77.0.1', icc: true, internal: true, external: false },
     ],
     containers: [
       {
@@ -79,7 +80,10 @@ async function worker(variant: IptablesVariant): Promise<void> {
   const filter = after.tables.find((t) => t.table === 'filter')!;
   const nat = after.tables.find((t) => t.table === 'nat')!;
   check.equal(filter.chains.FORWARD.rules[3], '-s 10.99.0.0/16 -m comment --comment "other tool" -j ACCEPT');
-  check.deepEqual(filter.chains.FORWARD.rules.slice(0, 3), desired.tables[0].jumps.map((j) => j.rule));
+  const jumps = (from: string) => desired.tables[0].jumps.filter((j) => j.from === from).map((j) => j.rule);
+  check.deepEqual(filter.chains.FORWARD.rules.slice(0, 3), jumps('FORWARD'));
+  // The martian filter above an ACCEPT of another tool, which would otherwise let martians in.
+  check.deepEqual(filter.chains.INPUT.rules, [...jumps('INPUT'), '-p tcp -m tcp --dport 22 -m comment --comment "other tool" -j ACCEPT']);
   check.deepEqual(nat.chains['OTHER-NAT'], { policy: null, rules: ['-s 192.168.122.0/24 -j MASQUERADE'] });
 
   // Drift: a tnet chain flushed, a foreign rule on top of FORWARD, a nat jump deleted.

@@ -5,9 +5,11 @@ import type { FwTableDesired } from '../../../src/model/firewall.js';
 import { nginx1, nginx2, quickstart } from './fw-fixtures.js';
 
 const C = '-m comment --comment "tnet:q"';
+/** As iptables-save prints it back (nf_tables and legacy alike). */
+const MARTIAN = (br: string): string => `-d 127.0.0.0/8 -i ${br} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT ${C} -j DROP`;
 const table = (d: ReturnType<typeof desiredFirewall>, name: string): FwTableDesired => d.tables.find((t) => t.table === name)!;
 
-test('quickstart: filter chains, keep chain and FORWARD jumps', () => {
+test('quickstart: filter chains, keep chain, INPUT and FORWARD jumps', () => {
   const f = table(desiredFirewall(quickstart()), 'filter');
   assert.equal(f.chains, {
     'TNET-USER': ['-m comment --comment tnet -j RETURN'],
@@ -19,9 +21,11 @@ test('quickstart: filter chains, keep chain and FORWARD jumps', () => {
       `-i docker0 -o docker0 ${C} -j ACCEPT`,
       `-i docker0 ! -o docker0 ${C} -j ACCEPT`,
     ],
+    'TNET-INPUT': [MARTIAN('docker0')],
   });
   assert.equal(f.keepChains, ['TNET-USER']);
   assert.equal(f.jumps, [
+    { from: 'INPUT', rule: '-m comment --comment tnet -j TNET-INPUT', position: 'first' },
     { from: 'FORWARD', rule: '-m comment --comment tnet -j TNET-USER', position: 'first' },
     { from: 'FORWARD', rule: '-m comment --comment tnet -j TNET-ISOLATION-1', position: 'first' },
     { from: 'FORWARD', rule: '-m comment --comment tnet -j TNET-FORWARD', position: 'first' },
@@ -137,9 +141,37 @@ test('internal bridge: isolation drops, no masquerade, no published port, no way
 });
 
 test('two bridges: each isolated from the other, sorted by name', () => {
-  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: false };
+  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: false, external: false };
   const d = desiredFirewall(quickstart({ bridges: [quickstart().bridges[0], br1] }));
   assert.equal(table(d, 'filter').chains['TNET-ISOLATION-2'], [`-o br1 ${C} -j DROP`, `-o docker0 ${C} -j DROP`]);
+});
+
+test('route_localnet: on with a port on loopback, off on a bridge tnet made without one, untouched on an external one', () => {
+  const bound = { ...nginx1, ports: [{ hostIp: '192.0.2.1', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }] };
+  const loop = { ...nginx1, ports: [{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }] };
+  const key = 'net.ipv4.conf.docker0.route_localnet';
+  const localnet = (over: Parameters<typeof quickstart>[0]) => desiredFirewall(quickstart(over)).sysctls[key];
+  assert.is(localnet({}), '1', 'every address: 127.0.0.1 included');
+  assert.is(localnet({ containers: [loop] }), '1');
+  assert.is(localnet({ containers: [bound] }), '0', 'bound to another address: the last loopback port is gone');
+  assert.is(localnet({ containers: [] }), '0');
+  assert.is(localnet({ containers: [{ ...nginx1, ports: [{ ...nginx1.ports[0], hostIp: '::' }] }] }), '0', 'IPv6 only');
+  assert.is(localnet({ bridges: [{ ...quickstart().bridges[0], internal: true }] }), '0', 'internal: nothing published');
+  const external = [{ ...quickstart().bridges[0], external: true }];
+  assert.is(localnet({ bridges: external }), '1', 'tnet turns it on on an external bridge too');
+  assert.is(localnet({ bridges: external, containers: [bound] }), undefined, "but never off: it may be another tool's");
+});
+
+test('martian filter: one DROP per bridge, published or not, internal and external alike', () => {
+  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: true, external: false };
+  const br2 = { name: 'br2', subnet: '10.2.0.0/24', gateway: '10.2.0.1', icc: false, internal: false, external: true };
+  const d = desiredFirewall(quickstart({ bridges: [quickstart().bridges[0], br2, br1] }));
+  assert.equal(table(d, 'filter').chains['TNET-INPUT'], [MARTIAN('br1'), MARTIAN('br2'), MARTIAN('docker0')]);
+  assert.equal(d.sysctls, {
+    'net.bridge.bridge-nf-call-iptables': '1',
+    'net.ipv4.conf.br1.route_localnet': '0',
+    'net.ipv4.conf.docker0.route_localnet': '1',
+  });
 });
 
 test('no bridge: no table at all', () => {
