@@ -1,7 +1,7 @@
 // `--confirm`: an apply that rolls back unless confirmed in time (`tnet confirm`, or Enter on its terminal).
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import type { Args } from './args.js';
 import type { Action } from '../model/action.js';
 import { EXIT, tnetError, type TnetError } from '../model/errors.js';
@@ -13,7 +13,7 @@ import { acquireLock } from '../reconcile/lock.js';
 import { Session } from '../reconcile/session.js';
 import { renderErrors } from '../render/errors.js';
 import { renderUndo } from '../render/undo.js';
-import { PENDING_PATH } from '../ownership/paths.js';
+import { PENDING_PATH, RUN_DIR } from '../ownership/paths.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
@@ -67,9 +67,15 @@ async function rollBack(p: PendingConfirm, why: string): Promise<void> {
   process.stderr.write(`${renderErrors([error])}\n\n${renderUndo(undo)}`);
 }
 
-/** A process of its own, outliving a killed apply: sleeps until the deadline, then rolls back if still due. */
+/**
+ * A process of its own, outliving a killed apply: sleeps until the deadline, then rolls back if still due.
+ * What it says goes to a log beside the record, for whoever wonders what happened to the changes.
+ */
 function startWatchdog(): void {
-  const child = spawn(process.execPath, [process.argv[1], 'confirm', '--watchdog'], { detached: true, stdio: 'ignore' });
+  mkdirSync(RUN_DIR, { recursive: true });
+  const log = openSync(`${RUN_DIR}/confirm-watchdog.log`, 'a');
+  const child = spawn(process.execPath, [process.argv[1], 'confirm', '--watchdog'], { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
   child.unref();
 }
 

@@ -254,7 +254,7 @@ t('--confirm, then tnet confirm: the changes stay, exit 0', async ({ box, spec }
 t('--confirm and kill -9: the watchdog rolls back at the deadline; meanwhile other applies are refused', async ({ box, spec }) => {
   writeFileSync(spec, BASE);
   const before = await snapshot(box);
-  const child = box.spawnTnet('apply', '--confirm', '3s', '-f', spec);
+  const child = box.spawnTnet('apply', '--confirm', '5s', '-f', spec);
   const apply = started(child, 'Waiting for confirmation');
   await apply.line;
   child.kill('SIGKILL');
@@ -262,9 +262,9 @@ t('--confirm and kill -9: the watchdog rolls back at the deadline; meanwhile oth
   const refused = await box.tnet('apply', '-f', spec);
   assert.is(refused.code, 4, refused.stderr);
   assert.match(refused.stderr, /^error\[pending\]: an apply of spec 'net' \(pid \d+\) waits for confirmation until/m);
-  // Due 3 s after the start: the watchdog's rollback is done once no record is left.
-  for (let i = 0; i < 100 && (await box.sh('ls /run/tnet/pending-confirm.json*')).code === 0; i++) await sleep(100);
-  assert.fixture(await snapshot(box), before);
+  // Due 5 s after the start: the watchdog's rollback is done once no record is left.
+  for (let i = 0; i < 300 && (await box.sh('ls /run/tnet/pending-confirm.json*')).code === 0; i++) await sleep(100);
+  assert.fixture(await snapshot(box), before, (await box.sh('cat /run/tnet/confirm-watchdog.log')).stdout);
   // The host is free again: a plain apply goes through.
   await applyOk(box, spec);
 });
