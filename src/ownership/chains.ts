@@ -31,10 +31,12 @@ export const FILTER_JUMPS: FwJump[] = [
 
 /**
  * The OUTPUT jump has no `! -d 127.0.0.0/8`: ports bound to 127.x, or to every address, must be DNATed from
- * the host itself (see rules.ts).
+ * the host itself (see rules.ts). The PREROUTING jump has it: a packet arriving from anywhere else (a
+ * neighbour, a container) addressed to 127.x is not the host's own, and DNATing it would forward it to a
+ * port published on 127.0.0.1 only, before the kernel's martian check ever sees it.
  */
 export const NAT_JUMPS: FwJump[] = [
-  { from: 'PREROUTING', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
+  { from: 'PREROUTING', rule: `! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
   { from: 'OUTPUT', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
   { from: 'POSTROUTING', rule: `${shared} -j ${CHAIN.postrouting}`, position: 'any' },
 ];

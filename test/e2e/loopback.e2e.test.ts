@@ -133,4 +133,24 @@ containers:
   assert.equal(secret.log, []);
 });
 
+t('a port published on 127.0.0.1 only is reached from the host alone, not by a container routing 127.0.0.1 via it; the old jump put back, it is', async ({ box, servers }) => {
+  const spec = box.writeSpec('local.yaml', `version: 1
+containers:
+  a: { ports: ["127.0.0.1:8082:80"] }
+  b: {}
+`);
+  await applyOk(box, spec);
+  await servers.start('a', 'a', { tcp: [80] });
+  const b = await ipOf(box, 'b');
+  assert.is(await tcp(box, null, '127.0.0.1', 8082), 'a 172.17.0.1', 'the host reaches it');
+  await routeLoopbackVia(box, 'b', '172.17.0.1');
+  assert.is(await tcp(box, 'b', '127.0.0.1', 8082, 1000), 'TIMEOUT', 'b -> 127.0.0.1:8082 via the host: not DNATed');
+  // The jump as it was written before (no loopback exclusion) lets the container through: the test is real.
+  const jump = '-m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET';
+  await box.must(`iptables -t nat -D PREROUTING ! -d 127.0.0.0/8 ${jump} && iptables -t nat -A PREROUTING ${jump}`);
+  assert.is(await tcp(box, 'b', '127.0.0.1', 8082, 1000), `a ${b}`, 'with the old jump b gets through');
+  assert.match(await applyOk(box, spec), /iptables nat: delete 1 rule\(s\) from PREROUTING|iptables nat: .*PREROUTING/);
+  assert.is(await tcp(box, 'b', '127.0.0.1', 8082, 1000), 'TIMEOUT', 'closed again');
+});
+
 t.run();

@@ -21,7 +21,7 @@
 //                     not internal -i br ! -o br -j ACCEPT                             (out)
 //   TNET-INPUT        per bridge   -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 //
-//   nat PREROUTING  -m addrtype --dst-type LOCAL -j TNET
+//   nat PREROUTING  ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TNET   (loopback only from the host)
 //       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
 //       POSTROUTING -j TNET-POSTROUTING
 //   TNET              per port     [-d hostIp/32] -p P -m P --dport H -j DNAT --to-destination ip:C

@@ -44,7 +44,7 @@ test('quickstart: nat DNAT, masquerade, hairpin and jumps', () => {
     ],
   });
   assert.equal(n.jumps.map((j) => [j.from, j.rule, j.position]), [
-    ['PREROUTING', '-m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET', 'any'],
+    ['PREROUTING', '! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET', 'any'],
     ['OUTPUT', '-m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET', 'any'],
     ['POSTROUTING', '-m comment --comment tnet -j TNET-POSTROUTING', 'any'],
   ]);
