@@ -56,7 +56,8 @@ export class Controller {
 
   /** Queues a reconcile; triggers that arrive while one runs are merged into the next. */
   request(trigger: Trigger): Promise<void> {
-    if (this.stopping) return this.loop ?? Promise.resolve();
+    // In backoff after a failure, kernel events wait for the retry (see kernelEvent).
+    if (this.stopping || (trigger === 'kernel' && this.retry !== null)) return this.loop ?? Promise.resolve();
     this.pending.add(trigger);
     this.loop ??= this.drain().finally(() => (this.loop = null));
     return this.loop;
@@ -67,10 +68,11 @@ export class Controller {
    * echoes, but one may be drift it observed too early to see: they are held and answered by one debounced
    * look afterwards, which finds nothing to do when they were echoes (logged at debug only). Telling echoes
    * from drift by content would need a model of every side effect; one no-op observe is cheaper and never
-   * misses drift.
+   * misses drift. After a failed reconcile the retry scheduled looks instead: its rollback's own echoes must
+   * not start the next attempt at once, which would fail again and again with no backoff.
    */
   kernelEvent(): boolean {
-    if (this.stopping) return false;
+    if (this.stopping || this.retry !== null) return false;
     if (this.reconcilingNow) {
       this.eventsWhileReconciling = true;
       return false;
@@ -115,17 +117,21 @@ export class Controller {
       r = e instanceof TnetFailure ? fail(...e.errors) : fail(internalError(e, DEBUG));
     } finally {
       this.reconcilingNow = false;
-      if (this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
     }
+    if (r.ok && this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
     if (!r.ok) {
       const undo = 'undo' in r ? r.undo : null;
       const retry = `${this.scheduleRetry() / 1000}s`;
+      // Events queued meanwhile are mostly the rollback's echoes: the retry looks instead.
+      this.pending.delete('kernel');
       const message = `reconcile failed${undo ? ` (${undoSummary(undo)})` : ''}; will retry, and on the next change, event or resync`;
       const more = undo ? { undo: renderUndo(undo).trimEnd().split('\n').map((l) => l.trim()) } : {};
       this.problem(message, r.errors, { spec: spec.name, trigger: why, retry, ...more });
       return;
     }
     this.failures = 0;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     this.lastProblem = '';
     const { actions, ms } = r.value;
     if (actions.length === 0) {

@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { applyOk, Sandbox, type RunResult } from '../helpers/sandbox.js';
+import { Watch } from '../helpers/watch.js';
 
 const CLI = resolve('bin/tnet.js');
 const t = suite<{ box: Sandbox; spec: string }>('rollback');
@@ -42,7 +43,7 @@ containers:
  * Everything tnet could have changed, as comparable text: links with their settings and addresses, routes,
  * namespaces and what is inside them, the rule set, the files under /etc/netns, ip_forward.
  */
-async function snapshot(box: Sandbox): Promise<string> {
+async function snapshot(box: Sandbox, opts: { vethMacs?: boolean } = {}): Promise<string> {
   const script = `
     ip -j -d addr show | tr -d '\\n'; echo
     ip -j route show; echo
@@ -52,7 +53,7 @@ async function snapshot(box: Sandbox): Promise<string> {
     cat /proc/sys/net/ipv4/ip_forward
   `;
   const out = await box.must(script);
-  return withoutEmptyTables(out.split('\n').map(normalizeLinks).join('\n'));
+  return withoutEmptyTables(out.split('\n').map((l) => normalizeLinks(l, opts.vethMacs ?? true)).join('\n'));
 }
 
 /** A table with only its built-in chains, empty and accepting, is the same as none: the kernel's default. */
@@ -61,16 +62,28 @@ function withoutEmptyTables(text: string): string {
 }
 
 /** Links as JSON, reduced to what a rollback must give back (not counters, timers or kernel-chosen ids). */
-function normalizeLinks(line: string): string {
+function normalizeLinks(line: string, vethMacs: boolean): string {
   if (!line.startsWith('[{')) return line;
   const links = JSON.parse(line) as Record<string, any>[];
+  // The kernel picks a host veth end's MAC at random: a veth made anew differs there, and nowhere else.
+  const mac = (l: Record<string, any>) => (vethMacs || l.linkinfo?.info_kind !== 'veth' || l.master === undefined ? l.address : 'random');
   return JSON.stringify(
     links.map((l) => ({
-      name: l.ifname, mtu: l.mtu, mac: l.address, alias: l.ifalias ?? null, master: l.master ?? null,
+      name: l.ifname, mtu: l.mtu, mac: mac(l), alias: l.ifalias ?? null, master: l.master ?? null,
       up: (l.flags ?? []).includes('UP'), kind: l.linkinfo?.info_kind ?? '',
       addrs: (l.addr_info ?? []).filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`),
     })),
   );
+}
+
+/** Writes a fault injector named `name` into the sandbox's fault folder; returns the PATH that puts it first. */
+async function installFault(box: Sandbox, name: string, body: string): Promise<string> {
+  const bin = join(box.dir, 'fault');
+  mkdirSync(bin, { recursive: true });
+  const real = (await box.sh(`command -v ${name}`)).stdout.trim();
+  writeFileSync(join(bin, name), `#!/bin/sh\nreal='${real}'\nstate='${bin}'\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+  return `PATH=${bin}:${process.env.PATH}`;
 }
 
 /** A failing program of that name first on PATH; `body` is its shell script after `real` is set. */
@@ -79,12 +92,8 @@ async function withFault(box: Sandbox, name: string, body: string, ...args: stri
 }
 
 async function withFaultEnv(box: Sandbox, name: string, body: string, env: string[], ...args: string[]): Promise<RunResult> {
-  const bin = join(box.dir, 'fault');
-  mkdirSync(bin, { recursive: true });
-  const real = (await box.sh(`command -v ${name}`)).stdout.trim();
-  writeFileSync(join(bin, name), `#!/bin/sh\nreal='${real}'\nstate='${bin}'\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-  return box.run(['env', ...env, `PATH=${bin}:${process.env.PATH}`, process.execPath, CLI, ...args]);
+  const path = await installFault(box, name, body);
+  return box.run(['env', ...env, path, process.execPath, CLI, ...args]);
 }
 
 const FAIL_RESTORE = 'cat >/dev/null; echo "iptables-restore: line 2 failed: injected fault" >&2; exit 1';
@@ -267,6 +276,56 @@ t('--confirm and kill -9: the watchdog rolls back at the deadline; meanwhile oth
   assert.fixture(await snapshot(box), before, (await box.sh('cat /run/tnet/confirm-watchdog.log')).stdout);
   // The host is free again: a plain apply goes through.
   await applyOk(box, spec);
+});
+
+t('watch: a reconcile whose firewall step fails is rolled back and logged, then retried until it goes through', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  // Fails while the flag file exists; judged once its input is read, as watch starts the restore ahead of need.
+  const path = await installFault(box, 'iptables-nft-restore', 'input=$(cat); [ -e "$state/fail" ] && { echo "injected fault" >&2; exit 1; }; printf "%s\\n" "$input" | "$real" "$@"');
+  const w = Watch.startWith(box, [path], spec, '--resync', '10m');
+  try {
+    await w.waitFor((l) => l.message.startsWith('watching'), 15000);
+    const before = await snapshot(box);
+    await box.must(`touch ${join(box.dir, 'fault', 'fail')}`);
+    const from = w.lines.length;
+    writeFileSync(spec, EDITED);
+    const failed = await w.waitFor((l) => l.message.startsWith('reconcile failed'), 10000, from);
+    assert.match(failed.message, /^reconcile failed \(rolled back \d+ action\(s\)\); will retry/);
+    assert.is(failed.retry, '1s');
+    assert.fixture(await snapshot(box), before);
+    await box.must(`rm ${join(box.dir, 'fault', 'fail')}`);
+    const applied = await w.waitFor((l) => l.message.startsWith('applied'), 15000, from);
+    assert.match(String(applied.trigger), /retry/, w.dump());
+    assert.is((await box.sh('ip netns list | grep -w b')).code, 1, 'b removed once the edit went through');
+    assert.ok(await box.ping('c', '10.71.0.1'), 'c wired');
+  } finally {
+    w.proc.kill('SIGTERM');
+    await w.exited;
+  }
+});
+
+t('kill -9 in the middle of a rollback: the next apply converges, and nothing is leaked', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  const before = await snapshot(box, { vethMacs: false });
+  writeFileSync(spec, EDITED);
+  const restore = await installFault(box, 'iptables-nft-restore', FAIL_RESTORE);
+  // The undo's host batch (`ip -force -batch`) announces itself, then takes its time.
+  // A batch whose tnet was killed meanwhile never runs: the kill takes the rollback's rest with it.
+  await installFault(box, 'ip', 'if [ "$1" = "-force" ]; then p=$PPID; touch "$state/undoing"; sleep 3; kill -0 "$p" 2>/dev/null || exit 1; fi; exec "$real" "$@"');
+  const child = box.spawnTnetWith([restore], 'apply', '-f', spec);
+  const undoing = join(box.dir, 'fault', 'undoing');
+  for (let i = 0; i < 200 && (await box.sh(`test -e ${undoing}`)).code !== 0; i++) await sleep(50);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  // Without the injectors: the edit applies from whatever the killed rollback left, and holds.
+  await applyOk(box, spec);
+  assert.match((await box.tnet('apply', '-f', spec)).stdout, /^No changes/m);
+  assert.ok(await box.ping('c', '10.71.0.1'));
+  // And back to the first spec: exactly the state it had, nothing left over from the interrupted runs.
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  assert.fixture(await snapshot(box, { vethMacs: false }), before);
 });
 
 t.run();

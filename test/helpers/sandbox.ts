@@ -80,6 +80,11 @@ export class Sandbox {
     return this.spawn([process.execPath, CLI, ...args]);
   }
 
+  /** spawnTnet with `NAME=value` settings in its environment (a PATH with fault injectors first, say). */
+  spawnTnetWith(env: string[], ...args: string[]): ChildProcess {
+    return this.spawn(['env', ...env, process.execPath, CLI, ...args]);
+  }
+
   /** Writes a spec into the sandbox's scratch folder and returns its path. */
   writeSpec(name: string, yaml: string): string {
     const path = join(this.dir, name);

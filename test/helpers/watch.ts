@@ -31,7 +31,12 @@ export class Watch {
 
   /** `tnet watch -f spec --log-format json` plus `extra`; nsenter execs node, so pid is tnet's own. */
   static start(box: Sandbox, spec: string, ...extra: string[]): Watch {
-    return new Watch(box.spawnTnet('watch', '-f', spec, '--log-format', 'json', ...extra));
+    return Watch.startWith(box, [], spec, ...extra);
+  }
+
+  /** start, with `NAME=value` settings in the watch's environment. */
+  static startWith(box: Sandbox, env: string[], spec: string, ...extra: string[]): Watch {
+    return new Watch(box.spawnTnetWith(env, 'watch', '-f', spec, '--log-format', 'json', ...extra));
   }
 
   get pid(): number {
