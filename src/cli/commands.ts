@@ -8,7 +8,7 @@ import type { Spec } from '../model/spec.js';
 import { EXIT, exitCodeOf, stageOf, type TnetError, type UndoReport } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { renderUndo } from '../render/undo.js';
-import { awaitConfirmation, settlePending } from './confirm.js';
+import { awaitConfirmation, settlePendingForCommand } from './confirm.js';
 import { parseDuration } from '../watch/duration.js';
 import { lockForCommand } from './lock.js';
 
@@ -71,7 +71,7 @@ async function run(args: Args, o: RunOptions): Promise<number> {
   const lock = o.dryRun ? null : await lockForCommand(args);
   if (typeof lock === 'number') return lock;
   try {
-    const waiting = lock ? await settlePending() : null;
+    const waiting = lock ? await settlePendingForCommand() : null;
     if (waiting !== null) return waiting;
     return await report(args, spec, o);
   } finally {

@@ -7,10 +7,8 @@ import type { Action } from '../model/action.js';
 import { EXIT, tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { claimPending, finishRollback, readPending, recordPending, rollingPath, type PendingConfirm } from '../reconcile/pending.js';
-import { rollBackApplied } from '../reconcile/rollback.js';
+import { claimPending, readPending, recordPending, rollBack, rollingPath, settlePending, type PendingConfirm, type RolledBack } from '../reconcile/pending.js';
 import { acquireLock } from '../reconcile/lock.js';
-import { Session } from '../reconcile/session.js';
 import { renderErrors } from '../render/errors.js';
 import { renderUndo } from '../render/undo.js';
 import { PENDING_PATH, RUN_DIR } from '../ownership/paths.js';
@@ -38,7 +36,7 @@ export async function awaitConfirmation(spec: Spec, applied: Action[], before: O
     say('Confirmed: the changes stay.');
     return EXIT.ok;
   }
-  await rollBack(p, `not confirmed within ${Math.round(ms / 1000)} s`);
+  report(await rollBack(p, `not confirmed within ${Math.round(ms / 1000)} s`));
   return EXIT.failed;
 }
 
@@ -60,11 +58,9 @@ function confirmedBefore(deadline: number): Promise<boolean> {
   });
 }
 
-async function rollBack(p: PendingConfirm, why: string): Promise<void> {
-  const undo = await rollBackApplied(p, new Session());
-  finishRollback();
-  const error = tnetError('unconfirmed', `${why}: spec '${p.spec.name}' rolled back`, { hint: 'apply again with a longer --confirm, and confirm it with `tnet confirm`' });
-  process.stderr.write(`${renderErrors([error])}\n\n${renderUndo(undo)}`);
+function report(r: RolledBack): void {
+  const error = tnetError('unconfirmed', `${r.why}: spec '${r.spec}' rolled back`, { hint: 'apply again with a longer --confirm, and confirm it with `tnet confirm`' });
+  process.stderr.write(`${renderErrors([error])}\n\n${renderUndo(r.undo)}`);
 }
 
 /**
@@ -102,25 +98,20 @@ async function watchdog(): Promise<number> {
   const lock = await acquireLock({ command: 'tnet confirm --watchdog', wait: true });
   if (!lock.ok) return EXIT.failed;
   try {
-    return (await settlePending()) ?? EXIT.ok;
+    return (await settlePendingForCommand()) ?? EXIT.ok;
   } finally {
     lock.value.release();
   }
 }
 
 /**
- * Run with the lock held, before anything else changes the host: finishes a rollback cut short, rolls back
- * an apply whose confirmation is overdue, and refuses to go on (an exit code) while one still waits for it.
+ * Run with the lock held, before anything else changes the host: rollbacks due are carried out and said;
+ * an exit code when an apply still waits for confirmation, and nothing may go on.
  */
-export async function settlePending(): Promise<number | null> {
-  const rolling = readPending(rollingPath());
-  if (rolling) await rollBack(rolling, 'a rollback was cut short; finished now');
-  const p = readPending();
-  if (!p) return null;
-  if (Date.now() < p.deadline) return refuse(p);
-  const claimed = claimPending(true);
-  if (claimed) await rollBack(claimed, 'not confirmed in time');
-  return null;
+export async function settlePendingForCommand(): Promise<number | null> {
+  const settled = await settlePending();
+  settled.rolledBack.forEach(report);
+  return settled.waiting ? refuse(settled.waiting) : null;
 }
 
 function refuse(p: PendingConfirm): number {

@@ -6,6 +6,9 @@ import type { Action } from '../model/action.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { PENDING_PATH } from '../ownership/paths.js';
+import type { UndoReport } from '../model/errors.js';
+import { rollBackApplied } from './rollback.js';
+import { Session } from './session.js';
 
 /**
  * Everything the rollback needs, with no process of the apply's left: the spec (for which rules and switches
@@ -58,4 +61,40 @@ export function claimPending(forRollback: boolean, path = PENDING_PATH): Pending
 
 export function finishRollback(path = PENDING_PATH): void {
   rmSync(rollingPath(path), { force: true });
+}
+
+/** A rollback of an unconfirmed apply, done: what it was for and what it left. */
+export interface RolledBack {
+  spec: string;
+  why: string;
+  undo: UndoReport;
+}
+
+/** What settling found: rollbacks it carried out, and an apply still waiting for confirmation, if any. */
+export interface Settled {
+  rolledBack: RolledBack[];
+  waiting: PendingConfirm | null;
+}
+
+/**
+ * Run with the lock held, before anything else changes the host: finishes a rollback cut short, rolls back
+ * an apply whose confirmation is overdue, and says whether one still waits (then nothing may go on).
+ */
+export async function settlePending(path = PENDING_PATH): Promise<Settled> {
+  const out: Settled = { rolledBack: [], waiting: null };
+  const rolling = readPending(rollingPath(path));
+  if (rolling) out.rolledBack.push(await rollBack(rolling, 'a rollback was cut short; finished now', path));
+  const p = readPending(path);
+  if (!p) return out;
+  if (Date.now() < p.deadline) return { ...out, waiting: p };
+  const claimed = claimPending(true, path);
+  if (claimed) out.rolledBack.push(await rollBack(claimed, 'not confirmed in time', path));
+  return out;
+}
+
+/** Rolls back a claimed record and lets it go. */
+export async function rollBack(p: PendingConfirm, why: string, path = PENDING_PATH): Promise<RolledBack> {
+  const undo = await rollBackApplied(p, new Session());
+  finishRollback(path);
+  return { spec: p.spec.name, why, undo };
 }

@@ -5,6 +5,9 @@ import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder } from '../reconcile/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
 import { HostReads } from './host-reads.js';
+import { settlePending } from '../reconcile/pending.js';
+import { renderUndo } from '../render/undo.js';
+import type { Logger } from './logger.js';
 import { LoadCache, loadSpec } from '../spec/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
@@ -46,6 +49,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     await log.close();
     return exitCodeOf(lock.errors);
   }
+  await settleConfirmations(log);
 
   const collector = idleCollector();
   const cache = new LoadCache();
@@ -139,4 +143,23 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     log.info(`watching ${o.file}`, { spec: controller.current?.name ?? null, resync: o.resyncMs > 0 ? formatDuration(o.resyncMs) : 'off', pid: process.pid });
   }
   return done;
+}
+
+/**
+ * An `apply --confirm` whose tnet was killed may still wait for `tnet confirm`: the watch waits with it, and
+ * rolls it back when due (the lock it holds keeps the watchdog out), before reconciling anything.
+ */
+async function settleConfirmations(log: Logger): Promise<void> {
+  let said = false;
+  for (;;) {
+    const settled = await settlePending();
+    for (const r of settled.rolledBack) {
+      log.warn(`${r.why}: spec '${r.spec}' rolled back`, { detail: renderUndo(r.undo).trimEnd().split('\n') });
+    }
+    const p = settled.waiting;
+    if (!p) return;
+    if (!said) log.warn(`an apply of spec '${p.spec.name}' waits for \`tnet confirm\` until ${new Date(p.deadline).toISOString()}: reconciling after that`);
+    said = true;
+    await new Promise((r) => setTimeout(r, Math.max(50, Math.min(1000, p.deadline - Date.now()))));
+  }
 }

@@ -341,4 +341,28 @@ t('kill -9 in the middle of a rollback: the next apply converges, and nothing is
   assert.fixture(await snapshot(box, { vethMacs: false }), before);
 });
 
+t('tnet watch started while a killed --confirm apply waits: it waits too, rolls it back when due, then reconciles', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  const child = box.spawnTnet('apply', '--confirm', '4s', '-f', spec);
+  const apply = started(child, 'Waiting for confirmation');
+  await apply.line;
+  child.kill('SIGKILL');
+  await apply.exit;
+  // The watch's own spec: another container set, so its reconcile is told apart from the rolled-back apply.
+  const other = join(box.dir, 'other.yaml');
+  writeFileSync(other, 'version: 1\nname: other\ncontainers:\n  z: {}\n');
+  const w = Watch.start(box, other, '--resync', '10m');
+  try {
+    await w.waitFor((l) => /waits for `tnet confirm`/.test(l.message), 10000);
+    const rolled = await w.waitFor((l) => /not confirmed in time: spec 'net' rolled back/.test(l.message), 15000);
+    assert.equal(rolled.level, 'warn');
+    await w.waitFor((l) => l.message.startsWith('applied'), 15000);
+    assert.is((await box.sh('ip link show br0')).code, 1, "the unconfirmed apply's bridge is gone");
+    assert.is((await box.sh('ip netns list | grep -w z')).code, 0, "the watch's own spec is applied");
+  } finally {
+    w.proc.kill('SIGTERM');
+    await w.exited;
+  }
+});
+
 t.run();
