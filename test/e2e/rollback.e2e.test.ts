@@ -150,6 +150,17 @@ t('the host ip -batch fails halfway: what its first half made is undone', async 
   assert.fixture(await snapshot(box), before);
 });
 
+t('converged host, an edit whose host ip -batch fails halfway: undone, the removed container still there', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  await applyOk(box, spec);
+  const before = await snapshot(box);
+  writeFileSync(spec, EDITED);
+  const r = await withFault(box, 'ip', HALF_BATCH, 'apply', '-f', spec);
+  assertRolledBack(r, /^error\[kernel\]: ip failed in the host namespace: RTNETLINK answers: Injected fault/m);
+  assert.fixture(await snapshot(box), before);
+  assert.ok(await box.ping('b', '10.70.0.2'));
+});
+
 t('the namespace worker fails: namespaces, veths and the bridge are undone', async ({ box, spec }) => {
   writeFileSync(spec, BASE);
   const before = await snapshot(box);
