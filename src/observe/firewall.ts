@@ -34,7 +34,7 @@ export function lastTextParser(): (text: string) => FwTableObserved[] {
 }
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */
-function readSysctls(keys: string[]): Record<string, string> {
+export function readSysctls(keys: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of keys) {
     try {

@@ -92,6 +92,13 @@ export interface Reread {
   enter: ReadonlySet<string>;
 }
 
+/** The insides of the named namespaces read again, the rest of `observed` as it is. */
+export async function enterAgain(observed: ObservedState, names: ReadonlySet<string>): Promise<ObservedState> {
+  if (names.size === 0) return observed;
+  const listed = Object.values(observed.netns).filter((n) => names.has(n.name)).map((n) => ({ name: n.name, id: n.id }));
+  return { ...observed, netns: { ...observed.netns, ...(await readNetns(listed)) } };
+}
+
 /** `before` with the parts named read afresh: after an apply, only what it touched is read again. */
 export async function observeAgain(before: ObservedState, r: Reread): Promise<ObservedState> {
   const kernel = r.kernel || r.enter.size > 0 ? observeKernel() : null;

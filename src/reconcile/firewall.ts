@@ -6,7 +6,7 @@ import { renderRestore } from '../actuate/firewall/restore.js';
 import { TnetFailure } from '../model/errors.js';
 import type { FirewallObserved, FwTableObserved } from '../model/firewall.js';
 import type { Spec } from '../model/spec.js';
-import { lastTextParser, observeFirewall } from '../observe/firewall.js';
+import { lastTextParser, observeFirewall, readSysctls } from '../observe/firewall.js';
 import { run } from '../util/exec.js';
 
 export interface FirewallGlue extends FirewallApplier {
@@ -15,6 +15,8 @@ export interface FirewallGlue extends FirewallApplier {
   /** Start the process the next apply will use (watch mode, while an edit settles). */
   prepare(): void;
   observe(): Promise<FirewallObserved>;
+  /** Only the switches observe() reads, without the rules: a few /proc files. */
+  switches(): Record<string, string>;
 }
 
 /** The switches the rules may ask for: bridge netfilter, and route_localnet per bridge for 127.x ports. */
@@ -70,6 +72,7 @@ export class FirewallChoice {
       reads: JSON.stringify([backend.name, sysctls]),
       prepare: () => backend.prepare?.(),
       observe: () => observeFirewall(backend, { sysctls, parse: this.parse }),
+      switches: () => readSysctls(sysctls),
       apply: async (updates) => {
         try {
           await backend.restore(updates.map((u) => u.table), updates.map((u) => renderRestore(u.table, u.update)).join(''));

@@ -1,40 +1,65 @@
 // After an apply: what it touched read again and planned again: the kernel must hold what was asked.
 
+import { readFileSync } from 'node:fs';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import { observeAgain, type Reread } from '../observe/observe.js';
+import { enterAgain, observeAgain } from '../observe/observe.js';
 import { plan } from '../plan/plan.js';
 import { touchedNamespaces } from '../plan/residue.js';
+import { vouched } from '../plan/vouch.js';
 import { describe } from '../actuate/link-ops.js';
 import type { FirewallGlue } from './firewall.js';
 
 /**
- * The kernel may accept a command and still not hold its result (a sysctl it resets, an address a link drops
- * as it goes down, a rule another tool removes at once). Only the parts the actions touched are read again;
- * the rest of `before` stands, so a large apply stays fast. Empty: all is as desired.
+ * The kernel may accept a command and still not hold its result (a setting it clamps or resets, an address a
+ * link drops, a route that goes with it). Only what the actions touched is read again, the rest of `before`
+ * stands, so a large apply stays fast:
+ * - links, addresses and routes of the host; switches; files; forwarding entries, each when touched;
+ * - the namespaces the apply entered, except those whose host veth now carries the seal the spec asks for: a
+ *   seal is set only once everything inside went through, as a re-apply trusts it (`--deep` enters all);
+ * - not the rules: iptables-restore commits a table atomically, so its success means the kernel holds it.
+ * Empty: all is as desired.
  */
 export async function verifyApplied(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<TnetError[]> {
-  const after = await observeAgain(before, reread(actions, fw));
+  const after = await observeTouched(actions, desired, before, fw);
   const again = plan(desired, after);
   if (!again.ok) return again.errors;
-  if (again.value.length === 0) return [];
-  const shown = again.value.slice(0, 5).map((a) => describe(a));
-  const more = again.value.length > shown.length ? `, and ${again.value.length - shown.length} more` : '';
+  // The rules were not read again: a firewall update planned from the old ones says nothing.
+  const missing = again.value.filter((a) => a.op !== 'fw-update');
+  if (missing.length === 0) return [];
+  const shown = missing.slice(0, 5).map((a) => describe(a));
+  const more = missing.length > shown.length ? `, and ${missing.length - shown.length} more` : '';
   return [tnetError('unverified', `the host does not hold what the apply asked: still to do ${shown.join('; ')}${more}`, {
     hint: 'something changed it back as it was applied (another tool, the kernel refusing a setting silently)',
   })];
 }
 
-function reread(actions: readonly Action[], fw: FirewallGlue | null): Reread {
+async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
-  return {
-    kernel: actions.some((a) => !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op)),
-    // Hairpin ports and sysctls live on links and in /proc; the rules need reading only when they changed.
-    firewall: fw && has('fw-update', 'sysctl') ? () => fw.observe() : null,
-    files: has('file-write', 'dir-remove'),
-    fdb: has('fdb-add', 'fdb-del'),
-    enter: new Set(touchedNamespaces(actions)),
-  };
+  const kernel = actions.some((a) => !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del', 'sysctl'].includes(a.op));
+  const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), enter: new Set() });
+  const switches = fw && has('sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
+  const ipForward = has('sysctl') ? readIpForward(host.ipForward) : host.ipForward;
+  const withSwitches = { ...host, firewall: switches, ipForward };
+  const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));
+  const trusted = vouched(desired, withSwitches, ids);
+  // Trusted as planning trusts them: not read, with the mark their seal vouches for.
+  const netns = Object.fromEntries(
+    Object.entries(withSwitches.netns).map(([name, n]) => {
+      const mark = trusted.get(name);
+      return [name, mark === undefined ? n : { ...n, read: false, mark, links: [], routes: [] }];
+    }),
+  );
+  const enter = touchedNamespaces(actions).filter((n) => !trusted.has(n) && netns[n]);
+  return enterAgain({ ...withSwitches, netns }, new Set(enter));
+}
+
+function readIpForward(fallback: boolean): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1';
+  } catch {
+    return fallback;
+  }
 }
