@@ -211,8 +211,9 @@ t('an unmarked bridge in the way makes apply fail and change nothing', async ({ 
 
 t('an existing namespace given by netns: is wired, and survives prune', async ({ box }) => {
   // A process in its own namespace, as `docker run --net=none` leaves it.
-  await box.must('unshare -n sleep 300 > /dev/null 2>&1 & echo $! > /run/holder.pid');
-  const pid = (await box.must('sleep 0.2; pgrep -f "sleep 300" | head -1')).trim();
+  // Its own pid, not a search by name: a sleeper another test left behind may match too.
+  const pid = (await box.must('unshare -n sleep 300 > /dev/null 2>&1 & echo $!')).trim();
+  await box.must(`for i in $(seq 50); do [ "$(readlink /proc/${pid}/ns/net)" != "$(readlink /proc/self/ns/net)" ] && exit 0; sleep 0.02; done; exit 1`);
   const spec = box.writeSpec('byhand.yaml', `version: 1
 containers:
   web:
