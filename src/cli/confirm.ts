@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import type { Args } from './args.js';
 import type { Action } from '../model/action.js';
-import { EXIT, tnetError, type TnetError } from '../model/errors.js';
+import { EXIT, exitCodeOf, tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { claimPending, readPending, recordPending, rollBack, rollingPath, settlePending, type PendingConfirm, type RolledBack } from '../reconcile/pending.js';
@@ -121,5 +121,5 @@ function refuse(p: PendingConfirm): number {
     }),
   ];
   process.stderr.write(`${renderErrors(errors)}\n`);
-  return EXIT.locked;
+  return exitCodeOf(errors);
 }

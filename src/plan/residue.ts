@@ -4,6 +4,7 @@ import type { Action, Ns } from '../model/action.js';
 import type { FirewallObserved, FwTableName } from '../model/firewall.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
 import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
+import { switchValue } from './undo.js';
 
 /**
  * One line per object that differs, in the order the actions first touched them: after a rollback, what
@@ -124,7 +125,7 @@ function fdb(dev: string, dst: string): [string, Compare] {
 }
 
 function sysctl(key: string): [string, Compare] {
-  const value = (o: ObservedState) => (key === 'net.ipv4.ip_forward' ? (o.ipForward ? '1' : '0') : o.firewall?.sysctls[key]);
+  const value = (o: ObservedState) => switchValue(o, key);
   // A switch that did not exist before (its bridge not made yet, br_netfilter not loaded) is not tnet's to undo.
   return [`sysctl ${key}`, (b, a) => (value(b) === undefined || value(b) === value(a) ? null : `sysctl ${key}: ${value(b)} → ${value(a) ?? 'unset'}`)];
 }

@@ -123,8 +123,13 @@ function routeBack(ns: Ns, dst: string, dev: string | null, before: ObservedStat
   return [{ op: 'route-del', ns, dst, dev }];
 }
 
+/** A switch's value as observed: ip_forward is read with the host, the others with the firewall. */
+export function switchValue(o: ObservedState, key: string): string | undefined {
+  return key === 'net.ipv4.ip_forward' ? (o.ipForward ? '1' : '0') : o.firewall?.sysctls[key];
+}
+
 function sysctlBack(key: string, ns: Ns, before: ObservedState): Action[] {
-  const value = key === 'net.ipv4.ip_forward' ? (before.ipForward ? '1' : '0') : before.firewall?.sysctls[key];
+  const value = switchValue(before, key);
   return value === undefined ? [] : [{ op: 'sysctl', ns, key, value }];
 }
 

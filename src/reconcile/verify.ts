@@ -1,6 +1,5 @@
 // After an apply: what it touched read again and planned again: the kernel must hold what was asked.
 
-import { readFileSync } from 'node:fs';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
@@ -40,11 +39,11 @@ export async function verifyApplied(actions: readonly Action[], desired: Desired
 
 async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
-  const kernel = actions.some((a) => !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del', 'sysctl'].includes(a.op));
+  // ip_forward is read with the host's links (observe/host.ts); the other switches beside the rules.
+  const kernel = actions.some((a) => (a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op)));
   const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), enter: new Set() });
   const switches = fw && has('sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
-  const ipForward = has('sysctl') ? readIpForward(host.ipForward) : host.ipForward;
-  const withSwitches = { ...host, firewall: switches, ipForward };
+  const withSwitches = { ...host, firewall: switches };
   const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));
   const trusted = vouched(desired, withSwitches, ids);
   // Trusted as planning trusts them: not read, with the mark their seal vouches for.
@@ -56,12 +55,4 @@ async function observeTouched(actions: readonly Action[], desired: DesiredState,
   );
   const enter = touchedNamespaces(actions).filter((n) => !trusted.has(n) && netns[n]);
   return enterAgain({ ...withSwitches, netns }, new Set(enter));
-}
-
-function readIpForward(fallback: boolean): boolean {
-  try {
-    return readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1';
-  } catch {
-    return fallback;
-  }
 }
