@@ -63,7 +63,7 @@ export interface ObservedNetns {
 
 export interface ObservedState {
   links: ObservedLink[];
-  /** Namespace names of the host's peer nsids (`ip netns list-id`): where each veth's other end lives. */
+  /** Namespace names of the host's peer nsids (`ip netns list`): where each veth's other end lives. */
   nsids: Record<number, string>;
   routes: ObservedRoute[];
   /** Forwarding entries with an underlay destination (VXLAN devices'); empty when the spec has no overlay. */

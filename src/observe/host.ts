@@ -15,11 +15,22 @@ export interface HostObservation {
 
 export async function observeHost(): Promise<HostObservation> {
   const [r, fwd] = await Promise.all([
-    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\nnetns list-id\n'),
+    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\nnetns list\n'),
     readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
   ]);
   if (r.code !== 0) throw readFailed('ip', 'the host', r.stderr, 'tnet needs iproute2 with JSON output, and root: does `ip -j -d addr show` work?');
   const [links, routes, ids] = splitJsonLines(r.stdout);
-  const nsids = Object.fromEntries((JSON.parse(ids ?? '[]') as { nsid: number; name?: string }[]).flatMap((e) => (e.name ? [[e.nsid, e.name]] : [])));
-  return { links: parseLinks(links), routes: parseRoutes(routes), nsids, ipForward: fwd.trim() === '1' };
+  return { links: parseLinks(links), routes: parseRoutes(routes), nsids: nsidNames(ids), ipForward: fwd.trim() === '1' };
+}
+
+/**
+ * nsid → a name of that namespace, from `netns list` (one RTM_GETNSID per name under /run/netns). Not
+ * `netns list-id`: its dump comes back incomplete past a few hundred namespaces (iproute2 6.1), and every
+ * seal whose namespace it missed would send tnet into that namespace. Two names of one namespace (`container:`)
+ * share an nsid; either does, since vouch compares namespace identities.
+ */
+export function nsidNames(json: string | undefined): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const e of JSON.parse(json ?? '[]') as { name: string; id?: number }[]) if (e.id !== undefined && !(e.id in out)) out[e.id] = e.name;
+  return out;
 }
