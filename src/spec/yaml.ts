@@ -2,6 +2,7 @@
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
+import { fastLoad } from './yaml-fast.js';
 
 /** Positions of one or more files' nodes by field path (`containers.nginx-2.ports[0]`). */
 export interface PosMap {
@@ -48,9 +49,30 @@ function parentPath(path: string): string {
   return cut < 0 ? '' : path.slice(0, cut);
 }
 
+/** A PosMap made the first time it is read: a valid spec never needs its positions. */
+export function lazyPosMap(make: () => PosMap): PosMap {
+  let made: PosMap | undefined;
+  const get = () => (made ??= make());
+  return {
+    get value() {
+      return get().value;
+    },
+    get key() {
+      return get().key;
+    },
+    get roots() {
+      return get().roots;
+    },
+  };
+}
+
 /** Later files only fill gaps: the first definition of a path keeps its position. */
 export function mergePosMaps(maps: PosMap[]): PosMap {
   if (maps.length === 1) return maps[0];
+  return lazyPosMap(() => mergeNow(maps));
+}
+
+function mergeNow(maps: PosMap[]): PosMap {
   const out = emptyPosMap();
   for (const m of maps) {
     for (const [k, v] of m.value) if (!out.value.has(k)) out.value.set(k, v);
@@ -60,7 +82,22 @@ export function mergePosMaps(maps: PosMap[]): PosMap {
   return out;
 }
 
+/**
+ * A valid document is read by the fast reader, its positions made by the library only if asked for; anything
+ * the fast reader declines is read by the library, which words the errors.
+ */
 export function parseYaml(file: string, text: string): Result<ParsedSource> {
+  const fast = fastLoad(text);
+  if (!fast) return parseFull(file, text);
+  return ok({ file, value: fast.value, pos: lazyPosMap(() => positionsOf(file, text)) });
+}
+
+function positionsOf(file: string, text: string): PosMap {
+  const full = parseFull(file, text);
+  return full.ok ? full.value.pos : emptyPosMap();
+}
+
+function parseFull(file: string, text: string): Result<ParsedSource> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = positioner(file, text, lc);
