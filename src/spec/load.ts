@@ -6,7 +6,7 @@ import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import { normalize, NormalForms } from './normalize.js';
-import { lookupPos, mergePosMaps, parseYaml, type ParsedSource, type PosMap } from './yaml.js';
+import { lookupPos, mergePosMaps, parseYaml, writtenPaths, type ParsedSource, type PosMap } from './yaml.js';
 import { ParseCache } from './parse-cache.js';
 import { checkSchema, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
@@ -101,7 +101,7 @@ function buildSpec(sources: Source[], defaultName: string, { name: forcedName, h
   if (!name.ok) return name;
   const spec = normalize(raw, name.value, cache?.normalForms);
   if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
-  const invalid = validate(spec.value, pos);
+  const invalid = validate(spec.value, pos, writtenPaths(raw));
   if (invalid.length > 0) return fail(...invalid);
   const placed = placeOn(spec.value, host ?? hostname());
   return placed.ok ? placed : fail(...placed.errors.map((e) => withPos(e, pos)));
@@ -124,11 +124,11 @@ interface Merged {
 function merge(parsed: ParsedSource[]): Merged {
   const raw: RawSpec = {};
   const errors: TnetError[] = [];
-  const firstSeen = new Map<string, SourcePos>();
-  const claim = (path: string, src: ParsedSource): SourcePos | null => {
-    const here = lookupPos(src.pos, path, 'key')!;
+  // Which file wrote each path first; positions are looked up only for a conflict (they cost a second parse).
+  const firstSeen = new Map<string, ParsedSource>();
+  const claim = (path: string, src: ParsedSource): ParsedSource | null => {
     const before = firstSeen.get(path);
-    if (!before) firstSeen.set(path, here);
+    if (!before) firstSeen.set(path, src);
     return before ?? null;
   };
   for (const src of parsed) {
@@ -159,7 +159,7 @@ function mergeSection(
   doc: RawSpec,
   section: 'bridges' | 'overlays' | 'containers',
   src: ParsedSource,
-  claim: (path: string, src: ParsedSource) => SourcePos | null,
+  claim: (path: string, src: ParsedSource) => ParsedSource | null,
   errors: TnetError[],
 ): void {
   const entries = doc[section];
@@ -174,7 +174,8 @@ function mergeSection(
   }
 }
 
-function conflict(path: string, what: string, before: SourcePos, src: ParsedSource, hint?: string): TnetError {
+function conflict(path: string, what: string, first: ParsedSource, src: ParsedSource, hint?: string): TnetError {
+  const before = lookupPos(first.pos, path, 'key')!;
   const here = lookupPos(src.pos, path, 'key')!;
   const where = (p: SourcePos) => `${p.file}:${p.line}:${p.col}`;
   return tnetError('duplicate', `${what} in both ${where(before)} and ${where(here)}`, { path, pos: here, ...(hint ? { hint } : {}) });
@@ -183,15 +184,16 @@ function conflict(path: string, what: string, before: SourcePos, src: ParsedSour
 // ---- the spec's name
 
 function specName(raw: RawSpec, pos: PosMap, defaultName: string, forcedName: string | undefined): Result<string> {
-  if (forcedName !== undefined) return checkName(forcedName, 'the name given on the command line', {});
-  if (raw.name !== undefined) return checkName(raw.name, 'name:', { path: 'name', pos: lookupPos(pos, 'name') });
-  return checkName(defaultName, `the name taken from "${defaultName}"`, { pos: pos.roots[0] });
+  if (forcedName !== undefined) return checkName(forcedName, 'the name given on the command line', () => ({}));
+  if (raw.name !== undefined) return checkName(raw.name, 'name:', () => ({ path: 'name', pos: lookupPos(pos, 'name') }));
+  return checkName(defaultName, `the name taken from "${defaultName}"`, () => ({ pos: pos.roots[0] }));
 }
 
-function checkName(name: string, from: string, where: Partial<TnetError>): Result<string> {
+/** `where` is asked only for an error: positions cost a second parse. */
+function checkName(name: string, from: string, where: () => Partial<TnetError>): Result<string> {
   if (SPEC_NAME.test(name)) return ok(name);
   return fail(tnetError('name', `spec name "${name}" (${from}) must be 1-24 of [A-Za-z0-9_.-], starting with a letter or digit`, {
-    ...where,
+    ...where(),
     hint: 'set a valid name: at the top of the spec, e.g. name: web',
   }));
 }

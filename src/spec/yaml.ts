@@ -49,6 +49,26 @@ function parentPath(path: string): string {
   return cut < 0 ? '' : path.slice(0, cut);
 }
 
+/**
+ * Every field path a parsed value holds (the paths a PosMap has positions for), read off the value itself:
+ * what the user wrote, as opposed to what normalize filled in, without the cost of positions.
+ */
+export function writtenPaths(value: unknown): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown, path: string) => {
+    if (Array.isArray(v)) v.forEach((item, i) => (out.add(`${path}[${i}]`), walk(item, `${path}[${i}]`)));
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        const p = path === '' ? k : `${path}.${k}`;
+        out.add(p);
+        walk(item, p);
+      }
+    }
+  };
+  walk(value, '');
+  return out;
+}
+
 /** A PosMap made the first time it is read: a valid spec never needs its positions. */
 export function lazyPosMap(make: () => PosMap): PosMap {
   let made: PosMap | undefined;
