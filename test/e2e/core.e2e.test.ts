@@ -257,4 +257,21 @@ t('the nsenter + ip fallback (no perl) wires exactly what the netlink worker wir
   }
 });
 
+t('the netlink worker reads namespaces as nsenter + ip read them, field for field', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  // A hand-made extra: a veth pair inside, one end with an alias, an address and a route, and a namespace that is not a mount.
+  await box.must('ip -n nginx-1 link add extra type veth peer name extra-peer && ip -n nginx-1 link set extra alias "a \\"b\\"" up && ip -n nginx-1 addr add 192.0.2.9/32 dev extra && ip -n nginx-1 route add 198.18.0.0/15 dev extra && touch /run/netns/stale');
+  const reader = resolve('dist/src/observe/netns.js');
+  const script = `import('${reader}').then(async (m) => console.log(JSON.stringify(await m.readNetns(await m.listNetns()))))`;
+  const read = async (env: string[]) => {
+    const r = await box.run(['env', ...env, process.execPath, '-e', script]);
+    assert.is(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, { links: { name: string; alias: string | null }[]; routes: unknown[] }>;
+  };
+  const [worker, ip] = [await read([]), await read(['TNET_NETLINK=ip'])];
+  assert.equal(worker, ip);
+  assert.equal(worker['nginx-1'].links.find((l) => l.name === 'extra')?.alias, 'a "b"');
+  assert.ok(worker['nginx-1'].routes.length >= 3);
+});
+
 t.run();
