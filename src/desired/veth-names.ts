@@ -20,7 +20,6 @@ export interface HeldLinks {
  */
 export function hostIfNames(spec: Spec, links: HeldLinks): Record<string, string> {
   const given = specLinkNames(spec);
-  const taken = new Set([...links.names, ...given]);
   const out: Record<string, string> = {};
   const rest: { key: string; container: string; network: string }[] = [];
   for (const c of Object.values(spec.containers)) {
@@ -32,6 +31,9 @@ export function hostIfNames(spec: Spec, links: HeldLinks): Record<string, string
       else rest.push({ key, container: c.name, network: e.network });
     });
   }
+  if (rest.length === 0) return out;
+  // Once every end exists (watch mode, every edit after the first) nothing below runs.
+  const taken = new Set([...links.names, ...given]);
   rest.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const r of rest) {
     let attempt = 0;
