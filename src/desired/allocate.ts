@@ -1,18 +1,22 @@
-// Address and host-port allocation: explicit values first, then what containers already hold, then the lowest free.
+// Address, host-port and host veth name allocation: explicit values first, then what containers already
+// hold, then the lowest free.
 
 import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
 import { endpointKey } from '../ownership/marks.js';
 import { tnetError, type Result, ok, fail } from '../model/errors.js';
 import { EPHEMERAL_RANGE } from '../spec/ports.js';
 import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
+import { hostIfNames, type HeldLinks } from './veth-names.js';
 
 /**
- * Addresses are keyed by endpointKey (the container's name for eth0, `<container>/<network>` for the others);
- * allocated ports by portKey, held ports (read back from the kernel) by heldPortKey.
+ * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
+ * `<container>/<network>` for the others); allocated ports by portKey, held ports (read back from the kernel)
+ * by heldPortKey.
  */
 export interface Allocation {
   ips: Record<string, string>;
   hostPorts: Record<string, number>;
+  hostIfs: Record<string, string>;
 }
 
 export interface Held {
@@ -25,14 +29,18 @@ export interface Held {
    * (its DNAT rule came first; the service that bound it since cannot receive there anyway).
    */
   inUse?: string[];
+  /** The host's interfaces, which host veth names keep or avoid (veth-names.ts); absent: none. */
+  links?: HeldLinks;
 }
+
+const NO_LINKS: HeldLinks = { own: {}, names: [] };
 
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
   const ips = allocateIps(spec, held.ips);
   if (!ips.ok) return ips;
   const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
-  return ok({ ips: ips.value, hostPorts: hostPorts.value });
+  return ok({ ips: ips.value, hostPorts: hostPorts.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
 }
 
 /** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */

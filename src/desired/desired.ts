@@ -7,7 +7,7 @@ import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spe
 import { ETC_NETNS } from '../ownership/paths.js';
 import { parseCidr } from '../util/ipv4.js';
 import { addressOn, allocate, primaryAddress, type Allocation, type Held } from './allocate.js';
-import { endpointKey, hostIfName, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
+import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
 import { DesireCache } from './cache.js';
 import { firewallInput } from './firewall-input.js';
@@ -101,10 +101,16 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
   return { name: c.name, kind: 'created', mark: mark(spec.name, 'netns', c.name) };
 }
 
-/** `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address, all it depends on. */
+/**
+ * `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address and the host end's name
+ * (which another endpoint's can change), all it depends on.
+ */
 function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
-  const key = c.networks.map((n, i) => `${alloc.ips[endpointKey(c.name, n.network, i)]}@${bridgeKeys.get(n.network)}`).join(' ');
+  const key = c.networks.map((n, i) => {
+    const k = endpointKey(c.name, n.network, i);
+    return `${alloc.ips[k]}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
+  }).join(' ');
   return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
 }
 
@@ -116,7 +122,7 @@ function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, allo
   const e = {
     container: c.name,
     netns: c.name,
-    hostIf: hostIfName(spec.name, c.name, b.name),
+    hostIf: alloc.hostIfs[key],
     ifname: `eth${i}`,
     bridge: b.name,
     address: `${ip}/${parseCidr(b.subnet)!.prefix}`,

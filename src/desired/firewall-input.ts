@@ -3,7 +3,7 @@
 import type { FirewallInput, FwContainer } from './firewall/input.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
 import { effectivePorts, portKey, type Allocation } from './allocate.js';
-import { endpointKey, hostIfName } from '../ownership/marks.js';
+import { endpointKey } from '../ownership/marks.js';
 import { rootOf } from '../spec/lookup.js';
 import type { DesireCache } from './cache.js';
 
@@ -29,10 +29,11 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
  */
 function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache): FwContainer[] {
   const ports = effectivePorts(c);
-  // Besides the container itself: its addresses, the host ports chosen for it, whom its links reach.
+  // Besides the container itself: its addresses and host veth names, the host ports chosen for it, whom its
+  // links reach.
   const key = [
     spec.name,
-    ...c.networks.map((e, i) => alloc.ips[endpointKey(c.name, e.network, i)]),
+    ...c.networks.flatMap((e, i) => [alloc.ips[endpointKey(c.name, e.network, i)], alloc.hostIfs[endpointKey(c.name, e.network, i)]]),
     ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
     ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
   ].join(' ');
@@ -45,7 +46,7 @@ function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnT
     name: c.name,
     bridge: e.network,
     ip: alloc.ips[endpointKey(c.name, e.network, i)],
-    hostIf: hostIfName(spec.name, c.name, e.network),
+    hostIf: alloc.hostIfs[endpointKey(c.name, e.network, i)],
     ports: e.network !== primary ? [] : ports.map((p, j) => ({
       hostIp: p.hostIp,
       hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)],

@@ -1,5 +1,6 @@
 // What the kernel already holds for a spec, which allocation keeps: addresses from seals and namespaces,
-// host ports from DNAT rules, and the host ports other specs publish or the host's sockets hold.
+// host ports from DNAT rules, the host ports other specs publish or the host's sockets hold, and the names
+// of the host's interfaces.
 
 import type { FirewallObserved } from '../model/firewall.js';
 import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/observed.js';
@@ -8,6 +9,7 @@ import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { publishedRules } from '../observe/published.js';
 import { effectivePorts, heldPortKey, type Held } from './allocate.js';
+import type { HeldLinks } from './veth-names.js';
 
 /** `links`: the host's; `netns`: the namespaces read inside (none before they are entered). */
 export function heldIps(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
@@ -27,12 +29,32 @@ export function heldIps(spec: string, links: ObservedLink[], netns: Record<strin
 }
 
 /**
- * Everything allocation must keep. `ips`: heldIps, computed once by the caller. `rules`: the firewall as
- * observed, `listening`: the host's sockets; null and none when not read (yet), which only a spec without
- * host ports to choose can do without.
+ * The host's interfaces by name, and the host veth ends of the spec by endpoint. Two links marked for one
+ * endpoint (made by hand) keep the first name in sort order, whatever order `ip` lists them in.
  */
-export function held(spec: Spec, ips: Record<string, string>, rules: FirewallObserved | null, listening: readonly ListeningSocket[] = []): Held {
-  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening) };
+export function heldLinks(spec: string, links: readonly ObservedLink[]): HeldLinks {
+  const own: Record<string, string> = {};
+  for (const l of links) {
+    const m = l.owner;
+    if (m?.spec !== spec || m.kind !== 'veth') continue;
+    if (!Object.hasOwn(own, m.name) || l.name < own[m.name]) own[m.name] = l.name;
+  }
+  return { own, names: links.map((l) => l.name) };
+}
+
+/**
+ * Everything allocation must keep. `ips`: heldIps, `links`: heldLinks, computed once by the caller.
+ * `rules`: the firewall as observed, `listening`: the host's sockets; null and none when not read (yet),
+ * which only a spec without host ports to choose can do without.
+ */
+export function held(
+  spec: Spec,
+  ips: Record<string, string>,
+  links: HeldLinks,
+  rules: FirewallObserved | null,
+  listening: readonly ListeningSocket[] = [],
+): Held {
+  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening), links };
 }
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */

@@ -26,9 +26,14 @@ export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
   return !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
 }
 
-/** Host end of a container's veth: `veth` + 7 hex digits, like Docker's, stable for spec/container/network. */
-export function hostIfName(spec: string, container: string, network: string): string {
-  return `veth${createHash('sha256').update(`${spec}/${container}/${network}`).digest('hex').slice(0, 7)}`;
+/**
+ * A candidate name for the host end of a container's veth: `veth` + 7 hex digits, like Docker's. Only 28
+ * bits, so two endpoints can share a candidate: desired/veth-names.ts walks `attempt` 0, 1, … until one is
+ * free. Attempt 0 hashes exactly what names made before there were further attempts hashed.
+ */
+export function hostIfName(spec: string, container: string, network: string, attempt = 0): string {
+  const input = attempt === 0 ? `${spec}/${container}/${network}` : `${spec}/${container}/${network}#${attempt}`;
+  return `veth${createHash('sha256').update(input).digest('hex').slice(0, 7)}`;
 }
 
 /**

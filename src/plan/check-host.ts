@@ -4,7 +4,7 @@ import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ListeningSocket, ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
-import { parseMark } from '../ownership/marks.js';
+import { mark, parseMark } from '../ownership/marks.js';
 import { CHAIN } from '../ownership/chains.js';
 import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { clashes, parseDnat, publishedRules, type PublishedRule } from '../observe/published.js';
@@ -110,10 +110,18 @@ function checkLinks(desired: DesiredState, byName: LinksByName): TnetError[] {
       errors.push(inTheWay('bridge', b.name, seen.alias, `bridges.${b.name}`, 'declare it with `external: true` to attach to it as it is'));
     }
   }
+  // Naming (desired/veth-names.ts) gives an endpoint its own end or a name no interface holds: another link
+  // there means the host changed between naming and planning, and is refused rather than taken over.
   for (const e of desired.endpoints) {
     const seen = byName.get(e.hostIf);
-    if (seen && seen.owner?.spec !== desired.spec) {
-      errors.push(inTheWay('interface', e.hostIf, seen.alias, `containers.${e.container}`, `remove ${e.hostIf}, or rename the container`));
+    const m = seen?.owner;
+    if (seen && m?.spec !== desired.spec) {
+      errors.push(inTheWay('interface', e.hostIf, seen.alias, `containers.${e.container}`, `remove ${e.hostIf}, or apply again`));
+    } else if (m && mark(m.spec, m.kind, m.name) !== e.mark) {
+      errors.push(tnetError('conflict', `interface ${e.hostIf} already exists as ${m.kind} ${m.name} of this spec, not as the veth of ${e.container}`, {
+        path: `containers.${e.container}`,
+        hint: 'apply again: host veth names are chosen anew from the interfaces the host holds',
+      }));
     }
   }
   return errors;

@@ -19,7 +19,8 @@ import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { hasChosenPorts, held, heldIps } from '../desired/held.js';
+import { hasChosenPorts, held, heldIps, heldLinks } from '../desired/held.js';
+import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { plan } from '../plan/plan.js';
 import { vouched } from '../plan/vouch.js';
@@ -106,7 +107,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const early = opts.early?.key === readsKey(target, fw, session) ? opts.early.reads : null;
   const reads = early ?? readBase(observeOptions(target, fw, session), opts.prefetched);
   const ctx: DesireContext = { spec: target, fw, hostResolv, session };
-  const { base, ips: baseIps, first } = await desireOnHost(ctx, reads);
+  const { base, ips: baseIps, links, first } = await desireOnHost(ctx, reads);
   t = trace(`observe host, files, rules${early ? ' (read early)' : ''}; desire`, t);
   if (!first.ok) return first;
   // What the host side shows decides which namespaces must be entered.
@@ -114,8 +115,9 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const inside = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
+  // The host's links are those of the first desire: host veth names come out the same.
   const ips = heldIps(target.name, inside.links, inside.netns);
-  const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, inside);
+  const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
   const observed = withOwners(desired.value, inside);
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
@@ -191,18 +193,21 @@ interface DesireContext {
  * chosen earlier from the DNAT rules: a spec without such ports is desired while iptables-save still runs.
  */
 async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
-  const ips = heldIps(ctx.spec.name, (await reads.kernel).host.links, {});
-  const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, null);
+  const hostLinks = (await reads.kernel).host.links;
+  const ips = heldIps(ctx.spec.name, hostLinks, {});
+  const links = heldLinks(ctx.spec.name, hostLinks);
+  const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, links, null);
   const base = await reads.base;
-  return { base, ips, first: early ?? desireWith(ctx, ips, base.observed) };
+  return { base, ips, links, first: early ?? desireWith(ctx, ips, links, base.observed) };
 }
 
 /**
- * `ips`: heldIps, computed once by the caller. `seen`: the firewall and the host's sockets as observed, or
- * null when not needed.
+ * `ips`: heldIps, `links`: heldLinks, computed once by the caller. `seen`: the firewall and the host's
+ * sockets as observed, or null when not needed.
  */
-function desireWith(ctx: DesireContext, ips: Record<string, string>, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
-  const inputs = { spec: ctx.spec, held: held(ctx.spec, ips, seen?.firewall ?? null, seen?.listening), hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
+function desireWith(ctx: DesireContext, ips: Record<string, string>, links: HeldLinks, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
+  const kept = held(ctx.spec, ips, links, seen?.firewall ?? null, seen?.listening);
+  const inputs = { spec: ctx.spec, held: kept, hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
   return desire(inputs, ctx.session.desire);
 }
 

@@ -116,7 +116,7 @@ containers:
 
 test('held: the ports of the host sockets, once each, per protocol', () => {
   const sock = (proto: 'tcp' | 'udp', ip: string, port: number) => ({ proto, ip, ipv4: ip, port, inode: 1, owner: null });
-  const h = held(three, {}, null, [sock('tcp', '0.0.0.0', 22), sock('tcp', '127.0.0.1', 22), sock('udp', '0.0.0.0', 22)]);
+  const h = held(three, {}, { own: {}, names: [] }, null, [sock('tcp', '0.0.0.0', 22), sock('tcp', '127.0.0.1', 22), sock('udp', '0.0.0.0', 22)]);
   assert.equal(h.inUse, ['tcp/22', 'udp/22']);
 });
 
