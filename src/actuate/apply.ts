@@ -129,6 +129,8 @@ function addInside(p: Phases, ns: string, a: Action): void {
 
 /** One step of an apply: the actions it carries out, and how, in one process at most. */
 interface Step {
+  /** What TNET_TRACE calls it. */
+  name: string;
   actions: readonly Action[];
   run(): Promise<TnetError[]>;
 }
@@ -156,7 +158,7 @@ export async function applyPlan(
     const t = performance.now();
     out.attempted.push(...step.actions);
     const errors = await step.run();
-    trace(`phase ${i}`, t);
+    trace(`phase ${i}: ${step.name}`, t);
     out.errors.push(...errors);
     if (errors.length && !opts.tolerant) break;
   }
@@ -172,27 +174,27 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
   return [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
-    { actions: [], run: () => recordIntents(p.intents) },
+    { name: 'intents', actions: [], run: () => recordIntents(p.intents) },
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts, a wait).
     ...(p.attach.length === 0 && p.reap.length === 0
-      ? [{ actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
+      ? [{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
       : [
-          { actions: [...firstPart, ...p.attach], run: () => applyNamespaces(lines(firstPart), p.attach) },
+          { name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(lines(firstPart), p.attach) },
           // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
-          { actions: p.reap, run: () => awaitGone(p.reap.map((a) => a.dev)) },
-          { actions: p.host, run: () => batch(p.host) },
+          { name: 'reap', actions: p.reap, run: () => awaitGone(p.reap.map((a) => a.dev)) },
+          { name: 'host batch', actions: p.host, run: () => batch(p.host) },
         ]),
-    { actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
+    { name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
-    { actions: p.sysctls, run: () => applyFiles(p.sysctls) },
+    { name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) },
     // Seals last: each one only once its namespace's side went through, since it vouches for it.
-    { actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
-    { actions: p.files, run: () => applyFiles(p.files) },
-    { actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
-    { actions: p.prune, run: () => batch(p.prune) },
-    { actions: p.pruneReap, run: () => awaitGone(p.pruneReap.map((a) => a.dev)) },
-    { actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },
-    { actions: [], run: () => dropIntents(p.intents) },
+    { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
+    { name: 'files', actions: p.files, run: () => applyFiles(p.files) },
+    { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
+    { name: 'prune batch', actions: p.prune, run: () => batch(p.prune) },
+    { name: 'prune reap', actions: p.pruneReap, run: () => awaitGone(p.pruneReap.map((a) => a.dev)) },
+    { name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },
+    { name: 'intents dropped', actions: [], run: () => dropIntents(p.intents) },
   ].filter((s, i, all) => s.actions.length > 0 || i === 0 || i === all.length - 1);
 }
 
