@@ -104,4 +104,30 @@ t('tnet watch that inotify cannot serve exits at start with the limit to raise, 
   }
 });
 
+t('inotify refusing a watch later is said once, as error[host-limit], and the edit is still applied', async () => {
+  const box = await Sandbox.create({ ownUsers: true });
+  try {
+    // Enough at start for 3 containers (1 + 1 + 1 + 3 = 6 watches), not for the 12 an edit brings.
+    await box.must('echo 8 > /proc/sys/user/max_inotify_watches');
+    const spec = box.writeSpec('many.yaml', many(3));
+    const w = Watch.start(box, spec, '--resync', '0');
+    await w.ready();
+    const from = w.lines.length;
+    box.writeSpec('many.yaml', many(12));
+    await w.waitFor((l) => l.message.startsWith('applied'), 10_000, from);
+    const refused = await w.waitFor((l) => l.level === 'error', 5000, from);
+    assert.match(refused.message, /^watching \/etc\/netns\/c\d+ failed: .*max_user_watches allows/);
+    assert.match(JSON.stringify(refused), 'sysctl -w fs.inotify.max_user_watches=');
+    assert.is((await box.must('ip netns list | wc -l')).trim(), '12');
+    // The next edit is applied too (the unwatched folders' files read afresh), and the refusal not said again.
+    const next = w.lines.length;
+    box.writeSpec('many.yaml', many(11));
+    await w.waitFor((l) => l.message.startsWith('applied'), 10_000, next);
+    assert.is(w.lines.filter((l) => l.level === 'error').length, 1, 'said once');
+    assert.is(await w.stop(), 0);
+  } finally {
+    await box.destroy();
+  }
+});
+
 t.run();
