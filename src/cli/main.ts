@@ -28,9 +28,9 @@ by hand inside a namespace, which a plain apply trusts the seal for (watch mode'
 When applying fails, tnet undoes what it did and says whether the host is as it found it; --no-rollback keeps
 what went through and lists it.
 
-Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec or object in the way,
-4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it), 64 usage error,
-70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace).`;
+Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec, object in the way
+or kernel limit, 4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it),
+64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace).`;
 
 type Command = (args: Args) => Promise<number>;
 

@@ -50,6 +50,8 @@ export const ERRORS = {
   'subnet-overlap': { stage: 'host-check', exit: EXIT.invalid },
   'netns-path': { stage: 'host-check', exit: EXIT.invalid },
   'uplink-missing': { stage: 'host-check', exit: EXIT.invalid },
+  // A limit of the kernel the plan would pass (neighbour table, namespaces, mounts, open files, inotify): refused before acting.
+  'host-limit': { stage: 'host-check', exit: EXIT.invalid },
   kernel: { stage: 'actuate', exit: EXIT.failed },
   io: { stage: 'actuate', exit: EXIT.failed },
   firewall: { stage: 'actuate', exit: EXIT.failed },

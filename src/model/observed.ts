@@ -86,7 +86,38 @@ export interface ObservedState {
    * port must not take one over. Empty when the spec publishes no port (the read is skipped).
    */
   listening: ListeningSocket[];
+  /** The kernel's limits an apply could run into halfway: read only when the plan may need them. */
+  limits: HostLimits;
 }
+
+/**
+ * Limits of the kernel, each null where it cannot be read (tnet itself in a network namespace other than
+ * the first one, which has no neighbour table settings of its own) or was not needed: an unknown limit is
+ * not checked.
+ */
+export interface HostLimits {
+  /** `net.ipv4.neigh.default.gc_thresh3`: IPv4 neighbour entries of all namespaces together, at most. */
+  neighbours: number | null;
+  /** `user.max_net_namespaces`: network namespaces of this user namespace, at most. */
+  netns: number | null;
+  /**
+   * Network namespaces that exist now, as far as can be seen: those under /run/netns and those of running
+   * processes, less the first one (PID 1's, which the kernel does not count); null when not read (no
+   * namespace created, or the named ones far from the limit).
+   */
+  netnsInUse: number | null;
+  /** `fs.mount-max`: mounts of one mount namespace, at most. */
+  mountMax: number | null;
+  /** The mounts this mount namespace holds now (lines of /proc/self/mountinfo). */
+  mounts: number | null;
+  /** Whether /run/netns is a mount point already: the first `ip netns add` mounts it once more. */
+  netnsDirMounted: boolean;
+  /** The hard limit of open files (RLIMIT_NOFILE) `ip` gets: it holds one per veth it creates in a namespace. */
+  openFiles: number | null;
+}
+
+/** Descriptors `ip -batch` holds besides one per `netns NAME` it is given (stdio, netlink sockets), with room. */
+export const IP_OWN_FILES = 32;
 
 /** A socket of the host's namespace that holds a port, as /proc/net/{tcp,udp}{,6} list it. */
 export interface ListeningSocket {

@@ -7,6 +7,7 @@ import { observeFiles } from './files.js';
 import type { FilesReader } from './files.js';
 import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
+import { UNKNOWN_LIMITS } from './limits.js';
 import { readListening } from './listening.js';
 import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
 
@@ -62,7 +63,7 @@ export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | nu
   const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents(), listening]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
   const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents, sockets], { host, listed }, fdbs, fw]) => {
-    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw, listening: sockets };
+    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw, listening: sockets, limits: UNKNOWN_LIMITS };
     return { observed, listed, kernel: { host, listed } };
   });
   // A caller may drop these unread (an early read the edit made useless): a failure then is nobody's error,

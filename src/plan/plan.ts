@@ -5,6 +5,7 @@ import type { DesiredState } from '../model/desired.js';
 import { fail, ok, type Result } from '../model/errors.js';
 import type { ObservedNetns, ObservedState } from '../model/observed.js';
 import { checkHost } from './check-host.js';
+import { checkLimits } from './check-limits.js';
 import { diffBridge } from './diff-bridges.js';
 import { diffEndpoint } from './diff-endpoints.js';
 import { diffFiles } from './diff-files.js';
@@ -19,7 +20,11 @@ export function plan(desired: DesiredState, observed: ObservedState): Result<Act
   const netns = diffNetns(desired, observed);
   const files = diffFiles(desired, observed);
   const links = linksByName(observed);
-  const errors = [...checkHost(desired, observed, links), ...netns.errors, ...files.errors];
+  const adds = {
+    netns: netns.actions.filter((a) => a.op === 'netns-add').length,
+    veths: desired.endpoints.filter((e) => !links.has(e.hostIf)).length,
+  };
+  const errors = [...checkHost(desired, observed, links), ...checkLimits(desired, observed, adds), ...netns.errors, ...files.errors];
   if (errors.length) return fail(...errors);
   const uplinks = diffUplinks(desired, observed, links);
   return ok([

@@ -17,6 +17,7 @@ import { caught, fail, ok, type Result, type TnetError, type UndoReport } from '
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
+import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
 import { hasChosenPorts, held, heldIps, heldLinks } from '../desired/held.js';
@@ -119,7 +120,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const ips = heldIps(target.name, inside.links, inside.netns);
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
-  const observed = withOwners(desired.value, inside);
+  const observed = withLimits(desired.value, withOwners(desired.value, inside));
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
   const planned = plan(desired.value, observed);
   trace('plan', t);
@@ -220,6 +221,15 @@ function withOwners(desired: DesiredState, observed: ObservedState): ObservedSta
   if (inTheWay.length === 0) return observed;
   const owners = socketOwners(inTheWay);
   return { ...observed, listening: observed.listening.map((s) => ({ ...s, owner: owners.get(s.inode) ?? s.owner })) };
+}
+
+/**
+ * The kernel's limits, for the planner to check: a few /proc files, and more only when the spec has
+ * namespaces not there yet (a re-apply creates none and skips it).
+ */
+function withLimits(desired: DesiredState, observed: ObservedState): ObservedState {
+  const creates = desired.netns.filter((n) => n.kind === 'created' && !observed.netns[n.name]).length;
+  return { ...observed, limits: readLimits(creates, Object.values(observed.netns).map((n) => n.id)) };
 }
 
 function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {

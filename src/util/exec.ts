@@ -1,7 +1,7 @@
 // Runs the few external programs tnet needs (ip, nsenter, mount, iptables-*, the netlink worker).
 
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 export interface ExecResult {
   code: number;
@@ -22,6 +22,24 @@ export function run(cmd: string, args: string[], input?: string): Promise<ExecRe
   const started = spawnWaiting(cmd, args);
   started.child.stdin.end(input ?? '');
   return started.result;
+}
+
+/** This process's limit of open files (RLIMIT_NOFILE), which its children inherit; null where /proc does not say. */
+export function openFilesLimit(): { soft: number; hard: number } | null {
+  try {
+    const m = /^Max open files\s+(\d+)\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? { soft: Number(m[1]), hard: Number(m[2]) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `run`, with the program's soft limit of open files raised to the hard one: Node cannot set its own
+ * rlimits, but a shell's `ulimit` sets them for the program it then becomes.
+ */
+export function runRaised(cmd: string, args: string[], input?: string): Promise<ExecResult> {
+  return run('sh', ['-c', 'ulimit -n "$(ulimit -H -n)" 2>/dev/null; exec "$@"', cmd, cmd, ...args], input);
 }
 
 function log(cmd: string, args: string[], input: string): void {

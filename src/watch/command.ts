@@ -5,6 +5,7 @@ import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder } from '../reconcile/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
 import { HostReads } from './host-reads.js';
+import { inotifyErrors, inotifyFailure } from '../reconcile/watch-limits.js';
 import { settlePending } from '../reconcile/pending.js';
 import { renderUndo } from '../render/undo.js';
 import type { Logger } from './logger.js';
@@ -54,6 +55,21 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   const collector = idleCollector();
   const cache = new LoadCache();
   const load = () => loadSpec(o.file, { name: o.name, host: o.host, cache });
+  // Before any watch is held: a watch inotify cannot serve is refused now, not found out later.
+  const first = await load();
+  const limited = inotifyErrors(o.file, first.ok ? first.value : null);
+  if (limited.length) {
+    log.error(limited[0].message, { detail: renderErrors(limited).split('\n') });
+    lock.value.release();
+    await log.close();
+    return exitCodeOf(limited);
+  }
+  const refused = (what: string, e: Error) => {
+    const f = inotifyFailure(what, e);
+    if (f) log.error(f.message, { detail: renderErrors([f]).split('\n') });
+    return f !== null;
+  };
+  let refusedSaid = false;
   let stopped = false;
   const host: HostReads = new HostReads({
     drift: (what, detail) => {
@@ -66,6 +82,10 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     },
     // Without a watcher, drift waits for the resync and its part is read afresh on each reconcile.
     lost: (what, code, ms) => log.warn(`${what} exited (${code}); restarting it in ${formatDuration(ms)}`),
+    // Once: the files are still read, afresh on every reconcile, and a thousand folders must not log a thousand lines.
+    refused: (path, e) => {
+      if (!refusedSaid) refusedSaid = refused(path, e);
+    },
   });
   const speculator = new Speculator({
     load,
@@ -107,7 +127,9 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     log.debug('spec file event', { path });
     specChanged.trigger();
     if (!controller.reconciling) speculator.start();
-  }, (e) => log.warn(`watching ${o.file}: ${e.message}`));
+  }, (e) => {
+    if (!refused(o.file, e)) log.warn(`watching ${o.file}: ${e.message}`);
+  });
 
   let resync: NodeJS.Timeout | null = null;
   // Signals are ours from before the first reconcile: a SIGTERM during it also lets it finish.

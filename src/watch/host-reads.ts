@@ -21,6 +21,8 @@ export interface HostReadsEvents {
   drift(what: Drift, detail: Record<string, unknown>): void;
   /** A watcher stopped and is restarted in `retryMs`; until then its part is read afresh each time. */
   lost(what: string, code: number | null, retryMs: number): void;
+  /** inotify refused to watch a folder under /etc/netns (out of watches): its files are read afresh each time. */
+  refused?(path: string, e: Error): void;
 }
 
 /**
@@ -55,7 +57,7 @@ export class HostReads {
       if (folders) this.files.deaf();
       else this.files.drop();
       this.on.drift('files', {});
-    });
+    }, (path, e) => this.on.refused?.(path, e));
     // Watched from the start: what the first reconcile reads is kept if it changes nothing.
     this.watchFiles();
     this.startKernel();

@@ -17,7 +17,7 @@ export interface FilesEvents {
  * (`folders` true: a folder came or went, and is watched or forgotten at the next sync() only; a thousand
  * folders created by one apply must not cost a thousand syncs).
  */
-export function watchNetnsFiles(root: string, onChange: (folders: boolean) => void): FilesEvents {
+export function watchNetnsFiles(root: string, onChange: (folders: boolean) => void, onRefused: (path: string, e: Error) => void = () => undefined): FilesEvents {
   let top: FSWatcher | null = null;
   const dirs = new Map<string, FSWatcher | null>();
   let closed = false;
@@ -32,7 +32,7 @@ export function watchNetnsFiles(root: string, onChange: (folders: boolean) => vo
       top?.close();
       top = null;
       onChange(true);
-    });
+    }, onRefused);
     let names: string[];
     try {
       names = readdirSync(root);
@@ -41,7 +41,7 @@ export function watchNetnsFiles(root: string, onChange: (folders: boolean) => vo
     }
     const present = new Set(names);
     for (const n of [...dirs.keys()]) if (!present.has(n)) forget(n);
-    for (const n of names) if (!dirs.get(n)) dirs.set(n, open(join(root, n), () => onChange(false), () => (forget(n), onChange(true))));
+    for (const n of names) if (!dirs.get(n)) dirs.set(n, open(join(root, n), () => onChange(false), () => (forget(n), onChange(true)), onRefused));
     return top !== null && [...dirs.values()].every((w) => w !== null);
   };
   return {
@@ -54,13 +54,18 @@ export function watchNetnsFiles(root: string, onChange: (folders: boolean) => vo
   };
 }
 
-/** null when it cannot be watched (gone already, not a folder, out of inotify watches). */
-function open(path: string, onEvent: () => void, onError: () => void): FSWatcher | null {
+/**
+ * null when it cannot be watched: gone already or not a folder (nothing to say), or refused by inotify's
+ * limits (`onRefused`: the folder's files are then read afresh on every reconcile, which must not go unsaid).
+ */
+function open(path: string, onEvent: () => void, onError: () => void, onRefused: (path: string, e: Error) => void): FSWatcher | null {
   try {
     const w = watch(path, { persistent: false }, onEvent);
     w.on('error', onError);
     return w;
-  } catch {
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EMFILE') onRefused(path, e as Error);
     return null;
   }
 }

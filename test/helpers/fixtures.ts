@@ -3,9 +3,10 @@
 import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
 import { parseMark } from '../../src/ownership/marks.js';
+import { UNKNOWN_LIMITS } from '../../src/observe/limits.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, listening: [], ...over };
+  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, listening: [], limits: UNKNOWN_LIMITS, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {

@@ -32,10 +32,16 @@ export class Sandbox {
     private readonly holder: ChildProcess,
     readonly pid: number,
     readonly dir: string,
+    private readonly enter: string[],
   ) {}
 
-  static async create(): Promise<Sandbox> {
-    const holder = spawn('unshare', ['-n', '-m', '--propagation', 'private', 'sh', '-c', HOLDER], {
+  /**
+   * `ownUsers`: a user namespace of its own too (root mapped to root), whose per-user-namespace limits
+   * (/proc/sys/user/*) a test may lower without touching the machine's.
+   */
+  static async create(opts: { ownUsers?: boolean } = {}): Promise<Sandbox> {
+    const users = opts.ownUsers ? ['-U', '-r'] : [];
+    const holder = spawn('unshare', [...users, '-n', '-m', '--propagation', 'private', 'sh', '-c', HOLDER], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((ok, ko) => {
@@ -43,12 +49,13 @@ export class Sandbox {
       holder.once('exit', (c) => ko(new Error(`sandbox holder exited with ${c}`)));
       holder.stdout!.once('data', () => ok());
     });
-    return new Sandbox(holder, holder.pid!, mkdtempSync(join(tmpdir(), 'tnet-test-')));
+    const enter = ['-t', String(holder.pid!), ...(opts.ownUsers ? ['-U', '--preserve-credentials'] : []), '-n', '-m', '--'];
+    return new Sandbox(holder, holder.pid!, mkdtempSync(join(tmpdir(), 'tnet-test-')), enter);
   }
 
   /** Runs a command inside the sandbox; never throws on a non-zero exit. */
   async run(cmd: string[], input?: string): Promise<RunResult> {
-    const r = await execa('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...cmd], {
+    const r = await execa('nsenter', [...this.enter, ...cmd], {
       reject: false,
       input: input ?? '',
       env: { TNET_LOG_LEVEL: 'warn' },
@@ -73,7 +80,7 @@ export class Sandbox {
 
   /** Starts a long-running command inside the sandbox (tnet watch); nsenter execs it, so signals reach it directly. */
   spawn(cmd: string[]): ChildProcess {
-    return spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn('nsenter', [...this.enter, ...cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   spawnTnet(...args: string[]): ChildProcess {

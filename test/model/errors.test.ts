@@ -25,7 +25,7 @@ t('codes are lowercase words, as error[code] prints them', () => {
 
 t('each code alone: the exits the README documents', () => {
   const spec: ErrorCode[] = ['yaml', 'schema', 'duplicate', 'name', 'invalid', 'port', 'install'];
-  const inTheWay: ErrorCode[] = ['conflict', 'external-missing', 'subnet-overlap', 'netns-path', 'uplink-missing', 'pool-exhausted', 'port-exhausted'];
+  const inTheWay: ErrorCode[] = ['conflict', 'external-missing', 'subnet-overlap', 'netns-path', 'uplink-missing', 'host-limit', 'pool-exhausted', 'port-exhausted'];
   for (const code of [...spec, ...inTheWay]) assert.is(exitCodeOf(errs(code)), EXIT.invalid, code);
   for (const code of ['spec-io', 'observe', 'kernel', 'io', 'firewall', 'lock-io'] as ErrorCode[]) assert.is(exitCodeOf(errs(code)), EXIT.failed, code);
   assert.is(exitCodeOf(errs('locked')), EXIT.locked);

@@ -7,7 +7,7 @@ import type { Action, SealAction } from '../../model/action.js';
 import type { LinkBackend } from '../../model/backends.js';
 import type { TnetError } from '../../model/errors.js';
 import { NETNS_DIR } from '../../ownership/paths.js';
-import { chunk, run } from '../../util/exec.js';
+import { chunk, mapLimit, run } from '../../util/exec.js';
 import { batchError } from '../batch-error.js';
 import { hostBatch } from '../ip-batch.js';
 import { ipLines } from '../link-ops.js';
@@ -24,19 +24,19 @@ async function configure(jobs: ReadonlyMap<string, Action[]>, seals: SealAction[
 // Entering a namespace costs a process, so each shell enters several in turn; a few shells run side by side.
 const LOOP = `d="$1"; shift; for n in "$@"; do nsenter --net="${NETNS_DIR}/$n" ip -batch "$d/$n" 2>"$d/$n.err" || echo "$n"; done`;
 const PARALLEL = Number(process.env.TNET_PARALLEL ?? 4);
+const FILES_IN_FLIGHT = 32;
 
 async function namespaceBatches(batches: Map<string, string[]>): Promise<TnetError[]> {
   if (batches.size === 0) return [];
   const dir = await mkdtemp(join(tmpdir(), 'tnet-'));
   try {
-    await Promise.all([...batches].map(([ns, lines]) => writeFile(join(dir, ns), lines.join('\n') + '\n')));
+    // Bounded: ten thousand writes at once would each hold an open file, past a soft limit of 1024.
+    await mapLimit([...batches], FILES_IN_FLIGHT, ([ns, lines]) => writeFile(join(dir, ns), lines.join('\n') + '\n'));
     const runs = await Promise.all(
       chunk([...batches.keys()], PARALLEL).map((names) => run('sh', ['-c', LOOP, 'tnet', dir, ...names])),
     );
     const failed = runs.flatMap((r) => r.stdout.split('\n').filter(Boolean));
-    return Promise.all(
-      failed.map(async (ns) => batchError('ip', ns, batches.get(ns)!, await readFile(join(dir, `${ns}.err`), 'utf8'))),
-    );
+    return mapLimit(failed, FILES_IN_FLIGHT, async (ns) => batchError('ip', ns, batches.get(ns)!, await readFile(join(dir, `${ns}.err`), 'utf8')));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
