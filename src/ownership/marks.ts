@@ -26,6 +26,13 @@ export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
   return !spec || !kind || rest.length === 0 ? null : Object.freeze({ spec, kind: kind as MarkKind, name: rest.join('/') });
 }
 
+/**
+ * The device group veths are put in just before they are deleted: `ip link del group` deletes a whole group
+ * in one kernel batch, where deleting veths one by one costs tens of ms each. ASCII "tnet"; a host link found
+ * in it that tnet is not deleting makes the plan delete veths one by one instead (plan.ts).
+ */
+export const REAP_GROUP = 0x746e6574;
+
 /** Host end of a container's veth: `veth` + 7 hex digits, like Docker's, stable for spec/container/network. */
 export function hostIfName(spec: string, container: string, network: string): string {
   return `veth${createHash('sha256').update(`${spec}/${container}/${network}`).digest('hex').slice(0, 7)}`;
