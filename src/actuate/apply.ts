@@ -6,8 +6,8 @@ import type { FwTableName } from '../model/firewall.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { applyFiles } from './files.js';
 import { fdbBatch, fdbLines } from './bridge-batch.js';
-import { awaitGone, hostBatch } from './ip-batch.js';
-import { ipLines } from './link-ops.js';
+import { hostBatch } from './ip-batch.js';
+import { batchLines } from './link-ops.js';
 import { applyNamespaces } from './namespaces.js';
 import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
@@ -20,7 +20,9 @@ export interface FirewallApplier {
 export interface Phases {
   /**
    * Host links and namespaces removed to make room for ones of the same name (a stale namespace, a veth
-   * without its peer), then namespaces added: these deletions come first, so the names are free again.
+   * without its peer), then namespaces added: these deletions come first, so the names are free again. The
+   * veths of a namespace deleted here are deleted before it (link-reap): the kernel frees a namespace later,
+   * and never while a process holds it, so its veths would still hold their names.
    */
   teardown: Action[];
   netnsAdd: Action[];
@@ -29,8 +31,6 @@ export interface Phases {
   intents: Map<string, string>;
   host: Action[];
   inside: Map<string, Action[]>;
-  /** Veths that go with a namespace deleted in `teardown`, waited for before their names are used again. */
-  reap: Extract<Action, { op: 'link-reap' }>[];
   seal: SealAction[];
   sysctls: Extract<Action, { op: 'sysctl' }>[];
   files: Extract<Action, { op: 'file-write' }>[];
@@ -42,7 +42,6 @@ export interface Phases {
    * everything else went through, since a removed namespace cannot be brought back if a later phase fails.
    */
   prune: Action[];
-  pruneReap: Extract<Action, { op: 'link-reap' }>[];
   pruneDirs: Extract<Action, { op: 'dir-remove' }>[];
 }
 
@@ -59,8 +58,8 @@ function createdNames(plan: Action[]): Set<string> {
 /** Groups a plan into the batches that run it; plan order is kept within each batch. */
 export function toPhases(plan: Action[]): Phases {
   const p: Phases = {
-    teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), reap: [], seal: [],
-    sysctls: [], files: [], firewall: [], fdb: [], prune: [], pruneReap: [], pruneDirs: [],
+    teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), seal: [],
+    sysctls: [], files: [], firewall: [], fdb: [], prune: [], pruneDirs: [],
   };
   const created = createdNames(plan);
   const netnsDel: Action[] = [];
@@ -93,7 +92,7 @@ export function toPhases(plan: Action[]): Phases {
         p.fdb.push(a);
         break;
       case 'link-reap':
-        (created.has(a.dev) ? p.reap : p.pruneReap).push(a);
+        (created.has(a.dev) ? p.teardown : p.prune).push(a);
         break;
       case 'link-seal':
         p.seal.push(a);
@@ -165,7 +164,7 @@ export async function applyPlan(
   return out;
 }
 
-const lines = (actions: readonly Action[]) => actions.flatMap(ipLines);
+const lines = batchLines;
 const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.seal];
 
 function steps(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[] {
@@ -175,13 +174,11 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
     { name: 'intents', actions: [], run: () => recordIntents(p.intents) },
-    // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts, a wait).
-    ...(p.attach.length === 0 && p.reap.length === 0
+    // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts).
+    ...(p.attach.length === 0
       ? [{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
       : [
           { name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(lines(firstPart), p.attach) },
-          // The kernel frees deleted namespaces (and their veths) asynchronously: wait, so names are free again.
-          { name: 'reap', actions: p.reap, run: () => awaitGone(p.reap.map((a) => a.dev)) },
           { name: 'host batch', actions: p.host, run: () => batch(p.host) },
         ]),
     { name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
@@ -191,8 +188,8 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
     { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
     { name: 'files', actions: p.files, run: () => applyFiles(p.files) },
     { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
+    // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     { name: 'prune batch', actions: p.prune, run: () => batch(p.prune) },
-    { name: 'prune reap', actions: p.pruneReap, run: () => awaitGone(p.pruneReap.map((a) => a.dev)) },
     { name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },
     { name: 'intents dropped', actions: [], run: () => dropIntents(p.intents) },
   ].filter((s, i, all) => s.actions.length > 0 || i === 0 || i === all.length - 1);

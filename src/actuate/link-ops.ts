@@ -4,6 +4,7 @@
 // libexec/tnet-netlink.pl reads it, and its header lists the same ops: change both together.
 
 import type { Action, ActionOp, FwTableUpdate, LinkSettings, Ns } from '../model/action.js';
+import { REAP_GROUP } from '../ownership/marks.js';
 
 /** + creates, ~ changes, - destroys: a plan line's first column, and what its summary counts. */
 export type Sign = '+' | '~' | '-';
@@ -12,7 +13,7 @@ export interface OpDescription<A extends Action> {
   sign: Sign | ((a: A) => Sign);
   /** The plan's text for it, after the sign. */
   text: (a: A) => string;
-  /** Its `ip -batch` lines; null where `ip` has no part in it (files, firewall, fdb, bind mounts, reaping). */
+  /** Its `ip -batch` lines; null where `ip` has no part in it (files, firewall, fdb, bind mounts). */
   ip: ((a: A) => string[]) | null;
   /**
    * Its op for libexec/tnet-netlink.pl; null where the worker does not speak it. The function returns null
@@ -128,11 +129,11 @@ const OPS: OpTable = {
     ip: (a) => [`link del dev ${a.dev}`],
     worker: (a) => `link-del ${a.dev}`,
   },
-  // Deleted with its namespace; awaitGone (ip-batch.ts) deletes by name the ones that outlive it.
+  // Put in the reaping group: batchLines deletes the group after the last of them.
   'link-reap': {
     sign: '-',
     text: (a) => `veth ${a.dev} (with namespace ${a.netns})`,
-    ip: null,
+    ip: (a) => [`link set dev ${a.dev} group ${REAP_GROUP}`],
     worker: null,
   },
   // Set on the host end, in the host namespace: the worker does it once its namespace's ops went through.
@@ -220,6 +221,22 @@ export const describe = (a: Action): string => textFor(a.op, a);
 
 /** The batch lines for one action; empty for actions that are not `ip`'s. */
 export const ipLines = (a: Action): string[] => ipFor(a.op, a);
+
+/**
+ * The `ip -batch` lines of actions run as one batch: each action's, and right after the last veth put in the
+ * reaping group, the group deleted, in one kernel batch, before the namespaces after it go (which would take
+ * those veths with them only later, or never while a process holds one).
+ */
+export function batchLines(actions: readonly Action[]): string[] {
+  const out: string[] = [];
+  let reapEnd = -1;
+  for (const a of actions) {
+    out.push(...ipLines(a));
+    if (a.op === 'link-reap') reapEnd = out.length;
+  }
+  if (reapEnd >= 0) out.splice(reapEnd, 0, `link del group ${REAP_GROUP}`);
+  return out;
+}
 
 /** One action as the worker's op, or null for one it does not speak (the caller then uses `ip`). */
 export const workerOp = (a: Action): string | null => workerFor(a.op, a);

@@ -8,6 +8,7 @@ import type { Spec } from '../model/spec.js';
 import { EXIT, exitCodeOf, stageOf, type TnetError, type UndoReport } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { renderUndo } from '../render/undo.js';
+import { renderWarning } from '../render/warnings.js';
 import { awaitConfirmation, settlePendingForCommand } from './confirm.js';
 import { parseDuration } from '../watch/duration.js';
 import { lockForCommand } from './lock.js';
@@ -96,6 +97,7 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
     return args.flags['exit-code'] ? EXIT.differs : EXIT.ok;
   }
   out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions, true)} (${Math.round(r.value.ms)} ms).`);
+  for (const w of r.value.warnings) process.stderr.write(`warning: ${renderWarning(w)}\n`);
   return confirmMs === null ? EXIT.ok : awaitConfirmation(spec, actions, r.value.observed, confirmMs);
 }
 

@@ -1,5 +1,7 @@
 // Errors as values: a closed set of codes, each with its stage and exit code; where, what, and a hint.
 
+import type { NamedProcess } from './observed.js';
+
 /** The exit codes of every tnet command, documented in the README and `tnet help`. */
 export const EXIT = {
   ok: 0,
@@ -78,6 +80,12 @@ export interface UndoReport {
   /** How many of the plan's actions were attempted before the failure: 0 means nothing was touched. */
   attempted: number;
 }
+
+/**
+ * What went through but deserves a word: said after the outcome, never changing the exit code. `netns-held`:
+ * a namespace tnet deleted that processes are still inside; they keep it, and run on without a network.
+ */
+export type TnetWarning = { code: 'netns-held'; netns: string; holders: NamedProcess[] };
 
 export interface SourcePos {
   file: string;

@@ -21,6 +21,8 @@ export interface ObservedLink {
   addrs: string[]; // inet ip/prefix
   /** Hairpin mode of a bridge port; null when the link is not a bridge port. */
   hairpin: boolean | null;
+  /** Its device group (0 by default); null when `ip` prints a name from /etc/iproute2/group instead. */
+  group: number | null;
   /** For a VXLAN device: what it tunnels (absent for other kinds). */
   vxlan?: ObservedVxlanInfo;
 }
@@ -139,3 +141,6 @@ export interface SocketOwner {
   pid: number;
   comm: string;
 }
+
+/** A process as a message names it: its pid and its name (/proc/PID/comm). */
+export type NamedProcess = SocketOwner;

@@ -8,6 +8,7 @@ interface IpAddrJson {
   ifname: string;
   flags?: string[];
   mtu: number;
+  group?: string;
   address?: string;
   ifalias?: string;
   master?: string;
@@ -49,9 +50,16 @@ function toLink(j: IpAddrJson): ObservedLink {
     peerIfindex: kind === 'veth' ? (j.link_index ?? null) : null,
     peerNetnsId: j.link_netnsid ?? null,
     hairpin: j.linkinfo?.info_slave_kind === 'bridge' ? Boolean(j.linkinfo.info_slave_data?.hairpin) : null,
+    group: groupOf(j.group),
     addrs: (j.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
     ...(kind === 'vxlan' ? { vxlan: vxlanInfo(j.linkinfo?.info_data ?? {}) } : {}),
   };
+}
+
+/** `ip` names group 0 `default`, and any group /etc/iproute2/group names: those cannot be told apart here. */
+function groupOf(g: string | undefined): number | null {
+  if (g === undefined || g === 'default') return 0;
+  return /^\d+$/.test(g) ? Number(g) : null;
 }
 
 function vxlanInfo(d: { id?: number; local?: string; port?: number; learning?: boolean }): NonNullable<ObservedLink['vxlan']> {

@@ -27,6 +27,13 @@ export function parseMark(alias: string | null): Readonly<ParsedMark> | null {
 }
 
 /**
+ * The device group veths are put in just before they are deleted: `ip link del group` deletes a whole group
+ * in one kernel batch, where deleting veths one by one costs tens of ms each. ASCII "tnet"; a host link found
+ * in it that tnet is not deleting makes the plan delete veths one by one instead (plan.ts).
+ */
+export const REAP_GROUP = 0x746e6574;
+
+/**
  * A candidate name for the host end of a container's veth: `veth` + 7 hex digits, like Docker's. Only 28
  * bits, so two endpoints can share a candidate: desired/veth-names.ts walks `attempt` 0, 1, … until one is
  * free. Attempt 0 hashes exactly what names made before there were further attempts hashed.

@@ -14,7 +14,7 @@ import { diffNetns, netnsMark } from './diff-netns.js';
 import { diffUplinks } from './diff-uplinks.js';
 import { diffVxlan } from './diff-vxlans.js';
 import { linksByName, type LinksByName } from './links-by-name.js';
-import { netnsOfKey, parseMark } from '../ownership/marks.js';
+import { netnsOfKey, parseMark, REAP_GROUP } from '../ownership/marks.js';
 
 export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
   const netns = diffNetns(desired, observed);
@@ -49,8 +49,11 @@ function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
   return out;
 }
 
-/** Namespaces the plan deletes that tnet created: the kernel destroys them, and the veths inside, with them. */
-function deletedNamespaces(actions: Action[], observed: ObservedState): Set<string> {
+/**
+ * Namespaces the plan deletes that tnet created: their veths are deleted with them (link-reap), and a process
+ * still inside one keeps it, without a network, after its name is gone.
+ */
+export function deletedNamespaces(actions: Action[], observed: ObservedState): Set<string> {
   const out = new Set<string>();
   for (const a of actions) {
     const obs = a.op === 'netns-del' ? observed.netns[a.name] : undefined;
@@ -68,12 +71,23 @@ function pruneLinks(desired: DesiredState, observed: ObservedState, dying: Set<s
     ...desired.endpoints.map((e) => e.hostIf),
     ...handled,
   ]);
-  return observed.links.flatMap((l): Action[] => {
+  const out = observed.links.flatMap((l): Action[] => {
     const m = l.owner;
     if (wanted.has(l.name) || m?.spec !== desired.spec || m.kind === 'uplink') return [];
     if (m.kind === 'veth' && dying.has(netnsOfKey(m.name))) return [{ op: 'link-reap', dev: l.name, netns: netnsOfKey(m.name) }];
     return [{ op: 'link-del', ns: null, dev: l.name }];
   });
+  const reaped = new Set(out.flatMap((a) => (a.op === 'link-reap' ? [a.dev] : [])));
+  if (reaped.size === 0 || reapGroupFree(observed, reaped)) return out;
+  return out.map((a) => (a.op === 'link-reap' ? { op: 'link-del', ns: null, dev: a.dev } : a));
+}
+
+/**
+ * Whether `ip link del group` would delete only the veths reaped: no other host link is in REAP_GROUP, nor
+ * in a group `ip` shows by name only (which could be that one).
+ */
+function reapGroupFree(observed: ObservedState, reaped: Set<string>): boolean {
+  return observed.links.every((l) => reaped.has(l.name) || (l.group !== null && l.group !== REAP_GROUP));
 }
 
 function diffLinks(desired: DesiredState, observed: ObservedState, byName: LinksByName, fresh: Set<string>): Action[] {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { freeze } from 'immer';
 import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
-import { caught, fail, ok, type Result, type TnetError, type UndoReport } from '../model/errors.js';
+import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
 import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
@@ -23,7 +23,8 @@ import { desire } from '../desired/desired.js';
 import { hasChosenPorts, held, heldIps, heldLinks } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
-import { plan } from '../plan/plan.js';
+import { deletedNamespaces, plan } from '../plan/plan.js';
+import { netnsHolders } from '../observe/holders.js';
 import { vouched } from '../plan/vouch.js';
 import { portsInTheWay } from '../plan/check-host.js';
 import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
@@ -69,6 +70,8 @@ export interface ReconcileReport {
   /** The kernel view the plan started from: still the host's after a reconcile that changed nothing. */
   kernel: KernelView;
   ms: number;
+  /** Said after an apply that went through: namespaces it deleted that processes still hold. */
+  warnings: TnetWarning[];
 }
 
 /** A plan with what is needed to carry it out later: watch mode plans while an edit settles. */
@@ -125,7 +128,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const planned = plan(desired.value, observed);
   trace('plan', t);
   if (!planned.ok) return planned;
-  const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start };
+  const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start, warnings: [] };
   return ok({ report, fw, links: session.links, started: start });
 }
 
@@ -147,10 +150,30 @@ export async function commit(planned: Planned, keep = false): Promise<Outcome> {
   if (report.actions.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
   const applied = await caughtOutcome(applyPlan(report.actions, fw, links));
   const outcome = applied.errors.length ? applied : { ...applied, errors: await verified(report, fw) };
-  if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
+  if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started, warnings: stillHeld(report) });
   const undo = await caught(afterFailure({ before: report.observed, outcome, fw, links }, keep).then(ok));
   if (!undo.ok) return fail(...outcome.errors, ...undo.errors);
   return { ok: false, errors: outcome.errors, undo: undo.value };
+}
+
+/**
+ * The namespaces the apply deleted that processes are still inside: their veths went with the apply, their
+ * processes run on without a network, and whoever runs tnet should know. /proc is walked only when the plan
+ * deleted some namespace of its own.
+ */
+function stillHeld(report: ReconcileReport): TnetWarning[] {
+  const ids = new Map<string, string>();
+  for (const name of deletedNamespaces(report.actions, report.observed)) {
+    const id = report.observed.netns[name]?.id;
+    if (id) ids.set(id, name);
+  }
+  const t = performance.now();
+  const held = netnsHolders(ids);
+  if (ids.size) trace('processes in the deleted namespaces', t);
+  return [...ids.values()].flatMap((netns): TnetWarning[] => {
+    const holders = held.get(netns);
+    return holders ? [{ code: 'netns-held', netns, holders }] : [];
+  });
 }
 
 /** What the apply touched, read again: a failure to read is a failure to verify. */

@@ -7,6 +7,7 @@ import type { Outcome } from '../reconcile/reconcile.js';
 import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
 import { renderUndo, undoSummary } from '../render/undo.js';
+import { renderWarning } from '../render/warnings.js';
 import type { Logger } from './logger.js';
 import { traceAt } from '../util/trace.js';
 import { DEBUG } from '../util/debug.js';
@@ -146,6 +147,7 @@ export class Controller {
       actions: actions.length,
       detail: renderPlan(actions).split('\n').map((l) => l.trim()),
     });
+    for (const w of r.value.warnings) this.deps.log.warn(renderWarning(w), { spec: spec.name });
   }
 
   /** Backs off: a host that keeps refusing is not hammered, and one that recovers is converged soon after. */

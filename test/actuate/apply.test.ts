@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { Action, SealAction } from '../../src/model/action.js';
 import type { LinkBackend } from '../../src/model/backends.js';
 import { tnetError, type TnetError } from '../../src/model/errors.js';
-import { applyPlan } from '../../src/actuate/apply.js';
+import { applyPlan, toPhases } from '../../src/actuate/apply.js';
 
 type Call = { backend: string; jobs: [string, string[]][]; seals: string[] };
 
@@ -54,6 +54,23 @@ test('a plan with nothing inside namespaces asks no backend', async () => {
   const calls: Call[] = [];
   assert.equal((await applyPlan([], null, [backend('netlink', [], calls)])).errors, []);
   assert.equal(calls, []);
+});
+
+const named = (actions: readonly Action[]) => actions.map((a) => `${a.op} ${'name' in a ? a.name : 'dev' in a ? a.dev : ''}`);
+
+test('removals come last, veths to reap before their namespaces; a name made again is freed first', () => {
+  const p = toPhases([
+    { op: 'netns-del', name: 'a' },
+    { op: 'netns-del', name: 'b' },
+    { op: 'netns-add', name: 'b' },
+    { op: 'link-reap', dev: 'veth1111111', netns: 'a' },
+    { op: 'link-del', ns: null, dev: 'br-x' },
+    { op: 'dir-remove', path: '/etc/netns/a' },
+  ]);
+  assert.equal(named(p.teardown), ['netns-del b']);
+  assert.equal(named(p.netnsAdd), ['netns-add b']);
+  assert.equal(named(p.prune), ['link-reap veth1111111', 'link-del br-x', 'netns-del a']);
+  assert.equal(p.pruneDirs.length, 1);
 });
 
 test.run();

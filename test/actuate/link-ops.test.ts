@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Action, ActionOp, LinkSettings } from '../../src/model/action.js';
-import { describe, ipLines, sign, workerOp } from '../../src/actuate/link-ops.js';
+import { batchLines, describe, ipLines, sign, workerOp } from '../../src/actuate/link-ops.js';
 import { packageFile } from '../../src/util/package-files.js';
 
 // A record, so that TypeScript asks for an example of every op.
@@ -63,7 +63,17 @@ test('ip lines are the ones tnet has always sent', () => {
   assert.equal(ipLines(EXAMPLES['route-replace']), ['route replace default via 172.17.0.1 dev eth0']);
   assert.equal(ipLines(EXAMPLES['route-del']), ['route del 10.0.0.0/8']);
   assert.equal(ipLines(EXAMPLES['link-seal']), ['link set dev veth1234567 alias tnet:q/veth/a@172.17.0.2/16@netns@0badcafe']);
-  for (const op of ['netns-attach', 'fdb-add', 'link-reap', 'sysctl', 'file-write', 'fw-update'] as const) assert.equal(ipLines(EXAMPLES[op]), [], op);
+  assert.equal(ipLines(EXAMPLES['link-reap']), ['link set dev veth1234567 group 1953391988']);
+  for (const op of ['netns-attach', 'fdb-add', 'sysctl', 'file-write', 'fw-update'] as const) assert.equal(ipLines(EXAMPLES[op]), [], op);
+});
+
+test('veths to reap are deleted as one group after the last of them, before their namespaces', () => {
+  const reap = (dev: string, netns: string): Action => ({ op: 'link-reap', dev, netns });
+  assert.equal(
+    batchLines([{ op: 'link-del', ns: null, dev: 'br-x' }, reap('veth1111111', 'a'), reap('veth2222222', 'b'), { op: 'netns-del', name: 'a' }, { op: 'netns-del', name: 'b' }]),
+    ['link del dev br-x', 'link set dev veth1111111 group 1953391988', 'link set dev veth2222222 group 1953391988', 'link del group 1953391988', 'netns del a', 'netns del b'],
+  );
+  assert.equal(batchLines([{ op: 'netns-del', name: 'a' }]), ['netns del a']);
 });
 
 test('plan texts are the ones the docs show', () => {

@@ -98,6 +98,26 @@ t('an added container is applied within 1 s, a removed one pruned; an idle host 
   assert.is(await w.stop('SIGTERM'), 0);
 });
 
+t('a pruned namespace a process still holds: its veth goes at once, and the holder is logged', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, specText(['c1', 'c2']));
+  const w = start(ctx);
+  await w.ready();
+  const pid = (await box.must('nsenter --net=/run/netns/c1 sleep 1000 > /dev/null 2>&1 & echo $!')).trim();
+  try {
+    await box.must(`for i in $(seq 100); do [ "$(stat -L -c %i /proc/${pid}/ns/net)" = "$(stat -L -c %i /run/netns/c1)" ] && exit 0; sleep 0.02; done; exit 1`);
+    const from = w.lines.length;
+    save(spec, specText(['c2']));
+    const warned = await w.waitFor((l) => l.level === 'warn', 5000, from);
+    assert.is(warned.message, `namespace c1 is still held by pid ${pid} (sleep): its veths are removed; that process keeps running without a network.`);
+    assert.not.match((await box.must('ip -d link show type veth')), /\/c1/, 'c1\'s veth is gone');
+    assert.is((await box.sh(`kill -0 ${pid}`)).code, 0, 'the holder runs on');
+    assert.ok(await hasAddr(box, 'c2'), 'c2 untouched');
+  } finally {
+    await box.sh(`kill ${pid}`);
+  }
+});
+
 t('a malformed or invalid edit changes nothing, is logged with file:line:col, and the next valid edit applies', async (ctx) => {
   const { box, spec } = ctx;
   save(spec, specText(['c1']));

@@ -12,7 +12,7 @@ export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
   const l = {
     ifindex: 1, kind: '', up: true, mtu: 1500, mac: '00:00:00:00:00:00', alias: null, master: null,
-    peerIfindex: null, peerNetnsId: null, addrs: [], hairpin: null, ...over,
+    peerIfindex: null, peerNetnsId: null, addrs: [], hairpin: null, group: 0, ...over,
   };
   // The mark is always the alias's, as observe reads it: a test that changes the alias changes the owner.
   return { ...l, owner: parseMark(l.alias) };

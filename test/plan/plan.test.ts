@@ -4,6 +4,7 @@ import { plan } from '../../src/plan/plan.js';
 import type { Action } from '../../src/model/action.js';
 import type { DesiredEndpoint, DesiredState } from '../../src/model/desired.js';
 import { desired, emptyObserved, link, netns } from '../helpers/fixtures.js';
+import { REAP_GROUP } from '../../src/ownership/marks.js';
 
 const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', mac: '02:42:ac:11:00:01', mtu: 1500, address: '172.17.0.1/16', subnet: '172.17.0.0/16', uplink: null };
 const ep: DesiredEndpoint = {
@@ -88,6 +89,16 @@ test('a container removed from the spec: its namespace goes and takes its veth a
   assert.equal(r.value.map((a) => `${a.op} ${'name' in a ? a.name : 'dev' in a ? a.dev : 'path' in a ? a.path : ''}`), [
     'netns-del a', 'link-reap veth1234567', 'dir-remove /etc/netns/a',
   ]);
+});
+
+test('the veths of pruned namespaces are deleted one by one when another host link is in the reaping group', () => {
+  const o = converged();
+  assert.equal(ops(plan(desired({ bridges: [bridge] }), o)), ['netns-del', 'link-reap']);
+  o.links.push(link({ name: 'eth7', group: REAP_GROUP }));
+  assert.equal(ops(plan(desired({ bridges: [bridge] }), o)), ['netns-del', 'link-del']);
+  // A group `ip` names from /etc/iproute2/group could be that one.
+  o.links[o.links.length - 1] = link({ name: 'eth7', group: null });
+  assert.equal(ops(plan(desired({ bridges: [bridge] }), o)), ['netns-del', 'link-del']);
 });
 
 test('an unmarked bridge or namespace in the way is an error, not a takeover', () => {

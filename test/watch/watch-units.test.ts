@@ -152,7 +152,7 @@ function harness(loads: Result<Spec>[]) {
       await gate;
       if (thrown) throw thrown;
       applied.push(spec.name);
-      const report = { actions: Array.from({ length: actions }, () => ({ op: 'netns-add', name: 'x' })), ms: 3 } as unknown as ReconcileReport;
+      const report = { actions: Array.from({ length: actions }, () => ({ op: 'netns-add', name: 'x' })), ms: 3, warnings: [] } as unknown as ReconcileReport;
       return ok(report);
     },
     log,
