@@ -5,6 +5,7 @@ import type { ObservedLink, ObservedRoute } from '../model/observed.js';
 import { run } from '../util/exec.js';
 import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
 import { readFailed } from './failed.js';
+import { nsidsByWorker } from './netns.js';
 
 export interface HostObservation {
   links: ObservedLink[];
@@ -14,20 +15,32 @@ export interface HostObservation {
 }
 
 export async function observeHost(): Promise<HostObservation> {
-  const [r, fwd] = await Promise.all([
-    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\nnetns list\n'),
+  // The nsids in a process of their own: on a large host they cost as much as the links, and both cores work.
+  const [r, nsids, fwd] = await Promise.all([
+    run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\n'),
+    readNsids(),
     readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
   ]);
   if (r.code !== 0) throw readFailed('ip', 'the host', r.stderr, 'tnet needs iproute2 with JSON output, and root: does `ip -j -d addr show` work?');
-  const [links, routes, ids] = splitJsonLines(r.stdout);
-  return { links: parseLinks(links), routes: parseRoutes(routes), nsids: nsidNames(ids), ipForward: fwd.trim() === '1' };
+  const [links, routes] = splitJsonLines(r.stdout);
+  return { links: parseLinks(links), routes: parseRoutes(routes), nsids, ipForward: fwd.trim() === '1' };
 }
 
 /**
- * nsid → a name of that namespace, from `netns list` (one RTM_GETNSID per name under /run/netns). Not
- * `netns list-id`: its dump comes back incomplete past a few hundred namespaces (iproute2 6.1), and every
- * seal whose namespace it missed would send tnet into that namespace. Two names of one namespace (`container:`)
- * share an nsid; either does, since vouch compares namespace identities.
+ * nsid → a name of that namespace: one RTM_GETNSID per name under /run/netns, by the netlink worker or by
+ * `ip netns list`. Not `netns list-id`: its dump comes back incomplete past a few hundred namespaces
+ * (iproute2 6.1), and every seal whose namespace it missed would send tnet into that namespace.
+ */
+async function readNsids(): Promise<Record<number, string>> {
+  const byWorker = process.env.TNET_NETLINK === 'ip' ? null : await nsidsByWorker();
+  if (byWorker) return byWorker;
+  const r = await run('ip', ['-j', 'netns', 'list']);
+  return r.code === 0 ? nsidNames(r.stdout.trim() || '[]') : {};
+}
+
+/**
+ * Two names of one namespace (`container:`) share an nsid; either does, since vouch compares namespace
+ * identities.
  */
 export function nsidNames(json: string | undefined): Record<number, string> {
   const out: Record<number, string> = {};

@@ -87,6 +87,25 @@ async function readByWorker(names: string[]): Promise<Map<string, Inside> | null
   return results.every((r) => r.code === 0) ? insides(results.map((r) => r.stdout)) : null;
 }
 
+/** nsid → name from the worker's --nsids, or null when it cannot run here. */
+export async function nsidsByWorker(): Promise<Record<number, string> | null> {
+  let names: string[];
+  try {
+    names = readdirSync(NETNS_DIR).sort();
+  } catch {
+    return {};
+  }
+  if (names.length === 0) return {};
+  const r = await run('perl', [READER, '--nsids'], names.map((n) => `${n}\t${NETNS_DIR}/${n}\n`).join(''));
+  if (r.code !== 0) return null;
+  const out: Record<number, string> = {};
+  for (const line of r.stdout.split('\n')) {
+    const [name, id] = line.split('\t');
+    if (name && id !== undefined && !(Number(id) in out)) out[Number(id)] = name;
+  }
+  return out;
+}
+
 function insides(outputs: string[]): Map<string, Inside> {
   const out = new Map<string, Inside>();
   for (const stdout of outputs) for (const [name, body] of sections(stdout)) {
