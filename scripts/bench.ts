@@ -41,6 +41,9 @@ interface TnetRun {
   watchRssKb: number;
   prune: number;
   pruneCount: number;
+  /** The same prune of as many namespaces, each held by a process. */
+  pruneHeld: number;
+  pruneHeldCount: number;
   destroy: number;
   destroyCount: number;
   /** The largest maxrss of every one-shot command (apply, no-op, change, prune, destroy). */
@@ -73,6 +76,8 @@ interface Row {
   watchCount: number;
   prune: number;
   pruneCount: number;
+  pruneHeld: number;
+  pruneHeldCount: number;
   destroy: number;
   destroyCount: number;
   rssKb: number;
@@ -104,13 +109,17 @@ function addressOf(i: number): { ip: string; gw: string; subnet: string } {
 
 /** Every tenth container (c9, c19, …) is left out of the pruned spec: spread over every bridge. */
 const pruned = (i: number) => i % 10 === 9;
+/** Then every tenth again (c4, c14, …), each namespace held by a process: the same prune, of held ones. */
+const prunedHeld = (i: number) => i % 10 === 4;
+/** What holds them: a sleep with an argument no other process has, killed by it after the run. */
+const HOLDER = 'sleep 86399';
 
-function specYaml(n: number, changed = -1, prune = false): string {
+function specYaml(n: number, changed = -1, prune: 0 | 1 | 2 = 0): string {
   const lines = ['version: 1', 'name: bench', 'bridges:'];
   for (let k = 0; k < bridgesFor(n); k++) lines.push(`  br${k}: {subnet: 10.${100 + k}.0.0/16}`);
   lines.push('containers:');
   for (let i = 0; i < n; i++) {
-    if (prune && pruned(i)) continue;
+    if ((prune >= 1 && pruned(i)) || (prune === 2 && prunedHeld(i))) continue;
     lines.push(`  c${i}: {bridge: br${bridgeOf(i)}, ports: ["${i === changed ? 40000 + i : 10000 + i}:80"]}`);
   }
   return `${lines.join('\n')}\n`;
@@ -145,12 +154,12 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
 }
 
 /** Runs tnet in the sandbox with TNET_TRACE (for maxrss and phases) and extra environment; fails loudly. */
-async function tnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ ms: number; rssKb: number; out: string; phases: [string, number][] }> {
+async function tnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ ms: number; rssKb: number; out: string; stderr: string; phases: [string, number][] }> {
   const [ms, r] = await timed(() => box.run(['env', 'TNET_TRACE=1', ...env, process.execPath, CLI, ...args]));
   if (r.code !== 0) throw new Error(`tnet ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   const rssKb = Number(/maxrss (\d+) KB/.exec(r.stderr)?.[1] ?? 0);
   const phases = [...r.stderr.matchAll(/^tnet trace: (.+?) ([\d.]+) ms$/gm)].map((m): [string, number] => [m[1], Number(m[2])]);
-  return { ms, rssKb, out: r.stdout, phases };
+  return { ms, rssKb, out: r.stdout, stderr: r.stderr, phases };
 }
 
 /** The commands tnet logged with TNET_EXEC_LOG: [program, ...args, first line of its input]. */
@@ -166,6 +175,8 @@ function mutations(log: string[][]): string[] {
     if (cmd === 'ip') return !rest.includes('-j');
     if (cmd.endsWith('-save') || text.includes('--version')) return false;
     if (cmd === 'sh') return !/ip -j/.test(text);
+    // The netlink worker's reading modes: namespaces (--read) and nsids (--nsids).
+    if (cmd === 'perl') return !rest.includes('--read') && !rest.includes('--nsids');
     return true;
   }).map((c) => c.join(' '));
 }
@@ -180,7 +191,8 @@ function namespaceEntries(log: string[][]): string[] {
     if (cmd === 'nsenter') return true;
     if (cmd === 'ip') return rest.includes('-n') || rest.includes('-netns') || /\bnetns exec\b/.test(text);
     if (cmd === 'sh') return /\bnsenter\b|\bip (-\S+ )*-n(etns)? |\bnetns exec\b/.test(text);
-    if (cmd === 'perl') return !rest[rest.length - 1].startsWith('-\t');
+    // --nsids only asks the host for each namespace's id; --read enters them.
+    if (cmd === 'perl') return !rest.includes('--nsids') && !rest[rest.length - 1].startsWith('-\t');
     return false;
   }).map((c) => c.join(' ').slice(0, 160));
 }
@@ -210,8 +222,17 @@ async function measureTnet(n: number): Promise<TnetRun> {
     const watch = await measureWatch(box, spec, n);
     process.stderr.write('  prune…\n');
     const pruneCount = Array.from({ length: n }, (_, i) => i).filter(pruned).length;
-    writeFileSync(spec, specYaml(n, watch.lastChanged, true));
+    writeFileSync(spec, specYaml(n, watch.lastChanged, 1));
     const prune = await tnet(box, [], 'apply', '-f', spec);
+    const held = Array.from({ length: n }, (_, i) => i).filter(prunedHeld);
+    const started = await box.sh(`for i in ${held.join(' ')}; do nsenter --net=/run/netns/c$i ${HOLDER} </dev/null >/dev/null 2>&1 & done; sleep 1`);
+    if (started.code !== 0) throw new Error(`starting the holders failed: ${started.stderr}`);
+    process.stderr.write('  prune of held namespaces…\n');
+    writeFileSync(spec, specYaml(n, watch.lastChanged, 2));
+    const pruneHeld = await tnet(box, [], 'apply', '-f', spec);
+    const warned = (pruneHeld.stderr.match(/is still held by/g) ?? []).length;
+    await box.sh(`pkill -f '^${HOLDER}$' || true`);
+    if (warned !== held.length) throw new Error(`the held prune warned of ${warned} namespaces, not ${held.length}`);
     process.stderr.write('  destroy…\n');
     const destroy = await tnet(box, [], 'destroy', '-f', spec);
     return {
@@ -227,9 +248,11 @@ async function measureTnet(n: number): Promise<TnetRun> {
       watchRssKb: watch.rssKb,
       prune: prune.ms,
       pruneCount,
+      pruneHeld: pruneHeld.ms,
+      pruneHeldCount: held.length,
       destroy: destroy.ms,
-      destroyCount: n - pruneCount,
-      rssKb: Math.max(apply.rssKb, noop.rssKb, change.rssKb, prune.rssKb, destroy.rssKb),
+      destroyCount: n - pruneCount - held.length,
+      rssKb: Math.max(apply.rssKb, noop.rssKb, change.rssKb, prune.rssKb, pruneHeld.rssKb, destroy.rssKb),
     };
   } finally {
     await box.destroy();
@@ -443,12 +466,12 @@ function applyTable(rows: Row[]): string {
 function steadyTable(rows: Row[]): string {
   const ref = rows.find((r) => r.n === 1000) ?? rows[0];
   const out = [
-    `| N | no-op re-apply | mutating cmds / namespace entries in no-op | one port changed: apply | in watch: median (slowest) | watch median / N=${ref.n}'s | prune 10 %: time (per container) | destroy: time (per container) | peak RSS: commands | peak RSS: watch |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| N | no-op re-apply | mutating cmds / namespace entries in no-op | one port changed: apply | in watch: median (slowest) | watch median / N=${ref.n}'s | prune 10 %: time (per container) | prune 10 % held by a process: time (per container) | held/idle | destroy: time (per container) | peak RSS: commands | peak RSS: watch |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.n} | ${f0(r.noop)} ms | ${r.noopMutations.length} / ${r.noopEntries.length} | ${f0(r.change)} ms | ${f0(r.watchChange)} ms (${f0(r.watchMax)} ms, ${r.watchCount} edits) | ${f2(r.watchChange / ref.watchChange)} | ${f0(r.prune)} ms (${f2(r.prune / r.pruneCount)} ms × ${r.pruneCount}) | ${f0(r.destroy)} ms (${f2(r.destroy / r.destroyCount)} ms × ${r.destroyCount}) | ${mb(r.rssKb)} | ${mb(r.watchRssKb)} |`,
+      `| ${r.n} | ${f0(r.noop)} ms | ${r.noopMutations.length} / ${r.noopEntries.length} | ${f0(r.change)} ms | ${f0(r.watchChange)} ms (${f0(r.watchMax)} ms, ${r.watchCount} edits) | ${f2(r.watchChange / ref.watchChange)} | ${f0(r.prune)} ms (${f2(r.prune / r.pruneCount)} ms × ${r.pruneCount}) | ${f0(r.pruneHeld)} ms (${f2(r.pruneHeld / r.pruneHeldCount)} ms × ${r.pruneHeldCount}) | ${f2(r.pruneHeld / r.pruneHeldCount / (r.prune / r.pruneCount))} | ${f0(r.destroy)} ms (${f2(r.destroy / r.destroyCount)} ms × ${r.destroyCount}) | ${mb(r.rssKb)} | ${mb(r.watchRssKb)} |`,
     );
   }
   return out.join('\n');
@@ -475,7 +498,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** Field-wise median of several runs (mutating commands and entries: every run's, so one stray one shows). */
 function medianRow(runs: TnetRun[]) {
-  const pick = (k: 'apply' | 'noop' | 'change' | 'prune' | 'destroy') => median(runs.map((r) => r[k]));
+  const pick = (k: 'apply' | 'noop' | 'change' | 'prune' | 'pruneHeld' | 'destroy') => median(runs.map((r) => r[k]));
   const edits = runs.flatMap((r) => r.watchEdits);
   const apply = pick('apply');
   return {
@@ -493,6 +516,8 @@ function medianRow(runs: TnetRun[]) {
     watchCount: edits.length,
     prune: pick('prune'),
     pruneCount: runs[0].pruneCount,
+    pruneHeld: pick('pruneHeld'),
+    pruneHeldCount: runs[0].pruneHeldCount,
     destroy: pick('destroy'),
     destroyCount: runs[0].destroyCount,
     rssKb: Math.max(...runs.map((r) => r.rssKb)),
