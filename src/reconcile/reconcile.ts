@@ -178,7 +178,9 @@ function stillHeld(report: ReconcileReport): TnetWarning[] {
 
 /** What the apply touched, read again: a failure to read is a failure to verify. */
 async function verified(report: ReconcileReport, fw: FirewallGlue | null): Promise<TnetError[]> {
+  const t = performance.now();
   const r = await caught(verifyApplied(report.actions, report.desired, report.observed, fw).then(ok));
+  trace('verify', t);
   return r.ok ? r.value : r.errors;
 }
 
