@@ -37,10 +37,18 @@ export async function verifyApplied(actions: readonly Action[], desired: Desired
   })];
 }
 
+/**
+ * Whether an action changes what the kernel view holds (links, addresses, routes, namespaces, nsids and
+ * ip_forward, which is read with the host's links: observe/host.ts); rules, files, the other switches and
+ * the fdb are read apart.
+ */
+export function touchesKernelView(a: Action): boolean {
+  return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op);
+}
+
 async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
-  // ip_forward is read with the host's links (observe/host.ts); the other switches beside the rules.
-  const kernel = actions.some((a) => (a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op)));
+  const kernel = actions.some(touchesKernelView);
   const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), enter: new Set() });
   const switches = fw && has('sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
   const withSwitches = { ...host, firewall: switches };

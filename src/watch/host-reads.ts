@@ -7,6 +7,7 @@ import type { FilesReader } from '../observe/files.js';
 import { ETC_NETNS } from '../ownership/paths.js';
 import { SavedRules } from './saved-rules.js';
 import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';
+import { touchesKernelView } from '../reconcile/verify.js';
 import { Session } from '../reconcile/session.js';
 import type { Spec } from '../model/spec.js';
 import { Kept } from '../util/kept.js';
@@ -71,10 +72,12 @@ export class HostReads {
 
   /**
    * After a reconcile that succeeded: reads, while idle, what the next one will want. The kernel view it
-   * started from is kept as is when it changed nothing and no kernel event came since `epoch` (its start).
+   * started from is kept as is when none of its actions touched it and no kernel event came since `epoch`
+   * (its start).
    */
   refresh(spec: Spec, report: ReconcileReport, epoch: number): Promise<unknown> {
-    const unchanged = report.actions.length === 0 && epoch === this.kernelChanges;
+    // A port edit changes rules only: reading 10,000 links again would make the next edit wait for it.
+    const unchanged = !report.actions.some(touchesKernelView) && epoch === this.kernelChanges;
     this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
     this.watchFiles();
     if (this.rules.listening) readRulesAhead(spec, this.session);
