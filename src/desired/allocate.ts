@@ -44,10 +44,19 @@ export function allocate(spec: Spec, held: Held): Result<Allocation> {
 }
 
 /** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */
-function bridgeMembers(spec: Spec, bridge: string): { key: string; name: string; ip: string | null }[] {
-  return Object.values(spec.containers).flatMap((c) =>
-    c.networks.flatMap((e, i) => (e.network === bridge ? [{ key: endpointKey(c.name, e.network, i), name: c.name, ip: e.ip }] : [])),
-  );
+type Member = { key: string; name: string; ip: string | null };
+
+/** Every bridge's endpoints, in the spec's order, from one pass over the containers (not one per bridge). */
+function bridgeMembers(spec: Spec): Map<string, Member[]> {
+  const out = new Map<string, Member[]>();
+  for (const c of Object.values(spec.containers)) {
+    c.networks.forEach((e, i) => {
+      const list = out.get(e.network) ?? [];
+      if (list.length === 0) out.set(e.network, list);
+      list.push({ key: endpointKey(c.name, e.network, i), name: c.name, ip: e.ip });
+    });
+  }
+  return out;
 }
 
 /** The address of a container on one of its networks; null when it is not on that network. */
@@ -63,11 +72,12 @@ export function primaryAddress(c: ContainerSpec, alloc: Allocation): string | nu
 
 function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {
   const out: Record<string, string> = {};
+  const byBridge = bridgeMembers(spec);
   for (const b of Object.values(spec.bridges)) {
     const subnet = parseCidr(b.subnet)!;
     const pool = b.ipRange ? parseCidr(b.ipRange)! : subnet;
     const taken = new Set<number>([subnet.network, broadcast(subnet), parseIpv4(b.gateway)!]);
-    const members = bridgeMembers(spec, b.name);
+    const members = byBridge.get(b.name) ?? [];
     for (const c of members) if (c.ip) taken.add(parseIpv4(c.ip)!);
     const rest: typeof members = [];
     for (const c of members) {

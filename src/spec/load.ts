@@ -6,7 +6,7 @@ import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import { normalize, NormalForms } from './normalize.js';
-import { lookupPos, mergePosMaps, parseYaml, writtenPaths, type ParsedSource, type PosMap } from './yaml.js';
+import { lookupPos, mergePosMaps, parseYaml, writtenIn, type ParsedSource, type PosMap } from './yaml.js';
 import { ParseCache } from './parse-cache.js';
 import { checkSchema, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
@@ -101,7 +101,7 @@ function buildSpec(sources: Source[], defaultName: string, { name: forcedName, h
   if (!name.ok) return name;
   const spec = normalize(raw, name.value, cache?.normalForms);
   if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
-  const invalid = validate(spec.value, pos, writtenPaths(raw));
+  const invalid = validate(spec.value, pos, writtenIn(raw));
   if (invalid.length > 0) return fail(...invalid);
   const placed = placeOn(spec.value, host ?? hostname());
   return placed.ok ? placed : fail(...placed.errors.map((e) => withPos(e, pos)));

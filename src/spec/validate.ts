@@ -16,10 +16,10 @@ const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
 /**
  * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
- * each error; `wrote`, the field paths of the text (writtenPaths), tells a field the user wrote from one
+ * each error; `wrote`, whether the text holds a field path (writtenIn), tells a field the user wrote from one
  * normalize filled in (without it, the positions tell).
  */
-export function validate(spec: Spec, pos?: PosMap, wrote?: ReadonlySet<string>): TnetError[] {
+export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boolean): TnetError[] {
   const errors: TnetError[] = [];
   const report: Report = (path, message, hint, onKey) =>
     errors.push(tnetError('invalid', message, {
@@ -27,7 +27,7 @@ export function validate(spec: Spec, pos?: PosMap, wrote?: ReadonlySet<string>):
       ...(pos ? { pos: lookupPos(pos, path, onKey ? 'key' : 'value') } : {}),
       ...(hint ? { hint } : {}),
     }));
-  const written = (path: string, fallback: boolean) => (wrote ? wrote.has(path) : pos ? pos.value.has(path) : fallback);
+  const written = (path: string, fallback: boolean) => (wrote ? wrote(path) : pos ? pos.value.has(path) : fallback);
   for (const b of Object.values(spec.bridges)) checkBridge(b, report);
   checkOverlaps(spec, report, written);
   checkOverlays(spec, report);

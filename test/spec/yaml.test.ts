@@ -2,7 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { joinPath, lookupPos, parseYaml } from '../../src/spec/yaml.js';
+import { joinPath, lookupPos, parseYaml, writtenIn } from '../../src/spec/yaml.js';
 
 function yamlError(text: string) {
   const r = parseYaml('f.yaml', text);
@@ -68,6 +68,18 @@ test('positions of keys and values by path', () => {
 test('joinPath', () => {
   assert.is(joinPath(['containers', 'a', 'ports', 0]), 'containers.a.ports[0]');
   assert.is(joinPath([]), '');
+});
+
+test('writtenIn holds exactly the paths the positions index, names with dots included', () => {
+  const text = 'version: 1\ncontainers:\n  web.1:\n    ports: ["80", "443"]\n    hostname: w\n  db: {}\n  web: {networks: {a: {ip: 10.0.0.2}}}\n';
+  const r = parseYaml('f.yaml', text);
+  assert.ok(r.ok);
+  const parsed = (r as { value: { value: unknown; pos: { value: Map<string, unknown> } } }).value;
+  const written = writtenIn(parsed.value);
+  for (const path of parsed.pos.value.keys()) assert.ok(written(path), path);
+  for (const path of ['containers.web.1.ports[2]', 'containers.db.hostname', 'containers.web.hostname', 'containers.web.networks.b', 'host', 'containers.web.1.ports[0].x']) {
+    assert.not.ok(written(path), path);
+  }
 });
 
 test.run();
