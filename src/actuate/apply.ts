@@ -164,11 +164,10 @@ export async function applyPlan(
   return out;
 }
 
-const lines = batchLines;
 const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.seal];
 
 function steps(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[] {
-  const batch = (actions: Action[]) => hostBatch(lines(actions), force);
+  const batch = (actions: Action[]) => hostBatch(batchLines(actions), force);
   const firstPart = [...p.teardown, ...p.netnsAdd];
   return [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
@@ -178,7 +177,7 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
     ...(p.attach.length === 0
       ? [{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
       : [
-          { name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(lines(firstPart), p.attach) },
+          { name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) },
           { name: 'host batch', actions: p.host, run: () => batch(p.host) },
         ]),
     { name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },

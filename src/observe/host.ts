@@ -32,7 +32,7 @@ export async function observeHost(): Promise<HostObservation> {
  * (iproute2 6.1), and every seal whose namespace it missed would send tnet into that namespace.
  */
 async function readNsids(): Promise<Record<number, string>> {
-  const byWorker = process.env.TNET_NETLINK === 'ip' ? null : await nsidsByWorker();
+  const byWorker = await nsidsByWorker();
   if (byWorker) return byWorker;
   const r = await run('ip', ['-j', 'netns', 'list']);
   return r.code === 0 ? nsidNames(r.stdout.trim() || '[]') : {};

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { HostLimits } from '../model/observed.js';
 import { NETNS_DIR } from '../ownership/paths.js';
 import { openFilesLimit } from '../util/exec.js';
+import { pidsIn } from './holders.js';
 
 export const UNKNOWN_LIMITS: HostLimits = { neighbours: null, netns: null, netnsInUse: null, mountMax: null, mounts: null, netnsDirMounted: true, openFiles: null };
 
@@ -51,8 +52,8 @@ function namespacesInUse(named: readonly string[]): number {
   // By inode: every namespace file is on the one nsfs, and a readlink (`net:[ino]`) costs a third of a stat.
   const inodes = new Set(named.filter(Boolean).map((id) => id.split(':')[1]));
   const first = inodeOf('1');
-  for (const pid of listDir('/proc')) {
-    const ino = /^\d+$/.test(pid) ? inodeOf(pid) : null;
+  for (const pid of pidsIn('/proc')) {
+    const ino = inodeOf(String(pid));
     if (ino) inodes.add(ino);
   }
   if (first) inodes.delete(first);
@@ -91,7 +92,7 @@ export interface InotifyUse {
 export function readInotify(uid = process.getuid?.() ?? 0): InotifyUse {
   let watches = 0;
   let instances = 0;
-  for (const pid of listDir('/proc').filter((p) => /^\d+$/.test(p))) {
+  for (const pid of pidsIn('/proc')) {
     try {
       if (statSync(`/proc/${pid}`).uid !== uid) continue;
     } catch {
@@ -124,7 +125,8 @@ function lower(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
-function listDir(path: string): string[] {
+/** The entries of a folder; none when it cannot be read. */
+export function listDir(path: string): string[] {
   try {
     return readdirSync(path);
   } catch {

@@ -73,22 +73,28 @@ const UNREAD: Inside = { read: false, mark: null, links: [], routes: [] };
 
 async function readInside(names: string[]): Promise<Map<string, Inside>> {
   if (names.length === 0) return new Map();
-  const byWorker = process.env.TNET_NETLINK === 'ip' ? null : await readByWorker(names);
+  const byWorker = await readByWorker(names);
   if (byWorker) return byWorker;
   const results = await Promise.all(chunk(names, PARALLEL).map((part) => run('sh', ['-c', LOOP, 'tnet', ...part])));
   return insides(results.map((r) => r.stdout));
 }
 
+/** TNET_NETLINK=ip: the worker is not used, for reading either (the tests compare both paths). */
+const workerOff = () => process.env.TNET_NETLINK === 'ip';
+
+/** The worker's input for reading: `NAME <TAB> PATH` per namespace. */
+const workerInput = (names: string[]) => names.map((n) => `${n}\t${NETNS_DIR}/${n}\n`).join('');
+
 /** null when the worker cannot run here (or failed): nothing it printed is used then. */
 async function readByWorker(names: string[]): Promise<Map<string, Inside> | null> {
-  const results = await Promise.all(
-    chunk(names, READERS).map((part) => run('perl', [READER, '--read'], part.map((n) => `${n}\t${NETNS_DIR}/${n}\n`).join(''))),
-  );
+  if (workerOff()) return null;
+  const results = await Promise.all(chunk(names, READERS).map((part) => run('perl', [READER, '--read'], workerInput(part))));
   return results.every((r) => r.code === 0) ? insides(results.map((r) => r.stdout)) : null;
 }
 
 /** nsid → name from the worker's --nsids, or null when it cannot run here. */
 export async function nsidsByWorker(): Promise<Record<number, string> | null> {
+  if (workerOff()) return null;
   let names: string[];
   try {
     names = readdirSync(NETNS_DIR).sort();
@@ -96,7 +102,7 @@ export async function nsidsByWorker(): Promise<Record<number, string> | null> {
     return {};
   }
   if (names.length === 0) return {};
-  const r = await run('perl', [READER, '--nsids'], names.map((n) => `${n}\t${NETNS_DIR}/${n}\n`).join(''));
+  const r = await run('perl', [READER, '--nsids'], workerInput(names));
   if (r.code !== 0) return null;
   const out: Record<number, string> = {};
   for (const line of r.stdout.split('\n')) {

@@ -1,11 +1,12 @@
 // What `tnet watch` will ask of inotify, checked before it holds any watch: read in observe/, judged in plan/.
 
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import { readInotify } from '../observe/limits.js';
+import { listDir, readInotify } from '../observe/limits.js';
 import { ETC_NETNS } from '../ownership/paths.js';
 import { checkWatches, type WatchNeeds } from '../plan/check-limits.js';
+import { isSpecFile } from '../spec/load.js';
 
 /**
  * Measured (one node process, tnet watch on a folder of one spec file, 600 containers): one inotify
@@ -14,9 +15,9 @@ import { checkWatches, type WatchNeeds } from '../plan/check-limits.js';
  */
 export function watchNeeds(target: string, spec: Spec | null): WatchNeeds {
   const isDir = statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  const specFiles = isDir ? list(target).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).length : 1;
+  const specFiles = isDir ? listDir(target).filter(isSpecFile).length : 1;
   // The folders there now, and those the spec's containers will get (one per namespace, named after it).
-  const folders = new Set(list(ETC_NETNS));
+  const folders = new Set(listDir(ETC_NETNS));
   for (const c of Object.values(spec?.containers ?? {})) if (c.network.kind !== 'host') folders.add(c.name);
   return { watches: 1 + specFiles + 1 + folders.size, instances: 1, folders: folders.size };
 }
@@ -33,12 +34,4 @@ export function inotifyFailure(what: string, e: Error): TnetError | null {
   return tnetError('host-limit', `watching ${what} failed: ${e.message}: this user's processes hold as many inotify ${code === 'ENOSPC' ? 'watches' : 'instances'} as ${key} allows`, {
     hint: `raise it (sysctl -w ${key}=…, and in /etc/sysctl.d/), then restart tnet watch; until then changes there are missed`,
   });
-}
-
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }

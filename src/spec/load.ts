@@ -69,9 +69,13 @@ async function readSources(arg: string): Promise<Result<{ sources: Source[]; nam
   }
 }
 
+/** A file of a spec folder by its name: *.yaml and *.yml; dotfiles are editor backups and lock files. */
+export function isSpecFile(name: string): boolean {
+  return /\.ya?ml$/.test(name) && !name.startsWith('.');
+}
+
 function readDirectory(dir: string): Result<{ sources: Source[]; name: string }> {
-  // Dotfiles are editor backups and lock files, not parts of the spec.
-  const names = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
+  const names = readdirSync(dir).filter(isSpecFile).sort();
   const files = names.map((f) => join(dir, f)).filter((f) => statSync(f).isFile());
   if (files.length === 0) return fail(tnetError('spec-io', `no *.yaml or *.yml file in directory ${dir}`));
   return ok({ sources: files.map((file) => ({ file, text: readFileSync(file, 'utf8') })), name: basename(resolve(dir)) });

@@ -3,6 +3,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { isSpecFile } from '../spec/load.js';
 
 export interface SpecWatcher {
   ready: Promise<void>;
@@ -14,7 +15,7 @@ export function specFilter(target: string, isDir: boolean): (path: string) => bo
   const root = resolve(target);
   if (!isDir) return (p) => resolve(p) === root;
   // The loader's rule: *.yaml and *.yml directly in the folder, dotfiles (editor swap and backup files) aside.
-  return (p) => dirname(resolve(p)) === root && /\.ya?ml$/.test(p) && !basename(p).startsWith('.');
+  return (p) => dirname(resolve(p)) === root && isSpecFile(basename(p));
 }
 
 /**
