@@ -8,3 +8,11 @@ export const INTENT_DIR = `${RUN_DIR}/creating`;
 export const netnsPath = (name: string): string => `${NETNS_DIR}/${name}`;
 /** An apply waiting for `tnet confirm` (`--confirm`): what to undo if nobody confirms in time. */
 export const PENDING_PATH = `${RUN_DIR}/pending-confirm.json`;
+
+/** tnet's DNS server: one per host, its records (one file per spec), control socket, pid and log. */
+export const DNS_DIR = `${RUN_DIR}/dns`;
+export const DNS_SPECS_DIR = `${DNS_DIR}/specs`;
+export const DNS_CONTROL = `${DNS_DIR}/control.sock`;
+export const DNS_PID = `${DNS_DIR}/server.pid`;
+export const DNS_LOG = `${DNS_DIR}/server.log`;
+export const dnsRecordsPath = (spec: string): string => `${DNS_SPECS_DIR}/${spec}.json`;

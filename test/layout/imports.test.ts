@@ -16,6 +16,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   ownership: ['model', 'util'],
   spec: ['model', 'ownership', 'util'],
   observe: ['model', 'ownership', 'util'],
+  dns: ['model', 'ownership', 'util'],
   desired: ['model', 'ownership', 'spec', 'observe', 'util'],
   plan: ['model', 'ownership', 'desired', 'observe', 'util'],
   actuate: ['model', 'ownership', 'util'],
