@@ -4,6 +4,7 @@ import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend } from '../model/backends.js';
 import type { FwTableName } from '../model/firewall.js';
 import { tnetError, type TnetError } from '../model/errors.js';
+import { applyDns } from './dns.js';
 import { applyFiles } from './files.js';
 import { fdbBatch, fdbLines } from './bridge-batch.js';
 import { hostBatch } from './ip-batch.js';
@@ -35,6 +36,8 @@ export interface Phases {
   sysctls: Extract<Action, { op: 'sysctl' }>[];
   files: Extract<Action, { op: 'file-write' }>[];
   firewall: Extract<Action, { op: 'fw-update' }>[];
+  /** Records written, then the server started, reloaded or stopped: once the bridges and rules are there. */
+  dns: Extract<Action, { op: 'dns-records' | 'dns-serve' | 'dns-stop' }>[];
   /** VXLAN forwarding entries, once the host batch has made their devices. */
   fdb: Extract<Action, { op: 'fdb-add' | 'fdb-del' }>[];
   /**
@@ -59,7 +62,7 @@ function createdNames(plan: Action[]): Set<string> {
 export function toPhases(plan: Action[]): Phases {
   const p: Phases = {
     teardown: [], netnsAdd: [], attach: [], intents: new Map(), host: [], inside: new Map(), seal: [],
-    sysctls: [], files: [], firewall: [], fdb: [], prune: [], pruneDirs: [],
+    sysctls: [], files: [], firewall: [], dns: [], fdb: [], prune: [], pruneDirs: [],
   };
   const created = createdNames(plan);
   const netnsDel: Action[] = [];
@@ -86,6 +89,11 @@ export function toPhases(plan: Action[]): Phases {
         break;
       case 'fw-update':
         p.firewall.push(a);
+        break;
+      case 'dns-records':
+      case 'dns-serve':
+      case 'dns-stop':
+        p.dns.push(a);
         break;
       case 'fdb-add':
       case 'fdb-del':
@@ -187,6 +195,8 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
     { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
     { name: 'files', actions: p.files, run: () => applyFiles(p.files) },
     { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
+    // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
+    { name: 'dns', actions: p.dns, run: () => applyDns(p.dns) },
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     { name: 'prune batch', actions: p.prune, run: () => batch(p.prune) },
     { name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },

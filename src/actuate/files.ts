@@ -35,24 +35,26 @@ export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   return errors;
 }
 
-// Files are written under a dot-folder beside the target and renamed into place, a new folder whole: a tnet killed
-// mid-write then leaves the old file or the new one, never a folder whose hosts file (which carries the mark) is
-// missing or empty, which the next run would refuse as a stranger's. Not inside the target folder: `ip netns exec`
-// bind-mounts every file of it over /etc. A staging folder left by a crash carries the mark, so the next run prunes it.
+// A new folder is written under a dot-folder beside the target and renamed into place, whole: a tnet killed
+// mid-write then leaves no folder, or one whose hosts file carries the mark; never one the next run would refuse
+// as a stranger's. Not inside the target folder: `ip netns exec` bind-mounts every file of it over /etc. A staging
+// folder left by a crash carries the mark, so the next run prunes it.
+// Files of an existing folder are rewritten in place, as Docker rewrites /etc/hosts: a process started earlier by
+// `ip netns exec` holds a bind mount of the file itself, and a renamed file would leave it reading the old one.
 // Synchronous calls: a handful of tiny files per folder, cheaper than the thread pool's round trips.
 function writeFolder(dir: string, files: Extract<FileAction, { op: 'file-write' }>[]): void {
+  if (existsSync(dir)) {
+    // Truncated and written in one call each: a reader sees the old content, the new, or for an instant none.
+    for (const f of files) writeFileSync(f.path, f.content);
+    return;
+  }
   const staging = join(dirname(dir), `.tnet-${basename(dir)}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   // hosts first: from then on the staging folder is recognisably tnet's.
   const ordered = [...files].sort((a, b) => Number(basename(b.path) === 'hosts') - Number(basename(a.path) === 'hosts'));
   for (const f of ordered) writeFileSync(join(staging, basename(f.path)), f.content);
-  if (!existsSync(dir)) {
-    renameSync(staging, dir);
-    return;
-  }
-  for (const f of ordered) renameSync(join(staging, basename(f.path)), f.path);
-  rmSync(staging, { recursive: true, force: true });
+  renameSync(staging, dir);
 }
 
 async function applyOne(a: FileAction): Promise<void> {

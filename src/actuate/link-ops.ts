@@ -191,6 +191,24 @@ const OPS: OpTable = {
     ip: null,
     worker: null,
   },
+  'dns-records': {
+    sign: (a) => (a.content === null ? '-' : '~'),
+    text: (a) => `DNS records of ${a.spec}`,
+    ip: null,
+    worker: null,
+  },
+  'dns-serve': {
+    sign: '~',
+    text: () => 'DNS server: started if down, records reloaded',
+    ip: null,
+    worker: null,
+  },
+  'dns-stop': {
+    sign: '-',
+    text: () => 'DNS server: stopped (no spec on the host has records)',
+    ip: null,
+    worker: null,
+  },
 };
 
 // `op` and `a` travel separately so TypeScript ties the entry to its action (`a.op` alone widens to every op).

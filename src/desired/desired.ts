@@ -10,6 +10,7 @@ import { addressOn, allocate, primaryAddress, type Allocation, type Held } from 
 import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
 import { DesireCache } from './cache.js';
+import { desiredDns, dnsServerFor, hasDns } from './dns.js';
 import { firewallInput } from './firewall-input.js';
 import { rootOf } from '../spec/lookup.js';
 import { desiredFirewall, localnetOff } from './firewall/rules.js';
@@ -67,6 +68,7 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     files: withNetns.flatMap((c) => files(spec, c, alloc, host, aliases)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
+    dns: desiredDns(spec, alloc, host),
   };
 }
 
@@ -155,11 +157,16 @@ function linkAddress(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: 
 /** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
 type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>;
 
-/** Network → the endpoints on it with aliases: built once, not scanned again for every container. */
+/**
+ * Network → the endpoints on it with aliases: built once, not scanned again for every container. Only
+ * networks without DNS: on the others tnet's server answers for aliases, and no hosts file changes when a
+ * container comes or goes.
+ */
 function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
   const index: AliasIndex = new Map();
   for (const c of Object.values(spec.containers)) {
     for (const e of c.networks) {
+      if (hasDns(spec.bridges[e.network])) continue;
       const ip = e.aliases.length ? addressOn(c, e.network, alloc) : null;
       if (ip) index.set(e.network, [...(index.get(e.network) ?? []), { container: c.name, name: e.aliases.join(' '), ip }]);
     }
@@ -188,7 +195,7 @@ function files(spec: Spec, c: ContainerSpec, alloc: Allocation, host: HostResolv
       return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
     }),
   });
-  const resolv = resolvConf({ dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });
+  const resolv = resolvConf({ server: dnsServerFor(spec, owner), dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });
   return [
     { path: `${dir}/hosts`, content: hosts },
     { path: `${dir}/resolv.conf`, content: resolv },

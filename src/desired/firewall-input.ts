@@ -6,6 +6,7 @@ import { effectivePorts, portKey, type Allocation } from './allocate.js';
 import { endpointKey } from '../ownership/marks.js';
 import { rootOf } from '../spec/lookup.js';
 import type { DesireCache } from './cache.js';
+import { hasDns } from './dns.js';
 
 export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallInput {
   return {
@@ -18,6 +19,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       icc: b.icc,
       internal: b.internal,
       external: b.external,
+      dns: hasDns(b),
     })),
     containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
   };

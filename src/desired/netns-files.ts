@@ -36,6 +36,8 @@ function unique(xs: string[]): string[] {
 }
 
 export interface ResolvInput {
+  /** tnet's DNS server for the container (its network's gateway); null: the upstreams themselves. */
+  server: string | null;
   dns: string[];
   search: string[];
   options: string[];
@@ -46,13 +48,23 @@ export interface ResolvInput {
 // Docker's fallback when the host has no usable resolver for a container.
 const FALLBACK_DNS = ['8.8.8.8', '8.8.4.4'];
 
-export function resolvConf(r: ResolvInput): string {
-  const host = r.host;
+/** Where a container's queries go in the end: its `dns:`, else the host's resolvers, else Docker's fallback. */
+export function upstreamsFor(dns: string[], host: HostResolv): string[] {
   // A loopback resolver on the host is unreachable from a container's own namespace.
   const hostDns = host.nameservers.filter((ns) => !ns.startsWith('127.') && ns !== '::1');
-  const dns = r.dns.length ? r.dns : hostDns.length ? hostDns : FALLBACK_DNS;
+  return dns.length ? dns : hostDns.length ? hostDns : FALLBACK_DNS;
+}
+
+/**
+ * With tnet's server, its address alone (the upstreams are the server's business) and `ndots:0` unless an
+ * ndots is given, as Docker writes it for its embedded DNS: a short name goes to the server as it is first.
+ */
+export function resolvConf(r: ResolvInput): string {
+  const host = r.host;
+  const dns = r.server ? [r.server] : upstreamsFor(r.dns, host);
   const search = r.search.length ? r.search : host.search;
-  const options = r.options.length ? r.options : host.options;
+  const given = r.options.length ? r.options : host.options;
+  const options = r.server && !given.some((o) => o.startsWith('ndots:')) ? [...given, 'ndots:0'] : given;
   const lines = dns.map((d) => `nameserver ${d}`);
   if (search.length) lines.push(`search ${search.join(' ')}`);
   if (options.length) lines.push(`options ${options.join(' ')}`);

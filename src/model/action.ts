@@ -43,7 +43,13 @@ export type Action =
   | { op: 'sysctl'; ns: Ns; key: string; value: string }
   | { op: 'file-write'; path: string; content: string }
   | { op: 'dir-remove'; path: string }
-  | { op: 'fw-update'; table: FwTableName; update: FwTableUpdate };
+  | { op: 'fw-update'; table: FwTableName; update: FwTableUpdate }
+  /** A spec's DNS records written (or removed: `content` null) where the server reads them. */
+  | { op: 'dns-records'; spec: string; path: string; content: string | null }
+  /** The DNS server started if it does not answer, then told to read the records again; done when it has. */
+  | { op: 'dns-serve' }
+  /** The DNS server stopped: no spec on the host has records any more. */
+  | { op: 'dns-stop' };
 
 export interface LinkSettings {
   up?: boolean;
@@ -68,6 +74,9 @@ export interface FwTableUpdate {
 }
 
 export type ActionOp = Action['op'];
+
+/** The actions of tnet's DNS server: files under /run/tnet/dns and a process, not kernel objects. */
+export const isDnsAction = (a: Action): boolean => a.op === 'dns-records' || a.op === 'dns-serve' || a.op === 'dns-stop';
 
 /** The alias on a host veth end that vouches for its namespace: set once everything inside went through. */
 export type SealAction = Extract<Action, { op: 'link-seal' }>;

@@ -1,5 +1,6 @@
 // What the kernel should hold for one spec: plain values computed from the spec, nothing observed.
 
+import type { DesiredDns } from './dns.js';
 import type { FirewallDesired } from './firewall.js';
 
 /** Interface alias / lo alias written on every object tnet creates: `tnet:<spec>/<kind>/<name>`. */
@@ -84,4 +85,6 @@ export interface DesiredState {
   files: DesiredFile[];
   fileDirs: string[];
   firewall: FirewallDesired | null; // null: host.iptables false, no rule at all
+  /** The names tnet's DNS server answers for the spec; null: no network of the spec has DNS. */
+  dns: DesiredDns | null;
 }

@@ -45,6 +45,8 @@ export interface DesiredDns {
 
 /** What the host has: this spec's records file, whether any other spec has one, whether the server answers. */
 export interface ObservedDns {
+  /** The spec whose records these are ('' when not read). */
+  spec: string;
   records: string | null;
   /** Other specs' record files on the host: the server must keep running for them. */
   others: string[];

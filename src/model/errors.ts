@@ -57,6 +57,8 @@ export const ERRORS = {
   kernel: { stage: 'actuate', exit: EXIT.failed },
   io: { stage: 'actuate', exit: EXIT.failed },
   firewall: { stage: 'actuate', exit: EXIT.failed },
+  /** tnet's DNS server could not be started, or refused its records (an address it cannot bind). */
+  dns: { stage: 'actuate', exit: EXIT.failed },
   // The kernel accepted an apply but does not hold what it asked: rolled back.
   unverified: { stage: 'actuate', exit: EXIT.failed },
   // An apply with --confirm that nobody confirmed in time: rolled back.

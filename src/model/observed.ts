@@ -1,6 +1,7 @@
 // What the kernel holds, as read by src/observe: plain values, no behaviour.
 
 import type { ParsedMark } from './desired.js';
+import type { ObservedDns } from './dns.js';
 import type { FirewallObserved } from './firewall.js';
 
 export interface ObservedLink {
@@ -90,6 +91,8 @@ export interface ObservedState {
   listening: ListeningSocket[];
   /** The kernel's limits an apply could run into halfway: read only when the plan may need them. */
   limits: HostLimits;
+  /** tnet's DNS server: this spec's records on the host, other specs', and whether it answers. */
+  dns: ObservedDns;
 }
 
 /**

@@ -2,6 +2,7 @@
 // then the insides of the namespaces the host side does not vouch for.
 
 import type { ObservedState } from '../model/observed.js';
+import { NO_DNS, observeDns } from './dns.js';
 import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
 import type { FilesReader } from './files.js';
@@ -21,6 +22,8 @@ export interface ObserveOptions {
   files?: FilesReader | null;
   /** Read the ports the host's sockets hold: only a spec that publishes ports needs them. */
   listening?: boolean;
+  /** The spec whose DNS records are read, with whether tnet's DNS server answers; absent: not read. */
+  dns?: string;
 }
 
 /** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
@@ -60,10 +63,11 @@ export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | nu
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
   const files = observeFiles(opts.files);
   const listening = opts.listening ? readListening() : Promise.resolve([]);
-  const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents(), listening]);
+  const dns = opts.dns === undefined ? Promise.resolve(NO_DNS) : observeDns(opts.dns);
+  const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents(), listening, dns]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
-  const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents, sockets], { host, listed }, fdbs, fw]) => {
-    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw, listening: sockets, limits: UNKNOWN_LIMITS };
+  const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents, sockets, dns], { host, listed }, fdbs, fw]) => {
+    const observed = { ...host, fdb: fdbs, netns: {}, files: files.files, fileDirs: files.dirs, paths, intents, firewall: fw, listening: sockets, limits: UNKNOWN_LIMITS, dns };
     return { observed, listed, kernel: { host, listed } };
   });
   // A caller may drop these unread (an early read the edit made useless): a failure then is nobody's error,
@@ -89,6 +93,8 @@ export interface Reread {
   firewall: (() => Promise<NonNullable<ObservedState['firewall']>>) | null;
   files: boolean;
   fdb: boolean;
+  /** The spec's DNS records and the server, read again. */
+  dns: boolean;
   /** Namespaces to enter; the others keep the mark `before` gives them, unread (as vouched namespaces are). */
   enter: ReadonlySet<string>;
 }
@@ -103,13 +109,14 @@ export async function enterAgain(observed: ObservedState, names: ReadonlySet<str
 /** `before` with the parts named read afresh: after an apply, only what it touched is read again. */
 export async function observeAgain(before: ObservedState, r: Reread): Promise<ObservedState> {
   const kernel = r.kernel || r.enter.size > 0 ? observeKernel() : null;
-  const [view, firewall, files, fdb] = await Promise.all([
+  const [view, firewall, files, fdb, dns] = await Promise.all([
     kernel,
     r.firewall ? r.firewall() : before.firewall,
     r.files ? observeFiles(null) : null,
     r.fdb ? observeFdb() : before.fdb,
+    r.dns ? observeDns(before.dns.spec) : before.dns,
   ]);
-  const out: ObservedState = { ...before, firewall, fdb };
+  const out: ObservedState = { ...before, firewall, fdb, dns };
   if (files) Object.assign(out, { files: files.files, fileDirs: files.dirs });
   if (!view) return out;
   const skip = new Map(view.listed.filter((n) => !r.enter.has(n.name)).map((n) => [n.name, before.netns[n.name]?.mark ?? '']));

@@ -8,6 +8,7 @@ import { checkHost } from './check-host.js';
 import { checkLimits } from './check-limits.js';
 import { diffBridge } from './diff-bridges.js';
 import { diffEndpoint } from './diff-endpoints.js';
+import { diffDns } from './diff-dns.js';
 import { diffFiles } from './diff-files.js';
 import { diffFirewall } from './diff-firewall.js';
 import { diffNetns, netnsMark } from './diff-netns.js';
@@ -35,6 +36,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Result<Act
     ...uplinks.actions,
     ...files.actions,
     ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
+    ...diffDns(desired, observed),
   ]);
 }
 

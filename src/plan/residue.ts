@@ -64,7 +64,23 @@ function objectsOf(a: Action): [string, Compare][] {
       return [folder(a.path)];
     case 'fw-update':
       return [rules(a.table)];
+    case 'dns-records':
+      return [dnsRecords(a.spec)];
+    case 'dns-serve':
+    case 'dns-stop':
+      return [dnsServer()];
   }
+}
+
+function dnsRecords(spec: string): [string, Compare] {
+  return [`dns records ${spec}`, (b, a) => {
+    if (b.dns.records === a.dns.records) return null;
+    return `DNS records of ${spec}: ${a.dns.records === null ? 'removed' : b.dns.records === null ? 'written' : 'changed'}`;
+  }];
+}
+
+function dnsServer(): [string, Compare] {
+  return ['dns server', (b, a) => (b.dns.running === a.dns.running ? null : `tnet's DNS server: ${a.dns.running ? 'started' : 'stopped'}`)];
 }
 
 const where = (ns: Ns, name: string) => (ns === null ? name : `${ns}:${name}`);

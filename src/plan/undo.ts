@@ -83,6 +83,14 @@ function undoOne(a: Action, before: ObservedState): Action[] | null {
       const table = before.firewall?.tables.find((t) => t.table === a.table) ?? { table: a.table, chains: {} };
       return [{ op: 'fw-update', table: a.table, update: inverseUpdate(a.update, table) }];
     }
+    // The records as they were, and reloaded only if the server was running: undone before the server's
+    // own action, so a reload of the old records comes after the file is back.
+    case 'dns-records':
+      return [{ ...a, content: before.dns.records }, ...(before.dns.running ? [{ op: 'dns-serve' } as const] : [])];
+    case 'dns-serve':
+      return before.dns.running ? [] : [{ op: 'dns-stop' }];
+    case 'dns-stop':
+      return before.dns.running ? [{ op: 'dns-serve' }] : [];
   }
 }
 

@@ -265,6 +265,7 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
     files: session.files,
     // Without a firewall nothing is published, so no socket can be in the way.
     listening: fw !== null && publishes(spec),
+    dns: spec.name,
   };
 }
 
@@ -274,7 +275,7 @@ const publishes = (spec: Spec): boolean => Object.values(spec.containers).some((
 /** What observeOptions reads for a spec, as a comparable value. */
 function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string {
   const o = observeOptions(spec, fw, session);
-  return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb, o.listening]);
+  return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb, o.listening, o.dns]);
 }
 
 function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -1,7 +1,7 @@
 // When an apply fails: its undo carried out, the host observed again, and whatever still differs named.
 
 import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
-import type { Action } from '../model/action.js';
+import { isDnsAction, type Action } from '../model/action.js';
 import type { UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import { observeAgain } from '../observe/observe.js';
@@ -43,7 +43,7 @@ function observeTouched(actions: readonly Action[], before: ObservedState, fw: F
   const read = Object.values(before.netns).filter((n) => n.read).map((n) => n.name);
   const fdb = actions.some((a) => a.op === 'fdb-add' || a.op === 'fdb-del');
   const enter = new Set([...read, ...touchedNamespaces(actions)]);
-  return observeAgain(before, { kernel: true, firewall: fw ? () => fw.observe() : null, files: true, fdb, enter });
+  return observeAgain(before, { kernel: true, firewall: fw ? () => fw.observe() : null, files: true, fdb, dns: actions.some(isDnsAction), enter });
 }
 
 /** Undoes a whole apply that went through (one `--confirm` did not get confirmed in time), as a failed one. */

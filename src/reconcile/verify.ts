@@ -1,6 +1,6 @@
 // After an apply: what it touched read again and planned again: the kernel must hold what was asked.
 
-import type { Action } from '../model/action.js';
+import { isDnsAction, type Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
@@ -43,13 +43,13 @@ export async function verifyApplied(actions: readonly Action[], desired: Desired
  * the fdb are read apart.
  */
 export function touchesKernelView(a: Action): boolean {
-  return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op);
+  return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op) && !isDnsAction(a);
 }
 
 async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
   const kernel = actions.some(touchesKernelView);
-  const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), enter: new Set() });
+  const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), dns: actions.some(isDnsAction), enter: new Set() });
   const switches = fw && has('sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
   const withSwitches = { ...host, firewall: switches };
   const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));

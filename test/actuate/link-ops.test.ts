@@ -32,6 +32,9 @@ const EXAMPLES: { [K in ActionOp]: Extract<Action, { op: K }> } = {
   'file-write': { op: 'file-write', path: '/etc/netns/a/hosts', content: '' },
   'dir-remove': { op: 'dir-remove', path: '/etc/netns/a' },
   'fw-update': { op: 'fw-update', table: 'nat', update: { createChains: ['TNET'], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] } },
+  'dns-records': { op: 'dns-records', spec: 'q', path: '/run/tnet/dns/specs/q.json', content: '{}' },
+  'dns-serve': { op: 'dns-serve' },
+  'dns-stop': { op: 'dns-stop' },
 };
 
 test('every op has a sign and a text', () => {

@@ -190,11 +190,16 @@ test('several networks: eth0, eth1 in order; default route on the gateway networ
     ['eth1', 'br2', '10.2.0.9/24', '02:00:00:00:00:09', 1400, true, 'tnet:n/veth/m/br2'],
   ]);
   assert.is.not(m[0].hostIf, m[1].hostIf);
-  // the links and aliases of other containers point at m's address on the network they share
+  // links point at m's address on the network they share; aliases are tnet's DNS server's, on that network only
   const hosts = d.files.find((f) => f.path === '/etc/netns/l/hosts')!.content;
   assert.match(hosts, /^10\.2\.0\.9\tmm m$/m);
-  assert.match(hosts, /^10\.2\.0\.9\tem$/m);
-  assert.not.match(d.files.find((f) => f.path === '/etc/netns/k/hosts')!.content, /\tem$/m, 'k shares br1 only: the alias is on br2');
+  assert.not.match(hosts, /\tem$/m, 'no alias line: on a network with DNS the server answers for aliases');
+  const records = JSON.parse(d.dns!.records);
+  const mine = records.containers.find((c: { name: string }) => c.name === 'm');
+  assert.equal(mine.endpoints, [
+    { network: 'br1', ip: '10.1.0.2', names: ['m'] },
+    { network: 'br2', ip: '10.2.0.9', names: ['m', 'em'] },
+  ]);
 });
 
 test('several networks: the firewall sees one endpoint per bridge, ports published on the gateway network only', () => {

@@ -4,9 +4,10 @@ import type { DesiredState } from '../../src/model/desired.js';
 import type { ObservedLink, ObservedNetns, ObservedState } from '../../src/model/observed.js';
 import { parseMark } from '../../src/ownership/marks.js';
 import { UNKNOWN_LIMITS } from '../../src/observe/limits.js';
+import { NO_DNS } from '../../src/observe/dns.js';
 
 export function emptyObserved(over: Partial<ObservedState> = {}): ObservedState {
-  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, listening: [], limits: UNKNOWN_LIMITS, ...over };
+  return { links: [], nsids: {}, routes: [], fdb: [], ipForward: true, netns: {}, files: {}, fileDirs: [], paths: {}, intents: {}, firewall: null, listening: [], limits: UNKNOWN_LIMITS, dns: NO_DNS, ...over };
 }
 
 export function link(over: Partial<ObservedLink> & { name: string }): ObservedLink {
@@ -23,5 +24,5 @@ export function netns(over: Partial<ObservedNetns> & { name: string }): Observed
 }
 
 export function desired(over: Partial<DesiredState> = {}): DesiredState {
-  return { spec: 'q', ipForward: null, bridges: [], vxlans: [], netns: [], endpoints: [], files: [], fileDirs: [], firewall: null, ...over };
+  return { spec: 'q', ipForward: null, bridges: [], vxlans: [], netns: [], endpoints: [], files: [], fileDirs: [], firewall: null, dns: null, ...over };
 }

@@ -196,7 +196,7 @@ test('destroy keeps TNET-USER and its jump when the admin put rules in it', () =
 test('two specs share the chains: isolation across them, destroy of one leaves the other converged', () => {
   const r = desiredFirewall({
     spec: 'r', ipMasq: true, containers: [],
-    bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false, external: false }],
+    bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false, external: false, dns: false }],
   });
   const both = converge(r, converge(want(), foreignHost()));
   assert.equal(diffFirewall(want(), both), []);
@@ -211,7 +211,7 @@ test('two specs share the chains: isolation across them, destroy of one leaves t
 });
 
 test('a changed spec edits only the chains that changed, keeping the other spec\'s rules', () => {
-  const r = desiredFirewall({ spec: 'r', ipMasq: false, containers: [], bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false, external: false }] });
+  const r = desiredFirewall({ spec: 'r', ipMasq: false, containers: [], bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false, external: false, dns: false }] });
   const both = converge(want(), converge(r, foreignHost()));
   const noPorts = desiredFirewall(quickstart({ containers: [] }));
   const actions = diffFirewall(noPorts, both);

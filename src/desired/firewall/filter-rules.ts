@@ -1,7 +1,7 @@
 // The filter table's per-spec rules: bridge isolation, conntrack, published ports, links, the icc policy, loopback martians.
 
 import type { FwRule } from '../../model/firewall.js';
-import type { FwContainer } from './input.js';
+import type { FwBridge, FwContainer } from './input.js';
 import { CHAIN } from '../../ownership/chains.js';
 import { host, ruleText } from './rule-text.js';
 import type { BridgeView } from './view.js';
@@ -41,7 +41,7 @@ export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] 
  * the switch is turned on and until after it is turned off, and covers a switch another tool turned on.
  */
 export function inputRules(views: BridgeView[], comment: string): FwRule[] {
-  return views.map(({ bridge: b }) =>
+  return views.flatMap(({ bridge: b }) => [
     ruleText({
       dst: '127.0.0.0/8',
       in: b.name,
@@ -49,7 +49,14 @@ export function inputRules(views: BridgeView[], comment: string): FwRule[] {
       comment,
       target: 'DROP',
     }),
-  );
+    ...dnsAccepts(b),
+  ]);
+
+  /** Queries from the bridge to tnet's DNS server on its gateway, whatever the host's INPUT policy: only those. */
+  function dnsAccepts(b: FwBridge): FwRule[] {
+    if (!b.dns) return [];
+    return (['udp', 'tcp'] as const).map((proto) => ruleText({ dst: host(b.gateway), in: b.name, proto, dport: 53, comment, target: 'ACCEPT' }));
+  }
 }
 
 export function forwardRules(views: BridgeView[], comment: string): FwRule[] {

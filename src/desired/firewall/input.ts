@@ -10,6 +10,8 @@ export interface FwBridge {
   internal: boolean;
   /** Attached to, not made by tnet: a switch set on it may be another tool's, so tnet never turns one off. */
   external: boolean;
+  /** tnet's DNS server listens on the gateway: INPUT accepts DNS from the bridge to it. */
+  dns: boolean;
 }
 
 export interface FwPort {

@@ -37,7 +37,7 @@ function richDesired(): FirewallDesired {
     ...base,
     bridges: [
       { ...base.bridges[0], icc: false },
-      { name: 'tnet-int', subnet: '10.77.0.0/24', gateway: '10.77.0.1', icc: true, internal: true, external: false },
+      { name: 'tnet-int', subnet: '10.77.0.0/24', gateway: '10.77.0.1', icc: true, internal: true, external: false, dns: false },
     ],
     containers: [
       {

@@ -14,7 +14,7 @@ export function quickstart(over: Partial<FirewallInput> = {}): FirewallInput {
   return {
     spec: 'q',
     ipMasq: true,
-    bridges: [{ name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', icc: true, internal: false, external: false }],
+    bridges: [{ name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', icc: true, internal: false, external: false, dns: false }],
     containers: [nginx1, nginx2],
     ...over,
   };

@@ -141,7 +141,7 @@ test('internal bridge: isolation drops, no masquerade, no published port, no way
 });
 
 test('two bridges: each isolated from the other, sorted by name', () => {
-  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: false, external: false };
+  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: false, external: false, dns: false };
   const d = desiredFirewall(quickstart({ bridges: [quickstart().bridges[0], br1] }));
   assert.equal(table(d, 'filter').chains['TNET-ISOLATION-2'], [`-o br1 ${C} -j DROP`, `-o docker0 ${C} -j DROP`]);
 });
@@ -163,8 +163,8 @@ test('route_localnet: on with a port on loopback, off on a bridge tnet made with
 });
 
 test('martian filter: one DROP per bridge, published or not, internal and external alike', () => {
-  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: true, external: false };
-  const br2 = { name: 'br2', subnet: '10.2.0.0/24', gateway: '10.2.0.1', icc: false, internal: false, external: true };
+  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: true, external: false, dns: false };
+  const br2 = { name: 'br2', subnet: '10.2.0.0/24', gateway: '10.2.0.1', icc: false, internal: false, external: true, dns: false };
   const d = desiredFirewall(quickstart({ bridges: [quickstart().bridges[0], br2, br1] }));
   assert.equal(table(d, 'filter').chains['TNET-INPUT'], [MARTIAN('br1'), MARTIAN('br2'), MARTIAN('docker0')]);
   assert.equal(d.sysctls, {

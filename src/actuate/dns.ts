@@ -1,0 +1,108 @@
+// Carries out the DNS actions: records written where the server reads them; the server started, reloaded, stopped.
+
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Action } from '../model/action.js';
+import { tnetError, type TnetError } from '../model/errors.js';
+import { DNS_CONTROL, DNS_DIR, DNS_LOG, DNS_SPECS_DIR } from '../ownership/paths.js';
+import { askLine, type LineReply } from '../util/line-socket.js';
+
+type DnsAction = Extract<Action, { op: 'dns-records' | 'dns-serve' | 'dns-stop' }>;
+
+/** A reload binds sockets and reads every spec's records: seconds at most, even with ten thousand names. */
+const RELOAD_MS = 10_000;
+/** A server just spawned answers its control socket once Node has started: well under this. */
+const START_MS = 5_000;
+
+/**
+ * V8 settings that keep the server small (it must stay under 50 MB with ten thousand containers' names): a
+ * small young generation, which a server of short-lived query buffers does not need larger.
+ */
+export const DNS_SERVER_FLAGS = ['--max-semi-space-size=1'];
+
+export async function applyDns(actions: readonly DnsAction[]): Promise<TnetError[]> {
+  for (const a of actions) {
+    const errors = await applyOne(a);
+    if (errors.length) return errors;
+  }
+  return [];
+}
+
+async function applyOne(a: DnsAction): Promise<TnetError[]> {
+  try {
+    if (a.op === 'dns-records') writeRecords(a.path, a.content);
+    else if (a.op === 'dns-serve') return await serve();
+    else return await stop();
+    return [];
+  } catch (e) {
+    return [tnetError('io', `${a.op} failed: ${(e as Error).message}`)];
+  }
+}
+
+/** Renamed into place: the server, reloading meanwhile, reads the old records or the new, never half. */
+function writeRecords(path: string, content: string | null): void {
+  if (content === null) {
+    rmSync(path, { force: true });
+    return;
+  }
+  mkdirSync(DNS_SPECS_DIR, { recursive: true });
+  const staging = `${path}.tmp`;
+  writeFileSync(staging, content);
+  renameSync(staging, path);
+}
+
+async function serve(): Promise<TnetError[]> {
+  if (!(await answers())) {
+    const started = await start();
+    if (started.length) return started;
+  }
+  const r = await askLine(DNS_CONTROL, 'reload', RELOAD_MS);
+  if (r.ok && r.line.startsWith('ok')) return [];
+  return [tnetError('dns', `tnet's DNS server did not take its records: ${reason(r)}`, {
+    hint: `its log is ${DNS_LOG}; an address it cannot bind is usually another DNS server listening on port 53 there`,
+  })];
+}
+
+/** Detached, its output in its log: it outlives tnet, and never holds a pipe of the process that started it. */
+async function start(): Promise<TnetError[]> {
+  mkdirSync(DNS_DIR, { recursive: true });
+  const log = openSync(DNS_LOG, 'a');
+  try {
+    const child = spawn(process.execPath, [...DNS_SERVER_FLAGS, serverScript(), '--dir', DNS_DIR], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
+    child.unref();
+    child.on('error', () => undefined);
+  } finally {
+    closeSync(log);
+  }
+  const deadline = Date.now() + START_MS;
+  while (Date.now() < deadline) {
+    if (await answers()) return [];
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [tnetError('dns', `tnet's DNS server did not start within ${START_MS / 1000} s`, { hint: `its log is ${DNS_LOG}` })];
+}
+
+async function stop(): Promise<TnetError[]> {
+  const r = await askLine(DNS_CONTROL, 'stop', RELOAD_MS);
+  if (r.ok || (!r.ok && r.absent)) return [];
+  return [tnetError('dns', `tnet's DNS server did not stop: ${reason(r)}`, { hint: `its log is ${DNS_LOG}` })];
+}
+
+async function answers(): Promise<boolean> {
+  const r = await askLine(DNS_CONTROL, 'ping', 2000);
+  return r.ok && r.line.startsWith('ok');
+}
+
+function reason(r: LineReply): string {
+  return r.ok ? r.line.replace(/^error\s*/, '') : r.reason;
+}
+
+/** The bundle's entry beside this chunk (dist/bin), or the compiled module when run unbundled (unit tests). */
+function serverScript(): string {
+  const bundled = fileURLToPath(new URL('./dns-server.js', import.meta.url));
+  return existsSync(bundled) ? bundled : fileURLToPath(new URL('../dns/server-main.js', import.meta.url));
+}
