@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { LoadCache, loadSpec } from '../spec/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
+import { DnsServerEvents } from './dns-server-events.js';
 import { formatDuration } from './duration.js';
 import { createLogger, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
@@ -108,6 +109,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both
       // outcomes handled here: a failed read is retried by whoever uses it, never left unhandled.
       if (r.ok) void host.refresh(spec, r.value, epoch).then(collector.schedule, collector.schedule);
+      if (r.ok) dnsServer.follow(r.value.desired.dns !== null || r.value.observed.dns.others.length > 0);
       return r;
     },
     log,
@@ -120,6 +122,12 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   };
   const specChanged = new Debouncer(onSpecSettled, o.debounceMs, Math.max(SPEC_MAX_WAIT_MS, o.debounceMs));
   const kernelChanged = new Debouncer(() => void controller.request('kernel'), KERNEL_DEBOUNCE_MS, KERNEL_MAX_WAIT_MS);
+  // The DNS server died: the next reconcile finds it silent and starts it again.
+  const dnsServer = new DnsServerEvents(() => {
+    if (stopped) return;
+    log.warn("tnet's DNS server went away; starting it again");
+    if (controller.kernelEvent()) kernelChanged.trigger();
+  });
 
   const files = watchSpec(o.file, (path) => {
     traceAt('spec file event');
@@ -140,6 +148,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       if (resync) clearInterval(resync);
       specChanged.cancel();
       kernelChanged.cancel();
+      dnsServer.close();
       await files.close();
       await controller.stop();
       await host.close();

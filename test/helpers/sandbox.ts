@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -109,6 +109,8 @@ export class Sandbox {
   }
 
   async destroy(): Promise<void> {
+    // Whatever still runs in the sandbox (tnet's DNS server outlives the tnet that started it) goes with it.
+    killNamespaceMembers(this.pid);
     this.holder.kill('SIGKILL');
     await new Promise((r) => (this.holder.exitCode !== null ? r(null) : this.holder.once('exit', r)));
     rmSync(this.dir, { recursive: true, force: true });
@@ -116,6 +118,23 @@ export class Sandbox {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** SIGKILL to every process in the network namespace of `pid`, `pid` itself aside. */
+function killNamespaceMembers(pid: number): void {
+  let netns: string;
+  try {
+    netns = readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return;
+  }
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== pid && Number(n) !== process.pid)) {
+    try {
+      if (readlinkSync(`/proc/${p}/ns/net`) === netns) process.kill(Number(p), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+}
 
 /** `tnet apply -f spec` that must succeed; returns what it printed. */
 export async function applyOk(box: Sandbox, spec: string, ...extra: string[]): Promise<string> {

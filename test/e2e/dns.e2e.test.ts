@@ -1,0 +1,196 @@
+// tnet's DNS server end to end, as root in throwaway namespaces: names, aliases, hostnames and links scoped by
+// shared networks, PTR, forwarding to an upstream on the outside host, SERVFAIL, changes seen by running
+// processes, the server killed and restored (by apply and by watch), INPUT filtering, destroy stopping it.
+
+import * as assert from 'uvu/assert';
+import { applyOk, type Sandbox } from '../helpers/sandbox.js';
+import { eventually, query, startResident, startUpstream } from '../helpers/dns.js';
+import { ipOf, netSuite, OUTSIDE_IP, HOST_IP } from '../helpers/net.js';
+import { Watch } from '../helpers/watch.js';
+
+const t = netSuite('dns');
+
+const APP = `version: 1
+name: app
+bridges:
+  app: {subnet: 10.88.0.0/24}
+  back: {subnet: 10.89.0.0/24}
+containers:
+  web:
+    hostname: webhost
+    networks:
+      app: {aliases: [www, frontend]}
+    links: ["db:database"]
+  api: {bridge: app}
+  db:
+    networks:
+      app: {}
+      back: {aliases: [store]}
+  cache: {bridge: back}
+  legacy: {}
+`;
+
+/** Where the server runs, read from its pid file. */
+async function serverPid(box: Sandbox): Promise<number | null> {
+  const r = await box.sh('cat /run/tnet/dns/server.pid 2>/dev/null');
+  const pid = Number(r.stdout.trim());
+  if (!pid) return null;
+  return (await box.sh(`kill -0 ${pid}`)).code === 0 ? pid : null;
+}
+
+async function addressOn(box: Sandbox, ns: string, dev: string): Promise<string> {
+  const out = await box.must(`ip -n ${ns} -j addr show dev ${dev}`);
+  return JSON.parse(out)[0].addr_info.find((a: { family: string }) => a.family === 'inet').local;
+}
+
+t('containers resolve the containers they share a network with: names, hostnames, aliases, links; others are NXDOMAIN', async ({ box }) => {
+  const spec = box.writeSpec('app.yaml', APP);
+  await applyOk(box, spec);
+  const [web, db, dbBack, cache] = await Promise.all([ipOf(box, 'web'), ipOf(box, 'db'), addressOn(box, 'db', 'eth1'), ipOf(box, 'cache')]);
+  assert.match(await box.must('cat /etc/netns/web/resolv.conf'), /^nameserver 10\.88\.0\.1$/m);
+  assert.match(await box.must('cat /etc/netns/web/resolv.conf'), /ndots:0/);
+  const checks: [string, Promise<{ rcode: string; answers: string[] }>, string, string[]][] = [
+    ['api -> db', query(box, 'api', 'db'), 'NOERROR', [db]],
+    ['api -> web by name', query(box, 'api', 'web'), 'NOERROR', [web]],
+    ['api -> web by hostname', query(box, 'api', 'webhost'), 'NOERROR', [web]],
+    ['api -> web by alias', query(box, 'api', 'WWW'), 'NOERROR', [web]],
+    ['api -> web.app', query(box, 'api', 'web.app'), 'NOERROR', [web]],
+    ['web -> its link alias', query(box, 'web', 'database'), 'NOERROR', [db]],
+    ['api -> web\'s link alias (not its own)', query(box, 'api', 'database'), 'NXDOMAIN', []],
+    ['api -> cache (not on app)', query(box, 'api', 'cache'), 'NXDOMAIN', []],
+    ['api -> store (db\'s alias on back)', query(box, 'api', 'store'), 'NXDOMAIN', []],
+    ['cache -> db on back', query(box, 'cache', 'db'), 'NOERROR', [dbBack]],
+    ['cache -> store', query(box, 'cache', 'store'), 'NOERROR', [dbBack]],
+    ['db -> cache', query(box, 'db', 'cache'), 'NOERROR', [cache]],
+    ['db -> web', query(box, 'db', 'web'), 'NOERROR', [web]],
+    ['api -> AAAA web (no IPv6): no data', query(box, 'api', 'web', { type: 'AAAA' }), 'NOERROR', []],
+    ['api -> PTR of db', query(box, 'api', `${db.split('.').reverse().join('.')}.in-addr.arpa`, { type: 'PTR' }), 'NOERROR', ['db.app']],
+    ['api -> db over TCP', query(box, 'api', 'db', { tcp: true }), 'NOERROR', [db]],
+  ];
+  const got = await Promise.all(checks.map((c) => c[1]));
+  const failures = checks.flatMap(([what, , rcode, answers], i) =>
+    got[i].rcode === rcode && JSON.stringify([...got[i].answers].sort()) === JSON.stringify(answers) ? [] : [`${what}: got ${JSON.stringify(got[i])}`],
+  );
+  assert.equal(failures, [], failures.join('\n'));
+  // A resolver as every program uses it (glibc, through /etc/resolv.conf and nsswitch).
+  assert.match((await box.must('ip netns exec api getent ahostsv4 frontend')).split('\n')[0], new RegExp(`^${web.replace(/\./g, '\\.')}\\s`));
+  // docker0 keeps Docker's behaviour: no server, the upstreams in resolv.conf.
+  assert.not.match(await box.must('cat /etc/netns/legacy/resolv.conf'), /nameserver 172\.17\.0\.1/);
+  // A second apply changes nothing.
+  assert.match(await applyOk(box, spec), /no changes|nothing to do|up to date/i);
+});
+
+t('other names go to the upstreams: the container\'s dns, else the host\'s; a dead upstream is SERVFAIL at once, a truncated answer is fetched over TCP', async ({ box }) => {
+  const upstream = await startUpstream(box, 'outside', { 'example.test': ['192.0.2.10'] });
+  try {
+    // The host's resolver: a file of the sandbox's own mount namespace over /etc/resolv.conf.
+    await box.must(`printf 'nameserver ${OUTSIDE_IP}\\nnameserver 127.0.0.53\\n' > /run/host-resolv.conf && mount --bind /run/host-resolv.conf /etc/resolv.conf`);
+    const spec = box.writeSpec('fwd.yaml', `version: 1
+name: fwd
+bridges:
+  app: {subnet: 10.88.0.0/24}
+  shut: {subnet: 10.87.0.0/24, internal: true}
+containers:
+  a: {bridge: app}
+  mine: {bridge: app, dns: ["${OUTSIDE_IP}"]}
+  dead: {bridge: app, dns: ["198.18.0.77"]}
+  closed: {bridge: shut}
+`);
+    await applyOk(box, spec);
+    assert.equal(await query(box, 'a', 'example.test').then((r) => [r.rcode, r.answers]), ['NOERROR', ['192.0.2.10']]);
+    assert.equal(await query(box, 'mine', 'example.test').then((r) => [r.rcode, r.answers]), ['NOERROR', ['192.0.2.10']]);
+    assert.is((await query(box, 'a', 'nowhere.test')).rcode, 'NXDOMAIN');
+    const big = await query(box, 'a', 'big.test', { tcp: true });
+    assert.equal([big.rcode, big.answers.length], ['NOERROR', 60], JSON.stringify(big));
+    const dead = await query(box, 'dead', 'example.test', { waitMs: 8000 });
+    assert.is(dead.rcode, 'SERVFAIL', JSON.stringify(dead));
+    assert.ok(dead.ms < 4000, `SERVFAIL after ${dead.ms} ms`);
+    // Only on internal networks: names of its network still, nothing from outside (as Docker since CVE-2024-29018).
+    const closed = await query(box, 'closed', 'example.test', { waitMs: 8000 });
+    assert.is(closed.rcode, 'SERVFAIL', JSON.stringify(closed));
+  } finally {
+    upstream.stop();
+  }
+});
+
+t('a container added, renumbered or removed is seen at once by processes already running; hosts files are rewritten in place', async ({ box }) => {
+  const base = `version: 1
+name: live
+bridges:
+  app: {subnet: 10.88.0.0/24}
+containers:
+  web: {bridge: app}
+`;
+  const spec = box.writeSpec('live.yaml', base);
+  await applyOk(box, spec);
+  const resident = startResident(box, 'web', 'newbie', 'extra.test');
+  try {
+    assert.ok(await eventually(() => resident.lines.some((l) => l.startsWith('NXDOMAIN')), 5000), resident.lines.join('\n'));
+    box.writeSpec('live.yaml', base.replace('  web: {bridge: app}', '  web: {bridge: app, extraHosts: ["extra.test:192.0.2.44"]}') + '  newbie: {bridge: app, ip: 10.88.0.50}\n');
+    await applyOk(box, spec);
+    assert.ok(await eventually(() => resident.lines.includes('NOERROR 10.88.0.50 hosts:true'), 3000), resident.lines.join('\n'));
+    box.writeSpec('live.yaml', base + '  newbie: {bridge: app, ip: 10.88.0.51}\n');
+    await applyOk(box, spec);
+    assert.ok(await eventually(() => resident.lines.includes('NOERROR 10.88.0.51 hosts:false'), 3000), resident.lines.join('\n'));
+    box.writeSpec('live.yaml', base);
+    await applyOk(box, spec);
+    assert.ok(await eventually(() => resident.lines.at(-1) === 'NXDOMAIN  hosts:false', 3000), resident.lines.join('\n'));
+  } finally {
+    resident.stop();
+  }
+});
+
+t('one server for every spec, outliving tnet; kill -9 is repaired by the next apply; destroy of the last spec stops it', async ({ box }) => {
+  const a = box.writeSpec('a.yaml', 'version: 1\nname: one\nbridges:\n  n1: {subnet: 10.91.0.0/24}\ncontainers:\n  x1: {bridge: n1}\n  y1: {bridge: n1}\n');
+  const b = box.writeSpec('b.yaml', 'version: 1\nname: two\nbridges:\n  n2: {subnet: 10.92.0.0/24}\ncontainers:\n  x2: {bridge: n2}\n  y2: {bridge: n2}\n');
+  await applyOk(box, a);
+  const first = await serverPid(box);
+  assert.ok(first, 'the server runs after apply');
+  await applyOk(box, b);
+  assert.is(await serverPid(box), first, 'one server for both specs');
+  assert.equal((await query(box, 'x2', 'y2')).answers, [await ipOf(box, 'y2')]);
+  assert.is((await query(box, 'x2', 'y1')).rcode, 'NXDOMAIN', 'another spec\'s network is not shared');
+  await box.must(`kill -9 ${first}`);
+  assert.is((await query(box, 'x1', 'y1', { waitMs: 1500 })).rcode, 'TIMEOUT');
+  const plan = await box.tnet('plan', '-f', a);
+  assert.match(plan.stdout, /DNS server/);
+  await applyOk(box, a);
+  assert.equal((await query(box, 'x1', 'y1')).answers, [await ipOf(box, 'y1')]);
+  assert.equal((await query(box, 'x2', 'y2')).answers, [await ipOf(box, 'y2')], 'the restarted server serves both specs');
+  const second = await serverPid(box);
+  assert.ok(second && second !== first);
+  assert.is((await box.tnet('destroy', '-f', a)).code, 0);
+  assert.is(await serverPid(box), second, 'still needed by the other spec');
+  assert.is((await box.tnet('destroy', '-f', b)).code, 0);
+  assert.ok(await eventually(async () => (await serverPid(box)) === null, 3000), 'destroy of the last spec stops the server');
+});
+
+t('tnet watch starts the server again when it is killed', async ({ box }) => {
+  const spec = box.writeSpec('w.yaml', 'version: 1\nname: w\nbridges:\n  n1: {subnet: 10.93.0.0/24}\ncontainers:\n  x: {bridge: n1}\n  y: {bridge: n1}\n');
+  const w = Watch.start(box, spec);
+  try {
+    await w.waitFor((l) => /applied|no changes/.test(l.message), 20000);
+    const pid = await serverPid(box);
+    assert.ok(pid);
+    await box.must(`kill -9 ${pid}`);
+    const y = await ipOf(box, 'y');
+    assert.ok(await eventually(async () => (await query(box, 'x', 'y', { waitMs: 500 })).answers[0] === y, 8000), w.dump());
+    assert.is.not(await serverPid(box), pid);
+  } finally {
+    await w.kill();
+  }
+});
+
+t('with INPUT dropping by default, DNS from the bridges reaches the server, and only from them', async ({ box }) => {
+  await box.must('iptables -P INPUT DROP');
+  const spec = box.writeSpec('fw.yaml', 'version: 1\nname: fw\nbridges:\n  n1: {subnet: 10.94.0.0/24}\ncontainers:\n  x: {bridge: n1}\n  y: {bridge: n1}\n');
+  await applyOk(box, spec);
+  assert.equal((await query(box, 'x', 'y')).answers, [await ipOf(box, 'y')]);
+  // The outside host, given a route to the bridge's gateway, is not let in.
+  await box.must(`ip -n outside route add 10.94.0.0/24 via ${HOST_IP}`);
+  const outside = await query(box, 'outside', 'y', { server: '10.94.0.1', waitMs: 1500 });
+  assert.is(outside.rcode, 'TIMEOUT', JSON.stringify(outside));
+  assert.match(await box.must('iptables-save -t filter'), /-A TNET-INPUT -d 10\.94\.0\.1\/32 -i n1 -p udp -m udp --dport 53 -m comment --comment "?tnet:fw"? -j ACCEPT/);
+});
+
+t.run();
