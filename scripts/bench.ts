@@ -10,7 +10,10 @@
 // ten thousand namespaces and veths, and as long again to tear them down).
 // Usage: npm run bench [-- --sizes 1000,3000,10000] [--runs R] [--cni-max 100 | --no-cni] [--baseline-max 1000]
 //        [--out bench]: writes OUT/results.json and OUT/per-container.svg besides the tables on stdout;
-//        [--floor-only]: the kernel floor alone, its steps on stderr.
+//        [--floor-only]: the kernel floor alone, its steps on stderr;
+//        [--no-dns]: without the DNS part (scripts/bench-dns.ts), which otherwise follows the scale part;
+//        [--dns-only]: the DNS part alone, written to OUT/dns.json; [--dns-seconds S] [--dns-rounds R]: its runs;
+//        [--dns-cpu-prof DIR]: tnet's DNS server profiled under them (V8's --cpu-prof), its top functions printed.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { Sandbox } from '../test/helpers/sandbox.js';
 import { Watch } from '../test/helpers/watch.js';
 import { perContainerChart } from './bench-chart.js';
+import { dnsTable, measureDns, type DnsBench } from './bench-dns.js';
 
 const CLI = resolve('bin/tnet.js');
 const WORKER = resolve('libexec/tnet-netlink.pl');
@@ -539,14 +543,50 @@ function versionOf(cmd: string, ...args: string[]): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0].trim();
 }
 
+function machineLine(runsText: string): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}, ${versionOf('ip', '-V')}, ${versionOf('iptables', '--version')}; ${runsText}`;
+}
+
+/** The DNS part; each of its runs waits for an idle machine first, as the scale runs do. */
+function dnsPart(): Promise<DnsBench> {
+  process.stderr.write('DNS…\n');
+  return measureDns({
+    containers: 100,
+    seconds: Number(arg('dns-seconds', '10')),
+    rate: 5000,
+    rounds: Number(arg('dns-rounds', '3')),
+    memoryContainers: 10_000,
+    settle: () => quiet(1000),
+    cpuProfDir: process.argv.includes('--dns-cpu-prof') ? arg('dns-cpu-prof', '') : undefined,
+  });
+}
+
+/** A failed DNS part is reported, and the run fails, but the scale part's figures are still written. */
+function dnsFailed(e: unknown): null {
+  process.stderr.write(`the DNS part failed: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+  return null;
+}
+
+/** `--dns-only`: its tables, and its figures in OUT/dns.json (results.json keeps the last full run's). */
+async function dnsOnly(outDir: string): Promise<void> {
+  const dns = await dnsPart();
+  const machine = machineLine('DNS part only');
+  process.stdout.write(`${machine}\n\n${dnsTable(dns)}`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'dns.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, dns }, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${join(outDir, 'dns.json')}\n`);
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root: it makes throwaway namespaces');
+  const outDir = arg('out', 'bench');
+  if (process.argv.includes('--dns-only')) return dnsOnly(outDir);
   const sizes = arg('sizes', '1000,3000,10000').split(',').map(Number);
   const cniMax = process.argv.includes('--no-cni') ? 0 : Number(arg('cni-max', '100'));
   const runsArg = arg('runs', '');
   const runsFor = (n: number) => (runsArg ? Number(runsArg) : n >= 3000 ? 1 : 3);
   const baselineMax = Number(arg('baseline-max', '1000'));
-  const outDir = arg('out', 'bench');
   // --floor-only: the floor's runs alone, on stderr (to see what the kernel takes at a size without tnet).
   const floorOnly = process.argv.includes('--floor-only');
   const rows: Row[] = [];
@@ -582,15 +622,17 @@ async function main(): Promise<void> {
     });
   }
   if (floorOnly) return;
+  const dns = process.argv.includes('--no-dns') ? null : await dnsPart().catch(dnsFailed);
   const runsText = runsArg ? `median of ${runsArg} runs` : 'median of 3 runs below N=3000, 1 run from there';
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}, ${versionOf('ip', '-V')}, ${versionOf('iptables', '--version')}; ${runsText}`;
+  const machine = machineLine(runsText);
   process.stdout.write(`${machine}\n\n${applyTable(rows)}\n\n${steadyTable(rows)}\n\n${phaseTable(rows)}\n`);
+  if (dns) process.stdout.write(`\n${dnsTable(dns)}`);
   for (const r of rows) {
     if (r.noopMutations.length) process.stdout.write(`\nN=${r.n} no-op ran: ${r.noopMutations.join('; ')}\n`);
     if (r.noopEntries.length) process.stdout.write(`\nN=${r.n} no-op entered namespaces with: ${r.noopEntries.join('; ')}\n`);
   }
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, rows, ...(dns ? { dns } : {}) }, null, 2)}\n`);
   writeFileSync(join(outDir, 'per-container.svg'), perContainerChart(rows));
   process.stdout.write(`\nwrote ${join(outDir, 'results.json')} and ${join(outDir, 'per-container.svg')}\n`);
 }
