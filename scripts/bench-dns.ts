@@ -12,7 +12,7 @@
 // the server started with tnet's V8 flags, beside a bare Node with the same flags.
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DNS_SERVER_FLAGS } from '../src/actuate/dns.js';
 import type { DnsContainer, DnsRecords } from '../src/model/dns.js';
@@ -196,8 +196,9 @@ async function profiledServer(box: Sandbox, dir: string): Promise<ChildProcess> 
   await box.must(`kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.05; done`);
   mkdirSync(dir, { recursive: true });
   const child = box.spawn([process.execPath, ...DNS_SERVER_FLAGS, '--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`, SERVER, '--dir', '/run/tnet/dns']);
-  child.stdout!.resume();
-  child.stderr!.resume();
+  const log = createWriteStream(join(dir, 'server.log'));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   return child;
 }
 
@@ -431,6 +432,7 @@ const TICKS_PER_S = 100;
 
 /** utime + stime of a process and all its threads. */
 function cpuTicks(pid: number): number {
+  if (!existsSync(`/proc/${pid}`)) throw new Error(`the server of pid ${pid} is gone`);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name may hold spaces: fields are counted after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -575,7 +577,8 @@ export function dnsTable(r: DnsBench): string {
 
 function profileTable(p: Profile): string {
   const rows = p.top.map((t) => `| ${t.fn} | ${f0(t.ms)} ms | ${f0((100 * t.ms) / p.busyMs)} % |`);
-  return [`| tnet's server under the rounds: self time (${p.file}) | ms | of ${f0(p.busyMs)} ms busy |`, '|---|---|---|', ...rows].join('\n');
+  const title = `tnet's server under the rounds, profiled (its figures above include the profiler's cost): self time, ${p.file}`;
+  return [`| ${title} | ms | of ${f0(p.busyMs)} ms busy |`, '|---|---|---|', ...rows].join('\n');
 }
 
 /** The targets of tnet's server, each with what was measured. */
