@@ -38,6 +38,11 @@ async function serverPid(box: Sandbox): Promise<number | null> {
   return (await box.sh(`kill -0 ${pid}`)).code === 0 ? pid : null;
 }
 
+/** The server's log and sockets, for a failure's message. */
+async function serverState(box: Sandbox): Promise<string> {
+  return (await box.sh('cat /run/tnet/dns/server.log; ss -lnup; ss -lntp; cat /run/tnet/dns/server.pid')).stdout;
+}
+
 async function addressOn(box: Sandbox, ns: string, dev: string): Promise<string> {
   const out = await box.must(`ip -n ${ns} -j addr show dev ${dev}`);
   return JSON.parse(out)[0].addr_info.find((a: { family: string }) => a.family === 'inet').local;
@@ -71,7 +76,7 @@ t('containers resolve the containers they share a network with: names, hostnames
   const failures = checks.flatMap(([what, , rcode, answers], i) =>
     got[i].rcode === rcode && JSON.stringify([...got[i].answers].sort()) === JSON.stringify(answers) ? [] : [`${what}: got ${JSON.stringify(got[i])}`],
   );
-  assert.equal(failures, [], failures.join('\n'));
+  assert.equal(failures, [], `${failures.join('\n')}\n${await serverState(box)}`);
   // A resolver as every program uses it (glibc, through /etc/resolv.conf and nsswitch).
   assert.match((await box.must('ip netns exec api getent ahostsv4 frontend')).split('\n')[0], new RegExp(`^${web.replace(/\./g, '\\.')}\\s`));
   // docker0 keeps Docker's behaviour: no server, the upstreams in resolv.conf.
