@@ -25,6 +25,13 @@ interface Endpoint {
   clients: Set<Stream>;
 }
 
+/**
+ * Room for a burst of queries while the server is busy: the default (208 KiB) holds about 200 datagrams, and a
+ * client with 200 queries in flight overflows it. The kernel caps it at net.core.rmem_max; it is kernel
+ * memory, not the server's.
+ */
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 /** Why an address could not be bound, as the control socket reports it: `bind 10.1.0.1:53: EADDRINUSE`. */
 export class BindError extends Error {}
 
@@ -69,7 +76,7 @@ async function bindEndpoint(address: string, handle: Handler, opts: ListenOption
   const where = `${address}:${opts.port}`;
   // No SO_REUSEADDR: UDP has no TIME_WAIT to wait out, and with it a second server on the same address would
   // bind too and silently take the queries, instead of failing with EADDRINUSE.
-  const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literal });
+  const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literal, recvBufferSize: RECEIVE_BUFFER });
   try {
     await new Promise<void>((ok, ko) => {
       udp.once('error', ko);
