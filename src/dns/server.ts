@@ -43,11 +43,12 @@ export function parseArgs(argv: readonly string[]): ServerArgs | string {
   const args: ServerArgs = { dir: DNS_DIR, port: 53 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    if (flag !== '--dir' && flag !== '--port') return `unknown argument: ${flag}`;
     const value = inline ?? argv[++i];
     if (value === undefined) return `${flag} needs a value`;
     if (flag === '--dir') args.dir = value;
     else if (flag === '--port' && /^\d+$/.test(value) && Number(value) < 65536) args.port = Number(value);
-    else return flag === '--port' ? `not a port: ${value}` : `unknown argument: ${flag}`;
+    else return `not a port: ${value}`;
   }
   return args;
 }

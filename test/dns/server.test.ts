@@ -163,6 +163,7 @@ t('arguments', () => {
   assert.is(parseArgs(['--port', 'x']), 'not a port: x');
   assert.is(parseArgs(['--dir']), '--dir needs a value');
   assert.is(parseArgs(['--bogus', '1']), 'unknown argument: --bogus');
+  assert.is(parseArgs(['--bogus']), 'unknown argument: --bogus');
 });
 
 t.run();
