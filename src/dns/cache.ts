@@ -25,7 +25,7 @@ export class AnswerCache {
   private turn = 0;
 
   /** `budget`: bytes of text for both generations together. */
-  constructor(private readonly budget = 256 * 1024) {}
+  constructor(private readonly budget = 128 * 1024) {}
 
   /** The kept answer with the query's ID, in a buffer of its own: a send may still hold the previous one. */
   get(net: NetworkView, scope: string, query: Buffer): Buffer | null {

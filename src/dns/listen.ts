@@ -14,6 +14,8 @@ export interface ListenOptions {
   port: number;
   /** A TCP client that sends nothing for this long is closed. */
   idleMs: number;
+  /** TCP clients per address at once; more are refused. */
+  maxClients: number;
   /** Errors after a bind (a failed send, a reset connection): logged, never thrown. */
   log: (line: string) => void;
 }
@@ -103,6 +105,7 @@ async function bindEndpoint(address: string, handle: Handler, opts: ListenOption
     udp.close();
     throw new BindError(`bind ${where} (tcp): ${errnoOf(e)}`);
   }
+  tcp.maxConnections = opts.maxClients;
   tcp.on('error', (e) => opts.log(`tcp ${where}: ${errnoOf(e)}`));
   return { udp, tcp, clients };
 }

@@ -4,12 +4,16 @@ import * as dnsPacket from 'dns-packet';
 import { answer, type Decision } from './answer.js';
 import { AnswerCache } from './cache.js';
 import { forward } from './forward.js';
-import { formatError, truncate, udpLimit, type Query } from './packets.js';
+import { formatError, serverFailure, truncate, udpLimit, type Query } from './packets.js';
 import type { DnsView, NetworkView } from './view.js';
 
 export interface ResolverOptions {
   /** How long one upstream has to answer. */
   timeoutMs: number;
+  /** Queries waiting on upstreams at once; past that, SERVFAIL at once. */
+  maxForwarding: number;
+  /** The first query past maxForwarding (the caller rate-limits what it logs). */
+  overloaded: () => void;
   /** An upstream that failed a query (the caller rate-limits what it logs). */
   upstreamFailed: (upstream: string, reason: string) => void;
   /** A query that made the server fail: logged, answered with nothing. */
@@ -27,6 +31,7 @@ const MAX_TURNS = 16;
 export class Resolver {
   private cache = new AnswerCache();
   private turn = 0;
+  private forwarding = 0;
 
   constructor(
     private view: DnsView,
@@ -66,13 +71,24 @@ export class Resolver {
     if (query.type === 'response') return null;
     const limit = tcp ? Infinity : udpLimit(query);
     const decided = answer(this.view, net.name, source, query, this.turn++);
-    if ('forward' in decided) {
-      return forward(msg, decided.forward, { tcp, udpLimit: limit, timeoutMs: this.opts.timeoutMs, failed: this.opts.upstreamFailed });
-    }
+    if ('forward' in decided) return this.forward(msg, decided.forward, tcp, limit);
     const out = dnsPacket.encode(decided.response);
     if (out.length > limit) return truncate(decided.response, limit);
     if (out.length <= CACHED_SIZE && decided.turns <= MAX_TURNS) this.cache.set(net, scope, msg, this.everyTurn(decided, out, net, source, query));
     return out;
+  }
+
+  private async forward(msg: Buffer, upstreams: readonly string[], tcp: boolean, limit: number): Promise<Buffer | null> {
+    if (this.forwarding >= this.opts.maxForwarding) {
+      this.opts.overloaded();
+      return serverFailure(msg);
+    }
+    this.forwarding++;
+    try {
+      return await forward(msg, upstreams, { tcp, udpLimit: limit, timeoutMs: this.opts.timeoutMs, failed: this.opts.upstreamFailed });
+    } finally {
+      this.forwarding--;
+    }
   }
 
   /** The encoded answer of each turn of round robin, starting from the one just sent. */

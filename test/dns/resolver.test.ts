@@ -2,6 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createSocket } from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
 import { AnswerCache } from '../../src/dns/cache.js';
 import { formatError } from '../../src/dns/packets.js';
@@ -10,7 +11,7 @@ import { buildView } from '../../src/dns/view.js';
 import { queryFor, sampleRecords } from './wire.js';
 
 const view = buildView(sampleRecords());
-const resolver = () => new Resolver(view, { timeoutMs: 200, upstreamFailed: () => undefined, crashed: (e) => assert.unreachable(String(e)) });
+const resolver = () => new Resolver(view, { timeoutMs: 200, maxForwarding: 10, overloaded: () => undefined, upstreamFailed: () => undefined, crashed: (e) => assert.unreachable(String(e)) });
 const decode = (b: unknown) => dnsPacket.decode(b as Buffer) as ReturnType<typeof dnsPacket.decode> & { rcode: string };
 const datas = (b: unknown) => decode(b).answers!.map((x) => ('data' in x ? String(x.data) : ''));
 
@@ -55,12 +56,39 @@ test('a reload\'s view empties the cache', () => {
 test('a forwarded query is a promise, never cached; no upstream answers: SERVFAIL', async () => {
   const r = new Resolver(buildView([{ spec: 's', networks: [{ name: 'n', address: '10.5.0.1' }], containers: [{ name: 'c', endpoints: [{ network: 'n', ip: '10.5.0.2', names: [] }], links: [], upstreams: ['127.0.0.1:9'] }] }]), {
     timeoutMs: 200,
+    maxForwarding: 10,
+    overloaded: () => undefined,
     upstreamFailed: () => undefined,
     crashed: () => undefined,
   });
   const p = r.handle('10.5.0.1', '10.5.0.2', dnsPacket.encode(queryFor('example.com')), false);
   assert.instance(p, Promise);
   assert.is(decode(await p).rcode, 'SERVFAIL');
+});
+
+test('past the bound of queries waiting on upstreams, the next one gets SERVFAIL at once', async () => {
+  const hole = createSocket('udp4');
+  await new Promise<void>((r) => hole.bind(0, '127.0.0.1', () => r()));
+  const upstream = `127.0.0.1:${hole.address().port}`;
+  let overloaded = 0;
+  const r = new Resolver(buildView([{ spec: 's', networks: [{ name: 'n', address: '10.5.0.1' }], containers: [{ name: 'c', endpoints: [{ network: 'n', ip: '10.5.0.2', names: [] }], links: [], upstreams: [upstream] }] }]), {
+    timeoutMs: 300,
+    maxForwarding: 1,
+    overloaded: () => overloaded++,
+    upstreamFailed: () => undefined,
+    crashed: () => undefined,
+  });
+  try {
+    const waiting = r.handle('10.5.0.1', '10.5.0.2', dnsPacket.encode(queryFor('a.example')), false) as Promise<Buffer>;
+    const t0 = performance.now();
+    assert.is(decode(await r.handle('10.5.0.1', '10.5.0.2', dnsPacket.encode(queryFor('b.example')), false)).rcode, 'SERVFAIL');
+    assert.ok(performance.now() - t0 < 100);
+    assert.is(overloaded, 1);
+    assert.is(decode(await waiting).rcode, 'SERVFAIL', 'the black hole never answers');
+    assert.instance(r.handle('10.5.0.1', '10.5.0.2', dnsPacket.encode(queryFor('c.example')), false), Promise, 'room again');
+  } finally {
+    hole.close();
+  }
 });
 
 test('garbage after a readable header: FORMERR with its ID; shorter than a header, or a response: nothing', () => {
@@ -82,7 +110,7 @@ test('a query at an address the view does not listen on is dropped', () => {
 
 test('an answer too long for a UDP client is truncated to what fits, with TC; over TCP it goes whole', () => {
   const many = Array.from({ length: 40 }, (_, i) => ({ name: `c${i}`, endpoints: [{ network: 'n', ip: `10.6.0.${i + 2}`, names: ['everyone'] }], links: [], upstreams: [] }));
-  const r = new Resolver(buildView([{ spec: 's', networks: [{ name: 'n', address: '10.6.0.1' }], containers: many }]), { timeoutMs: 200, upstreamFailed: () => undefined, crashed: () => undefined });
+  const r = new Resolver(buildView([{ spec: 's', networks: [{ name: 'n', address: '10.6.0.1' }], containers: many }]), { timeoutMs: 200, maxForwarding: 10, overloaded: () => undefined, upstreamFailed: () => undefined, crashed: () => undefined });
   const udp = r.handle('10.6.0.1', '10.6.0.2', dnsPacket.encode(queryFor('everyone')), false) as Buffer;
   assert.ok(udp.length <= 512);
   assert.ok(decode(udp).flag_tc);

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSocket } from 'node:dgram';
 import { createConnection } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as dnsPacket from 'dns-packet';
@@ -82,6 +82,17 @@ t('reload reads the records again and answers with the next generation', async (
   assert.is(await control(ctx.sock, 'reload'), 'ok 2');
   assert.equal(answersOf(await askUdp('127.0.0.1', ctx.port, queryFor('late'))), ['late A 10.7.0.9']);
   assert.ok(ctx.lines.some((l) => /reload 2: 2 specs, 1 networks, 3 containers, listening on 127\.0\.0\.1\n$/.test(l)), ctx.lines.join(''));
+});
+
+t('SIGHUP reloads too', async (ctx) => {
+  write(ctx, 'more.json', { spec: 'more', networks: [], containers: [{ name: 'late', endpoints: [{ network: 'lo1', ip: '10.7.0.9', names: ['late'] }], links: [], upstreams: [] }] });
+  process.emit('SIGHUP');
+  await until(() => ctx.lines.some((l) => l.includes('reload 2:')));
+  assert.equal(answersOf(await askUdp('127.0.0.1', ctx.port, queryFor('late'))), ['late A 10.7.0.9']);
+});
+
+t('the control socket is root\'s alone', (ctx) => {
+  assert.is(statSync(ctx.sock).mode & 0o777, 0o600);
 });
 
 t('a records file that does not parse: an error naming it, and the previous records still answer', async (ctx) => {
