@@ -112,15 +112,24 @@ async function bindEndpoint(address: string, handle: Handler, opts: ListenOption
 
 /**
  * Replies go to the address a query came from, always a literal: dns.lookup would check that again and defer
- * every send to the next tick, a fifth of the server's time per query.
+ * every send to the next tick, about a fifth of the server's time per query.
  */
 export function literal(address: string, _family: unknown, done: (err: null, address: string, family: number) => void): void {
   done(null, address, isIPv6(address) ? 6 : 4);
 }
 
 function sendUdp(udp: Socket, response: Buffer | null | Promise<Buffer | null>, port: number, address: string): void {
-  if (response instanceof Promise) response.then((r) => r !== null && udp.send(r, port, address), () => undefined);
+  if (response instanceof Promise) response.then((r) => r !== null && sendLate(udp, r, port, address), () => undefined);
   else if (response !== null) udp.send(response, port, address);
+}
+
+/** A forwarded answer may come back after a reload closed its address: a send on a closed socket throws. */
+function sendLate(udp: Socket, response: Buffer, port: number, address: string): void {
+  try {
+    udp.send(response, port, address);
+  } catch {
+    // The address is no longer served: the client will ask again.
+  }
 }
 
 /** One TCP client: several queries per connection, each answered as soon as it is ready (RFC 7766). */

@@ -180,7 +180,7 @@ t('records edited and reloaded; a file that does not parse changes nothing', asy
   assert.match(await control(controlPath(ctx.box), 'reload'), /^error \/run\/tnet\/dns\/specs\/broken\.json: /);
   assert.equal((await ask(ctx.box, ['c4']))[0].answers, ['A 10.89.0.4']);
   const log = await ctx.box.must(`cat ${DIR}/server.log`);
-  assert.match(log, /reload 2: 1 specs, 2 networks, 4 containers, listening on 10\.89\.0\.1 10\.88\.0\.1/);
+  assert.match(log, /reload 2 in \d+ ms: 1 specs, 2 networks, 4 containers, listening on 10\.89\.0\.1 10\.88\.0\.1/);
   assert.match(log, /reload failed, generation 2 kept: .*broken\.json/);
 });
 
