@@ -1,6 +1,6 @@
 // The DNS server's process: `--dir DIR --port N`; one per host, serving until `stop`, SIGTERM or SIGINT.
 
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { DNS_DIR } from '../ownership/paths.js';
 import { Control } from './control.js';
 import { lockInstance, pingServer } from './instance.js';
@@ -70,7 +70,7 @@ async function serve(paths: ServerPaths, port: number, log: Log): Promise<number
   const stopped = new Promise<void>((r) => (stop = r));
   const { listeners, service } = assemble(paths, port, log);
   const signals = onSignals(stop, () => void service.reload());
-  rmSync(paths.control, { force: true });
+  removeFile(paths.control);
   let control: Control;
   try {
     control = await Control.listen(paths.control, { ping: () => `ok ${process.pid}`, reload: () => service.reload(), stop });
@@ -114,10 +114,19 @@ function onSignals(stop: () => void, reload: () => void): { off: () => void } {
 
 /** The pid file goes only if it still names this process: a newer server may have written its own. */
 function cleanUp(paths: ServerPaths): void {
-  rmSync(paths.control, { force: true });
+  removeFile(paths.control);
   try {
-    if (readFileSync(paths.pid, 'utf8').trim() === String(process.pid)) rmSync(paths.pid, { force: true });
+    if (readFileSync(paths.pid, 'utf8').trim() === String(process.pid)) removeFile(paths.pid);
   } catch {
     // Already gone.
+  }
+}
+
+/** unlink, a missing file being no error (rmSync would load the recursive remover for it). */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
 }

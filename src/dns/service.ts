@@ -42,7 +42,7 @@ export class DnsService {
   }
 
   private async reloadNow(): Promise<string> {
-    const started = performance.now();
+    const started = Date.now();
     const read = readRecords(this.paths.specs);
     if (!read.ok) return this.failed(read.error);
     const view = buildView(read.records);
@@ -56,7 +56,7 @@ export class DnsService {
     // Once this frame is gone: until then its locals hold the parsed records.
     setImmediate(compact);
     this.log.line(
-      `reload ${this.generation} in ${Math.round(performance.now() - started)} ms: ${read.records.length} specs, ${view.networks.size} networks, ${view.containers} containers, ` +
+      `reload ${this.generation} in ${Date.now() - started} ms: ${read.records.length} specs, ${view.networks.size} networks, ${view.containers} containers, ` +
         `listening on ${view.addresses.join(' ') || 'nothing'}`,
     );
     return `ok ${this.generation}`;

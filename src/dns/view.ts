@@ -1,6 +1,7 @@
 // Every spec's records as one index for answering: names per network, who asks from which address, reverse names.
 
 import type { DnsRecords } from '../model/dns.js';
+import { SortedMap } from './sorted.js';
 
 /** A container as the server sees it when it asks. */
 export interface Querier {
@@ -34,7 +35,7 @@ export interface NetworkView {
   /** Where the server listens for this network. */
   address: string;
   /** A name (lowercased, no trailing dot) → the address of each container holding it here. */
-  names: ReadonlyMap<string, Held>;
+  names: SortedMap<Held>;
   /** A container's address here → the container: who asks, and whose PTR `<container>.<network>` it is. */
   queriers: ReadonlyMap<string, Querier>;
 }
@@ -48,7 +49,7 @@ export interface DnsView {
   containers: number;
 }
 
-/** Mutable only while the view is built; the view hands out the same maps read-only. */
+/** Mutable only while the view is built; the view's names are then sorted into a SortedMap. */
 interface Building {
   name: string;
   domain: string;
@@ -85,8 +86,9 @@ export function buildView(records: readonly DnsRecords[]): DnsView {
       containers++;
     }
   }
-  const atAddress = new Map([...networks.values()].map((n) => [n.address, n as NetworkView]));
-  return { networks, atAddress, addresses: [...atAddress.keys()], containers };
+  const built = new Map([...networks].map(([name, n]) => [name, { ...n, names: SortedMap.from(n.names) }]));
+  const atAddress = new Map([...built.values()].map((n) => [n.address, n]));
+  return { networks: built, atAddress, addresses: [...atAddress.keys()], containers };
 }
 
 /** The profile of a container, the one already made for containers that see alike. */

@@ -2,6 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SortedMap } from '../../src/dns/sorted.js';
 import { addressOf, buildView, canonicalName, containerOnHost, knownOnHost, namesIn } from '../../src/dns/view.js';
 import { sampleRecords } from './wire.js';
 
@@ -63,6 +64,15 @@ test('the same network in two specs merges; the first address is kept', () => {
   const v = buildView([...sampleRecords(), { spec: 'late', networks: [{ name: 'front', address: '10.9.0.1' }], containers: [{ name: 'late', endpoints: [{ network: 'front', ip: '10.1.0.9', names: ['late'] }], links: [], upstreams: [] }] }]);
   assert.is(v.networks.get('front')!.address, '10.1.0.1');
   assert.is(v.networks.get('front')!.names.get('late'), '10.1.0.9');
+});
+
+test('the sorted index finds every key and nothing else, whatever the order they came in', () => {
+  const words = ['m10', 'm9', 'm1', 'api', 'Z', 'm100', 'a.b', 'a-b', ''];
+  const index = SortedMap.from(new Map(words.map((w, i) => [w, i])));
+  assert.is(index.size, words.length);
+  words.forEach((w, i) => assert.is(index.get(w), i, w));
+  for (const absent of ['m', 'm11', 'zz', 'A', ' ']) assert.is(index.get(absent), undefined, absent);
+  assert.is(SortedMap.from(new Map()).get('x'), undefined);
 });
 
 test.run();
