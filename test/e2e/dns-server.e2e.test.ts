@@ -10,7 +10,10 @@ import type { DnsRecords } from '../../src/model/dns.js';
 import { Sandbox } from '../helpers/sandbox.js';
 import { control } from '../dns/wire.js';
 
-const SERVER = resolve('dist/bin/dns-server.js');
+/** The lean CommonJS entry, as tnet starts it with its flags; the ES module entry starts the third server below. */
+const SERVER = resolve('dist/bin/dns-server.cjs');
+const SERVER_ESM = resolve('dist/bin/dns-server.js');
+const FLAGS = '--max-semi-space-size=1 --expose-gc --optimize-for-size --no-opt';
 const DNS_PACKET = resolve('node_modules/dns-packet/index.js');
 const DIR = '/run/tnet/dns';
 
@@ -128,7 +131,7 @@ async function detach(ctx: Ctx, cmd: string, log: string): Promise<number> {
 const controlPath = (box: Sandbox) => `/proc/${box.pid}/root${DIR}/control.sock`;
 
 async function startServer(ctx: Ctx): Promise<number> {
-  const pid = await detach(ctx, `${process.execPath} --max-semi-space-size=1 ${SERVER} --dir ${DIR}`, `${DIR}/server.log`);
+  const pid = await detach(ctx, `${process.execPath} ${FLAGS} ${SERVER} --dir ${DIR}`, `${DIR}/server.log`);
   for (let i = 0; i < 100 && (await control(controlPath(ctx.box), 'ping', 500)) !== `ok ${pid}`; i++) await new Promise((r) => setTimeout(r, 50));
   assert.is(await control(controlPath(ctx.box), 'ping'), `ok ${pid}`);
   return pid;
@@ -207,7 +210,7 @@ t('killed by -9: a client holding the control socket sees it close; a new server
   assert.is.not(second, first);
   assert.equal((await ask(ctx.box, ['c2']))[0].answers, ['A 10.89.0.3']);
   // A third one finds it answering and leaves at once.
-  const third = await detach(ctx, `${process.execPath} ${SERVER} --dir ${DIR}`, `${DIR}/third.log`);
+  const third = await detach(ctx, `${process.execPath} ${SERVER_ESM} --dir ${DIR}`, `${DIR}/third.log`);
   for (let i = 0; i < 100 && alive(third); i++) await new Promise((r) => setTimeout(r, 50));
   assert.not.ok(alive(third), 'a second server exits');
   assert.match(await ctx.box.must(`cat ${DIR}/third.log`), new RegExp(`already runs \\(pid ${second}\\)`));
