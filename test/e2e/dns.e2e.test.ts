@@ -109,6 +109,7 @@ containers:
   a: {bridge: app}
   mine: {bridge: app, dns: ["${OUTSIDE_IP}"]}
   dead: {bridge: app, dns: ["198.18.0.77"]}
+  noroute: {bridge: app, dns: ["203.0.113.9"]}
   closed: {bridge: shut}
 `);
     await applyOk(box, spec);
@@ -120,6 +121,10 @@ containers:
     const dead = await query(box, 'dead', 'example.test', { waitMs: 8000 });
     assert.is(dead.rcode, 'SERVFAIL', JSON.stringify(dead));
     assert.ok(dead.ms < 4000, `SERVFAIL after ${dead.ms} ms`);
+    // An upstream the host has no route to fails at once, and the server goes on serving.
+    const noroute = await query(box, 'noroute', 'example.test');
+    assert.equal([noroute.rcode, noroute.ms < 1000], ['SERVFAIL', true], JSON.stringify(noroute));
+    assert.equal((await query(box, 'a', 'example.test')).answers, ['192.0.2.10']);
     // Only on internal networks: names of its network still, nothing from outside (as Docker since CVE-2024-29018).
     const closed = await query(box, 'closed', 'example.test', { waitMs: 8000 });
     assert.is(closed.rcode, 'SERVFAIL', JSON.stringify(closed));
