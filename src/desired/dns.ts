@@ -1,12 +1,13 @@
 // The names tnet's DNS server answers for a spec, and the resolver a container with DNS is given.
 
-import type { DesiredDns, DnsContainer, DnsRecords } from '../model/dns.js';
+import type { DesiredDns } from '../model/dns.js';
 import type { BridgeSpec, ContainerSpec, Spec } from '../model/spec.js';
 import { dnsRecordsPath } from '../ownership/paths.js';
 import { DEFAULT_BRIDGE } from '../spec/normalize.js';
 import { rootOf } from '../spec/lookup.js';
 import { contains, parseCidr, parseIpv4 } from '../util/ipv4.js';
-import { addressOn, type Allocation } from './allocate.js';
+import { endpointKey } from '../ownership/marks.js';
+import type { Allocation } from './allocate.js';
 import { upstreamsFor, type HostResolv } from './netns-files.js';
 
 /**
@@ -33,34 +34,54 @@ export function dnsServerFor(spec: Spec, c: ContainerSpec): string | null {
   return (primary ?? nets[0])?.gateway ?? null;
 }
 
+/**
+ * The records as text, one container a line: built as a string, not stringified from objects, since ten thousand
+ * containers' records are desired on every reconcile (an object per endpoint cost tens of ms there).
+ */
 export function desiredDns(spec: Spec, alloc: Allocation, host: HostResolv): DesiredDns | null {
-  const networks = Object.values(spec.bridges).filter(hasDns).map((b) => ({ name: b.name, address: b.gateway }));
-  if (networks.length === 0) return null;
-  const containers = Object.values(spec.containers).flatMap((c) => dnsContainer(spec, c, alloc, host));
-  const records: DnsRecords = { spec: spec.name, networks, containers };
-  return { records: `${JSON.stringify(records)}\n`, path: dnsRecordsPath(spec.name) };
+  const withDns = new Map(Object.values(spec.bridges).filter(hasDns).map((b) => [b.name, b]));
+  if (withDns.size === 0) return null;
+  const networks = JSON.stringify([...withDns.values()].map((b) => ({ name: b.name, address: b.gateway })));
+  const hostUpstreams = JSON.stringify(upstreamsFor([], host));
+  const lines: string[] = [];
+  for (const c of Object.values(spec.containers)) {
+    const line = c.network.kind === 'bridge' ? containerLine(spec, c, alloc, withDns, c.dns.length ? null : hostUpstreams, host) : null;
+    if (line !== null) lines.push(line);
+  }
+  const records = `{"spec":${JSON.stringify(spec.name)},"networks":${networks},"containers":[\n${lines.join(',\n')}\n]}\n`;
+  return { records, path: dnsRecordsPath(spec.name) };
 }
 
-/** container:X shares X's namespace: its queries come from X's address and are X's; it has no name of its own. */
-function dnsContainer(spec: Spec, c: ContainerSpec, alloc: Allocation, host: HostResolv): DnsContainer[] {
-  if (c.network.kind !== 'bridge') return [];
-  const nets = dnsNetworksOf(spec, c);
-  if (nets.length === 0) return [];
-  const endpoints = c.networks.flatMap((n) => {
-    const ip = nets.some((b) => b.name === n.network) ? addressOn(c, n.network, alloc) : null;
-    return ip ? [{ network: n.network, ip, names: [...new Set([c.name, c.hostname, ...n.aliases])] }] : [];
+/**
+ * One container's record (a DnsContainer), or null without a network with DNS. container:X shares X's
+ * namespace: its queries come from X's address and are X's; it has no name of its own, and no line.
+ */
+function containerLine(
+  spec: Spec, c: ContainerSpec, alloc: Allocation, withDns: Map<string, BridgeSpec>, hostUpstreams: string | null, host: HostResolv,
+): string | null {
+  const endpoints: string[] = [];
+  const nets: BridgeSpec[] = [];
+  c.networks.forEach((n, i) => {
+    const b = withDns.get(n.network);
+    const ip = b ? alloc.ips[endpointKey(c.name, n.network, i)] : undefined;
+    if (!b || !ip) return;
+    nets.push(b);
+    const names = n.aliases.length === 0 && c.hostname === c.name ? [c.name] : [...new Set([c.name, c.hostname, ...n.aliases])];
+    endpoints.push(`{"network":${JSON.stringify(n.network)},"ip":"${ip}","names":${JSON.stringify(names)}}`);
   });
+  if (nets.length === 0) return null;
   const links = c.links.map((l) => ({ alias: l.alias, target: rootOf(spec, spec.containers[l.target]).name }));
-  return [{ name: c.name, endpoints, links, upstreams: upstreams(c, nets, host) }];
+  const internalOnly = c.networks.every((n) => withDns.get(n.network)?.internal ?? false);
+  const up = hostUpstreams !== null && !internalOnly ? hostUpstreams : JSON.stringify(upstreams(c, nets, internalOnly, host));
+  return `{"name":${JSON.stringify(c.name)},"endpoints":[${endpoints.join(',')}],"links":${JSON.stringify(links)},"upstreams":${up}}`;
 }
 
 /**
  * A container only on internal networks gets no way out through tnet's server either (as Docker since
  * CVE-2024-29018): only its own `dns:` servers inside those networks.
  */
-function upstreams(c: ContainerSpec, nets: BridgeSpec[], host: HostResolv): string[] {
-  const all = upstreamsFor(c.dns, host);
-  if (!c.networks.every((n) => nets.find((b) => b.name === n.network)?.internal ?? false)) return all;
+function upstreams(c: ContainerSpec, nets: BridgeSpec[], internalOnly: boolean, host: HostResolv): string[] {
+  if (!internalOnly) return upstreamsFor(c.dns, host);
   const inside = nets.map((b) => parseCidr(b.subnet)!);
   return c.dns.filter((ip) => {
     const n = parseIpv4(ip);

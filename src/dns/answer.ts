@@ -2,13 +2,13 @@
 
 import type { Answer, Packet } from 'dns-packet';
 import { RCODE, reply, type Query } from './packets.js';
-import { canonicalName, containerOnHost, knownOnHost, namesIn, type DnsView, type NetworkView, type Querier } from './view.js';
+import { addressesOf, addressOf, canonicalName, containerOnHost, knownOnHost, namesIn, type DnsView, type Held, type NetworkView, type Querier } from './view.js';
 
 /**
- * A response to send, and whether the same query from the same container always gets it (the cache may keep
- * it); or the upstreams to ask, in order.
+ * A response to send, and how many turns of round robin its answers have (1: the same query in the same scope
+ * always gets it); or the upstreams to ask, in order.
  */
-export type Decision = { response: Packet; cache: boolean } | { forward: readonly string[] };
+export type Decision = { response: Packet; turns: number } | { forward: readonly string[] };
 
 /** Docker's TTL for the names it answers. */
 export const TTL = 600;
@@ -38,14 +38,15 @@ export function answer(view: DnsView, network: string, source: string, query: Qu
   if (ours !== null) return ours;
   if (knownOnHost(view, name) || reverseOnHost(view, name)) return fixed(reply(query, RCODE.NXDOMAIN));
   if (querier === undefined) return fixed(reply(query, RCODE.REFUSED, [], false));
-  if (querier.upstreams.length === 0) return fixed(reply(query, RCODE.SERVFAIL, [], false));
-  return { forward: querier.upstreams };
+  const upstreams = querier.profile.upstreams;
+  if (upstreams.length === 0) return fixed(reply(query, RCODE.SERVFAIL, [], false));
+  return { forward: upstreams };
 }
 
 /** The network the query arrived on, then the asker's others in order; an unknown asker sees that network only. */
 function scopeOf(view: DnsView, arrival: NetworkView, querier: Querier | undefined): NetworkView[] {
   const scope = [arrival];
-  for (const n of querier?.networks ?? []) {
+  for (const n of querier?.profile.networks ?? []) {
     const net = view.networks.get(n);
     if (net !== undefined && net !== arrival) scope.push(net);
   }
@@ -62,26 +63,27 @@ function local(seen: Seen, query: Query, name: string, turn: number): Decision |
     if (ptr === null) return null;
     return fixed(reply(query, RCODE.NOERROR, type === 'PTR' ? [{ type: 'PTR', name: query.questions![0].name, ttl: TTL, class: 'IN', data: ptr }] : []));
   }
-  const ips = linked(seen, name) ?? named(seen.scope, name);
-  if (ips === undefined) return null;
+  const held = linked(seen, name) ?? named(seen.scope, name);
+  if (held === undefined) return null;
   // No IPv6 yet: AAAA and every other type of a name we hold is NODATA, never forwarded.
   if (type !== 'A' && type !== 'ANY') return fixed(reply(query, RCODE.NOERROR));
+  const ips = addressesOf(held);
   const answers: Answer[] = rotate(ips, turn).map((ip) => ({ type: 'A', name: query.questions![0].name, ttl: TTL, class: 'IN', data: ip }));
-  return { response: reply(query, RCODE.NOERROR, answers), cache: ips.length === 1 };
+  return { response: reply(query, RCODE.NOERROR, answers), turns: ips.length };
 }
 
 /** A link alias of the asker: its target's address on the first network of the scope they share. */
-function linked(seen: Seen, name: string): readonly string[] | undefined {
-  const target = seen.querier?.links.get(name);
+function linked(seen: Seen, name: string): Held | undefined {
+  const target = seen.querier?.profile.links.get(name);
   if (target === undefined) return undefined;
   for (const net of seen.scope) {
-    const ip = net.ipOf.get(target);
-    if (ip !== undefined) return [ip];
+    const ip = addressOf(net, target);
+    if (ip !== undefined) return ip;
   }
   return undefined;
 }
 
-function named(scope: readonly NetworkView[], name: string): readonly string[] | undefined {
+function named(scope: readonly NetworkView[], name: string): Held | undefined {
   for (const net of scope) {
     const ips = namesIn(net, name);
     if (ips !== undefined) return ips;
@@ -117,5 +119,5 @@ function rotate(ips: readonly string[], turn: number): readonly string[] {
 }
 
 function fixed(response: Packet): Decision {
-  return { response, cache: true };
+  return { response, turns: 1 };
 }

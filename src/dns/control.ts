@@ -21,13 +21,15 @@ const MAX_LINE = 4096;
  */
 export class Control {
   private readonly clients = new Set<Socket>();
+  private readonly server: Server;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(commands: Commands) {
+    this.server = createServer((conn) => this.serve(conn, commands));
+  }
 
   static async listen(path: string, commands: Commands): Promise<Control> {
-    let control: Control | null = null;
-    const server = createServer((conn) => control?.serve(conn, commands));
-    control = new Control(server);
+    const control = new Control(commands);
+    const server = control.server;
     await new Promise<void>((ok, ko) => {
       server.once('error', ko);
       server.listen(path, () => (server.off('error', ko), ok()));

@@ -80,7 +80,8 @@ function askUdp(query: Buffer, at: Upstream, timeoutMs: number): Promise<Outcome
       const o = checkAnswer(query, msg);
       if (o !== null) finish(o);
     });
-    sock.connect(at.port, at.host, () => sock.send(query));
+    // The callback also runs when connect fails (no route to the upstream: ENETUNREACH): send then would throw.
+    sock.connect(at.port, at.host, (err?: Error) => (err ? finish({ ok: false, reason: errorCode(err) }) : sock.send(query)));
   });
 }
 

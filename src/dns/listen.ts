@@ -14,6 +14,8 @@ export interface ListenOptions {
   port: number;
   /** A TCP client that sends nothing for this long is closed. */
   idleMs: number;
+  /** TCP clients per address at once; more are refused. */
+  maxClients: number;
   /** Errors after a bind (a failed send, a reset connection): logged, never thrown. */
   log: (line: string) => void;
 }
@@ -24,6 +26,13 @@ interface Endpoint {
   /** Open TCP clients: closing a server waits for them, so an address going away ends them first. */
   clients: Set<Stream>;
 }
+
+/**
+ * Room for a burst of queries while the server is busy: the default (208 KiB) holds about 200 datagrams, and a
+ * client with 200 queries in flight overflows it. The kernel caps it at net.core.rmem_max; it is kernel
+ * memory, not the server's.
+ */
+const RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 /** Why an address could not be bound, as the control socket reports it: `bind 10.1.0.1:53: EADDRINUSE`. */
 export class BindError extends Error {}
@@ -67,7 +76,9 @@ export class Listeners {
 
 async function bindEndpoint(address: string, handle: Handler, opts: ListenOptions): Promise<Endpoint> {
   const where = `${address}:${opts.port}`;
-  const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: true });
+  // No SO_REUSEADDR: UDP has no TIME_WAIT to wait out, and with it a second server on the same address would
+  // bind too and silently take the queries, instead of failing with EADDRINUSE.
+  const udp = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literal, recvBufferSize: RECEIVE_BUFFER });
   try {
     await new Promise<void>((ok, ko) => {
       udp.once('error', ko);
@@ -94,13 +105,31 @@ async function bindEndpoint(address: string, handle: Handler, opts: ListenOption
     udp.close();
     throw new BindError(`bind ${where} (tcp): ${errnoOf(e)}`);
   }
+  tcp.maxConnections = opts.maxClients;
   tcp.on('error', (e) => opts.log(`tcp ${where}: ${errnoOf(e)}`));
   return { udp, tcp, clients };
 }
 
+/**
+ * Replies go to the address a query came from, always a literal: dns.lookup would check that again and defer
+ * every send to the next tick, about a fifth of the server's time per query.
+ */
+export function literal(address: string, _family: unknown, done: (err: null, address: string, family: number) => void): void {
+  done(null, address, isIPv6(address) ? 6 : 4);
+}
+
 function sendUdp(udp: Socket, response: Buffer | null | Promise<Buffer | null>, port: number, address: string): void {
-  if (response instanceof Promise) response.then((r) => r !== null && udp.send(r, port, address), () => undefined);
+  if (response instanceof Promise) response.then((r) => r !== null && sendLate(udp, r, port, address), () => undefined);
   else if (response !== null) udp.send(response, port, address);
+}
+
+/** A forwarded answer may come back after a reload closed its address: a send on a closed socket throws. */
+function sendLate(udp: Socket, response: Buffer, port: number, address: string): void {
+  try {
+    udp.send(response, port, address);
+  } catch {
+    // The address is no longer served: the client will ask again.
+  }
 }
 
 /** One TCP client: several queries per connection, each answered as soon as it is ready (RFC 7766). */

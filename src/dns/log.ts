@@ -21,7 +21,8 @@ export class Throttled {
   constructor(
     private readonly log: Log,
     private readonly everyMs = 10_000,
-    private readonly now: () => number = () => performance.now(),
+    // Date.now, not performance.now: the global performance loads perf_hooks, memory the server would keep.
+    private readonly now: () => number = Date.now,
   ) {}
 
   line(key: string, message: string): void {

@@ -1,16 +1,32 @@
 // Every spec's records as one index for answering: names per network, who asks from which address, reverse names.
 
 import type { DnsRecords } from '../model/dns.js';
+import { SortedMap } from './sorted.js';
 
 /** A container as the server sees it when it asks. */
 export interface Querier {
   name: string;
+  /** What the container sees, shared by the many containers that see alike. */
+  profile: Profile;
+}
+
+/**
+ * Containers with the same profile get the same answers from the view: the same networks, no links, upstreams
+ * or none. Answers are cached per profile (its `scope`), so ten thousand containers share the entries, and
+ * the lists are kept once.
+ */
+export interface Profile {
   /** Its networks with DNS, in records order: after the network a query arrived on, names are sought there. */
   networks: readonly string[];
   /** Its `--link` aliases (lowercased) → the target container's name. */
   links: ReadonlyMap<string, string>;
   upstreams: readonly string[];
+  /** Names the profile; a container with links has one of its own. */
+  scope: string;
 }
+
+/** The addresses a name has on one network: one (most names), or several in records order. */
+export type Held = string | readonly string[];
 
 export interface NetworkView {
   name: string;
@@ -18,31 +34,28 @@ export interface NetworkView {
   domain: string;
   /** Where the server listens for this network. */
   address: string;
-  /** A name (lowercased, no trailing dot) → the address of every container holding it here, in records order. */
-  names: ReadonlyMap<string, readonly string[]>;
+  /** A name (lowercased, no trailing dot) → the address of each container holding it here. */
+  names: SortedMap<Held>;
   /** A container's address here → the container: who asks, and whose PTR `<container>.<network>` it is. */
   queriers: ReadonlyMap<string, Querier>;
-  /** A container's name → its address here: where a link alias leads. */
-  ipOf: ReadonlyMap<string, string>;
 }
 
 export interface DnsView {
   networks: ReadonlyMap<string, NetworkView>;
   /** A listening address → its network: the network a query arrived on. */
-  atAddress: ReadonlyMap<string, string>;
+  atAddress: ReadonlyMap<string, NetworkView>;
   /** The listening addresses, in records order. */
   addresses: readonly string[];
   containers: number;
 }
 
-/** Mutable only while the view is built; the view hands out the same maps read-only. */
+/** Mutable only while the view is built; the view's names are then sorted into a SortedMap. */
 interface Building {
   name: string;
   domain: string;
   address: string;
-  names: Map<string, string[]>;
+  names: Map<string, Held>;
   queriers: Map<string, Querier>;
-  ipOf: Map<string, string>;
 }
 
 /** Most containers have no link: they share one empty map instead of ten thousand. */
@@ -56,48 +69,68 @@ export function canonicalName(name: string): string {
 
 /**
  * Specs' networks and containers merge (bridge and container names are unique on a host). An endpoint on a
- * network without DNS (not listed among the networks) is left out: nothing listens there.
+ * network without DNS (not listed among the networks) is left out: nothing listens there. Lists most
+ * containers have alike (their networks, their upstreams) are kept once: ten thousand containers' records
+ * must fit in a few megabytes.
  */
 export function buildView(records: readonly DnsRecords[]): DnsView {
   const networks = new Map<string, Building>();
   for (const r of records) for (const n of r.networks) if (!networks.has(n.name)) networks.set(n.name, emptyNetwork(n.name, n.address));
+  const profiles = new Map<string, Profile>();
   let containers = 0;
   for (const r of records) {
     for (const c of r.containers) {
       const endpoints = c.endpoints.filter((e) => networks.has(e.network));
-      const querier: Querier = {
-        name: c.name,
-        networks: endpoints.map((e) => e.network),
-        links: c.links.length === 0 ? NO_LINKS : new Map(c.links.map((l) => [canonicalName(l.alias), l.target])),
-        upstreams: c.upstreams,
-      };
+      const querier = { name: c.name, profile: profileOf(profiles, c.name, endpoints.map((e) => e.network), c.links, c.upstreams) };
       for (const e of endpoints) addEndpoint(networks.get(e.network)!, querier, e.ip, [c.name, ...e.names]);
       containers++;
     }
   }
-  const atAddress = new Map([...networks.values()].map((n) => [n.address, n.name]));
-  return { networks, atAddress, addresses: [...atAddress.keys()], containers };
+  const built = new Map([...networks].map(([name, n]) => [name, { ...n, names: SortedMap.from(n.names) }]));
+  const atAddress = new Map([...built.values()].map((n) => [n.address, n]));
+  return { networks: built, atAddress, addresses: [...atAddress.keys()], containers };
+}
+
+/** The profile of a container, the one already made for containers that see alike. */
+function profileOf(
+  made: Map<string, Profile>,
+  name: string,
+  networks: readonly string[],
+  links: readonly { alias: string; target: string }[],
+  upstreams: readonly string[],
+): Profile {
+  // A container with links sees names no other does: its profile is its own.
+  const scope = `${links.length > 0 ? `=${name}` : networks.join(' ')}\n${upstreams.join(' ')}`;
+  const kept = made.get(scope);
+  if (kept !== undefined) return kept;
+  const linkMap = links.length === 0 ? NO_LINKS : new Map(links.map((l) => [canonicalName(l.alias), l.target]));
+  const profile: Profile = { networks, links: linkMap, upstreams: [...upstreams], scope };
+  made.set(scope, profile);
+  return profile;
 }
 
 function emptyNetwork(name: string, address: string): Building {
-  return { name, domain: name.toLowerCase(), address, names: new Map(), queriers: new Map(), ipOf: new Map() };
+  return { name, domain: name.toLowerCase(), address, names: new Map(), queriers: new Map() };
 }
 
 function addEndpoint(net: Building, querier: Querier, ip: string, names: readonly string[]): void {
   net.queriers.set(ip, querier);
-  net.ipOf.set(querier.name, ip);
   for (const name of new Set(names.map(canonicalName))) {
-    const ips = net.names.get(name);
-    if (ips === undefined) net.names.set(name, [ip]);
-    else if (!ips.includes(ip)) ips.push(ip);
+    const held = net.names.get(name);
+    if (held === undefined) net.names.set(name, ip);
+    else if (typeof held === 'string') held !== ip && net.names.set(name, [held, ip]);
+    else if (!held.includes(ip)) (held as string[]).push(ip);
   }
 }
+
+/** Held addresses as a list. */
+export const addressesOf = (held: Held): readonly string[] => (typeof held === 'string' ? [held] : held);
 
 /**
  * The addresses of `name` on one network: a name held there, or `<name>.<network>` as Docker resolves it
  * (any name held there, under the network's name).
  */
-export function namesIn(net: NetworkView, name: string): readonly string[] | undefined {
+export function namesIn(net: NetworkView, name: string): Held | undefined {
   const held = net.names.get(name);
   if (held !== undefined) return held;
   const suffix = net.domain.length + 1;
@@ -105,6 +138,12 @@ export function namesIn(net: NetworkView, name: string): readonly string[] | und
     return net.names.get(name.slice(0, -suffix));
   }
   return undefined;
+}
+
+/** The address of container `target` on one network, found by its name among those held there. */
+export function addressOf(net: NetworkView, target: string): string | undefined {
+  const held = net.names.get(canonicalName(target));
+  return held === undefined ? undefined : addressesOf(held).find((ip) => net.queriers.get(ip)?.name === target);
 }
 
 /** Whether some network of the host holds the name: asked from elsewhere, it is NXDOMAIN, never forwarded. */

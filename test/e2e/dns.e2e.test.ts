@@ -38,12 +38,27 @@ async function serverPid(box: Sandbox): Promise<number | null> {
   return (await box.sh(`kill -0 ${pid}`)).code === 0 ? pid : null;
 }
 
+/** The server's log and sockets, for a failure's message. */
+async function serverState(box: Sandbox): Promise<string> {
+  return (await box.sh('cat /run/tnet/dns/server.log; ss -lnup; ss -lntp; cat /run/tnet/dns/server.pid')).stdout;
+}
+
 async function addressOn(box: Sandbox, ns: string, dev: string): Promise<string> {
   const out = await box.must(`ip -n ${ns} -j addr show dev ${dev}`);
   return JSON.parse(out)[0].addr_info.find((a: { family: string }) => a.family === 'inet').local;
 }
 
+/** The sandbox host's resolver: a file of its own mount namespace over /etc/resolv.conf. */
+async function hostResolver(box: Sandbox, ...nameservers: string[]): Promise<void> {
+  const text = nameservers.map((n) => `nameserver ${n}\\n`).join('');
+  await box.must(`printf '${text}' > /run/host-resolv.conf && mount --bind /run/host-resolv.conf /etc/resolv.conf`);
+}
+
 t('containers resolve the containers they share a network with: names, hostnames, aliases, links; others are NXDOMAIN', async ({ box }) => {
+  // The upstream knows names like the containers': a container's name must not be forwarded, a link alias of
+  // another container is (as Docker does).
+  const upstream = await startUpstream(box, 'outside', { cache: ['192.0.2.99'], database: ['192.0.2.98'] });
+  await hostResolver(box, OUTSIDE_IP);
   const spec = box.writeSpec('app.yaml', APP);
   await applyOk(box, spec);
   const [web, db, dbBack, cache] = await Promise.all([ipOf(box, 'web'), ipOf(box, 'db'), addressOn(box, 'db', 'eth1'), ipOf(box, 'cache')]);
@@ -56,7 +71,7 @@ t('containers resolve the containers they share a network with: names, hostnames
     ['api -> web by alias', query(box, 'api', 'WWW'), 'NOERROR', [web]],
     ['api -> web.app', query(box, 'api', 'web.app'), 'NOERROR', [web]],
     ['web -> its link alias', query(box, 'web', 'database'), 'NOERROR', [db]],
-    ['api -> web\'s link alias (not its own)', query(box, 'api', 'database'), 'NXDOMAIN', []],
+    ['api -> web\'s link alias (not its own): forwarded', query(box, 'api', 'database'), 'NOERROR', ['192.0.2.98']],
     ['api -> cache (not on app)', query(box, 'api', 'cache'), 'NXDOMAIN', []],
     ['api -> store (db\'s alias on back)', query(box, 'api', 'store'), 'NXDOMAIN', []],
     ['cache -> db on back', query(box, 'cache', 'db'), 'NOERROR', [dbBack]],
@@ -71,7 +86,8 @@ t('containers resolve the containers they share a network with: names, hostnames
   const failures = checks.flatMap(([what, , rcode, answers], i) =>
     got[i].rcode === rcode && JSON.stringify([...got[i].answers].sort()) === JSON.stringify(answers) ? [] : [`${what}: got ${JSON.stringify(got[i])}`],
   );
-  assert.equal(failures, [], failures.join('\n'));
+  upstream.stop();
+  assert.equal(failures, [], `${failures.join('\n')}\n${await serverState(box)}`);
   // A resolver as every program uses it (glibc, through /etc/resolv.conf and nsswitch).
   assert.match((await box.must('ip netns exec api getent ahostsv4 frontend')).split('\n')[0], new RegExp(`^${web.replace(/\./g, '\\.')}\\s`));
   // docker0 keeps Docker's behaviour: no server, the upstreams in resolv.conf.
@@ -83,8 +99,7 @@ t('containers resolve the containers they share a network with: names, hostnames
 t('other names go to the upstreams: the container\'s dns, else the host\'s; a dead upstream is SERVFAIL at once, a truncated answer is fetched over TCP', async ({ box }) => {
   const upstream = await startUpstream(box, 'outside', { 'example.test': ['192.0.2.10'] });
   try {
-    // The host's resolver: a file of the sandbox's own mount namespace over /etc/resolv.conf.
-    await box.must(`printf 'nameserver ${OUTSIDE_IP}\\nnameserver 127.0.0.53\\n' > /run/host-resolv.conf && mount --bind /run/host-resolv.conf /etc/resolv.conf`);
+    await hostResolver(box, OUTSIDE_IP, '127.0.0.53');
     const spec = box.writeSpec('fwd.yaml', `version: 1
 name: fwd
 bridges:
@@ -94,6 +109,7 @@ containers:
   a: {bridge: app}
   mine: {bridge: app, dns: ["${OUTSIDE_IP}"]}
   dead: {bridge: app, dns: ["198.18.0.77"]}
+  noroute: {bridge: app, dns: ["203.0.113.9"]}
   closed: {bridge: shut}
 `);
     await applyOk(box, spec);
@@ -105,6 +121,10 @@ containers:
     const dead = await query(box, 'dead', 'example.test', { waitMs: 8000 });
     assert.is(dead.rcode, 'SERVFAIL', JSON.stringify(dead));
     assert.ok(dead.ms < 4000, `SERVFAIL after ${dead.ms} ms`);
+    // An upstream the host has no route to fails at once, and the server goes on serving.
+    const noroute = await query(box, 'noroute', 'example.test');
+    assert.equal([noroute.rcode, noroute.ms < 1000], ['SERVFAIL', true], JSON.stringify(noroute));
+    assert.equal((await query(box, 'a', 'example.test')).answers, ['192.0.2.10']);
     // Only on internal networks: names of its network still, nothing from outside (as Docker since CVE-2024-29018).
     const closed = await query(box, 'closed', 'example.test', { waitMs: 8000 });
     assert.is(closed.rcode, 'SERVFAIL', JSON.stringify(closed));
@@ -121,6 +141,9 @@ bridges:
 containers:
   web: {bridge: app}
 `;
+  // Names tnet does not serve are forwarded: here to an upstream that knows none.
+  const upstream = await startUpstream(box, 'outside', {});
+  await hostResolver(box, OUTSIDE_IP);
   const spec = box.writeSpec('live.yaml', base);
   await applyOk(box, spec);
   const resident = startResident(box, 'web', 'newbie', 'extra.test');
@@ -137,6 +160,7 @@ containers:
     assert.ok(await eventually(() => resident.lines.at(-1) === 'NXDOMAIN  hosts:false', 3000), resident.lines.join('\n'));
   } finally {
     resident.stop();
+    upstream.stop();
   }
 });
 

@@ -80,13 +80,12 @@ udp.bind(53, '0.0.0.0', () => {
     });
   }).listen(53, '0.0.0.0', () => console.log('ready'));
 });
-process.stdin.on('end', () => process.exit(0)).resume();
+setTimeout(() => process.exit(0), 120000).unref();
 `;
 
 /** Starts the upstream in namespace `ns`; stop() ends it. */
 export async function startUpstream(box: Sandbox, ns: string, table: Record<string, string[]>): Promise<{ stop(): void }> {
   const child: ChildProcess = box.spawn(['ip', 'netns', 'exec', ns, process.execPath, '-e', UPSTREAM, JSON.stringify(table)]);
-  child.stdin?.end();
   await new Promise<void>((ok, ko) => {
     child.once('exit', (c) => ko(new Error(`upstream exited with ${c}`)));
     child.stdout!.once('data', () => ok());

@@ -20,6 +20,7 @@
 //                                  -i br -o br -j ACCEPT | DROP                        (icc)
 //                     not internal -i br ! -o br -j ACCEPT                             (out)
 //   TNET-INPUT        per bridge   -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+//                     DNS bridge   -d gw/32 -i br -p udp|tcp -m udp|tcp --dport 53 -j ACCEPT  (tnet's DNS server)
 //
 //   nat PREROUTING  ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TNET   (loopback only from the host)
 //       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
