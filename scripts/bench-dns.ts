@@ -20,7 +20,8 @@ import { askLine } from '../src/util/line-socket.js';
 import { query } from '../test/helpers/dns.js';
 import { Sandbox } from '../test/helpers/sandbox.js';
 
-const SERVER = resolve('dist/bin/dns-server.js');
+/** The server's bundle that `tnet apply` starts. */
+const SERVER = resolve('dist/bin/dns-server.cjs');
 const DNSPERF = '/usr/bin/dnsperf';
 const AARDVARK = '/usr/lib/podman/aardvark-dns';
 const CLIENT = 'c0';
