@@ -3,6 +3,7 @@
 import * as dnsPacket from 'dns-packet';
 import { answer, type Decision } from './answer.js';
 import { AnswerCache } from './cache.js';
+import { IdleCollector } from './idle-gc.js';
 import { forward } from './forward.js';
 import { formatError, serverFailure, truncate, udpLimit, type Query } from './packets.js';
 import type { DnsView, NetworkView } from './view.js';
@@ -30,6 +31,7 @@ const MAX_TURNS = 16;
 /** The view in use and what is derived from it; the listeners call `handle` for every query. */
 export class Resolver {
   private cache = new AnswerCache();
+  private readonly idle = new IdleCollector();
   private turn = 0;
   private forwarding = 0;
 
@@ -51,6 +53,7 @@ export class Resolver {
   /** Never throws: a throw here would end the process, and with it every container's DNS. */
   readonly handle = (local: string, source: string, msg: Buffer, tcp: boolean): Buffer | null | Promise<Buffer | null> => {
     try {
+      this.idle.touch();
       const net = this.view.atAddress.get(local);
       if (net === undefined) return null;
       const scope = net.queriers.get(source)?.profile.scope ?? '';
