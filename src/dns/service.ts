@@ -7,7 +7,9 @@ import type { Listeners } from './listen.js';
 import type { Log } from './log.js';
 import { readRecords } from './records.js';
 import type { Resolver } from './resolver.js';
-import { buildView } from './view.js';
+import { buildView, listenAddresses } from './view.js';
+
+const EMPTY_VIEW = buildView([]);
 
 /** The server's files under its folder (DNS_DIR on a host, a scratch folder in tests), named as in paths.ts. */
 export interface ServerPaths {
@@ -45,12 +47,16 @@ export class DnsService {
     const started = Date.now();
     const read = readRecords(this.paths.specs);
     if (!read.ok) return this.failed(read.error);
-    const view = buildView(read.records);
     try {
-      await this.listeners.sync(view.addresses);
+      await this.listeners.sync(listenAddresses(read.records));
     } catch (e) {
       return this.failed((e as Error).message);
     }
+    // The old view goes before the new one is built (nothing is answered meanwhile: the build is synchronous):
+    // with ten thousand containers both at once would be the server's peak of memory.
+    this.resolver.use(EMPTY_VIEW);
+    collect();
+    const view = buildView(read.records);
     this.resolver.use(view);
     this.generation++;
     // Once this frame is gone: until then its locals hold the parsed records.
@@ -76,9 +82,12 @@ export class DnsService {
  * collection only: on every full collection it would stop answering for 60 ms at a time.
  */
 function compact(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) return;
   setFlagsFromString('--compact-on-every-full-gc');
-  gc();
+  collect();
   setFlagsFromString('--no-compact-on-every-full-gc');
+}
+
+/** A full collection, with `--expose-gc`; nothing without. */
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }

@@ -67,6 +67,13 @@ export function canonicalName(name: string): string {
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
 
+/** Where the server listens for these records: each network's address, the first spec's for a network in several. */
+export function listenAddresses(records: readonly DnsRecords[]): string[] {
+  const seen = new Map<string, string>();
+  for (const r of records) for (const n of r.networks) if (!seen.has(n.name)) seen.set(n.name, n.address);
+  return [...new Set(seen.values())];
+}
+
 /**
  * Specs' networks and containers merge (bridge and container names are unique on a host). An endpoint on a
  * network without DNS (not listed among the networks) is left out: nothing listens there. Lists most
