@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyOk, type Sandbox } from '../helpers/sandbox.js';
 import { createHosts, ROUTER_IP, underlayIp, type Hosts } from '../helpers/hosts.js';
+import { query } from '../helpers/dns.js';
 
 const t = suite<{ net: Hosts }>('overlay');
 t.after.each(async (ctx) => {
@@ -128,8 +129,10 @@ ${overlay('ov1', 4242, 240, 2)}containers:
   assert.ok(await A.ping('m1', '10.50.0.2'), 'm1 -> l1 on br1');
   assert.ok(await A.ping('l1', '10.50.0.50'), 'l1 -> m1 on br1');
   assert.not.ok(await A.ping('l1', '10.240.1.2'), 'l1 (br1) cannot reach a1 (ov1): the bridges stay isolated');
-  // the alias names m1 in the hosts files of the containers on br1
-  assert.match(await A.must('cat /etc/netns/l1/hosts'), /^10\.50\.0\.50\tmulti$/m);
+  // the alias names m1 for the containers on br1, through tnet's DNS server on br1's gateway
+  assert.equal((await query(A, 'l1', 'multi')).answers, ['10.50.0.50']);
+  assert.equal((await query(A, 'a1', 'multi')).rcode, 'NXDOMAIN', 'a1 is on ov1 only: the alias is br1\'s');
+  assert.equal((await query(A, 'a1', 'm1')).answers, ['10.240.1.3'], 'm1 by name on the overlay: its overlay address');
   assert.match((await A.tnet('apply', '--host', 'hostA', '-f', A.writeSpec('net.yaml', spec))).stdout, /No changes/);
   // the default moves to the overlay: one route replace, nothing deleted behind it
   const moved = await applyOk(A, A.writeSpec('net.yaml', spec.replace('gateway: br1', 'gateway: ov1')), '--host', 'hostA');

@@ -70,7 +70,7 @@ export class Watch {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 10000): Promise<number | null> {
     if (this.alive) this.proc.kill(signal);
-    const t = new Promise<never>((_, ko) => setTimeout(() => ko(new Error(`tnet watch did not exit within ${ms} ms after ${signal}`)), ms).unref());
+    const t = new Promise<never>((_, ko) => setTimeout(() => ko(new Error(`tnet watch did not exit within ${ms} ms after ${signal}; log:\n${this.dump()}`)), ms).unref());
     const r = await Promise.race([this.exited, t]);
     return r.code;
   }
