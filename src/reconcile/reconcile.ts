@@ -16,7 +16,7 @@ import type { DesiredState } from '../model/desired.js';
 import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { observeInside, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
+import { observeInside, observeKernel, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
@@ -103,13 +103,17 @@ export function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>
 async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
   const start = trace('start-up and spec', 0);
   const target = opts.destroy ? emptied(spec) : spec;
+  // The host's links and namespaces are read while the backend is detected (both read only): a one-shot
+  // command would otherwise wait for two iptables-saves before starting its longest read.
+  const kernel = opts.prefetched ?? (opts.early ? null : observeKernel());
+  kernel?.catch(() => undefined);
   // A fresh session detects the backend; watch mode's detects again on its deep passes only.
   const fw = await session.firewall.forSpec(target, opts.deep === true);
   trace('firewall backend', start);
   const hostResolv = hostResolvConf();
   let t = performance.now();
   const early = opts.early?.key === readsKey(target, fw, session) ? opts.early.reads : null;
-  const reads = early ?? readBase(observeOptions(target, fw, session), opts.prefetched);
+  const reads = early ?? readBase(observeOptions(target, fw, session), kernel);
   const ctx: DesireContext = { spec: target, fw, hostResolv, session };
   const { base, ips: baseIps, links, first } = await desireOnHost(ctx, reads);
   t = trace(`observe host, files, rules${early ? ' (read early)' : ''}; desire`, t);
