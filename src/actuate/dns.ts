@@ -1,11 +1,11 @@
 // Carries out the DNS actions: records written where the server reads them; the server started, reloaded, stopped.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { DNS_CONTROL, DNS_DIR, DNS_LOG, DNS_SPECS_DIR } from '../ownership/paths.js';
+import { DNS_CONTROL, DNS_DIR, DNS_LOG, DNS_PID, DNS_SPECS_DIR } from '../ownership/paths.js';
 import { askLine, type LineReply } from '../util/line-socket.js';
 
 type DnsAction = Extract<Action, { op: 'dns-records' | 'dns-serve' | 'dns-stop' }>;
@@ -87,10 +87,32 @@ async function start(): Promise<TnetError[]> {
   return [tnetError('dns', `tnet's DNS server did not start within ${START_MS / 1000} s`, { hint: `its log is ${DNS_LOG}` })];
 }
 
+/** Done once the process is gone: a server started right after must find port 53 free. */
 async function stop(): Promise<TnetError[]> {
+  const pid = serverPid();
   const r = await askLine(DNS_CONTROL, 'stop', RELOAD_MS);
-  if (r.ok || (!r.ok && r.absent)) return [];
-  return [tnetError('dns', `tnet's DNS server did not stop: ${reason(r)}`, { hint: `its log is ${DNS_LOG}` })];
+  if (!r.ok && !r.absent) return [tnetError('dns', `tnet's DNS server did not stop: ${reason(r)}`, { hint: `its log is ${DNS_LOG}` })];
+  const deadline = Date.now() + START_MS;
+  while (pid !== null && alive(pid) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  return [];
+}
+
+function serverPid(): number | null {
+  try {
+    const pid = Number(readFileSync(DNS_PID, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function answers(): Promise<boolean> {
