@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Action } from '../model/action.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { DNS_CONTROL, DNS_DIR, DNS_LOG, DNS_PID, DNS_SPECS_DIR } from '../ownership/paths.js';
-import { askLine, type LineReply } from '../util/line-socket.js';
+import { answersPing, askLine, saidOk, type LineReply } from '../util/line-socket.js';
 
 type DnsAction = Extract<Action, { op: 'dns-records' | 'dns-serve' | 'dns-stop' }>;
 
@@ -14,6 +14,8 @@ type DnsAction = Extract<Action, { op: 'dns-records' | 'dns-serve' | 'dns-stop' 
 const RELOAD_MS = 10_000;
 /** A server just spawned answers its control socket once Node has started: well under this. */
 const START_MS = 5_000;
+/** A live server answers `ping` between queries, at once. */
+const PING_MS = 2_000;
 
 /**
  * V8 settings that keep the server near Node's own floor (~45 MB) with ten thousand containers' names: a small
@@ -54,12 +56,12 @@ function writeRecords(path: string, content: string | null): void {
 }
 
 async function serve(): Promise<TnetError[]> {
-  if (!(await answers())) {
+  if (!(await answersPing(DNS_CONTROL, PING_MS))) {
     const started = await start();
     if (started.length) return started;
   }
   const r = await askLine(DNS_CONTROL, 'reload', RELOAD_MS);
-  if (r.ok && r.line.startsWith('ok')) return [];
+  if (saidOk(r)) return [];
   return [tnetError('dns', `tnet's DNS server did not take its records: ${reason(r)}`, {
     hint: `its log is ${DNS_LOG}; an address it cannot bind is usually another DNS server listening on port 53 there`,
   })];
@@ -81,7 +83,7 @@ async function start(): Promise<TnetError[]> {
   }
   const deadline = Date.now() + START_MS;
   while (Date.now() < deadline) {
-    if (await answers()) return [];
+    if (await answersPing(DNS_CONTROL, PING_MS)) return [];
     await new Promise((r) => setTimeout(r, 20));
   }
   return [tnetError('dns', `tnet's DNS server did not start within ${START_MS / 1000} s`, { hint: `its log is ${DNS_LOG}` })];
@@ -113,11 +115,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function answers(): Promise<boolean> {
-  const r = await askLine(DNS_CONTROL, 'ping', 2000);
-  return r.ok && r.line.startsWith('ok');
 }
 
 function reason(r: LineReply): string {

@@ -1,7 +1,8 @@
 // One server per host: asks the control socket whether one answers, and holds a lock that dies with its process.
 
-import { createConnection, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
+import { askLine } from '../util/line-socket.js';
 
 /** `taken`: another server holds it. `held` is null too when the lock could not be made at all (then ping alone guards). */
 export interface Lock {
@@ -10,28 +11,10 @@ export interface Lock {
 }
 
 /** The pid of the server answering `ping` at `path`, or null when none answers in time. */
-export function pingServer(path: string, timeoutMs = 1000): Promise<number | null> {
-  return new Promise((done) => {
-    const conn = createConnection(path);
-    let got = '';
-    let over = false;
-    const finish = (pid: number | null): void => {
-      if (over) return;
-      over = true;
-      clearTimeout(timer);
-      conn.destroy();
-      done(pid);
-    };
-    const timer = setTimeout(() => finish(null), timeoutMs);
-    conn.on('connect', () => conn.write('ping\n'));
-    conn.on('data', (d) => {
-      got += d.toString('utf8');
-      const m = /^ok (\d+)\n/.exec(got);
-      if (m || got.includes('\n')) finish(m ? Number(m[1]) : null);
-    });
-    conn.on('error', () => finish(null));
-    conn.on('close', () => finish(null));
-  });
+export async function pingServer(path: string, timeoutMs = 1000): Promise<number | null> {
+  const r = await askLine(path, 'ping', timeoutMs);
+  const m = r.ok ? /^ok (\d+)$/.exec(r.line) : null;
+  return m ? Number(m[1]) : null;
 }
 
 /**

@@ -43,6 +43,11 @@ export interface DesiredDns {
   path: string;
 }
 
+/** One server for every spec on the host: needed while this spec or any other has records. */
+export function dnsServerNeeded(desired: DesiredDns | null, observed: ObservedDns): boolean {
+  return desired !== null || observed.others.length > 0;
+}
+
 /** What the host has: this spec's records file, whether any other spec has one, whether the server answers. */
 export interface ObservedDns {
   /** The spec whose records these are ('' when not read). */

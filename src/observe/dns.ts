@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ObservedDns } from '../model/dns.js';
 import { DNS_CONTROL, DNS_SPECS_DIR, dnsRecordsPath } from '../ownership/paths.js';
-import { askLine } from '../util/line-socket.js';
+import { answersPing } from '../util/line-socket.js';
 
 /** A host where tnet's DNS server has never run. */
 export const NO_DNS: ObservedDns = Object.freeze({ spec: '', records: null, others: [], running: false });
@@ -13,13 +13,7 @@ const PING_MS = 2000;
 
 export async function observeDns(spec: string): Promise<ObservedDns> {
   const others = recordFiles().filter((f) => f !== `${spec}.json`).map((f) => f.slice(0, -'.json'.length));
-  return { spec, records: readOrNull(dnsRecordsPath(spec)), others, running: await dnsServerAnswers() };
-}
-
-/** Whether a server answers on the control socket. */
-export async function dnsServerAnswers(): Promise<boolean> {
-  const r = await askLine(DNS_CONTROL, 'ping', PING_MS);
-  return r.ok && r.line.startsWith('ok');
+  return { spec, records: readOrNull(dnsRecordsPath(spec)), others, running: await answersPing(DNS_CONTROL, PING_MS) };
 }
 
 function recordFiles(): string[] {

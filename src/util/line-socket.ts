@@ -28,6 +28,14 @@ export function askLine(path: string, line: string, timeoutMs: number): Promise<
   });
 }
 
+/** Whether the reply is the `ok …` a line protocol answers a request it carried out with. */
+export const saidOk = (r: LineReply): boolean => r.ok && r.line.startsWith('ok');
+
+/** Whether something answers `ping` with `ok` at `path` within `timeoutMs`. */
+export async function answersPing(path: string, timeoutMs: number): Promise<boolean> {
+  return saidOk(await askLine(path, 'ping', timeoutMs));
+}
+
 /**
  * A connection kept open to learn when the other end goes away (tnet watch and its DNS server): `onGone`
  * runs once, when the connection closes or cannot be made, unless `close()` closed it first.

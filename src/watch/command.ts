@@ -13,6 +13,7 @@ import { LoadCache, loadSpec } from '../spec/load.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { DnsServerEvents } from './dns-server-events.js';
+import { dnsServerNeeded } from '../model/dns.js';
 import { formatDuration } from './duration.js';
 import { createLogger, type LogFormat, type LogLevel } from './logger.js';
 import { Speculator } from './speculate.js';
@@ -109,7 +110,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both
       // outcomes handled here: a failed read is retried by whoever uses it, never left unhandled.
       if (r.ok) void host.refresh(spec, r.value, epoch).then(collector.schedule, collector.schedule);
-      if (r.ok) dnsServer.follow(r.value.desired.dns !== null || r.value.observed.dns.others.length > 0);
+      if (r.ok) dnsServer.follow(dnsServerNeeded(r.value.desired.dns, r.value.observed.dns));
       return r;
     },
     log,
