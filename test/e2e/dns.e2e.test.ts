@@ -217,4 +217,28 @@ t('with INPUT dropping by default, DNS from the bridges reaches the server, and 
   assert.match(await box.must('iptables-save -t filter'), /-A TNET-INPUT -d 10\.94\.0\.1\/32 -i n1 -p udp -m udp --dport 53 -m comment --comment "?tnet:fw"? -j ACCEPT/);
 });
 
+t('port 53 held by another program: the apply fails with error[dns], exit 1, and leaves the host as it was', async ({ box }) => {
+  // Another resolver on every address of the host, as a dnsmasq without bind-interfaces holds it.
+  const holder = box.spawn([process.execPath, '-e', "require('dgram').createSocket('udp4').bind(53, '0.0.0.0', () => console.log('ready'))"]);
+  await new Promise<void>((ok) => holder.stdout!.once('data', () => ok()));
+  try {
+    // Links, addresses, files tnet writes, rules (a table with only its empty built-in chains is no table, as
+    // the rollback tests count it) and who listens on port 53: the started server must be gone again.
+    const state = async () => {
+      const out = (await box.sh(`ip -br link; ip -br addr; find /etc/netns /run/tnet/dns/specs -type f 2>/dev/null | sort
+iptables-save | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'; ss -Hlnup 'sport = :53' | awk '{print $5, $7}'`)).stdout;
+      return out.replace(/^\*\w+\n(?::[A-Z]+ ACCEPT\n)*COMMIT\n/gm, '');
+    };
+    const before = await state();
+    const spec = box.writeSpec('held.yaml', 'version: 1\nname: held\nbridges:\n  n1: {subnet: 10.95.0.0/24}\ncontainers:\n  x: {bridge: n1}\n');
+    const r = await box.tnet('apply', '-f', spec);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error\[dns\]: tnet's DNS server did not take its records: .*10\.95\.0\.1:53.*EADDRINUSE/m);
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.is(await state(), before, 'the host as it was');
+  } finally {
+    holder.kill('SIGKILL');
+  }
+});
+
 t.run();
