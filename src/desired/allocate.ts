@@ -7,6 +7,7 @@ import { tnetError, type Result, ok, fail } from '../model/errors.js';
 import { EPHEMERAL_RANGE } from '../spec/ports.js';
 import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
 import { hostIfNames, type HeldLinks } from './veth-names.js';
+import { allocateIps6 } from './allocate-ipv6.js';
 
 /**
  * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
@@ -15,12 +16,16 @@ import { hostIfNames, type HeldLinks } from './veth-names.js';
  */
 export interface Allocation {
   ips: Record<string, string>;
+  /** IPv6 addresses of the endpoints on dual-stack networks, same keys; absent on the others. */
+  ips6: Record<string, string>;
   hostPorts: Record<string, number>;
   hostIfs: Record<string, string>;
 }
 
 export interface Held {
   ips: Record<string, string>;
+  /** IPv6 addresses the endpoints hold (seals, namespaces); absent: none. */
+  ips6?: Record<string, string>;
   hostPorts: Record<string, number>;
   /** `proto/port` host ports other specs on the host already publish: never chosen for this one. */
   taken?: string[];
@@ -38,9 +43,11 @@ const NO_LINKS: HeldLinks = { own: {}, names: [] };
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
   const ips = allocateIps(spec, held.ips);
   if (!ips.ok) return ips;
+  const ips6 = allocateIps6(spec, held.ips6 ?? {});
+  if (!ips6.ok) return ips6;
   const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
-  return ok({ ips: ips.value, hostPorts: hostPorts.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
+  return ok({ ips: ips.value, ips6: ips6.value, hostPorts: hostPorts.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
 }
 
 /** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */
@@ -68,6 +75,17 @@ export function addressOn(c: ContainerSpec, network: string, alloc: Allocation):
 /** The address of the container's default-route network: where its ports are published and links land. */
 export function primaryAddress(c: ContainerSpec, alloc: Allocation): string | null {
   return c.network.kind === 'bridge' ? addressOn(c, c.network.bridge, alloc) : null;
+}
+
+/** The container's IPv6 address on one of its networks; null when it is not there or the network is IPv4 only. */
+export function address6On(c: ContainerSpec, network: string, alloc: Allocation): string | null {
+  const i = c.networks.findIndex((e) => e.network === network);
+  return i < 0 ? null : alloc.ips6[endpointKey(c.name, network, i)] ?? null;
+}
+
+/** primaryAddress's IPv6 counterpart: where ports are published on IPv6. */
+export function primaryAddress6(c: ContainerSpec, alloc: Allocation): string | null {
+  return c.network.kind === 'bridge' ? address6On(c, c.network.bridge, alloc) : null;
 }
 
 function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {

@@ -25,6 +25,8 @@ export interface DesiredBridge {
   mtu: number;
   /** gateway/prefix; null with an uplink: the bridge carries the uplink's addresses, not one of its own. */
   address: string | null;
+  /** gateway6/prefix on a dual-stack bridge; absent or null: no IPv6 address of tnet's on it. */
+  address6?: string | null;
   subnet: string;
   /** Host interface enslaved to the bridge (`uplink:`); null: none. */
   uplink: string | null;
@@ -61,6 +63,9 @@ export interface DesiredEndpoint {
   bridge: string;
   address: string; // ip/prefix
   gateway: string;
+  /** ip6/prefix on a dual-stack network, with its gateway; absent or null: IPv4 only. */
+  address6?: string | null;
+  gateway6?: string | null;
   mac: string;
   mtu: number;
   mark: Mark;
@@ -77,6 +82,8 @@ export interface DesiredFile {
 export interface DesiredState {
   spec: string;
   ipForward: boolean | null; // null: leave as it is
+  /** net.ipv6.conf.all.forwarding: true with ipForward when a bridge is dual stack; absent or null: leave it. */
+  ipForward6?: boolean | null;
   bridges: DesiredBridge[];
   vxlans: DesiredVxlan[];
   netns: DesiredNetns[];

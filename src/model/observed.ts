@@ -20,6 +20,8 @@ export interface ObservedLink {
   /** The peer's namespace id as seen from this namespace; null when the peer is in the same one. */
   peerNetnsId: number | null;
   addrs: string[]; // inet ip/prefix
+  /** inet6 ip/prefix of global scope (the kernel's link-local ones left out); absent: none read. */
+  addrs6?: string[];
   /** Hairpin mode of a bridge port; null when the link is not a bridge port. */
   hairpin: boolean | null;
   /** Its device group (0 by default); null when `ip` prints a name from /etc/iproute2/group instead. */
@@ -62,6 +64,8 @@ export interface ObservedNetns {
   mark: string | null;
   links: ObservedLink[];
   routes: ObservedRoute[];
+  /** IPv6 routes of the main table, `default` included; absent: none read. */
+  routes6?: ObservedRoute[];
 }
 
 export interface ObservedState {
@@ -69,9 +73,13 @@ export interface ObservedState {
   /** Namespace names of the host's peer nsids (`ip netns list`): where each veth's other end lives. */
   nsids: Record<number, string>;
   routes: ObservedRoute[];
+  /** The host's IPv6 routes (subnet6 must not overlap one the spec does not own); absent: not read. */
+  routes6?: ObservedRoute[];
   /** Forwarding entries with an underlay destination (VXLAN devices'); empty when the spec has no overlay. */
   fdb: ObservedFdb[];
   ipForward: boolean;
+  /** net.ipv6.conf.all.forwarding; absent: not read. */
+  ipForward6?: boolean;
   netns: Record<string, ObservedNetns>;
   /** Contents of the files under /etc/netns that matter to this spec; absent when missing. */
   files: Record<string, string>;

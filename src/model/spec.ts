@@ -4,12 +4,15 @@ export type Proto = 'tcp' | 'udp' | 'sctp';
 
 /** One published port: `docker -p` after parsing; ranges are expanded one port per entry. */
 export interface PortMapping {
-  hostIp: string | null; // null: every host address
+  /** null: every host address, of both families when the container has an IPv6 address (Docker's `8080:80`). */
+  hostIp: string | null;
   hostPort: number | null; // null: chosen by tnet from hostRange
   /** Where tnet picks the host port when hostPort is null: `8000-8010:80`, or Docker's ephemeral 32768-60999. */
   hostRange: [number, number] | null;
   containerPort: number;
   proto: Proto;
+  /** With hostIp null: `0.0.0.0` (4) or `[::]` (6) was written, every address of that family only; absent: both. */
+  family?: 4 | 6;
 }
 
 export interface ExposedPort {
@@ -18,8 +21,11 @@ export interface ExposedPort {
 }
 
 export interface HostSpec {
+  /** net.ipv4.ip_forward, and net.ipv6.conf.all.forwarding when a bridge has an IPv6 subnet. */
   ipForward: boolean;
   iptables: boolean;
+  /** ip6tables rules for the bridges with an IPv6 subnet (dockerd --ip6tables, on by default since 27). */
+  ip6tables: boolean;
   ipMasq: boolean;
   icc: boolean;
 }
@@ -30,6 +36,11 @@ export interface BridgeSpec {
   gateway: string;
   mtu: number;
   ipRange: string | null;
+  /** IPv6 CIDR as the kernel prints it; null: IPv4 only. With it the bridge is dual stack. */
+  subnet6: string | null;
+  /** The bridge's IPv6 address; null when subnet6 is. */
+  gateway6: string | null;
+  ipRange6: string | null;
   icc: boolean;
   internal: boolean;
   external: boolean;
@@ -51,6 +62,8 @@ export interface OverlaySpec {
   name: string;
   vni: number;
   subnet: string;
+  /** IPv6 CIDR of the whole overlay; null: IPv4 only. */
+  subnet6: string | null;
   /** The underlay's MTU: the bridge and its endpoints get 50 less, the VXLAN header's size. */
   mtu: number;
   icc: boolean;
@@ -62,6 +75,8 @@ export interface OverlayHost {
   underlay: string;
   /** Where this host's containers get their addresses; its first address is this host's bridge address. */
   ipRange: string;
+  /** This host's part of subnet6, laid out as ipRange is; null when the overlay has no subnet6. */
+  ipRange6: string | null;
 }
 
 export type NetworkMode =
@@ -84,6 +99,8 @@ export interface ExtraHost {
 export interface EndpointSpec {
   network: string;
   ip: string | null;
+  /** A fixed IPv6 address on a dual-stack network; null: allocated there, none elsewhere. */
+  ip6: string | null;
   mac: string | null;
   /** Extra names other containers on this network find the container by (their hosts files). */
   aliases: string[];
@@ -98,6 +115,7 @@ export interface ContainerSpec {
   /** The host the container is placed on (`--host`); null: every host. */
   host: string | null;
   ip: string | null;
+  ip6: string | null;
   mac: string | null;
   mtu: number | null;
   hostname: string;

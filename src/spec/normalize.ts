@@ -4,6 +4,7 @@ import { freeze } from 'immer';
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, ExtraHost, HostSpec, LinkSpec, NetworkMode, OverlaySpec, Spec } from '../model/spec.js';
 import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } from '../util/ipv4.js';
+import { canonicalCidr6, canonicalIpv6, formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { joinPath } from './yaml.js';
 import { parseExpose, parsePortMapping } from './ports.js';
 import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawOverlay, type RawSpec } from './schema.js';
@@ -65,8 +66,8 @@ export class NormalForms {
 function normalizeOverlays(raw: Record<string, RawOverlay>, host: HostSpec): Record<string, OverlaySpec> {
   const out: Record<string, OverlaySpec> = {};
   for (const [name, o] of Object.entries(raw)) {
-    const hosts = Object.fromEntries(Object.entries(o.hosts ?? {}).map(([h, v]) => [h, { underlay: v.underlay, ipRange: v.ipRange }]));
-    out[name] = { name, vni: o.vni, subnet: o.subnet, mtu: o.mtu ?? DEFAULT_MTU, icc: o.icc ?? host.icc, internal: o.internal ?? false, hosts };
+    const hosts = Object.fromEntries(Object.entries(o.hosts ?? {}).map(([h, v]) => [h, { underlay: v.underlay, ipRange: v.ipRange, ipRange6: opt6(v.ipRange6) }]));
+    out[name] = { name, vni: o.vni, subnet: o.subnet, subnet6: opt6(o.subnet6), mtu: o.mtu ?? DEFAULT_MTU, icc: o.icc ?? host.icc, internal: o.internal ?? false, hosts };
   }
   return out;
 }
@@ -75,6 +76,7 @@ function normalizeHost(raw: RawHost): HostSpec {
   return {
     ipForward: raw.ipForward ?? true,
     iptables: raw.iptables ?? true,
+    ip6tables: raw.ip6tables ?? true,
     ipMasq: raw.ipMasq ?? true,
     icc: raw.icc ?? true,
   };
@@ -116,6 +118,22 @@ function defaultSubnet(name: string, b: RawBridge, taken: Cidr[]): string | null
   return null;
 }
 
+/**
+ * IPv6 text as the kernel and ip6tables-save print it (`fd00:1:0::/64` is `fd00:1::/64`), so that what is
+ * read back compares equal; text that is no IPv6 stays as written for validation to name.
+ */
+function opt6(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return text.includes('/') ? canonicalCidr6(text) : canonicalIpv6(text);
+}
+
+/** Docker's default gateway: the subnet's first address (the subnet-router anycast `::` is never handed out). */
+function gateway6Of(b: RawBridge): string | null {
+  if (b.gateway6 !== undefined) return opt6(b.gateway6);
+  const cidr = b.subnet6 === undefined ? null : parseCidr6(b.subnet6);
+  return cidr ? formatIpv6(cidr.network + 1n) : null;
+}
+
 function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec): BridgeSpec {
   const cidr = parseCidr(subnet);
   return {
@@ -124,6 +142,9 @@ function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec):
     gateway: b.gateway ?? (cidr ? formatIpv4(firstHost(cidr)) : ''),
     mtu: b.mtu ?? DEFAULT_MTU,
     ipRange: b.ipRange ?? null,
+    subnet6: opt6(b.subnet6),
+    gateway6: b.subnet6 === undefined && b.gateway6 === undefined ? null : gateway6Of(b),
+    ipRange6: opt6(b.ipRange6),
     icc: b.icc ?? host.icc,
     internal: b.internal ?? false,
     external: b.external ?? false,
@@ -164,6 +185,7 @@ function resolveNetworks(name: string, c: RawContainer, net: string, errors: Tne
   if (net !== 'bridge') errors.push(invalid(at('network'), `conflicting options: networks: and network: ${net}`, 'networks: is bridge mode on several networks'));
   if (c.bridge !== undefined) errors.push(invalid(at('bridge'), 'conflicting options: bridge: and networks:', 'list the bridge under networks:'));
   if (c.ip !== undefined) errors.push(invalid(at('ip'), 'ip: applies to one network: with networks:, give it per network', 'write networks: {<name>: {ip: …}}'));
+  if (c.ip6 !== undefined) errors.push(invalid(at('ip6'), 'ip6: applies to one network: with networks:, give it per network', 'write networks: {<name>: {ip6: …}}'));
   if (c.mac !== undefined) errors.push(invalid(at('mac'), 'mac: applies to one network: with networks:, give it per network', 'write networks: {<name>: {mac: …}}'));
   if (nets.length === 0) {
     errors.push(invalid(at('networks'), 'networks: is empty', 'name at least one network, or use network: none'));
@@ -178,10 +200,11 @@ function resolveNetworks(name: string, c: RawContainer, net: string, errors: Tne
 /** Bridge mode's networks in interface order: `bridge:` (with the container's ip and mac) or `networks:`. */
 function endpointsOf(c: RawContainer, mode: NetworkMode): EndpointSpec[] {
   if (mode.kind !== 'bridge') return [];
-  if (c.networks === undefined) return [{ network: mode.bridge, ip: c.ip ?? null, mac: c.mac?.toLowerCase() ?? null, aliases: [] }];
+  if (c.networks === undefined) return [{ network: mode.bridge, ip: c.ip ?? null, ip6: opt6(c.ip6), mac: c.mac?.toLowerCase() ?? null, aliases: [] }];
   return Object.entries(c.networks).map(([network, e]) => ({
     network,
     ip: e?.ip ?? null,
+    ip6: opt6(e?.ip6),
     mac: e?.mac?.toLowerCase() ?? null,
     aliases: [...(e?.aliases ?? [])],
   }));
@@ -213,6 +236,7 @@ function normalizeContainer(
     networks,
     host: c.host ?? null,
     ip: c.networks === undefined ? c.ip ?? null : null,
+    ip6: c.networks === undefined ? opt6(c.ip6) : null,
     mac: c.networks === undefined ? c.mac?.toLowerCase() ?? null : null,
     mtu: c.mtu ?? single,
     hostname: c.hostname ?? name,

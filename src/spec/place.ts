@@ -3,6 +3,7 @@
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
 import type { BridgeSpec, OverlaySpec, Spec } from '../model/spec.js';
 import { firstHost, formatIpv4, parseCidr } from '../util/ipv4.js';
+import { formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
 import { knownHosts } from './validate-overlays.js';
 
@@ -55,6 +56,7 @@ function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: Spec
 
 function overlayBridge(o: OverlaySpec, host: string): BridgeSpec {
   const range = parseCidr(o.hosts[host].ipRange)!;
+  const range6 = o.subnet6 && o.hosts[host].ipRange6 ? parseCidr6(o.hosts[host].ipRange6) : null;
   return {
     name: o.name,
     subnet: o.subnet,
@@ -63,6 +65,10 @@ function overlayBridge(o: OverlaySpec, host: string): BridgeSpec {
     gateway: formatIpv4(firstHost(range)),
     mtu: o.mtu - VXLAN_OVERHEAD,
     ipRange: o.hosts[host].ipRange,
+    // IPv6 as IPv4: the host's bridge takes the first address after its range's network address.
+    subnet6: range6 ? o.subnet6 : null,
+    gateway6: range6 ? formatIpv6(range6.network + 1n) : null,
+    ipRange6: range6 ? o.hosts[host].ipRange6 : null,
     icc: o.icc,
     internal: o.internal,
     external: false,

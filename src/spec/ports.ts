@@ -3,6 +3,7 @@
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
 import type { ExposedPort, PortMapping, Proto } from '../model/spec.js';
 import { parseIpv4 } from '../util/ipv4.js';
+import { formatIpv6, parseIpv6 } from '../util/ipv6.js';
 
 /** Where Docker picks a host port when none is given (net.ipv4.ip_local_port_range's default). */
 export const EPHEMERAL_RANGE: [number, number] = [32768, 60999];
@@ -18,14 +19,14 @@ export function parsePortMapping(entry: string | number): Result<PortMapping[]> 
   const split = splitProto(text);
   if (typeof split === 'string') return bad(split);
   const parts = splitAddress(split.rest);
-  if (typeof parts === 'string') return bad(parts, 'forms: 80, 8080:80, 192.0.2.1:8080:80, 192.0.2.1::80, 9000-9001:9000-9001, with /tcp, /udp or /sctp');
+  if (typeof parts === 'string') return bad(parts, 'forms: 80, 8080:80, 192.0.2.1:8080:80, 192.0.2.1::80, [::]:8080:80, [2001:db8::1]:8080:80, 9000-9001:9000-9001, with /tcp, /udp or /sctp');
   const hostIp = parseHostIp(parts.ip);
   if (typeof hostIp === 'string') return bad(hostIp);
   const container = parseRange(parts.container, 'container port');
   if (typeof container === 'string') return bad(container);
   const host = parts.host === '' ? null : parseRange(parts.host, 'host port');
   if (typeof host === 'string') return bad(host);
-  return expand(hostIp.ip, host, container, split.proto, bad);
+  return expand(hostIp, host, container, split.proto, bad);
 }
 
 /** `80`, `53/udp`, `8000-8002`: ports a container offers, for links and publishAll. */
@@ -38,10 +39,20 @@ export function parseExpose(entry: string | number): Result<ExposedPort[]> {
   return ok(ports(range).map((port) => ({ port, proto: split.proto })));
 }
 
-/** For messages: `192.0.2.1:8080->80/tcp`, as `docker ps` prints it. */
+/** For messages: `192.0.2.1:8080->80/tcp`, `[::]:8080->80/tcp`, as `docker ps` prints them. */
 export function formatPortMapping(m: PortMapping): string {
   const host = m.hostPort ?? (m.hostRange ? `${m.hostRange[0]}-${m.hostRange[1]}` : '?');
-  return `${m.hostIp ?? '0.0.0.0'}:${host}->${m.containerPort}/${m.proto}`;
+  const ip = m.hostIp ?? (m.family === 6 ? '::' : '0.0.0.0');
+  return `${ip.includes(':') ? `[${ip}]` : ip}:${host}->${m.containerPort}/${m.proto}`;
+}
+
+/**
+ * The address families a mapping publishes on, as Docker: an address says its own; `0.0.0.0` is IPv4 only,
+ * `[::]` IPv6 only, none both (IPv6 only where the container has an IPv6 address: the callers check).
+ */
+export function portFamilies(m: PortMapping): (4 | 6)[] {
+  if (m.hostIp !== null) return [m.hostIp.includes(':') ? 6 : 4];
+  return m.family ? [m.family] : [4, 6];
 }
 
 function portError(message: string, hint?: string): TnetError {
@@ -57,7 +68,13 @@ function splitProto(text: string): { rest: string; proto: Proto } | string {
 }
 
 function splitAddress(text: string): { ip: string; host: string; container: string } | string {
-  if (text.startsWith('[')) return 'IPv6 host addresses are not supported yet';
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return 'an IPv6 host address is written [address]:hostPort:containerPort';
+    const rest = text.slice(close + 2).split(':');
+    if (rest.length !== 2) return 'an IPv6 host address is written [address]:hostPort:containerPort';
+    return { ip: text.slice(0, close + 1), host: rest[0], container: rest[1] };
+  }
   const parts = text.split(':');
   if (parts.length === 1) return { ip: '', host: '', container: parts[0] };
   if (parts.length === 2) {
@@ -68,11 +85,19 @@ function splitAddress(text: string): { ip: string; host: string; container: stri
   return 'too many ":"';
 }
 
-/** null means every host address: 0.0.0.0 says the same, so it is stored the same. */
-function parseHostIp(text: string): { ip: string | null } | string {
-  if (text === '' || text === '0.0.0.0') return { ip: null };
-  if (parseIpv4(text) === null) return `host address "${text}" is not an IPv4 address`;
-  return { ip: text };
+type HostIp = Pick<PortMapping, 'hostIp' | 'family'>;
+
+/** null means every host address; `0.0.0.0` and `[::]` are every address of one family. */
+function parseHostIp(text: string): HostIp | string {
+  if (text === '') return { hostIp: null };
+  if (text === '0.0.0.0') return { hostIp: null, family: 4 };
+  if (text.startsWith('[')) {
+    const v6 = parseIpv6(text.slice(1, -1));
+    if (v6 === null) return `host address "${text}" is not an IPv6 address`;
+    return v6 === 0n ? { hostIp: null, family: 6 } : { hostIp: formatIpv6(v6) };
+  }
+  if (parseIpv4(text) === null) return `host address "${text}" is not an IPv4 address (write an IPv6 one in brackets: [2001:db8::1])`;
+  return { hostIp: text };
 }
 
 function parseRange(text: string, what: string): Range | string {
@@ -90,7 +115,7 @@ function ports([start, end]: Range): number[] {
 }
 
 function expand(
-  hostIp: string | null,
+  hostIp: HostIp,
   host: Range | null,
   container: Range,
   proto: Proto,
@@ -98,7 +123,7 @@ function expand(
 ): Result<PortMapping[]> {
   const cports = ports(container);
   const one = (containerPort: number, hostPort: number | null, hostRange: Range | null): PortMapping => ({
-    hostIp, hostPort, hostRange, containerPort, proto,
+    hostIp: hostIp.hostIp, hostPort, hostRange, containerPort, proto, ...(hostIp.family ? { family: hostIp.family } : {}),
   });
   if (host === null) return ok(cports.map((p) => one(p, null, [...EPHEMERAL_RANGE])));
   const hports = ports(host);

@@ -9,6 +9,7 @@ import { joinPath, lookupPos, type PathSeg, type PosMap } from './yaml.js';
 export interface RawHost {
   ipForward?: boolean;
   iptables?: boolean;
+  ip6tables?: boolean;
   ipMasq?: boolean;
   icc?: boolean;
 }
@@ -18,6 +19,9 @@ export interface RawBridge {
   gateway?: string;
   mtu?: number;
   ipRange?: string;
+  subnet6?: string;
+  gateway6?: string;
+  ipRange6?: string;
   icc?: boolean;
   internal?: boolean;
   external?: boolean;
@@ -26,6 +30,7 @@ export interface RawBridge {
 
 export interface RawEndpoint {
   ip?: string;
+  ip6?: string;
   mac?: string;
   aliases?: string[];
 }
@@ -33,11 +38,13 @@ export interface RawEndpoint {
 export interface RawOverlayHost {
   underlay: string;
   ipRange: string;
+  ipRange6?: string;
 }
 
 export interface RawOverlay {
   vni: number;
   subnet: string;
+  subnet6?: string;
   mtu?: number;
   icc?: boolean;
   internal?: boolean;
@@ -51,6 +58,7 @@ export interface RawContainer {
   gateway?: string;
   host?: string;
   ip?: string;
+  ip6?: string;
   mac?: string;
   mtu?: number;
   hostname?: string;

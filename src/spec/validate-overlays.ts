@@ -5,6 +5,7 @@ import { contains, containsCidr, firstHost, overlaps, parseCidr, parseIpv4, type
 import { joinPath } from './yaml.js';
 import { vxlanName } from '../ownership/marks.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
+import { checkOverlay6 } from './validate-ipv6.js';
 import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
 
 const MAX_VNI = 16777215;
@@ -23,6 +24,7 @@ export function checkOverlays(spec: Spec, report: Report): void {
     checkMtu(o.mtu - VXLAN_OVERHEAD, at('mtu'), report);
     const subnet = checkCidr(o.subnet, at('subnet'), 'subnet', report);
     checkHosts(o, subnet, report);
+    checkOverlay6(o, report);
     for (const b of Object.values(spec.bridges)) {
       const bs = b.subnet ? parseCidr(b.subnet) : null;
       if (subnet && bs && overlaps(subnet, bs)) report(at('subnet'), `subnet ${o.subnet} of overlay ${o.name} overlaps ${b.subnet} of bridge ${b.name}`);

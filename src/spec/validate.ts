@@ -5,7 +5,8 @@ import { tnetError, type TnetError } from '../model/errors.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, PortMapping, Spec } from '../model/spec.js';
 import { broadcast, contains, containsCidr, overlaps, parseCidr, parseIpv4, type Cidr } from '../util/ipv4.js';
 import { joinPath, lookupPos, type PosMap } from './yaml.js';
-import { formatPortMapping } from './ports.js';
+import { formatPortMapping, portFamilies } from './ports.js';
+import { checkBridge6, checkDuplicateIps6, checkEndpoint6, checkOverlaps6, checkPorts6 } from './validate-ipv6.js';
 import { checkOverlays, checkPlacement } from './validate-overlays.js';
 import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
 
@@ -29,11 +30,14 @@ export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boo
     }));
   const written = (path: string, fallback: boolean) => (wrote ? wrote(path) : pos ? pos.value.has(path) : fallback);
   for (const b of Object.values(spec.bridges)) checkBridge(b, report);
+  for (const b of Object.values(spec.bridges)) checkBridge6(b, report);
   checkOverlaps(spec, report, written);
+  checkOverlaps6(spec, report);
   checkOverlays(spec, report);
   for (const c of Object.values(spec.containers)) checkContainer(spec, c, report, written);
   checkPlacement(spec, report, written);
   checkDuplicateIps(spec, report, written);
+  checkDuplicateIps6(spec, report, written);
   checkDuplicateMacs(spec, report, written);
   checkDuplicate(spec, (c) => c.netns, 'netns', 'netns', report, 'to share a namespace, use network: container:<name>');
   checkPublished(spec, report);
@@ -107,8 +111,11 @@ function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: W
   checkMtu(c.mtu, at('mtu'), report);
   checkResolver(c, report);
   if (c.netns !== null && !c.netns.startsWith('/')) report(at('netns'), `netns "${c.netns}" is not an absolute path`, 'e.g. /proc/<pid>/ns/net or /run/netns/<name>');
-  if (c.network.kind === 'bridge') c.networks.forEach((e) => checkEndpoint(spec, c, e, report, written));
-  else checkConflicts(c, report, written);
+  if (c.network.kind === 'bridge') {
+    c.networks.forEach((e) => checkEndpoint(spec, c, e, report, written));
+    c.networks.forEach((e) => checkEndpoint6(spec, c, e, report, written));
+    checkPorts6(spec, c, report);
+  } else checkConflicts(c, report, written);
   if (c.network.kind === 'container') checkChain(spec, c, report);
   c.links.forEach((l, i) => checkLink(spec, c, l.target, l.alias, joinPath(['containers', c.name, 'links', i]), report));
 }
@@ -173,6 +180,7 @@ function checkConflicts(c: ContainerSpec, report: Report, written: Written): voi
   const conflict = (field: string, what: string) =>
     report(at(field), `conflicting options: ${what} and network: ${mode}`, hintFor(c.network.kind));
   if (c.ip !== null) conflict('ip', 'ip');
+  if (c.ip6 !== null) conflict('ip6', 'ip6');
   if (c.mac !== null) conflict('mac', 'mac');
   if (c.mtu !== null) conflict('mtu', 'mtu');
   if (c.ports.length > 0) conflict('ports', 'port publishing');
@@ -294,7 +302,9 @@ function checkPublished(spec: Spec, report: Report): void {
       const key = `${m.proto}/${m.hostPort}`;
       const list = seen.get(key) ?? [];
       const sameHost = (o: { host: string | null }) => o.host === null || c.host === null || o.host === c.host;
-      const clash = list.find((o) => sameHost(o) && (o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp));
+      const families = portFamilies(m);
+      const sameFamily = (o: { m: PortMapping }) => portFamilies(o.m).some((f) => families.includes(f));
+      const clash = list.find((o) => sameHost(o) && sameFamily(o) && (o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp));
       if (clash) {
         const whose = clash.owner === c.name ? 'itself' : clash.owner;
         const message = `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`;

@@ -60,7 +60,7 @@ test('placement: an overlay becomes this host\'s bridge; containers with host: o
   const a = spec(yaml, 'hostA');
   assert.equal(Object.keys(a.containers), ['a1', 'all']);
   assert.equal(a.bridges.ov1, {
-    name: 'ov1', subnet: '10.240.0.0/16', gateway: '10.240.1.1', mtu: 1450, ipRange: '10.240.1.0/24', icc: true, internal: false,
+    name: 'ov1', subnet: '10.240.0.0/16', gateway: '10.240.1.1', mtu: 1450, ipRange: '10.240.1.0/24', subnet6: null, gateway6: null, ipRange6: null, icc: true, internal: false,
     external: false, uplink: null, overlay: { vni: 4242, local: '198.18.1.1', peers: ['198.18.1.2', '198.18.1.3'] },
   });
   const b = spec(yaml, 'hostB');

@@ -14,18 +14,18 @@ const quickstart = fileURLToPath(new URL('../../../examples/quickstart.yaml', im
 
 function container(name: string, over: Partial<ContainerSpec>): ContainerSpec {
   return {
-    name, network: { kind: 'bridge', bridge: 'docker0' }, networks: [], host: null, ip: null, mac: null, mtu: 1500, hostname: name,
+    name, network: { kind: 'bridge', bridge: 'docker0' }, networks: [], host: null, ip: null, ip6: null, mac: null, mtu: 1500, hostname: name,
     dns: [], dnsSearch: [], dnsOptions: [], extraHosts: [], links: [], expose: [], ports: [], publishAll: false, netns: null, ...over,
     // Bridge mode: its one network, with the container's own ip and mac.
-    ...(over.network === undefined || over.network.kind === 'bridge' ? { networks: [{ network: 'docker0', ip: over.ip ?? null, mac: null, aliases: [] }] } : {}),
+    ...(over.network === undefined || over.network.kind === 'bridge' ? { networks: [{ network: 'docker0', ip: over.ip ?? null, ip6: null, mac: null, aliases: [] }] } : {}),
   };
 }
 
 const QUICKSTART: Spec = {
   name: 'quickstart',
-  host: { ipForward: true, iptables: true, ipMasq: true, icc: true },
+  host: { ipForward: true, iptables: true, ip6tables: true, ipMasq: true, icc: true },
   bridges: {
-    docker0: { name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, icc: true, internal: false, external: false, uplink: null, overlay: null },
+    docker0: { name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, subnet6: null, gateway6: null, ipRange6: null, icc: true, internal: false, external: false, uplink: null, overlay: null },
   },
   overlays: {},
   containers: {

@@ -20,8 +20,8 @@ function errors(raw: RawSpec) {
 }
 
 test('host flags default to true', () => {
-  assert.equal(norm({ version: 1 }).host, { ipForward: true, iptables: true, ipMasq: true, icc: true });
-  assert.equal(norm({ version: 1, host: { icc: false } }).host, { ipForward: true, iptables: true, ipMasq: true, icc: false });
+  assert.equal(norm({ version: 1 }).host, { ipForward: true, iptables: true, ip6tables: true, ipMasq: true, icc: true });
+  assert.equal(norm({ version: 1, host: { icc: false } }).host, { ipForward: true, iptables: true, ip6tables: true, ipMasq: true, icc: false });
   assert.equal(norm({ version: 1, host: null }).host.ipMasq, true);
 });
 
@@ -32,7 +32,7 @@ test('no containers, no bridges: nothing added', () => {
 test('bridge defaults: gateway first host, mtu 1500, icc from host', () => {
   const s = norm({ version: 1, host: { icc: false }, bridges: { br0: { subnet: '10.1.0.0/24' } } });
   assert.equal(s.bridges.br0, {
-    name: 'br0', subnet: '10.1.0.0/24', gateway: '10.1.0.1', mtu: 1500, ipRange: null, icc: false, internal: false, external: false, uplink: null, overlay: null,
+    name: 'br0', subnet: '10.1.0.0/24', gateway: '10.1.0.1', mtu: 1500, ipRange: null, subnet6: null, gateway6: null, ipRange6: null, icc: false, internal: false, external: false, uplink: null, overlay: null,
   });
 });
 
@@ -60,7 +60,7 @@ test('external bridge without subnet keeps none (validate reports it)', () => {
 test('implicit docker0 when a bridge-mode container uses it', () => {
   const s = norm({ version: 1, containers: { a: {} } });
   assert.equal(s.bridges.docker0, {
-    name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, icc: true, internal: false, external: false, uplink: null, overlay: null,
+    name: 'docker0', subnet: '172.17.0.0/16', gateway: '172.17.0.1', mtu: 1500, ipRange: null, subnet6: null, gateway6: null, ipRange6: null, icc: true, internal: false, external: false, uplink: null, overlay: null,
   });
   assert.equal(norm({ version: 1, containers: { a: { network: 'host' }, b: { network: 'none' } } }).bridges, {});
   const two = norm({ version: 1, bridges: { a: {}, b: {} }, containers: { c: null } });
@@ -71,8 +71,8 @@ test('implicit docker0 when a bridge-mode container uses it', () => {
 test('container defaults', () => {
   const s = norm({ version: 1, containers: { web: null } });
   assert.equal(s.containers.web, {
-    name: 'web', network: { kind: 'bridge', bridge: 'docker0' }, networks: [{ network: 'docker0', ip: null, mac: null, aliases: [] }],
-    host: null, ip: null, mac: null, mtu: 1500, hostname: 'web',
+    name: 'web', network: { kind: 'bridge', bridge: 'docker0' }, networks: [{ network: 'docker0', ip: null, ip6: null, mac: null, aliases: [] }],
+    host: null, ip: null, ip6: null, mac: null, mtu: 1500, hostname: 'web',
     dns: [], dnsSearch: [], dnsOptions: [], extraHosts: [], links: [], expose: [], ports: [], publishAll: false, netns: null,
   });
 });
@@ -143,12 +143,22 @@ const SAMPLES: Record<string, unknown> = {
   ipRange: '10.9.1.0/24', internal: true, external: true, network: 'none', bridge: 'other', ip: '10.9.0.5', mac: '02:00:00:00:00:01',
   hostname: 'h', dns: ['1.1.1.1'], dnsSearch: ['x.org'], dnsOptions: ['rotate'], extraHosts: ['a:1.2.3.4'], links: ['x'],
   expose: [80], ports: ['80'], publishAll: true, netns: '/proc/1/ns/net', uplink: 'eth9', networks: { other: null, more: {} },
-  host: 'h1',
+  host: 'h1', ip6tables: false, subnet6: 'fd00:9::/64', gateway6: 'fd00:9::9', ipRange6: 'fd00:9::/80', ip6: 'fd00:9::5',
 };
 /** Fields that need another to mean anything: the container's gateway picks one of its networks. */
 const CONTEXT: Record<string, { value: unknown; with: Record<string, unknown> }> = {
   'container.gateway': { value: 'more', with: { networks: { other: null, more: {} } } },
 };
+
+test('IPv6: written as the kernel prints it, gateway6 the first address of subnet6, none without subnet6', () => {
+  const s = norm({ version: 1, bridges: { b6: { subnet6: 'FD00:1:0:0::/64', ipRange6: 'fd00:1:0::8000/113' }, b4: {} }, containers: { c: { bridge: 'b6', ip6: 'fd00:1:0::0:5' } } });
+  assert.is(s.bridges.b6.subnet6, 'fd00:1::/64');
+  assert.is(s.bridges.b6.gateway6, 'fd00:1::1');
+  assert.is(s.bridges.b6.ipRange6, 'fd00:1::8000/113');
+  assert.is(s.containers.c.networks[0].ip6, 'fd00:1::5');
+  assert.equal([s.bridges.b4.subnet6, s.bridges.b4.gateway6], [null, null]);
+  assert.is(norm({ version: 1, bridges: { b: { subnet6: 'fd00:2::/64', gateway6: 'fd00:2::fe' } } }).bridges.b.gateway6, 'fd00:2::fe');
+});
 
 test('every schema field reaches the Spec', () => {
   const groups: [string, SchemaNode][] = [['host', schema.properties!.host], ['bridge', schema.$defs!.bridge], ['container', schema.$defs!.container]];
