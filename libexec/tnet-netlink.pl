@@ -11,8 +11,8 @@
 # them in one place only, the `worker` parts of the table in src/actuate/link-ops.ts: change both together.
 #   mark ALIAS                              lo up, with tnet's mark as its alias
 #   link NAME [mtu N] [mac M] [noipv6] [up|down]      options in any order: attributes first, then flags
-#   addr-add NAME A.B.C.D/P | addr-del NAME A.B.C.D/P
-#   route-replace DST VIA|- NAME | route-del DST NAME|-      (DST: default or A.B.C.D/P)
+#   addr-add NAME ADDR/P | addr-del NAME ADDR/P          (IPv4, or IPv6 added without DAD: nodad)
+#   route-replace DST VIA|- NAME | route-del DST NAME|-      (DST: default, A.B.C.D/P, or an IPv6 CIDR: ::/0 is IPv6's default)
 #   link-del NAME
 #   host-alias NAME ALIAS                  the alias of NAME in the namespace the worker started in (a seal)
 # PATH "-" is the namespace the worker started in.
@@ -20,8 +20,9 @@
 # that failed (the namespace's later ops are not run, as with `ip -batch`).
 #
 # With --read it only reads: input NAME <TAB> PATH per line; output per namespace "@@NAME", then its links
-# with their IPv4 addresses and its main-table IPv4 routes, as two lines of the JSON `ip -j -d addr show` and
-# `ip -j -d route show` print (the fields src/observe/ip-json.ts reads), or nothing after "@@NAME" when the
+# with their IPv4 and global IPv6 addresses, its main-table IPv4 routes and its main-table IPv6 routes, as three
+# lines of the JSON `ip -j -d addr show`, `ip -j -d route show` and `ip -6 -j route show` print (the fields
+# src/observe/ip-json.ts reads), or nothing after "@@NAME" when the
 # namespace cannot be entered. Entering by nsenter + ip costs two exec()s per namespace, more than the reading.
 #
 # With --nsids it reads, without entering, the id the worker's own namespace has for each: input NAME <TAB>
@@ -29,7 +30,7 @@
 # opens and requests; `ip netns list-id` returns an incomplete list past a few hundred namespaces.
 use strict;
 use warnings;
-use Socket qw(SOCK_RAW);
+use Socket qw(SOCK_RAW AF_INET6 inet_pton inet_ntop);
 use POSIX ();
 
 my %SETNS = (x86_64 => 308, aarch64 => 268, riscv64 => 268, loongarch64 => 268, ppc64le => 350, ppc64 => 350, s390x => 339, i686 => 346, i386 => 346, armv7l => 375);
@@ -51,6 +52,8 @@ sub attr {
   return pack('SS', $len, $type) . $data . ("\0" x ((4 - $len % 4) % 4));
 }
 sub ip4  { pack 'C4', split /\./, $_[0] }
+sub ip6  { inet_pton(AF_INET6, $_[0]) }
+sub is6  { index($_[0], ':') >= 0 }
 sub mac  { pack 'C6', map { hex } split /:/, $_[0] }
 sub ifinfo { my ($index, $flags, $change) = @_; pack 'CCSlLL', 0, 0, 0, $index, $flags, $change }
 
@@ -116,6 +119,13 @@ sub do_addr {
   my ($sock, $type, $name, $cidr) = @_;
   my ($index, $err) = index_of($sock, $name);
   return $err if $err;
+  if (is6($cidr)) {
+    my ($ip, $p) = split m{/}, $cidr;
+    my $bin = ip6($ip) // return "bad address $ip";
+    # IFA_F_NODAD (0x02): the address is usable at once, no second of duplicate detection.
+    my $body = pack('CCCCL', 10, $p // 128, 0x02, 0, $index) . attr(1, $bin) . attr(8, pack 'L', 0x02);
+    return talk($sock, $type, $type == NEWADDR ? CREATE | REPLACE : 0, $body);
+  }
   my ($ip, $p) = cidr($cidr);
   my $body = pack('CCCCL', 2, $p, 0, 0, $index) . attr(2, ip4($ip)) . attr(1, ip4($ip));
   $body .= attr(4, broadcast($ip, $p)) if $type == NEWADDR && $p < 31;
@@ -124,11 +134,13 @@ sub do_addr {
 
 sub do_route {
   my ($sock, $type, $dst, $via, $name) = @_;
-  my ($dip, $dlen) = $dst eq 'default' ? ('0.0.0.0', 0) : cidr($dst);
+  my $v6 = is6($dst);
+  my ($dip, $dlen) = $dst eq 'default' ? ('0.0.0.0', 0) : $v6 ? split(m{/}, $dst) : cidr($dst);
+  my $addr = $v6 ? \&ip6 : \&ip4;
   # main table, boot protocol (as `ip route` adds), universe scope, unicast
-  my $body = pack('CCCCCCCCL', 2, $dlen, 0, 0, 254, 3, 0, 1, 0);
-  $body .= attr(1, ip4($dip)) if $dlen;
-  $body .= attr(5, ip4($via)) if defined $via && $via ne '-';
+  my $body = pack('CCCCCCCCL', $v6 ? 10 : 2, $dlen, 0, 0, 254, 3, 0, 1, 0);
+  $body .= attr(1, $addr->($dip)) if $dlen;
+  $body .= attr(5, $addr->($via)) if defined $via && $via ne '-';
   if (defined $name && $name ne '-') {
     my ($index, $err) = index_of($sock, $name);
     return $err if $err;
@@ -214,7 +226,7 @@ sub read_links {
   my ($sock) = @_;
   my $links = dump_all($sock, GETLINK, pack('CCSlLL', 0, 0, 0, 0, 0, 0));
   return $links unless ref $links;
-  my $addrs = dump_all($sock, GETADDR, pack('CCCCL', 2, 0, 0, 0, 0));
+  my $addrs = dump_all($sock, GETADDR, pack('CCCCL', 0, 0, 0, 0, 0));
   return $addrs unless ref $addrs;
   my (%name, %addr_info);
   my @rows;
@@ -226,9 +238,12 @@ sub read_links {
     push @rows, [$index, $flags, $a];
   }
   for my $m (@$addrs) {
-    my ($family, $plen, undef, undef, $index) = unpack 'CCCCL', $m->[1];
-    next unless $family == 2;
+    my ($family, $plen, undef, $scope, $index) = unpack 'CCCCL', $m->[1];
     my $a = attrs($m->[1], 8);
+    if ($family == 10 && $scope == 0 && defined $a->{1}) {    # global IPv6 only: link-local ones are the kernel's
+      push @{$addr_info{$index}}, qq({"family":"inet6","local":") . inet_ntop(AF_INET6, $a->{1}) . qq(","prefixlen":$plen,"scope":"global"});
+    }
+    next unless $family == 2;
     my $local = $a->{2} // $a->{1} // next;
     push @{$addr_info{$index}}, qq({"family":"inet","local":") . dotted($local) . qq(","prefixlen":$plen});
   }
@@ -261,19 +276,22 @@ sub read_links {
 
 my %PROTO = (0 => 'unspec', 1 => 'redirect', 2 => 'kernel', 3 => 'boot', 4 => 'static');
 
+# FAMILY 2 or 10: the main table's routes of that family, as `ip -j route show` (or `ip -6`) prints them.
 sub read_routes {
-  my ($sock, $name) = @_;
-  my $routes = dump_all($sock, GETROUTE, pack('CCCCCCCCL', 2, 0, 0, 0, 0, 0, 0, 0, 0));
+  my ($sock, $name, $want) = @_;
+  my $routes = dump_all($sock, GETROUTE, pack('CCCCCCCCL', $want, 0, 0, 0, 0, 0, 0, 0, 0));
   return $routes unless ref $routes;
+  my $text = $want == 10 ? sub { inet_ntop(AF_INET6, $_[0]) } : \&dotted;
+  my $full = $want == 10 ? 128 : 32;
   my @json;
   for my $m (@$routes) {
     my ($family, $dlen, undef, undef, $table, $proto, undef, $type) = unpack 'CCCCCCCC', $m->[1];
     my $a = attrs($m->[1], 12);
     $table = unpack 'L', $a->{15} if defined $a->{15};
-    next unless $family == 2 && $table == 254;
-    my $dst = $dlen == 0 ? 'default' : dotted($a->{1} // "\0\0\0\0") . ($dlen == 32 ? '' : "/$dlen");
+    next unless $family == $want && $table == 254;
+    my $dst = $dlen == 0 ? 'default' : $text->($a->{1} // ("\0" x ($full / 8))) . ($dlen == $full ? '' : "/$dlen");
     my @f = ('"dst":"' . $dst . '"');
-    push @f, '"gateway":"' . dotted($a->{5}) . '"' if defined $a->{5};
+    push @f, '"gateway":"' . $text->($a->{5}) . '"' if defined $a->{5};
     push @f, '"dev":' . jstr($name->{unpack 'L', $a->{4}} // '') if defined $a->{4};
     push @f, '"protocol":"' . ($PROTO{$proto} // $proto) . '"';
     push @json, '{' . join(',', @f) . '}';
@@ -320,9 +338,11 @@ if (@ARGV && $ARGV[0] eq '--read') {
     close $fh;
     socket(my $sock, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) or next;
     my ($links, $names) = read_links($sock);
-    my $routes = ref $names ? read_routes($sock, $names) : undef;
+    my $routes = ref $names ? read_routes($sock, $names, 2) : undef;
+    my $routes6 = ref $names ? read_routes($sock, $names, 10) : undef;
     close $sock;
-    print "$links\n$routes\n" if ref $names && defined $routes && !ref $routes && $routes =~ /^\[/;
+    $routes6 = '[]' unless defined $routes6 && !ref $routes6 && $routes6 =~ /^\[/;
+    print "$links\n$routes\n$routes6\n" if ref $names && defined $routes && !ref $routes && $routes =~ /^\[/;
   }
   exit 0;
 }

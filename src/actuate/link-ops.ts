@@ -146,7 +146,9 @@ const OPS: OpTable = {
   'addr-add': {
     sign: '+',
     text: (a) => `address ${a.cidr} on ${where(a.ns, a.dev)}`,
-    ip: (a) => [`addr add ${a.cidr} brd + dev ${a.dev}`],
+    // IPv6 has no broadcast, and goes without duplicate address detection: tnet allocated the address, DAD
+    // would hold it unusable for a second.
+    ip: (a) => [a.cidr.includes(':') ? `addr add ${a.cidr} dev ${a.dev} nodad` : `addr add ${a.cidr} brd + dev ${a.dev}`],
     worker: (a) => `addr-add ${a.dev} ${a.cidr}`,
   },
   'addr-del': {

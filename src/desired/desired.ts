@@ -6,6 +6,7 @@ import type { FirewallDesired } from '../model/firewall.js';
 import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spec.js';
 import { ETC_NETNS } from '../ownership/paths.js';
 import { parseCidr } from '../util/ipv4.js';
+import { parseCidr6 } from '../util/ipv6.js';
 import { addressOn, allocate, primaryAddress, type Allocation, type Held } from './allocate.js';
 import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
@@ -57,10 +58,12 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
   const containers = Object.values(spec.containers);
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
   const aliases = aliasIndex(spec, alloc);
-  const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.mtu}|${b.internal}`]));
+  const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.subnet6}|${b.gateway6}|${b.mtu}|${b.internal}`]));
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
+    // Docker turns IPv6 forwarding on only for IPv6 networks: a host without one keeps its own setting.
+    ipForward6: spec.host.ipForward && Object.values(spec.bridges).some((b) => b.subnet6) ? true : null,
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     netns: withNetns.map((c) => netns(spec, c)),
@@ -83,6 +86,7 @@ function bridge(spec: string, b: Spec['bridges'][string]): DesiredBridge {
     mac: b.uplink ? null : macForIp(b.gateway),
     mtu: b.mtu,
     address: b.uplink ? null : `${b.gateway}/${prefix}`,
+    address6: b.subnet6 && b.gateway6 ? `${b.gateway6}/${parseCidr6(b.subnet6)!.prefix}` : null,
     subnet: b.subnet,
     uplink: b.uplink,
   };
@@ -111,7 +115,7 @@ function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: 
   if (c.network.kind !== 'bridge') return [];
   const key = c.networks.map((n, i) => {
     const k = endpointKey(c.name, n.network, i);
-    return `${alloc.ips[k]}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
+    return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
   }).join(' ');
   return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
 }
@@ -121,6 +125,7 @@ function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, allo
   const b = spec.bridges[n.network];
   const key = endpointKey(c.name, n.network, i);
   const ip = alloc.ips[key];
+  const ip6 = alloc.ips6[key] ?? null;
   const e = {
     container: c.name,
     netns: c.name,
@@ -129,6 +134,8 @@ function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, allo
     bridge: b.name,
     address: `${ip}/${parseCidr(b.subnet)!.prefix}`,
     gateway: b.gateway,
+    address6: ip6 && b.subnet6 ? `${ip6}/${parseCidr6(b.subnet6)!.prefix}` : null,
+    gateway6: ip6 ? b.gateway6 : null,
     mac: n.mac ?? macForIp(ip),
     mtu: c.mtu ?? b.mtu,
     mark: mark(spec.name, 'veth', key),
@@ -136,8 +143,9 @@ function endpoint(spec: Spec, c: ContainerSpec, n: EndpointSpec, i: number, allo
     defaultRoute: c.network.kind === 'bridge' && c.network.bridge === b.name && !b.internal,
   };
   const ns = netns(spec, c);
-  const inside = [ns, e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute];
-  return { ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside) };
+  // IPv4-only endpoints hash exactly what they did before IPv6 existed: their seals still match after an upgrade.
+  const inside = [ns, e.ifname, e.address, e.gateway, e.mac, e.mtu, e.defaultRoute, ...(e.address6 ? [e.address6, e.gateway6] : [])];
+  return { ...e, seal: sealAlias(e.mark, e.address, ns.kind === 'attached' ? 'netns-attached' : 'netns', inside, e.address6) };
 }
 
 /** The address another container reaches this one at, following container:X to the namespace's owner. */

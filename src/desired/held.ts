@@ -11,6 +11,33 @@ import { publishedRules } from '../observe/published.js';
 import { effectivePorts, heldPortKey, type Held } from './allocate.js';
 import type { HeldLinks } from './veth-names.js';
 
+/** Addresses held, by endpoint key: IPv4 (`v4`) and, on dual-stack networks, IPv6 (`v6`). */
+export interface HeldAddresses {
+  v4: Record<string, string>;
+  v6: Record<string, string>;
+}
+
+export function heldAddresses(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): HeldAddresses {
+  return { v4: heldIps(spec, links, netns), v6: heldIps6(spec, links, netns) };
+}
+
+/** heldIps' IPv6 counterpart: from the fifth part of seals, and from eth0 of the namespaces read. */
+export function heldIps6(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
+  const ips: Record<string, string> = {};
+  for (const l of links) {
+    const m = l.owner;
+    const sealed = m?.spec === spec && m.kind === 'veth' ? parseSeal(l.alias) : null;
+    if (m && sealed?.address6) ips[m.name] = sealed.address6.split('/')[0];
+  }
+  for (const ns of Object.values(netns)) {
+    const m = parseMark(ns.mark);
+    if (m?.spec !== spec || m.name !== ns.name) continue;
+    const addr = ns.links.find((l) => l.name === 'eth0')?.addrs6?.[0];
+    if (addr) ips[ns.name] = addr.split('/')[0];
+  }
+  return ips;
+}
+
 /** `links`: the host's; `netns`: the namespaces read inside (none before they are entered). */
 export function heldIps(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
   const ips: Record<string, string> = {};
@@ -53,8 +80,9 @@ export function held(
   links: HeldLinks,
   rules: FirewallObserved | null,
   listening: readonly ListeningSocket[] = [],
+  ips6: Record<string, string> = {},
 ): Held {
-  return { ips, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening), links };
+  return { ips, ips6, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening), links };
 }
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */

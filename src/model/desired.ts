@@ -74,6 +74,12 @@ export interface DesiredEndpoint {
   seal: string;
 }
 
+/** The host's IPv6 forwarding switch: tnet writes it like ip_forward, read with the host's links. */
+export const IPV6_FORWARD = 'net.ipv6.conf.all.forwarding';
+
+/** IPv6's default route as actions name it (`ip route` and the worker tell the family by the address). */
+export const DEFAULT6 = '::/0';
+
 export interface DesiredFile {
   path: string;
   content: string;

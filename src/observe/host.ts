@@ -1,4 +1,4 @@
-// Reads the host namespace: links with their addresses, main-table routes, and ip_forward, in one `ip` process.
+// Reads the host namespace: links with their addresses, main-table routes, ip_forward and IPv6 forwarding.
 
 import { readFile } from 'node:fs/promises';
 import type { ObservedLink, ObservedRoute } from '../model/observed.js';
@@ -11,19 +11,26 @@ export interface HostObservation {
   links: ObservedLink[];
   nsids: Record<number, string>;
   routes: ObservedRoute[];
+  routes6: ObservedRoute[];
   ipForward: boolean;
+  ipForward6: boolean;
 }
 
 export async function observeHost(): Promise<HostObservation> {
   // The nsids in a process of their own: on a large host they cost as much as the links, and both cores work.
-  const [r, nsids, fwd] = await Promise.all([
+  // `ip -batch` takes no -6: IPv6 routes need an `ip` of their own (few lines: veths carry no IPv6).
+  const [r, r6, nsids, fwd, fwd6] = await Promise.all([
     run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\n'),
+    run('ip', ['-6', '-j', 'route', 'show']),
     readNsids(),
     readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
+    readFile('/proc/sys/net/ipv6/conf/all/forwarding', 'utf8').catch(() => '0'),
   ]);
   if (r.code !== 0) throw readFailed('ip', 'the host', r.stderr, 'tnet needs iproute2 with JSON output, and root: does `ip -j -d addr show` work?');
   const [links, routes] = splitJsonLines(r.stdout);
-  return { links: parseLinks(links), routes: parseRoutes(routes), nsids, ipForward: fwd.trim() === '1' };
+  // A kernel without IPv6 has no IPv6 routes to read: none, not a failure.
+  const routes6 = r6.code === 0 && r6.stdout.trim().startsWith('[') ? parseRoutes(r6.stdout) : [];
+  return { links: parseLinks(links), routes: parseRoutes(routes), routes6, nsids, ipForward: fwd.trim() === '1', ipForward6: fwd6.trim() === '1' };
 }
 
 /**

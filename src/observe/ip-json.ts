@@ -20,7 +20,7 @@ interface IpAddrJson {
     info_slave_kind?: string;
     info_slave_data?: { hairpin?: boolean };
   };
-  addr_info?: { family: string; local: string; prefixlen: number }[];
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 
 interface IpRouteJson {
@@ -52,6 +52,8 @@ function toLink(j: IpAddrJson): ObservedLink {
     hairpin: j.linkinfo?.info_slave_kind === 'bridge' ? Boolean(j.linkinfo.info_slave_data?.hairpin) : null,
     group: groupOf(j.group),
     addrs: (j.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    // Global ones only: link-local addresses are the kernel's own, made per link, never tnet's to diff.
+    addrs6: (j.addr_info ?? []).filter((a) => a.family === 'inet6' && (a.scope ?? 'global') === 'global').map((a) => `${a.local}/${a.prefixlen}`),
     ...(kind === 'vxlan' ? { vxlan: vxlanInfo(j.linkinfo?.info_data ?? {}) } : {}),
   };
 }

@@ -16,7 +16,8 @@ const READERS = 2;
 
 // Where the worker cannot run (no perl, an unknown architecture, TNET_NETLINK=ip): one shell per chunk enters
 // each namespace in turn, a process per namespace, never one per object.
-const LOOP = `for n in "$@"; do printf '@@%s\\n' "$n"; printf 'addr show\\nroute show\\n' | nsenter --net="${NETNS_DIR}/$n" ip -j -d -batch - 2>/dev/null; done`;
+// `ip -batch` takes no -6: the IPv6 routes cost one more `ip` in each namespace.
+const LOOP = `for n in "$@"; do printf '@@%s\\n' "$n"; printf 'addr show\\nroute show\\n' | nsenter --net="${NETNS_DIR}/$n" ip -j -d -batch - 2>/dev/null && nsenter --net="${NETNS_DIR}/$n" ip -6 -j route show 2>/dev/null; done`;
 const PARALLEL = 4;
 
 /** Names under /run/netns; `id` is '' for a stale file that no namespace is mounted on (a crash mid-add). */
@@ -68,8 +69,8 @@ export async function readNetns(listed: NetnsList, skip: Map<string, string> = n
 }
 
 type Inside = Omit<ObservedNetns, 'name' | 'id'>;
-const STALE: Inside = { read: true, mark: null, links: [], routes: [] };
-const UNREAD: Inside = { read: false, mark: null, links: [], routes: [] };
+const STALE: Inside = { read: true, mark: null, links: [], routes: [], routes6: [] };
+const UNREAD: Inside = { read: false, mark: null, links: [], routes: [], routes6: [] };
 
 async function readInside(names: string[]): Promise<Map<string, Inside>> {
   if (names.length === 0) return new Map();
@@ -132,5 +133,7 @@ export function parseInside(body: string): Inside | null {
   const docs = splitJsonLines(body);
   if (docs.length < 2) return null; // the namespace vanished or could not be entered
   const links = parseLinks(docs[0]);
-  return { read: true, mark: links.find((l) => l.name === 'lo')?.alias ?? null, links, routes: parseRoutes(docs[1]) };
+  // The IPv6 routes come third; a reader without them (an older worker) gives none.
+  const routes6 = docs[2] ? parseRoutes(docs[2]) : [];
+  return { read: true, mark: links.find((l) => l.name === 'lo')?.alias ?? null, links, routes: parseRoutes(docs[1]), routes6 };
 }

@@ -93,13 +93,16 @@ export function macForIp(ip: string): string {
  * matches the spec vouches for the namespace, which a re-apply then need not enter (`--deep` enters anyway).
  * Watch mode computes seals of unchanged containers once (desired/cache.ts).
  */
-export function sealAlias(mark: string, address: string, netnsKind: MarkKind, inside: unknown): string {
+export function sealAlias(mark: string, address: string, netnsKind: MarkKind, inside: unknown, address6: string | null = null): string {
   const digest = createHash('sha256').update(JSON.stringify(inside)).digest('hex').slice(0, 8);
-  return [mark, address, netnsKind, digest].join(SEAL);
+  // The IPv6 address, on dual-stack endpoints only, comes last: IPv4-only seals read as they always did.
+  return [mark, address, netnsKind, digest, ...(address6 ? [address6] : [])].join(SEAL);
 }
 
 export interface Seal {
   address: string;
+  /** ip6/prefix of a dual-stack endpoint; null for IPv4 only. */
+  address6: string | null;
   /** How the namespace came to be: `netns` (tnet created it) or `netns-attached` (given by path). */
   netnsKind: MarkKind;
 }
@@ -107,5 +110,6 @@ export interface Seal {
 /** What a seal records: the address (allocation keeps it) and the namespace's kind (prune needs it). */
 export function parseSeal(alias: string | null): Seal | null {
   const parts = alias?.split(SEAL) ?? [];
-  return parts.length === 4 ? { address: parts[1], netnsKind: parts[2] as MarkKind } : null;
+  if (parts.length !== 4 && parts.length !== 5) return null;
+  return { address: parts[1], netnsKind: parts[2] as MarkKind, address6: parts[4] ?? null };
 }

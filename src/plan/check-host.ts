@@ -4,6 +4,7 @@ import type { DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ListeningSocket, ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
+import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { CHAIN } from '../ownership/chains.js';
 import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
@@ -152,8 +153,23 @@ function checkRoutes(desired: DesiredState, observed: ObservedState): TnetError[
         hint: 'pick a subnet the host does not already reach through another interface',
       }));
     }
+    errors.push(...routes6In(b, observed, ownDevs));
   }
   return errors;
+}
+
+/** The same for subnet6 and the host's IPv6 routes (its link-local ones, fe80::/64 on every link, never clash). */
+function routes6In(b: DesiredState['bridges'][number], observed: ObservedState, ownDevs: ReadonlySet<string>): TnetError[] {
+  const subnet = b.address6 ? parseCidr6(b.address6) : null;
+  if (!subnet) return [];
+  return (observed.routes6 ?? []).flatMap((r) => {
+    const dst = r.dst === 'default' ? null : parseCidr6(r.dst.includes('/') ? r.dst : `${r.dst}/128`);
+    if (!dst || !r.dev || ownDevs.has(r.dev) || !overlaps6(dst, subnet)) return [];
+    return [tnetError('subnet-overlap', `bridge ${b.name} subnet6 ${formatCidr6(subnet)} overlaps the host route ${r.dst} dev ${r.dev}`, {
+      path: `bridges.${b.name}.subnet6`,
+      hint: 'pick a subnet6 the host does not already reach through another interface',
+    })];
+  });
 }
 
 function checkPaths(desired: DesiredState, observed: ObservedState): TnetError[] {

@@ -1,7 +1,7 @@
 // Diffs one container endpoint: the veth pair, its host side on the bridge, and eth0 inside the namespace.
 
 import type { Action, LinkSettings } from '../model/action.js';
-import type { DesiredEndpoint } from '../model/desired.js';
+import { DEFAULT6, type DesiredEndpoint } from '../model/desired.js';
 import type { ObservedLink, ObservedNetns } from '../model/observed.js';
 
 export interface EndpointSeen {
@@ -39,8 +39,11 @@ function fresh(d: DesiredEndpoint, hairpin: boolean): Action[] {
     { op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: d.address },
   ];
   if (d.defaultRoute) out.push({ op: 'route-replace', ns: d.netns, dst: 'default', via: d.gateway, dev: d.ifname });
+  if (d.address6) out.push({ op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: d.address6 });
+  if (d.address6 && d.gateway6 && d.defaultRoute) out.push({ op: 'route-replace', ns: d.netns, dst: DEFAULT6, via: d.gateway6, dev: d.ifname });
   return out;
 }
+
 
 function hostSide(d: DesiredEndpoint, host: ObservedLink, hairpin: boolean): Action[] {
   const set: LinkSettings = {};
@@ -68,5 +71,19 @@ function insideSide(d: DesiredEndpoint, eth: ObservedLink, ns: ObservedNetns): A
     out.push({ op: 'route-replace', ns: d.netns, dst: 'default', via: d.gateway, dev: d.ifname });
   }
   if (!d.defaultRoute && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: 'default', dev: d.ifname });
+  return [...out, ...inside6(d, eth, ns)];
+}
+
+/** eth's global IPv6 address and the IPv6 default route, as insideSide does for IPv4. */
+function inside6(d: DesiredEndpoint, eth: ObservedLink, ns: ObservedNetns): Action[] {
+  const want = d.address6 ?? null;
+  const have = eth.addrs6 ?? [];
+  const out: Action[] = have.filter((a) => a !== want).map((a) => ({ op: 'addr-del', ns: d.netns, dev: d.ifname, cidr: a }));
+  if (want && !have.includes(want)) out.push({ op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: want });
+  const def = (ns.routes6 ?? []).find((r) => r.dst === 'default');
+  const routeOk = def && def.gateway === d.gateway6 && def.dev === d.ifname;
+  const wanted = want !== null && d.gateway6 && d.defaultRoute;
+  if (wanted && (!routeOk || out.length > 0)) out.push({ op: 'route-replace', ns: d.netns, dst: DEFAULT6, via: d.gateway6!, dev: d.ifname });
+  if (!wanted && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: DEFAULT6, dev: d.ifname });
   return out;
 }

@@ -1,7 +1,7 @@
 // The planner: (desired, observed) → ordered actions, or the reasons it cannot act. Pure.
 
 import type { Action } from '../model/action.js';
-import type { DesiredState } from '../model/desired.js';
+import { IPV6_FORWARD, type DesiredState } from '../model/desired.js';
 import { fail, ok, type Result } from '../model/errors.js';
 import type { ObservedNetns, ObservedState } from '../model/observed.js';
 import { checkHost } from './check-host.js';
@@ -43,6 +43,7 @@ export function plan(desired: DesiredState, observed: ObservedState): Result<Act
 function diffSysctls(desired: DesiredState, observed: ObservedState): Action[] {
   const out: Action[] = [];
   if (desired.ipForward && !observed.ipForward) out.push({ op: 'sysctl', ns: null, key: 'net.ipv4.ip_forward', value: '1' });
+  if (desired.ipForward6 && observed.ipForward6 === false) out.push({ op: 'sysctl', ns: null, key: IPV6_FORWARD, value: '1' });
   for (const [key, value] of Object.entries(desired.firewall?.sysctls ?? {})) {
     const seen = observed.firewall?.sysctls[key];
     // A switch turned off needs no write where none can be read: a bridge not made yet starts with it off.

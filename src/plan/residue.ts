@@ -3,6 +3,7 @@
 import type { Action, Ns } from '../model/action.js';
 import type { FirewallObserved, FwTableName } from '../model/firewall.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
+import { DEFAULT6 } from '../model/desired.js';
 import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
 import { switchValue } from './undo.js';
 
@@ -112,7 +113,8 @@ function link(ns: Ns, dev: string): [string, Compare] {
       const what = `interface ${where(ns, dev)}`;
       if (!x || !y) return presence(what, Boolean(x), Boolean(y));
       const changes = LINK_FIELDS.filter((f) => x[f] !== y[f]).map((f) => `${f} ${String(x[f])} → ${String(y[f])}`);
-      const [xa, ya] = [[...x.addrs].sort().join(' '), [...y.addrs].sort().join(' ')];
+      const all = (l: ObservedLink) => [...l.addrs, ...(l.addrs6 ?? [])].sort().join(' ');
+      const [xa, ya] = [all(x), all(y)];
       if (xa !== ya) changes.push(`addresses ${xa || 'none'} → ${ya || 'none'}`);
       return changes.length ? `${what}: ${changes.join(', ')}` : null;
     },
@@ -124,9 +126,11 @@ function route(ns: Ns, dst: string): [string, Compare] {
     `route ${where(ns, dst)}`,
     (b, a) => {
       const pick = (o: ObservedState) => {
-        const routes = ns === null ? o.routes : o.netns[ns]?.read ? o.netns[ns].routes : null;
+        const v6 = dst.includes(':');
+        const inside = o.netns[ns ?? '']?.read ? o.netns[ns ?? ''] : null;
+        const routes = ns === null ? (v6 ? o.routes6 ?? [] : o.routes) : inside ? (v6 ? inside.routes6 ?? [] : inside.routes) : null;
         if (routes === null) return null;
-        const r = routes.find((x) => x.dst === dst);
+        const r = routes.find((x) => x.dst === (dst === DEFAULT6 ? 'default' : dst));
         return r ? `${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}` : 'none';
       };
       const [x, y] = [pick(b), pick(a)];

@@ -4,6 +4,7 @@ import type { Action, FwTableUpdate, LinkSettings, Ns } from '../model/action.js
 import type { FwRule, FwTableObserved } from '../model/firewall.js';
 import type { ObservedLink, ObservedRoute, ObservedState } from '../model/observed.js';
 import { isTnetChain } from '../ownership/rule-owner.js';
+import { DEFAULT6, IPV6_FORWARD } from '../model/desired.js';
 
 /** What undoes a list of actions, newest first, and the actions nothing can undo (a deleted namespace). */
 export interface Undo {
@@ -116,23 +117,26 @@ function linkSetBack(ns: Ns, dev: string, set: LinkSettings, before: ObservedSta
   return Object.keys(back).length ? [{ op: 'link-set', ns, dev, set: back }] : [];
 }
 
-function routesIn(before: ObservedState, ns: Ns): ObservedRoute[] | null {
-  if (ns === null) return before.routes;
+function routesIn(before: ObservedState, ns: Ns, v6: boolean): ObservedRoute[] | null {
+  if (ns === null) return v6 ? before.routes6 ?? [] : before.routes;
   const seen = before.netns[ns];
-  return seen?.read ? seen.routes : null;
+  return seen?.read ? (v6 ? seen.routes6 ?? [] : seen.routes) : null;
 }
 
 function routeBack(ns: Ns, dst: string, dev: string | null, before: ObservedState): Action[] {
-  const routes = routesIn(before, ns);
+  const v6 = dst.includes(':');
+  const routes = routesIn(before, ns, v6);
   // A namespace not read before (created by the plan) goes with its routes.
   if (routes === null) return [];
-  const seen = routes.find((r) => r.dst === dst);
+  // `ip` prints IPv6's default as IPv4's: `default`.
+  const seen = routes.find((r) => r.dst === (dst === DEFAULT6 ? 'default' : dst));
   if (seen?.dev) return [{ op: 'route-replace', ns, dst, via: seen.gateway, dev: seen.dev }];
   return [{ op: 'route-del', ns, dst, dev }];
 }
 
 /** A switch's value as observed: ip_forward is read with the host, the others with the firewall. */
 export function switchValue(o: ObservedState, key: string): string | undefined {
+  if (key === IPV6_FORWARD) return o.ipForward6 ? '1' : '0';
   return key === 'net.ipv4.ip_forward' ? (o.ipForward ? '1' : '0') : o.firewall?.sysctls[key];
 }
 

@@ -20,7 +20,7 @@ import { observeInside, observeKernel, readBase, type BaseReads, type KernelView
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { hasChosenPorts, held, heldIps, heldLinks } from '../desired/held.js';
+import { hasChosenPorts, held, heldAddresses, heldLinks, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
@@ -124,7 +124,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   // The host's links are those of the first desire: host veth names come out the same.
-  const ips = heldIps(target.name, inside.links, inside.netns);
+  const ips = heldAddresses(target.name, inside.links, inside.netns);
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
   const observed = withLimits(desired.value, withOwners(desired.value, inside));
@@ -224,7 +224,7 @@ interface DesireContext {
  */
 async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
   const hostLinks = (await reads.kernel).host.links;
-  const ips = heldIps(ctx.spec.name, hostLinks, {});
+  const ips = heldAddresses(ctx.spec.name, hostLinks, {});
   const links = heldLinks(ctx.spec.name, hostLinks);
   const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, links, null);
   const base = await reads.base;
@@ -235,8 +235,8 @@ async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
  * `ips`: heldIps, `links`: heldLinks, computed once by the caller. `seen`: the firewall and the host's
  * sockets as observed, or null when not needed.
  */
-function desireWith(ctx: DesireContext, ips: Record<string, string>, links: HeldLinks, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
-  const kept = held(ctx.spec, ips, links, seen?.firewall ?? null, seen?.listening);
+function desireWith(ctx: DesireContext, ips: HeldAddresses, links: HeldLinks, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
+  const kept = held(ctx.spec, ips.v4, links, seen?.firewall ?? null, seen?.listening, ips.v6);
   const inputs = { spec: ctx.spec, held: kept, hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
   return desire(inputs, ctx.session.desire);
 }
@@ -282,9 +282,12 @@ function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string
   return JSON.stringify([fw?.reads ?? null, o.paths, o.fdb, o.listening, o.dns]);
 }
 
-function sameHeld(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(b);
-  return keys.length === Object.keys(a).length && keys.every((k) => a[k] === b[k]);
+function sameHeld(a: HeldAddresses, b: HeldAddresses): boolean {
+  const same = (x: Record<string, string>, y: Record<string, string>) => {
+    const keys = Object.keys(y);
+    return keys.length === Object.keys(x).length && keys.every((k) => x[k] === y[k]);
+  };
+  return same(a.v4, b.v4) && same(a.v6, b.v6);
 }
 
 function emptied(spec: Spec): Spec {

@@ -1,7 +1,7 @@
 // After an apply: what it touched read again and planned again: the kernel must hold what was asked.
 
 import { isDnsAction, type Action } from '../model/action.js';
-import type { DesiredState } from '../model/desired.js';
+import { IPV6_FORWARD, type DesiredState } from '../model/desired.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import { enterAgain, observeAgain } from '../observe/observe.js';
@@ -43,7 +43,7 @@ export async function verifyApplied(actions: readonly Action[], desired: Desired
  * the fdb are read apart.
  */
 export function touchesKernelView(a: Action): boolean {
-  return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op) && !isDnsAction(a);
+  return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' || a.key === IPV6_FORWARD : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op) && !isDnsAction(a);
 }
 
 async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {

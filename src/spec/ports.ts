@@ -94,6 +94,8 @@ function parseHostIp(text: string): HostIp | string {
   if (text.startsWith('[')) {
     const v6 = parseIpv6(text.slice(1, -1));
     if (v6 === null) return `host address "${text}" is not an IPv6 address`;
+    // IPv6 has no route_localnet: the kernel never forwards ::1 to a container, only a proxy could.
+    if (v6 === 1n) return `host address ${text} is IPv6 loopback, which the kernel cannot forward to a container (tnet runs no proxy)`;
     return v6 === 0n ? { hostIp: null, family: 6 } : { hostIp: formatIpv6(v6) };
   }
   if (parseIpv4(text) === null) return `host address "${text}" is not an IPv4 address (write an IPv6 one in brackets: [2001:db8::1])`;

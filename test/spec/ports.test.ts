@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PortMapping } from '../../src/model/spec.js';
-import { EPHEMERAL_RANGE, formatPortMapping, parseExpose, parsePortMapping } from '../../src/spec/ports.js';
+import { EPHEMERAL_RANGE, formatPortMapping, parseExpose, parsePortMapping, portFamilies } from '../../src/spec/ports.js';
 
 const eph = [...EPHEMERAL_RANGE];
 const m = (hostIp: string | null, hostPort: number | null, containerPort: number, proto = 'tcp', hostRange: number[] | null = null): PortMapping =>
@@ -26,7 +26,18 @@ test('ip:hostPort:containerPort', () => assert.equal(parse('192.0.2.1:8080:80'),
 test('ip::containerPort: ephemeral host port on that address', () => assert.equal(parse('192.0.2.1::80'), [m('192.0.2.1', null, 80)]));
 test('containerPort alone: ephemeral host port', () => assert.equal(parse('80'), [m(null, null, 80)]));
 test('YAML integer', () => assert.equal(parse(80), [m(null, null, 80)]));
-test('0.0.0.0 is every address, stored as null', () => assert.equal(parse('0.0.0.0:8080:80'), [m(null, 8080, 80)]));
+test('0.0.0.0 is every IPv4 address, [::] every IPv6 one, stored as null with the family; no address is both', () => {
+  assert.equal(parse('0.0.0.0:8080:80'), [{ ...m(null, 8080, 80), family: 4 }]);
+  assert.equal(parse('[::]:8080:80'), [{ ...m(null, 8080, 80), family: 6 }]);
+  assert.equal(parse('[2001:DB8:0::1]:8080:80/udp'), [m('2001:db8::1', 8080, 80, 'udp')]);
+  assert.equal(parse('[::]::80').map((p) => [p.hostIp, p.family, p.hostRange]), [[null, 6, [32768, 60999]]]);
+  assert.equal(parse('8080:80').map(portFamilies), [[4, 6]]);
+  assert.equal(parse('0.0.0.0:8080:80').map(portFamilies), [[4]]);
+  assert.equal(parse('[::]:8080:80').map(portFamilies), [[6]]);
+  assert.equal(parse('192.0.2.1:8080:80').map(portFamilies), [[4]]);
+  assert.equal(parse('[2001:db8::1]:8080:80').map(portFamilies), [[6]]);
+  assert.is(formatPortMapping(parse('[::]:8080:80')[0]), '[::]:8080->80/tcp');
+});
 
 test('equal ranges expand one mapping per port', () => {
   assert.equal(parse('9000-9001:9000-9001'), [m(null, 9000, 9000), m(null, 9001, 9001)]);
@@ -61,7 +72,10 @@ test('errors', () => {
   assert.match(error('81-80'), /ends before it starts/);
   assert.match(error('300.1.1.1:80:80'), /not an IPv4 address/);
   assert.match(error('localhost:80:80'), /not an IPv4 address/);
-  assert.match(error('[::1]:80:80'), /IPv6/);
+  assert.match(error('[::1]:80:80'), /loopback/);
+  assert.match(error('[fd00::zz]:80:80'), /not an IPv6 address/);
+  assert.match(error('[::]80:80'), /\[address\]:hostPort:containerPort/);
+  assert.match(error('::1:80:80'), /too many/);
   assert.match(error('8080:80/icmp'), /not tcp, udp or sctp/);
   assert.match(error('8080:80/'), /not tcp, udp or sctp/);
   assert.match(error('a:b:c:d'), /too many/);
