@@ -59,7 +59,7 @@ for (const port of tcp) {
     .listen(port, host, up);
 }
 for (const port of udp) {
-  const s = dgram.createSocket('udp4');
+  const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
   s.on('message', (m, r) => { console.log('udp', port, r.address); s.send(name + ' ' + r.address + '\\n', r.port, r.address); });
   s.bind(port, host, up);
 }
@@ -80,7 +80,7 @@ if (proto === 'tcp') {
   s.on('end', () => done(d.trim(), 0));
   s.on('error', (e) => done('ERR ' + e.code, 1));
 } else {
-  const s = require('dgram').createSocket('udp4');
+  const s = require('dgram').createSocket(host.includes(':') ? 'udp6' : 'udp4');
   s.on('message', (m) => done(String(m).trim(), 0));
   s.on('error', (e) => done('ERR ' + e.code, 1));
   s.send('hello', Number(port), host);
@@ -90,7 +90,7 @@ if (proto === 'tcp') {
 export interface ServerPorts {
   tcp?: number[];
   udp?: number[];
-  /** The address every port is bound to; every address when absent. */
+  /** The address every port is bound to; every IPv4 address when absent, `::` for both families. */
   host?: string;
 }
 
@@ -182,6 +182,42 @@ export async function rules(box: Sandbox): Promise<string> {
     .filter((l) => !l.startsWith('#'))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
     .join('\n');
+}
+
+/** ip6tables-save as `rules` gives iptables-save. */
+export async function rules6(box: Sandbox): Promise<string> {
+  return (await box.must('ip6tables-save'))
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
+    .join('\n');
+}
+
+/** The global IPv6 address of eth0 in a container's namespace; undefined when it has none. */
+export async function ip6Of(box: Sandbox, ns: string): Promise<string | undefined> {
+  const a = await box.json(`ip -n ${ns} -j -6 addr show eth0 scope global`);
+  return a[0]?.addr_info?.[0]?.local;
+}
+
+/** The sandbox host's and the IPv6-only outside host's addresses (2001:db8::/32, documentation space). */
+export const HOST6_IP = '2001:db8:1::1';
+export const OUTSIDE6_IP = '2001:db8:1::2';
+
+/**
+ * A namespace `outside6` joined to the sandbox host over IPv6 only, by the veth `uplink6`. It has no route
+ * to any container subnet: a reply reaches a container only when the host masqueraded the request.
+ */
+export async function addOutside6(box: Sandbox): Promise<void> {
+  await box.must(`set -e
+ip netns add outside6
+ip link add uplink6 type veth peer name eth0 netns outside6
+ip link set uplink6 addrgenmode none
+ip -n outside6 link set eth0 addrgenmode none
+ip addr add ${HOST6_IP}/64 dev uplink6 nodad
+ip link set uplink6 up
+ip -n outside6 link set lo up
+ip -n outside6 addr add ${OUTSIDE6_IP}/64 dev eth0 nodad
+ip -n outside6 link set eth0 up`);
 }
 
 /** The address of eth0 in a container's namespace. */
