@@ -13,7 +13,10 @@
 //        [--floor-only]: the kernel floor alone, its steps on stderr;
 //        [--no-dns]: without the DNS part (scripts/bench-dns.ts), which otherwise follows the scale part;
 //        [--dns-only]: the DNS part alone, written to OUT/dns.json; [--dns-seconds S] [--dns-rounds R]: its runs;
-//        [--dns-cpu-prof DIR]: tnet's DNS server profiled under them (V8's --cpu-prof), its top functions printed.
+//        [--dns-cpu-prof DIR]: tnet's DNS server profiled under them (V8's --cpu-prof), its top functions printed;
+//        [--no-ipv6]: without the IPv6 part (scripts/bench-ipv6.ts: dual stack against IPv4 only, at
+//        --ipv6-n containers, default 1000, --ipv6-runs pairs, default 3); [--ipv6-only]: that part alone,
+//        written to OUT/ipv6.json.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,8 @@ import { Sandbox } from '../test/helpers/sandbox.js';
 import { Watch } from '../test/helpers/watch.js';
 import { perContainerChart } from './bench-chart.js';
 import { dnsTable, measureDns, type DnsBench } from './bench-dns.js';
+import { execLog, mutations, namespaceEntries } from './bench-exec-log.js';
+import { ipv6Table, measureIpv6, type Ipv6Bench } from './bench-ipv6.js';
 
 const CLI = resolve('bin/tnet.js');
 const WORKER = resolve('libexec/tnet-netlink.pl');
@@ -164,41 +169,6 @@ async function tnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ m
   const rssKb = Number(/maxrss (\d+) KB/.exec(r.stderr)?.[1] ?? 0);
   const phases = [...r.stderr.matchAll(/^tnet trace: (.+?) ([\d.]+) ms$/gm)].map((m): [string, number] => [m[1], Number(m[2])]);
   return { ms, rssKb, out: r.stdout, stderr: r.stderr, phases };
-}
-
-/** The commands tnet logged with TNET_EXEC_LOG: [program, ...args, first line of its input]. */
-function execLog(logPath: string): string[][] {
-  if (!existsSync(logPath)) return [];
-  return readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as string[]);
-}
-
-/** A command tnet started that writes: anything but `ip -j …` reads, *-save, version probes and reading shells. */
-function mutations(log: string[][]): string[] {
-  return log.filter(([cmd, ...rest]) => {
-    const text = rest.join(' ');
-    if (cmd === 'ip') return !rest.includes('-j');
-    if (cmd.endsWith('-save') || text.includes('--version')) return false;
-    if (cmd === 'sh') return !/ip -j/.test(text);
-    // The netlink worker's reading modes: namespaces (--read) and nsids (--nsids).
-    if (cmd === 'perl') return !rest.includes('--read') && !rest.includes('--nsids');
-    return true;
-  }).map((c) => c.join(' '));
-}
-
-/**
- * A command that entered a namespace: nsenter, `ip -n NS`/`ip netns exec`, a shell running either, or the
- * netlink worker given a namespace (its input's first line starts with the namespace's path; `-` is the host).
- */
-function namespaceEntries(log: string[][]): string[] {
-  return log.filter(([cmd, ...rest]) => {
-    const text = rest.join(' ');
-    if (cmd === 'nsenter') return true;
-    if (cmd === 'ip') return rest.includes('-n') || rest.includes('-netns') || /\bnetns exec\b/.test(text);
-    if (cmd === 'sh') return /\bnsenter\b|\bip (-\S+ )*-n(etns)? |\bnetns exec\b/.test(text);
-    // --nsids only asks the host for each namespace's id; --read enters them.
-    if (cmd === 'perl') return !rest.includes('--nsids') && !rest[rest.length - 1].startsWith('-\t');
-    return false;
-  }).map((c) => c.join(' ').slice(0, 160));
 }
 
 /** Peak resident set of a process, from /proc: the watch does not print its maxrss. */
@@ -578,10 +548,25 @@ async function dnsOnly(outDir: string): Promise<void> {
   process.stdout.write(`\nwrote ${join(outDir, 'dns.json')}\n`);
 }
 
+function ipv6Part(): Promise<Ipv6Bench> {
+  return measureIpv6(Number(arg('ipv6-n', '1000')), Number(arg('ipv6-runs', '3')));
+}
+
+/** `--ipv6-only`: its table, and its figures in OUT/ipv6.json. */
+async function ipv6Only(outDir: string): Promise<void> {
+  const ipv6 = await ipv6Part();
+  const machine = machineLine(`${ipv6.runs} alternating pairs`);
+  process.stdout.write(`${machine}\n\n${ipv6Table(ipv6)}\n`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'ipv6.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, ipv6 }, null, 2)}\n`);
+  process.stdout.write(`\nwrote ${join(outDir, 'ipv6.json')}\n`);
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root: it makes throwaway namespaces');
   const outDir = arg('out', 'bench');
   if (process.argv.includes('--dns-only')) return dnsOnly(outDir);
+  if (process.argv.includes('--ipv6-only')) return ipv6Only(outDir);
   const sizes = arg('sizes', '1000,3000,10000').split(',').map(Number);
   const cniMax = process.argv.includes('--no-cni') ? 0 : Number(arg('cni-max', '100'));
   const runsArg = arg('runs', '');
@@ -623,16 +608,18 @@ async function main(): Promise<void> {
   }
   if (floorOnly) return;
   const dns = process.argv.includes('--no-dns') ? null : await dnsPart().catch(dnsFailed);
+  const ipv6 = process.argv.includes('--no-ipv6') ? null : await ipv6Part();
   const runsText = runsArg ? `median of ${runsArg} runs` : 'median of 3 runs below N=3000, 1 run from there';
   const machine = machineLine(runsText);
   process.stdout.write(`${machine}\n\n${applyTable(rows)}\n\n${steadyTable(rows)}\n\n${phaseTable(rows)}\n`);
   if (dns) process.stdout.write(`\n${dnsTable(dns)}`);
+  if (ipv6) process.stdout.write(`\n${ipv6Table(ipv6)}\n`);
   for (const r of rows) {
     if (r.noopMutations.length) process.stdout.write(`\nN=${r.n} no-op ran: ${r.noopMutations.join('; ')}\n`);
     if (r.noopEntries.length) process.stdout.write(`\nN=${r.n} no-op entered namespaces with: ${r.noopEntries.join('; ')}\n`);
   }
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, rows, ...(dns ? { dns } : {}) }, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, rows, ...(dns ? { dns } : {}), ...(ipv6 ? { ipv6 } : {}) }, null, 2)}\n`);
   writeFileSync(join(outDir, 'per-container.svg'), perContainerChart(rows));
   process.stdout.write(`\nwrote ${join(outDir, 'results.json')} and ${join(outDir, 'per-container.svg')}\n`);
 }
