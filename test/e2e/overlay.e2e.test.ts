@@ -65,6 +65,35 @@ t('overlay on two hosts: containers ping across hosts; VXLAN, fdb and MTU as dec
   for (const out of await applyAll(net, TWO)) assert.match(out, /No changes/);
 });
 
+t('dual-stack overlay: each host allocates IPv6 from its ipRange6; containers ping across hosts over IPv6', async (ctx) => {
+  const net = (ctx.net = await createHosts(2));
+  const [A, B] = net.hosts;
+  const yaml = `version: 1
+name: net
+overlays:
+  ov6:
+    vni: 4343
+    subnet: 10.241.0.0/16
+    subnet6: "fd00:241::/64"
+    hosts:
+      hostA: {underlay: ${underlayIp(1)}, ipRange: 10.241.1.0/24, ipRange6: "fd00:241::1:0/112"}
+      hostB: {underlay: ${underlayIp(2)}, ipRange: 10.241.2.0/24, ipRange6: "fd00:241::2:0/112"}
+containers:
+  a1: {host: hostA, bridge: ov6}
+  b1: {host: hostB, bridge: ov6, ip6: "fd00:241::2:99"}
+  everywhere: {bridge: ov6}
+`;
+  await applyAll(net, yaml);
+  const addr6 = async (h: Sandbox, ns: string) => (await h.json(`ip -n ${ns} -j -6 addr show eth0 scope global`))[0].addr_info[0].local as string;
+  assert.equal([await addr6(A, 'a1'), await addr6(A, 'everywhere')], ['fd00:241::1:2', 'fd00:241::1:3'], "host A's range, after its bridge's address");
+  assert.equal([await addr6(B, 'b1'), await addr6(B, 'everywhere')], ['fd00:241::2:99', 'fd00:241::2:2']);
+  assert.match(await A.must('ip -6 addr show dev ov6 scope global'), /fd00:241::1:1\/64/);
+  assert.is(await B.must('ip -n b1 -6 route show default'), 'default via fd00:241::2:1 dev eth0 metric 1024 pref medium');
+  assert.ok(await A.ping('a1', 'fd00:241::2:99'), 'a1 (A) -> b1 (B) over IPv6');
+  assert.ok(await B.ping('everywhere', 'fd00:241::1:3'), 'everywhere on B -> everywhere on A over IPv6');
+  for (const out of await applyAll(net, yaml)) assert.match(out, /No changes/);
+});
+
 t('uplink: containers on two hosts share the underlay segment; the host stays reachable; destroy gives the addresses back', async (ctx) => {
   const net = (ctx.net = await createHosts(2));
   const [A, B] = net.hosts;
