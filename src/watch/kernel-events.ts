@@ -12,10 +12,14 @@ export interface KernelEvents {
 // tnet killed by -9 leaves no monitor behind, which Node alone cannot arrange (it has no parent-death signal).
 const SCRIPT = `ip -o monitor link address route all-nsid & cat >/dev/null; kill $! 2>/dev/null`;
 
-/** tnet manages IPv4 only: IPv6 link-local addresses and routes come and go with every link by themselves. */
+/**
+ * IPv6 link-local and multicast addresses and routes come and go with every link by themselves: not tnet's.
+ * Global IPv6 addresses and IPv6 default routes are (dual-stack networks).
+ */
 export function relevant(line: string): boolean {
   if (!line.trim()) return false;
-  return !/\binet6\b|\b(fe80|ff00|ff02)::/.test(line);
+  if (/\b(fe80|ff00|ff02)::/.test(line)) return false;
+  return !/\binet6\b/.test(line) || /\bscope global\b/.test(line);
 }
 
 export function watchKernel(onEvent: (line: string) => void, onExit: (code: number | null) => void): KernelEvents {

@@ -106,6 +106,9 @@ u('kernel events: IPv6 link-local noise is not drift', () => {
   assert.not.ok(relevant('[nsid current]multicast ff00::/8 dev vh table local proto kernel metric 256 pref medium'));
   assert.not.ok(relevant('[nsid current]fe80::/64 dev vh proto kernel metric 256 pref medium'));
   assert.not.ok(relevant('  '));
+  assert.ok(relevant('[nsid 0]Deleted 2: eth0    inet6 fd00:60::2/64 scope global nodad '), 'a dual-stack address');
+  assert.ok(relevant('[nsid 0]Deleted default via fd00:60::1 dev eth0 metric 1024 pref medium'));
+  assert.not.ok(relevant('[nsid current]2: lo    inet6 ::1/128 scope host '));
 });
 
 u('spec filter: the file itself, or a folder\'s *.yaml without dotfiles', () => {
