@@ -43,7 +43,10 @@ export interface NetworkView {
    * addresses, and AAAA maps them, so that IPv6 costs an entry per container instead of a second index of names.
    */
   ip6Of: SortedMap<string>;
-  /** A container's IPv6 address here → the container, as `queriers` (looked up on a cache miss only). */
+  /**
+   * A container's IPv6 address here → the container, as `queriers`: sorted arrays, not a Map, since it is asked
+   * only for ip6.arpa names and by askers from IPv6 addresses (the server listens on IPv4 gateways).
+   */
   queriers6: SortedMap<Querier>;
 }
 
