@@ -7,7 +7,7 @@ import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spe
 import { ETC_NETNS } from '../ownership/paths.js';
 import { parseCidr } from '../util/ipv4.js';
 import { parseCidr6 } from '../util/ipv6.js';
-import { addressOn, allocate, primaryAddress, type Allocation, type Held } from './allocate.js';
+import { address6On, addressOn, allocate, primaryAddress, primaryAddress6, type Allocation, type Held } from './allocate.js';
 import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
 import { DesireCache } from './cache.js';
@@ -153,13 +153,18 @@ function addressOf(spec: Spec, c: ContainerSpec, alloc: Allocation): string | nu
   return primaryAddress(rootOf(spec, c), alloc);
 }
 
-/** A linked container's address: on its default network if the linking one is there too, else on one they share. */
-function linkAddress(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: Allocation): string | null {
+/**
+ * A linked container's addresses: on its default network if the linking one is there too, else on one they
+ * share; its IPv6 address on the same network, when that one is dual stack.
+ */
+function linkAddresses(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc: Allocation): { ip: string | null; ip6: string | null } {
   const target = rootOf(spec, to);
   const mine = new Set(from.networks.map((e) => e.network));
   const primary = target.network.kind === 'bridge' ? target.network.bridge : null;
   const shared = primary && mine.has(primary) ? primary : target.networks.find((e) => mine.has(e.network))?.network;
-  return (shared ? addressOn(target, shared, alloc) : null) ?? addressOf(spec, target, alloc);
+  const ip = shared ? addressOn(target, shared, alloc) : null;
+  if (shared && ip) return { ip, ip6: address6On(target, shared, alloc) };
+  return { ip: primaryAddress(target, alloc), ip6: primaryAddress6(target, alloc) };
 }
 
 /** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
@@ -196,11 +201,13 @@ function files(spec: Spec, c: ContainerSpec, alloc: Allocation, host: HostResolv
   const hosts = hostsFile({
     mark: mark(spec.name, 'files', c.name),
     ip: addressOf(spec, owner, alloc),
+    ip6: primaryAddress6(owner, alloc),
     hostname: owner.hostname,
     extraHosts: [...owner.extraHosts, ...aliasHosts(owner, aliases)],
     links: owner.links.map((l) => {
       const t = spec.containers[l.target];
-      return { ip: linkAddress(spec, owner, t, alloc) ?? '', alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
+      const { ip, ip6 } = linkAddresses(spec, owner, t, alloc);
+      return { ip: ip ?? '', ip6, alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
     }),
   });
   const resolv = resolvConf({ server: dnsServerFor(spec, owner), dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });

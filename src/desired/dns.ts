@@ -63,11 +63,15 @@ function containerLine(
   const nets: BridgeSpec[] = [];
   c.networks.forEach((n, i) => {
     const b = withDns.get(n.network);
-    const ip = b ? alloc.ips[endpointKey(c.name, n.network, i)] : undefined;
+    const key = b ? endpointKey(c.name, n.network, i) : '';
+    const ip = b ? alloc.ips[key] : undefined;
     if (!b || !ip) return;
     nets.push(b);
     const names = n.aliases.length === 0 && c.hostname === c.name ? [c.name] : [...new Set([c.name, c.hostname, ...n.aliases])];
-    endpoints.push(`{"network":${JSON.stringify(n.network)},"ip":"${ip}","names":${JSON.stringify(names)}}`);
+    // Only on a dual-stack network: an IPv4-only one's records stay as they were, byte for byte (and a lookup
+    // that misses, 10,000 times, costs more than the whole line).
+    const ip6 = b.subnet6 ? alloc.ips6[key] : undefined;
+    endpoints.push(`{"network":${JSON.stringify(n.network)},"ip":"${ip}",${ip6 ? `"ip6":"${ip6}",` : ''}"names":${JSON.stringify(names)}}`);
   });
   if (nets.length === 0) return null;
   const links = c.links.map((l) => ({ alias: l.alias, target: rootOf(spec, spec.containers[l.target]).name }));

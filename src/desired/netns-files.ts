@@ -3,9 +3,13 @@
 export interface HostsInput {
   mark: string;
   ip: string | null; // null: no address of its own (none mode)
+  /** Its IPv6 address beside `ip`, on a dual-stack network; null: none. */
+  ip6: string | null;
   hostname: string;
+  /** `extraHosts` and, on networks without DNS, the others' aliases: IPv4 only, as Docker's service records in hosts files. */
   extraHosts: { name: string; ip: string }[];
-  links: { ip: string; alias: string; name: string; hostname: string }[];
+  /** `ip6`: the target's IPv6 address on the same network as `ip`, when it has one. */
+  links: { ip: string; ip6: string | null; alias: string; name: string; hostname: string }[];
 }
 
 const DEFAULT_HOSTS = [
@@ -20,9 +24,15 @@ const DEFAULT_HOSTS = [
 export function hostsFile(h: HostsInput): string {
   const rows: string[][] = [...DEFAULT_HOSTS];
   for (const e of h.extraHosts) rows.push([e.ip, e.name]);
-  for (const l of h.links) rows.push([l.ip, unique([l.alias, l.hostname, l.name]).join(' ')]);
+  // Docker writes a link's names once per address of the target, IPv4 first, and the container's own likewise.
+  for (const l of h.links) {
+    const names = unique([l.alias, l.hostname, l.name]).join(' ');
+    rows.push([l.ip, names]);
+    if (l.ip6) rows.push([l.ip6, names]);
+  }
   // The container's own name resolves without DNS: a lookup of it would otherwise wait on a resolver.
   rows.push([h.ip ?? '127.0.1.1', ownNames(h.hostname)]);
+  if (h.ip6) rows.push([h.ip6, ownNames(h.hostname)]);
   return `# ${h.mark}\n${rows.map((r) => r.join('\t')).join('\n')}\n`;
 }
 

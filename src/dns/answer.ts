@@ -1,8 +1,12 @@
 // What one query gets, by the rules of Docker's embedded DNS: an answer from the names its asker may see, or upstreams.
 
 import type { Answer, Packet } from 'dns-packet';
+import { formatIpv6 } from '../util/ipv6.js';
 import { RCODE, reply, type Query } from './packets.js';
-import { addressesOf, addressOf, canonicalName, containerOnHost, knownOnHost, namesIn, type DnsView, type Held, type NetworkView, type Querier } from './view.js';
+import {
+  addresses6, addressesOf, addressOf, canonicalName, containerOnHost, knownOnHost, namesIn, querierAt,
+  type DnsView, type Held, type NetworkView, type Querier,
+} from './view.js';
 
 /**
  * A response to send, and how many turns of round robin its answers have (1: the same query in the same scope
@@ -30,7 +34,7 @@ export function answer(view: DnsView, network: string, source: string, query: Qu
   if (query.questions?.length !== 1) return fixed(reply(query, RCODE.FORMERR, [], false));
   const net = view.networks.get(network);
   if (net === undefined) return fixed(reply(query, RCODE.REFUSED, [], false));
-  const querier = net.queriers.get(source);
+  const querier = querierAt(net, source);
   const seen: Seen = { querier, scope: scopeOf(view, net, querier) };
   const q = query.questions[0];
   const name = canonicalName(q.name);
@@ -57,19 +61,26 @@ function scopeOf(view: DnsView, arrival: NetworkView, querier: Querier | undefin
 function local(seen: Seen, query: Query, name: string, turn: number): Decision | null {
   // dns-packet's types leave out ANY (255), which it decodes by that name.
   const type: string = query.questions![0].type;
-  const reverse = reverseIp(name);
+  const asked = query.questions![0].name;
+  const reverse = reverseIp(name) ?? reverseIp6(name);
   if (reverse !== null) {
     const ptr = ptrName(seen.scope, reverse);
     if (ptr === null) return null;
-    return fixed(reply(query, RCODE.NOERROR, type === 'PTR' ? [{ type: 'PTR', name: query.questions![0].name, ttl: TTL, class: 'IN', data: ptr }] : []));
+    return fixed(reply(query, RCODE.NOERROR, type === 'PTR' ? [{ type: 'PTR', name: asked, ttl: TTL, class: 'IN', data: ptr }] : []));
   }
-  const held = linked(seen, name) ?? named(seen.scope, name);
+  const link = linked(seen, name);
+  const held = link ?? named(seen.scope, name);
   if (held === undefined) return null;
-  // No IPv6 yet: AAAA and every other type of a name we hold is NODATA, never forwarded.
-  if (type !== 'A' && type !== 'ANY') return fixed(reply(query, RCODE.NOERROR));
-  const ips = addressesOf(held);
-  const answers: Answer[] = rotate(ips, turn).map((ip) => ({ type: 'A', name: query.questions![0].name, ttl: TTL, class: 'IN', data: ip }));
-  return { response: reply(query, RCODE.NOERROR, answers), turns: ips.length };
+  // Every other type of a name we hold is NODATA, never forwarded; so is AAAA of a name without IPv6.
+  if (type !== 'A' && type !== 'AAAA' && type !== 'ANY') return fixed(reply(query, RCODE.NOERROR));
+  const ips = type === 'AAAA' ? [] : addressesOf(held);
+  const ips6 = type === 'A' ? [] : link !== undefined ? linked6(seen, name) : named6(seen.scope, name);
+  const answers: Answer[] = [
+    ...rotate(ips, turn).map((ip): Answer => ({ type: 'A', name: asked, ttl: TTL, class: 'IN', data: ip })),
+    ...rotate(ips6, turn).map((ip): Answer => ({ type: 'AAAA', name: asked, ttl: TTL, class: 'IN', data: ip })),
+  ];
+  // ANY rotates both lists by the same turn; its cycle is the IPv4 one's.
+  return { response: reply(query, RCODE.NOERROR, answers), turns: Math.max(1, ips.length || ips6.length) };
 }
 
 /** A link alias of the asker: its target's address on the first network of the scope they share. */
@@ -91,10 +102,34 @@ function named(scope: readonly NetworkView[], name: string): Held | undefined {
   return undefined;
 }
 
-/** Docker's reverse name of a container: `<container>.<network>`. */
+/**
+ * AAAA looks past the networks where the name has no IPv6 address, as Docker's resolver does: the first
+ * network of the scope where it has some. Empty: the name is there, without IPv6 (NODATA).
+ */
+function named6(scope: readonly NetworkView[], name: string): readonly string[] {
+  for (const net of scope) {
+    const held = namesIn(net, name);
+    const ips = held === undefined ? [] : addresses6(net, held);
+    if (ips.length > 0) return ips;
+  }
+  return [];
+}
+
+/** A link alias's target's IPv6 address on the first network of the scope where they share one. */
+function linked6(seen: Seen, name: string): readonly string[] {
+  const target = seen.querier!.profile.links.get(name)!;
+  for (const net of seen.scope) {
+    const ip = addressOf(net, target);
+    const ips = ip === undefined ? [] : addresses6(net, ip);
+    if (ips.length > 0) return ips;
+  }
+  return [];
+}
+
+/** Docker's reverse name of a container: `<container>.<network>`, for its IPv4 or IPv6 address there. */
 function ptrName(scope: readonly NetworkView[], ip: string): string | null {
   for (const net of scope) {
-    const c = net.queriers.get(ip);
+    const c = querierAt(net, ip);
     if (c !== undefined) return `${c.name}.${net.name}`;
   }
   return null;
@@ -108,12 +143,26 @@ export function reverseIp(name: string): string | null {
   return octets.reverse().join('.');
 }
 
+/**
+ * `b.a.9.8.….ip6.arpa`, 32 nibbles, the last first → the address as the records write it (RFC 5952), or null
+ * for any other name (a partial reverse zone included).
+ */
+export function reverseIp6(name: string): string | null {
+  if (!name.endsWith('.ip6.arpa')) return null;
+  const nibbles = name.slice(0, -'.ip6.arpa'.length).split('.');
+  if (nibbles.length !== 32 || !nibbles.every((n) => n.length === 1 && HEX.includes(n))) return null;
+  return formatIpv6(BigInt(`0x${nibbles.reverse().join('')}`));
+}
+
+const HEX = '0123456789abcdef';
+
 function reverseOnHost(view: DnsView, name: string): boolean {
-  const ip = reverseIp(name);
+  const ip = reverseIp(name) ?? reverseIp6(name);
   return ip !== null && containerOnHost(view, ip);
 }
 
 function rotate(ips: readonly string[], turn: number): readonly string[] {
+  if (ips.length < 2) return ips;
   const k = turn % ips.length;
   return k === 0 ? ips : [...ips.slice(k), ...ips.slice(0, k)];
 }

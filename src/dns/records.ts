@@ -67,6 +67,8 @@ function checkEndpoint(v: unknown, at: string): void {
   const e = object(v, at);
   str(e.network, `${at}.network`);
   str(e.ip, `${at}.ip`);
+  // Absent on an IPv4-only network, and in records written before IPv6.
+  if (e.ip6 !== undefined) str(e.ip6, `${at}.ip6`);
   list(e.names, `${at}.names`, str);
 }
 

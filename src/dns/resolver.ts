@@ -6,7 +6,7 @@ import { AnswerCache } from './cache.js';
 import { IdleCollector } from './idle-gc.js';
 import { forward } from './forward.js';
 import { formatError, serverFailure, truncate, udpLimit, type Query } from './packets.js';
-import type { DnsView, NetworkView } from './view.js';
+import { querierAt, type DnsView, type NetworkView } from './view.js';
 
 export interface ResolverOptions {
   /** How long one upstream has to answer. */
@@ -56,7 +56,7 @@ export class Resolver {
       this.idle.touch();
       const net = this.view.atAddress.get(local);
       if (net === undefined) return null;
-      const scope = net.queriers.get(source)?.profile.scope ?? '';
+      const scope = querierAt(net, source)?.profile.scope ?? '';
       return this.cache.get(net, scope, msg) ?? this.resolve(net, scope, source, msg, tcp);
     } catch (e) {
       this.opts.crashed(e);

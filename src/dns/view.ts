@@ -1,6 +1,6 @@
 // Every spec's records as one index for answering: names per network, who asks from which address, reverse names.
 
-import type { DnsRecords } from '../model/dns.js';
+import type { DnsEndpoint, DnsRecords } from '../model/dns.js';
 import { SortedMap } from './sorted.js';
 
 /** A container as the server sees it when it asks. */
@@ -38,6 +38,16 @@ export interface NetworkView {
   names: SortedMap<Held>;
   /** A container's address here → the container: who asks, and whose PTR `<container>.<network>` it is. */
   queriers: ReadonlyMap<string, Querier>;
+  /**
+   * On a dual-stack network, a container's IPv4 address here → its IPv6 address here: the names hold IPv4
+   * addresses, and AAAA maps them, so that IPv6 costs an entry per container instead of a second index of names.
+   */
+  ip6Of: SortedMap<string>;
+  /**
+   * A container's IPv6 address here → the container, as `queriers`: sorted arrays, not a Map, since it is asked
+   * only for ip6.arpa names and by askers from IPv6 addresses (the server listens on IPv4 gateways).
+   */
+  queriers6: SortedMap<Querier>;
 }
 
 export interface DnsView {
@@ -56,10 +66,14 @@ interface Building {
   address: string;
   names: Map<string, Held>;
   queriers: Map<string, Querier>;
+  ip6Of: Map<string, string>;
+  queriers6: Map<string, Querier>;
 }
 
 /** Most containers have no link: they share one empty map instead of ten thousand. */
 const NO_LINKS: ReadonlyMap<string, string> = new Map();
+/** IPv4-only networks share one empty index. */
+const NONE: SortedMap<never> = SortedMap.from(new Map<string, never>());
 
 /** A name as looked up: DNS names match whatever their case, and `web.` is `web`. */
 export function canonicalName(name: string): string {
@@ -89,11 +103,11 @@ export function buildView(records: readonly DnsRecords[]): DnsView {
     for (const c of r.containers) {
       const endpoints = c.endpoints.filter((e) => networks.has(e.network));
       const querier = { name: c.name, profile: profileOf(profiles, c.name, endpoints.map((e) => e.network), c.links, c.upstreams) };
-      for (const e of endpoints) addEndpoint(networks.get(e.network)!, querier, e.ip, [c.name, ...e.names]);
+      for (const e of endpoints) addEndpoint(networks.get(e.network)!, querier, e, [c.name, ...e.names]);
       containers++;
     }
   }
-  const built = new Map([...networks].map(([name, n]) => [name, { ...n, names: SortedMap.from(n.names) }]));
+  const built = new Map([...networks].map(([name, n]) => [name, { ...n, names: SortedMap.from(n.names), ip6Of: sorted(n.ip6Of), queriers6: sorted(n.queriers6) }]));
   const atAddress = new Map([...built.values()].map((n) => [n.address, n]));
   return { networks: built, atAddress, addresses: [...atAddress.keys()], containers };
 }
@@ -116,12 +130,18 @@ function profileOf(
   return profile;
 }
 
+const sorted = <V>(map: ReadonlyMap<string, V>): SortedMap<V> => (map.size === 0 ? NONE : SortedMap.from(map));
+
 function emptyNetwork(name: string, address: string): Building {
-  return { name, domain: name.toLowerCase(), address, names: new Map(), queriers: new Map() };
+  return { name, domain: name.toLowerCase(), address, names: new Map(), queriers: new Map(), ip6Of: new Map(), queriers6: new Map() };
 }
 
-function addEndpoint(net: Building, querier: Querier, ip: string, names: readonly string[]): void {
+function addEndpoint(net: Building, querier: Querier, { ip, ip6 }: DnsEndpoint, names: readonly string[]): void {
   net.queriers.set(ip, querier);
+  if (ip6 !== undefined) {
+    net.ip6Of.set(ip, ip6);
+    net.queriers6.set(ip6, querier);
+  }
   for (const name of new Set(names.map(canonicalName))) {
     const held = net.names.get(name);
     if (held === undefined) net.names.set(name, ip);
@@ -159,8 +179,24 @@ export function knownOnHost(view: DnsView, name: string): boolean {
   return false;
 }
 
-/** Whether the address is a container's on some network of the host. */
+/** The container at an address (IPv4 or IPv6) on one network, or undefined (the host, or a stranger). */
+export function querierAt(net: NetworkView, ip: string): Querier | undefined {
+  return net.queriers.get(ip) ?? (ip.includes(':') ? net.queriers6.get(ip) : undefined);
+}
+
+/** The IPv6 addresses, on one network, of the containers holding these IPv4 addresses there. */
+export function addresses6(net: NetworkView, held: Held): string[] {
+  const out: string[] = [];
+  if (net.ip6Of.size === 0) return out;
+  for (const ip of addressesOf(held)) {
+    const ip6 = net.ip6Of.get(ip);
+    if (ip6 !== undefined) out.push(ip6);
+  }
+  return out;
+}
+
+/** Whether the address (IPv4 or IPv6) is a container's on some network of the host. */
 export function containerOnHost(view: DnsView, ip: string): boolean {
-  for (const net of view.networks.values()) if (net.queriers.has(ip)) return true;
+  for (const net of view.networks.values()) if (querierAt(net, ip) !== undefined) return true;
   return false;
 }

@@ -21,7 +21,7 @@ export interface DnsNetwork {
 export interface DnsContainer {
   /** The container's name: another container sharing a network resolves it; its PTR is `<name>.<network>`. */
   name: string;
-  /** Its address and names on each network with DNS: its name, hostname and aliases on that network. */
+  /** Its addresses and names on each network with DNS: its name, hostname and aliases on that network. */
   endpoints: DnsEndpoint[];
   /** `--link` aliases: resolved for this container only, to the target's address on a network they share. */
   links: { alias: string; target: string }[];
@@ -32,6 +32,8 @@ export interface DnsContainer {
 export interface DnsEndpoint {
   network: string;
   ip: string;
+  /** Its IPv6 address there, as the kernel prints it (RFC 5952), on a dual-stack network; absent on the others. */
+  ip6?: string;
   names: string[];
 }
 

@@ -63,6 +63,16 @@ test('records: every network with DNS, each container\'s names per network, link
   assert.equal(by.get('vault')!.upstreams, ['10.89.0.53'], 'only internal networks: only its own servers inside them');
 });
 
+test('records: an endpoint on a dual-stack network carries its ip6; one on an IPv4-only network has none', () => {
+  const d = desiredOf(spec(APP.replace('app: {subnet: 10.88.0.0/24}', 'app: {subnet: 10.88.0.0/24, subnet6: "fd00:88::/64"}')));
+  const by = new Map((JSON.parse(d.dns!.records) as DnsRecords).containers.map((c) => [c.name, c]));
+  assert.equal(by.get('web')!.endpoints, [{ network: 'app', ip: '10.88.0.2', ip6: 'fd00:88::2', names: ['web', 'webhost', 'www'] }]);
+  assert.equal(by.get('db')!.endpoints.map((e) => [e.network, e.ip6]), [['back', undefined], ['app', 'fd00:88::3']]);
+  assert.match(d.dns!.records, /^\{"name":"vault","endpoints":\[\{"network":"back","ip":"10\.89\.0\.\d+","names":/m, 'one container a line, no ip6 key');
+  assert.equal(desiredOf(spec(APP)).dns!.records.includes('ip6'), false, 'an IPv4-only spec\'s records are as before');
+  assert.is(file(d, '/etc/netns/web/resolv.conf'), 'nameserver 10.88.0.1\nsearch example.com\noptions ndots:0\n', 'the server is named by its IPv4 gateway');
+});
+
 test('resolv.conf: the gateway of the gateway network (else the first with DNS), ndots:0 unless given; docker0 keeps the upstreams', () => {
   const d = desiredOf(spec(APP));
   assert.is(file(d, '/etc/netns/web/resolv.conf'), 'nameserver 10.88.0.1\nsearch example.com\noptions ndots:0\n');

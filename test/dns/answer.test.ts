@@ -92,9 +92,10 @@ test('several containers holding one alias: every address, rotated from one turn
   assert.is('turns' in d && d.turns, 2);
 });
 
-test('ANY answers the A records; AAAA and other types of a name we hold are NODATA', () => {
-  assert.equal(a(ask('front', WEB, 'app', 'ANY' as RecordType)), [APP_FRONT]);
-  for (const type of ['AAAA', 'MX', 'TXT'] as RecordType[]) {
+test('ANY answers the A then the AAAA records; other types of a name we hold are NODATA', () => {
+  assert.equal(a(ask('front', WEB, 'app', 'ANY' as RecordType)), [APP_FRONT, 'fd00:1::3']);
+  assert.equal(a(ask('back', DB, 'app', 'ANY' as RecordType)), [APP_BACK], 'db sees app on back only, which is IPv4 only');
+  for (const type of ['MX', 'TXT', 'SRV'] as RecordType[]) {
     const r = sent(ask('front', WEB, 'app', type));
     assert.is(r.rcode, 'NOERROR', type);
     assert.equal(r.answers, [], type);

@@ -36,6 +36,14 @@ test('the cache is per network and per profile: the same bytes from another aske
   assert.equal(datas(r.handle('10.1.0.1', '10.1.0.3', q, false)), ['10.2.0.2']);
 });
 
+test('an asker by its IPv6 address gets its own scope from the cache, not a stranger\'s', () => {
+  const r = resolver();
+  const q = () => dnsPacket.encode(queryFor('db'));
+  assert.is(decode(r.handle('10.1.0.1', 'fd00:1::99', q(), false)).rcode, 'NXDOMAIN', 'a stranger on front');
+  assert.equal(datas(r.handle('10.1.0.1', 'fd00:1::3', q(), false)), ['10.2.0.2'], 'app, which sees back');
+  assert.equal(datas(r.handle('10.1.0.1', '10.1.0.3', dnsPacket.encode(queryFor('web', 'AAAA')), false)), ['fd00:1::2']);
+});
+
 test('a shared alias keeps its round robin through the cache', () => {
   const r = resolver();
   const seen = new Set<string>();

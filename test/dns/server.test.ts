@@ -27,7 +27,7 @@ const records = (extra: DnsRecords['containers'] = [], upstreams: string[] = [])
   networks: [{ name: 'lo1', address: '127.0.0.1' }],
   containers: [
     { name: 'me', endpoints: [{ network: 'lo1', ip: '127.0.0.1', names: ['me'] }], links: [], upstreams },
-    { name: 'peer', endpoints: [{ network: 'lo1', ip: '10.7.0.3', names: ['peer', 'Peer-Host'] }], links: [], upstreams: [] },
+    { name: 'peer', endpoints: [{ network: 'lo1', ip: '10.7.0.3', ip6: 'fd00:7::3', names: ['peer', 'Peer-Host'] }], links: [], upstreams: [] },
     ...extra,
   ],
 });
@@ -76,6 +76,15 @@ t('UDP and TCP queries, several on one TCP connection', async (ctx) => {
   assert.equal(answersOf(b), ['me A 127.0.0.1']);
 });
 
+t('AAAA and ip6.arpa PTR over UDP and TCP; a name without IPv6 is NODATA', async (ctx) => {
+  assert.equal(answersOf(await askUdp('127.0.0.1', ctx.port, queryFor('peer-host', 'AAAA'))), ['peer-host AAAA fd00:7::3']);
+  const ptr = `3.0.0.0.${'0.'.repeat(20)}7.0.0.0.0.0.d.f.ip6.arpa`;
+  const [byTcp, mine] = await askTcp('127.0.0.1', ctx.port, [queryFor(ptr, 'PTR'), queryFor('me', 'AAAA')]);
+  assert.equal(answersOf(byTcp), [`${ptr} PTR peer.lo1`]);
+  assert.is(rcodeOf(mine), 'NOERROR');
+  assert.equal(answersOf(mine), []);
+});
+
 t('reload reads the records again and answers with the next generation', async (ctx) => {
   assert.is(rcodeOf(await askUdp('127.0.0.1', ctx.port, queryFor('late'))), 'SERVFAIL', 'no upstreams yet');
   write(ctx, 'more.json', { spec: 'more', networks: [], containers: [{ name: 'late', endpoints: [{ network: 'lo1', ip: '10.7.0.9', names: ['late'] }], links: [], upstreams: [] }] });
@@ -102,6 +111,8 @@ t('a records file that does not parse: an error naming it, and the previous reco
   assert.not.match(reply, /\n/);
   write(ctx, 'bad.json', JSON.stringify({ spec: 'bad', networks: [], containers: [{ name: 'x', endpoints: [{ network: 'lo1', ip: 7 }] }] }));
   assert.match(await control(ctx.sock, 'reload'), /bad\.json: containers\[0\]\.endpoints\[0\]\.ip is not a string$/);
+  write(ctx, 'bad.json', JSON.stringify({ spec: 'bad', networks: [], containers: [{ name: 'x', endpoints: [{ network: 'lo1', ip: '10.7.0.8', ip6: 6, names: [] }], links: [], upstreams: [] }] }));
+  assert.match(await control(ctx.sock, 'reload'), /bad\.json: containers\[0\]\.endpoints\[0\]\.ip6 is not a string$/);
   assert.equal(answersOf(await askUdp('127.0.0.1', ctx.port, queryFor('peer'))), ['peer A 10.7.0.3']);
 });
 

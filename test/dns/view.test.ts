@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SortedMap } from '../../src/dns/sorted.js';
-import { addressOf, buildView, canonicalName, containerOnHost, knownOnHost, namesIn } from '../../src/dns/view.js';
+import { addresses6, addressOf, buildView, canonicalName, containerOnHost, knownOnHost, namesIn, querierAt } from '../../src/dns/view.js';
 import { sampleRecords } from './wire.js';
 
 const view = buildView(sampleRecords());
@@ -39,6 +39,19 @@ test('who asks: the container holding the source address on that network, with i
   assert.is(app.profile.links.get('database'), 'db', 'link aliases are lowercased');
   assert.is(net('front').queriers.get('10.1.0.3'), app, 'one querier per container');
   assert.is(net('front').queriers.get('10.1.0.99'), undefined);
+});
+
+test('a dual-stack network maps each IPv4 address to the IPv6 one and knows its queriers by either; IPv4-only networks hold nothing more', () => {
+  const front = net('front');
+  assert.is(front.ip6Of.get('10.1.0.2'), 'fd00:1::2');
+  assert.is(querierAt(front, 'fd00:1::3'), front.queriers.get('10.1.0.3'), 'one querier per container, by either address');
+  assert.is(querierAt(front, '10.1.0.3')!.name, 'app');
+  assert.is(querierAt(front, 'fd00:1::99'), undefined);
+  assert.equal(addresses6(front, ['10.1.0.2', '10.1.0.9', '10.1.0.3']), ['fd00:1::2', 'fd00:1::3']);
+  assert.is(net('back').ip6Of.size + net('back').queriers6.size, 0);
+  assert.is(net('back').ip6Of, net('back').queriers6, 'one shared empty index');
+  assert.ok(containerOnHost(view, 'fd00:3::2'));
+  assert.not.ok(containerOnHost(view, 'fd00:3::9'));
 });
 
 test('containers that see alike share a profile; one with links has its own', () => {

@@ -100,7 +100,10 @@ export const answersOf = (p: DecodedPacket | null): string[] =>
 
 export const rcodeOf = (p: DecodedPacket | null): string | undefined => (p as { rcode?: string } | null)?.rcode;
 
-/** Two specs' records: front and back networks sharing app, and an isolated network of another spec. */
+/**
+ * Two specs' records: front (dual stack) and back (IPv4 only) networks sharing app, and an isolated dual-stack
+ * network of another spec.
+ */
 export function sampleRecords(): DnsRecords[] {
   return [
     {
@@ -110,14 +113,14 @@ export function sampleRecords(): DnsRecords[] {
         { name: 'back', address: '10.2.0.1' },
       ],
       containers: [
-        { name: 'web', endpoints: [{ network: 'front', ip: '10.1.0.2', names: ['web', 'web-host', 'www'] }], links: [], upstreams: ['192.0.2.53', '192.0.2.54'] },
+        { name: 'web', endpoints: [{ network: 'front', ip: '10.1.0.2', ip6: 'fd00:1::2', names: ['web', 'web-host', 'www'] }], links: [], upstreams: ['192.0.2.53', '192.0.2.54'] },
         {
           name: 'app',
           endpoints: [
-            { network: 'front', ip: '10.1.0.3', names: ['app'] },
+            { network: 'front', ip: '10.1.0.3', ip6: 'fd00:1::3', names: ['app'] },
             { network: 'back', ip: '10.2.0.3', names: ['app', 'svc'] },
           ],
-          links: [{ alias: 'Database', target: 'db' }],
+          links: [{ alias: 'Database', target: 'db' }, { alias: 'edge', target: 'web' }],
           upstreams: ['192.0.2.53'],
         },
         { name: 'db', endpoints: [{ network: 'back', ip: '10.2.0.2', names: ['db', 'svc'] }, { network: 'docker0', ip: '172.17.0.5', names: ['db'] }], links: [], upstreams: [] },
@@ -126,7 +129,7 @@ export function sampleRecords(): DnsRecords[] {
     {
       spec: 'vault',
       networks: [{ name: 'iso', address: '10.3.0.1' }],
-      containers: [{ name: 'secret', endpoints: [{ network: 'iso', ip: '10.3.0.2', names: ['secret'] }], links: [], upstreams: ['192.0.2.99'] }],
+      containers: [{ name: 'secret', endpoints: [{ network: 'iso', ip: '10.3.0.2', ip6: 'fd00:3::2', names: ['secret'] }], links: [], upstreams: ['192.0.2.99'] }],
     },
   ];
 }

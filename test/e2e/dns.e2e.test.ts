@@ -1,6 +1,7 @@
 // tnet's DNS server end to end, as root in throwaway namespaces: names, aliases, hostnames and links scoped by
-// shared networks, PTR, forwarding to an upstream on the outside host, SERVFAIL, changes seen by running
-// processes, the server killed and restored (by apply and by watch), INPUT filtering, destroy stopping it.
+// shared networks, PTR, AAAA of dual-stack containers, forwarding to an upstream on the outside host, SERVFAIL,
+// changes seen by running processes, the server killed and restored (by apply and by watch), INPUT filtering,
+// destroy stopping it.
 
 import * as assert from 'uvu/assert';
 import { applyOk, type Sandbox } from '../helpers/sandbox.js';
@@ -93,6 +94,48 @@ t('containers resolve the containers they share a network with: names, hostnames
   // docker0 keeps Docker's behaviour: no server, the upstreams in resolv.conf.
   assert.not.match(await box.must('cat /etc/netns/legacy/resolv.conf'), /nameserver 172\.17\.0\.1/);
   // A second apply changes nothing.
+  assert.match(await applyOk(box, spec), /no changes|nothing to do|up to date/i);
+});
+
+t('AAAA asked over IPv4 of the gateway: a dual-stack container\'s IPv6 address, NODATA on an IPv4-only network, ip6.arpa PTR', async ({ box }) => {
+  // The addresses come from the records: the server answers them whether or not the kernel holds them yet.
+  const spec = box.writeSpec('six.yaml', `version: 1
+name: six
+bridges:
+  dual: {subnet: 10.96.0.0/24, subnet6: "fd00:96::/64"}
+  plain: {subnet: 10.97.0.0/24}
+containers:
+  a: {bridge: dual}
+  b: {bridge: dual, hostname: bee}
+  both:
+    networks:
+      dual: {aliases: [svc]}
+      plain: {}
+  c: {bridge: plain}
+`);
+  await applyOk(box, spec);
+  const bothPlain = await addressOn(box, 'both', 'eth1');
+  const ptr = (ip6: string) => `${[...ip6.replace('::', ':0:0:0:0:0:').split(':').map((g) => g.padStart(4, '0')).join('')].reverse().join('.')}.ip6.arpa`;
+  const checks: [string, Promise<{ rcode: string; answers: string[] }>, string, string[]][] = [
+    ['a -> AAAA b', query(box, 'a', 'b', { type: 'AAAA' }), 'NOERROR', ['fd00:96::3']],
+    ['a -> AAAA bee (hostname)', query(box, 'a', 'bee', { type: 'AAAA' }), 'NOERROR', ['fd00:96::3']],
+    ['a -> AAAA svc (alias)', query(box, 'a', 'svc', { type: 'AAAA' }), 'NOERROR', ['fd00:96::4']],
+    ['a -> AAAA both.dual over TCP', query(box, 'a', 'both.dual', { type: 'AAAA', tcp: true }), 'NOERROR', ['fd00:96::4']],
+    ['a -> A b still', query(box, 'a', 'b'), 'NOERROR', ['10.96.0.3']],
+    ['c -> AAAA both (shared on plain, IPv4 only): no data', query(box, 'c', 'both', { type: 'AAAA' }), 'NOERROR', []],
+    ['c -> A both', query(box, 'c', 'both'), 'NOERROR', [bothPlain]],
+    ['c -> AAAA a (not shared)', query(box, 'c', 'a', { type: 'AAAA' }), 'NXDOMAIN', []],
+    ['both -> AAAA c: no data', query(box, 'both', 'c', { type: 'AAAA' }), 'NOERROR', []],
+    ['a -> PTR of b\'s IPv6 address', query(box, 'a', ptr('fd00:96::3'), { type: 'PTR' }), 'NOERROR', ['b.dual']],
+    ['c -> PTR of b\'s IPv6 address (not shared)', query(box, 'c', ptr('fd00:96::3'), { type: 'PTR' }), 'NXDOMAIN', []],
+  ];
+  const got = await Promise.all(checks.map((c) => c[1]));
+  const failures = checks.flatMap(([what, , rcode, answers], i) =>
+    got[i].rcode === rcode && JSON.stringify([...got[i].answers].sort()) === JSON.stringify(answers) ? [] : [`${what}: got ${JSON.stringify(got[i])}`],
+  );
+  assert.equal(failures, [], `${failures.join('\n')}\n${await serverState(box)}`);
+  assert.match(await box.must('cat /etc/netns/a/resolv.conf'), /^nameserver 10\.96\.0\.1$/m, 'the server is named by its IPv4 gateway');
+  assert.match(await box.must('ip netns exec b cat /etc/hosts'), /^10\.96\.0\.3\tbee\nfd00:96::3\tbee$/m);
   assert.match(await applyOk(box, spec), /no changes|nothing to do|up to date/i);
 });
 
