@@ -1,7 +1,8 @@
 // A progress line on a terminal for long work: each phase of an apply or destroy as it starts, overwritten
 // in place on stderr. Nothing at all when stderr is not a terminal: scripts and tests read the same output.
 
-import type { PhaseListener } from '../actuate/apply.js';
+/** What a reconcile tells as each phase starts: its name and how many actions it carries out. */
+export type PhaseListener = (phase: string, actions: number) => void;
 
 /** The line shown: `tnet apply: inside namespaces (812 actions), 4.2 s`. */
 export function progressText(verb: string, phase: string, actions: number, ms: number): string {
