@@ -122,13 +122,13 @@ t('port: every mapping as docker port prints it, one private port\'s host side, 
     if (m[4] !== '10.60.0.2' && m[4] !== 'fd00:60::2') return [];
     return [`${m[5]}/${m[1]} -> ${m[2].includes(':') ? `[${m[2]}]` : m[2]}:${m[3]}`];
   });
+  const eph = lines.find((l) => l.startsWith('80/tcp -> 0.0.0.0:'))?.split(':').pop();
+  const udp = lines.find((l) => l.startsWith('82/udp -> 127.0.0.1:'))?.split(':').pop();
+  assert.ok(eph && udp && lines.includes('81/tcp -> 0.0.0.0:8080'), lines.join('\n'));
   const all = await box.tnet('port', 'web');
   assert.is(all.code, 0, all.stderr);
   assert.equal(all.stdout.split('\n').sort(), lines.sort());
-  assert.is(all.stdout.split('\n')[0], `80/tcp -> 0.0.0.0:${lines.find((l) => l.startsWith('80/tcp -> 0.0.0.0:'))!.split(':').pop()}`, 'by private port, IPv4 first');
-  assert.ok(lines.includes('81/tcp -> 0.0.0.0:8080'), lines.join('\n'));
-  const eph = lines.find((l) => l.startsWith('80/tcp -> 0.0.0.0:'))!.split(':').pop();
-  const udp = lines.find((l) => l.startsWith('82/udp -> 127.0.0.1:'))!.split(':').pop();
+  assert.is(all.stdout.split('\n')[0], `80/tcp -> 0.0.0.0:${eph}`, 'by private port, IPv4 first');
   const eighty = (await box.tnet('port', 'web', '80')).stdout.split('\n');
   assert.is(eighty[0], `0.0.0.0:${eph}`, 'one private port: the host side alone');
   assert.ok(eighty.slice(1).every((l) => l === `[::]:${eph}`), eighty.join('\n'));
