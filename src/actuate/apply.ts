@@ -142,9 +142,13 @@ interface Step {
   run(): Promise<TnetError[]>;
 }
 
+/** Told as each phase starts: its name and how many actions it carries out (a terminal shows it, see cli/progress.ts). */
+export type PhaseListener = (phase: string, actions: number) => void;
+
 export interface ApplyOptions {
   /** Undo: every step runs whatever failed before it, and batches go on past a line that fails. */
   tolerant?: boolean;
+  onPhase?: PhaseListener;
 }
 
 export interface ApplyOutcome {
@@ -163,6 +167,8 @@ export async function applyPlan(
   const out: ApplyOutcome = { errors: [], attempted: [] };
   for (const [i, step] of steps(toPhases(plan), firewall, links, opts.tolerant === true).entries()) {
     const t = performance.now();
+    // Bookkeeping steps (intents) do nothing to see.
+    if (step.actions.length) opts.onPhase?.(step.name, step.actions.length);
     out.attempted.push(...step.actions);
     const errors = await step.run();
     trace(`phase ${i}: ${step.name}`, t);

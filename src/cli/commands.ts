@@ -12,6 +12,9 @@ import { renderWarning } from '../render/warnings.js';
 import { awaitConfirmation, settlePendingForCommand } from './confirm.js';
 import { parseDuration } from '../watch/duration.js';
 import { lockForCommand } from './lock.js';
+import { terminalProgress } from './progress.js';
+import { newlyChosen } from '../inspect/ports.js';
+import { renderChosen } from '../render/inspect.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -83,7 +86,8 @@ async function run(args: Args, o: RunOptions): Promise<number> {
 async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
   const keep = Boolean(args.flags['no-rollback']);
   const confirmMs = typeof args.flags.confirm === 'string' ? parseDuration(args.flags.confirm) : null;
-  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep });
+  const progress = terminalProgress(process.stderr, o.verb);
+  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep, progress: progress?.phase }).finally(() => progress?.end());
   if (!r.ok) return failed(r.errors, o.dryRun, 'undo' in r ? r.undo : null);
   const { actions } = r.value;
   if (actions.length === 0) {
@@ -97,6 +101,8 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
     return args.flags['exit-code'] ? EXIT.differs : EXIT.ok;
   }
   out(`\n${o.verb === 'destroy' ? 'Destroy' : 'Apply'} complete: ${summary(actions, true)} (${Math.round(r.value.ms)} ms).`);
+  // The host ports tnet picked itself appear nowhere else but in the rules: said here, once, when chosen.
+  if (!o.destroy) for (const c of newlyChosen(spec, r.value.desired, r.value.observed.firewall)) out(renderChosen(c));
   for (const w of r.value.warnings) process.stderr.write(`warning: ${renderWarning(w)}\n`);
   return confirmMs === null ? EXIT.ok : awaitConfirmation(spec, actions, r.value.observed, confirmMs);
 }

@@ -16,6 +16,9 @@ Usage:
   tnet watch    -f FILE|DIR [--resync 30s] [--debounce 50ms] [--log-level error|warn|info|debug]
                 [--log-format text|json] [--wait]     keep the host converged: on edits, kernel events, resync
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
+  tnet inspect  [NAME...] [-f FILE|DIR|-] [-o table|json|yaml]
+                                              containers, bridges, overlays: addresses, ports, veths, state
+  tnet port     NAME [PRIVATE[/PROTO]] [-f FILE|DIR|-]   the host ports a container publishes
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
 
@@ -30,7 +33,8 @@ what went through and lists it.
 
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec, object in the way
 or kernel limit, 4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it),
-64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace).`;
+64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace). inspect and port exit 1
+when a NAME (or PRIVATE port) is not there, after printing what is.`;
 
 type Command = (args: Args) => Promise<number>;
 
@@ -44,6 +48,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands.js')).validateCommand,
   status: async () => (await import('./status.js')).statusCommand,
   get: async () => (await import('./status.js')).statusCommand,
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  port: async () => (await import('./inspect.js')).portCommand,
   exec: async () => (await import('./exec.js')).execCommand,
   confirm: async () => (await import('./confirm.js')).confirmCommand,
   watch: async () => (await import('./watch.js')).watchCommand,

@@ -26,7 +26,7 @@ export const EXIT = {
 const FAILURE_EXITS = [EXIT.internal, EXIT.locked, EXIT.failed, EXIT.invalid] as const;
 
 /** Where in a run an error arises. */
-export type Stage = 'spec' | 'observe' | 'desire' | 'host-check' | 'actuate' | 'lock' | 'internal';
+export type Stage = 'spec' | 'observe' | 'desire' | 'host-check' | 'actuate' | 'lock' | 'query' | 'internal';
 
 export interface ErrorKind {
   stage: Stage;
@@ -67,6 +67,10 @@ export const ERRORS = {
   // An earlier apply awaits `tnet confirm`: nothing else may change the host until it is confirmed or rolled back.
   pending: { stage: 'lock', exit: EXIT.locked },
   'lock-io': { stage: 'lock', exit: EXIT.failed },
+  // `tnet inspect NAME` or `tnet port NAME` of a name nothing on the host (or in the spec) answers to: exit 1, as Docker's.
+  'no-such-object': { stage: 'query', exit: EXIT.failed },
+  // `tnet port NAME PRIVATE` of a port the container does not publish (Docker: "No public port '81/tcp' published").
+  'no-public-port': { stage: 'query', exit: EXIT.failed },
   internal: { stage: 'internal', exit: EXIT.internal },
 } as const satisfies Record<string, ErrorKind>;
 

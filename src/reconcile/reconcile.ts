@@ -27,7 +27,7 @@ import { deletedNamespaces, plan } from '../plan/plan.js';
 import { netnsHolders } from '../observe/holders.js';
 import { vouched } from '../plan/vouch.js';
 import { portsInTheWay } from '../plan/check-host.js';
-import { applyPlan, type ApplyOutcome } from '../actuate/apply.js';
+import { applyPlan, type ApplyOutcome, type PhaseListener } from '../actuate/apply.js';
 import { afterFailure } from './rollback.js';
 import { verifyApplied } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
@@ -57,6 +57,8 @@ export interface ReconcileOptions {
   early?: EarlyObservation | null;
   /** When applying fails: keep what went through (`--no-rollback`) instead of undoing it. */
   keep?: boolean;
+  /** Told as each phase starts: reading the host, planning, each step of the apply, verifying, rolling back. */
+  progress?: PhaseListener;
 }
 
 /** A reconcile's result; a failed apply also says what its undo did and what is left changed. */
@@ -92,7 +94,7 @@ export interface EarlyObservation {
 export async function reconcile(spec: Spec, opts: ReconcileOptions, session: Session = new Session()): Promise<Outcome> {
   const planned = await planReconcile(spec, opts, session);
   if (!planned.ok) return planned;
-  return opts.dryRun ? ok(planned.value.report) : commit(planned.value, opts.keep === true);
+  return opts.dryRun ? ok(planned.value.report) : commit(planned.value, opts.keep === true, opts.progress);
 }
 
 /** Observes, desires and plans; changes nothing. A read of the host that failed is a failed result. */
@@ -102,6 +104,7 @@ export function planReconcile(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>
 
 async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, session: Session): Promise<Result<Planned>> {
   const start = trace('start-up and spec', 0);
+  opts.progress?.('reading the host', 0);
   const target = opts.destroy ? emptied(spec) : spec;
   // The host's links and namespaces are read while the backend is detected (both read only): a one-shot
   // command would otherwise wait for two iptables-saves before starting its longest read.
@@ -129,6 +132,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   if (!desired.ok) return desired;
   const observed = withLimits(desired.value, withOwners(desired.value, inside));
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
+  opts.progress?.('planning', 0);
   const planned = plan(desired.value, observed);
   trace('plan', t);
   if (!planned.ok) return planned;
@@ -149,12 +153,14 @@ function hostResolvConf(): string {
  * Carries out a plan: all of it, or, when a step fails, none of it: what went through is undone (unless
  * `keep`), and the outcome says what is left changed.
  */
-export async function commit(planned: Planned, keep = false): Promise<Outcome> {
+export async function commit(planned: Planned, keep = false, progress?: PhaseListener): Promise<Outcome> {
   const { report, fw, links, started } = planned;
   if (report.actions.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
-  const applied = await caughtOutcome(applyPlan(report.actions, fw, links));
+  const applied = await caughtOutcome(applyPlan(report.actions, fw, links, { onPhase: progress }));
+  if (!applied.errors.length) progress?.('verifying', 0);
   const outcome = applied.errors.length ? applied : { ...applied, errors: await verified(report, fw) };
   if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started, warnings: stillHeld(report) });
+  progress?.(keep ? 'listing what went through' : 'rolling back', 0);
   const undo = await caught(afterFailure({ before: report.observed, outcome, fw, links }, keep).then(ok));
   if (!undo.ok) return fail(...outcome.errors, ...undo.errors);
   return { ok: false, errors: outcome.errors, undo: undo.value };

@@ -7,7 +7,7 @@ import { renderCrash, renderError } from '../../src/render/errors.js';
 
 const t = suite('errors');
 const errs = (...codes: ErrorCode[]) => codes.map((c) => tnetError(c, `a ${c} error`));
-const STAGES = ['spec', 'observe', 'desire', 'host-check', 'actuate', 'lock', 'internal'];
+const STAGES = ['spec', 'observe', 'desire', 'host-check', 'actuate', 'lock', 'query', 'internal'];
 
 t('every code has a stage and an exit a failure can have', () => {
   const codes = Object.keys(ERRORS) as ErrorCode[];
@@ -27,7 +27,7 @@ t('each code alone: the exits the README documents', () => {
   const spec: ErrorCode[] = ['yaml', 'schema', 'duplicate', 'name', 'invalid', 'port', 'install'];
   const inTheWay: ErrorCode[] = ['conflict', 'external-missing', 'subnet-overlap', 'netns-path', 'uplink-missing', 'host-limit', 'pool-exhausted', 'port-exhausted'];
   for (const code of [...spec, ...inTheWay]) assert.is(exitCodeOf(errs(code)), EXIT.invalid, code);
-  for (const code of ['spec-io', 'observe', 'kernel', 'io', 'firewall', 'lock-io'] as ErrorCode[]) assert.is(exitCodeOf(errs(code)), EXIT.failed, code);
+  for (const code of ['spec-io', 'observe', 'kernel', 'io', 'firewall', 'lock-io', 'no-such-object', 'no-public-port'] as ErrorCode[]) assert.is(exitCodeOf(errs(code)), EXIT.failed, code);
   assert.is(exitCodeOf(errs('locked')), EXIT.locked);
   assert.is(exitCodeOf(errs('internal')), EXIT.internal);
 });
