@@ -30,8 +30,10 @@ export function specGraph(spec: Spec, hostPorts: Readonly<Record<string, number>
     nodes.push({ key, kind: 'overlay', lines: [o.name, `VXLAN ${o.vni}`, o.subnet, ...(o.subnet6 ? [o.subnet6] : [])], group });
     // This host's part of the overlay is a bridge of the same name (spec/place.ts).
     if (spec.bridges[o.name]?.overlay) edges.push({ from: nodeKey('bridge', o.name), to: key, kind: 'overlay', label: `vx-${o.name}` });
+    const local = spec.bridges[o.name]?.overlay?.local;
     for (const [h, at] of Object.entries(o.hosts)) {
-      nodes.push({ key: nodeKey('host', h), kind: 'host', lines: [h, `underlay ${at.underlay}`], group: null });
+      const lines = [h, `underlay ${at.underlay}`, ...(at.underlay === local ? ['this host'] : [])];
+      nodes.push({ key: nodeKey('host', h), kind: 'host', lines, group: null });
       edges.push({ from: key, to: nodeKey('host', h), kind: 'peer', label: [at.ipRange, ...(at.ipRange6 ? [at.ipRange6] : [])].join(' ') });
     }
   }
