@@ -47,7 +47,7 @@ async function hostPorts(spec: Spec): Promise<Record<string, number>> {
   if (!hasChosenPorts(spec) || process.getuid?.() !== 0) return {};
   const r = await reconcile(spec, { dryRun: true });
   if (r.ok) return chosenHostPorts(spec, r.value.desired.endpoints, r.value.observed.firewall);
-  process.stderr.write(`tnet graph: the host could not be read, host ports tnet chooses are drawn as ?:\n${renderErrors(r.errors)}\n`);
+  process.stderr.write(`tnet graph: no host port read from the host, those tnet chooses are drawn as ?:\n${renderErrors(r.errors)}\n`);
   return {};
 }
 

@@ -15,6 +15,8 @@ export function hostGraph(observed: ObservedState): Graph {
   const edges: GraphEdge[] = [];
   const containers = new Map<string, { group: string; lines: string[] }>();
   const containerAt = new Map<string, string>(); // `<spec> <ip>` → container
+  /** Bridges the veths are enslaved to: an `external: true` one carries no mark of tnet's. */
+  const masters = new Map<string, string>();
   const seeContainer = (group: string, name: string, line?: string) => {
     const c = containers.get(name) ?? { group, lines: [name] };
     if (line && !c.lines.includes(line)) c.lines.push(line);
@@ -45,6 +47,7 @@ export function hostGraph(observed: ObservedState): Graph {
       const addrs = seal ? [seal.address, ...(seal.address6 ? [seal.address6] : [])] : [];
       for (const a of addrs) containerAt.set(`${group} ${a.split('/')[0]}`, name);
       if (l.master) edges.push({ from: nodeKey('container', name), to: nodeKey('bridge', l.master), kind: 'network', label: [l.name, ...addrs].join(' ') });
+      if (l.master) masters.set(l.master, group);
     }
   }
   for (const ns of Object.values(observed.netns)) {
@@ -58,6 +61,10 @@ export function hostGraph(observed: ObservedState): Graph {
     }
     seeContainer(m.spec, ns.name, m.kind === 'netns-attached' ? 'netns attached' : undefined);
     for (const a of ns.links.find((l) => l.name === 'eth0')?.addrs ?? []) containerAt.set(`${m.spec} ${a.split('/')[0]}`, ns.name);
+  }
+  const owned = new Set(nodes.filter((n) => n.kind === 'bridge').map((n) => n.key));
+  for (const [name, group] of masters) {
+    if (!owned.has(nodeKey('bridge', name))) nodes.push({ key: nodeKey('bridge', name), kind: 'bridge', lines: [name, 'external'], group });
   }
   for (const [name, c] of containers) nodes.push({ key: nodeKey('container', name), kind: 'container', lines: c.lines, group: c.group });
   for (const p of publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'))) {

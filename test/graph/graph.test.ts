@@ -167,12 +167,14 @@ test('from the host: bridges, veths, namespaces, a container: share and ports, b
       link({ name: 'veth7654321', kind: 'veth', master: 'docker0', alias: 'tnet:quickstart/veth/nginx-2@172.17.0.3/16@netns@01234567' }),
       link({ name: 'eth0', alias: null, addrs: ['192.0.2.9/24'] }),
       link({ name: 'br-other', kind: 'bridge', alias: 'someone else' }),
+      link({ name: 'veth0000001', kind: 'veth', master: 'br-ext', alias: 'tnet:quickstart/veth/ext1@10.5.0.2/24@netns@01234567' }),
     ],
     netns: {
       'nginx-1': netns({ name: 'nginx-1', mark: 'tnet:quickstart/netns/nginx-1' }),
       'nginx-2': netns({ name: 'nginx-2', mark: 'tnet:quickstart/netns/nginx-2' }),
       sidecar: netns({ name: 'sidecar', mark: 'tnet:quickstart/netns/nginx-1' }),
       isolated: netns({ name: 'isolated', mark: 'tnet:quickstart/netns/isolated' }),
+      ext1: netns({ name: 'ext1', mark: 'tnet:quickstart/netns/ext1' }),
       foreign: netns({ name: 'foreign', mark: null }),
     },
     firewall: fw([DNAT(8080, '172.17.0.2:80', 'quickstart'), DNAT(9999, '10.9.9.9:80', 'gone')]),
@@ -180,13 +182,15 @@ test('from the host: bridges, veths, namespaces, a container: share and ports, b
   const g = hostGraph(observed);
   assert.equal(g.groups, ['quickstart']);
   assert.equal(g.nodes.map((n) => n.key), [
-    'bridge:docker0', 'container:isolated', 'container:nginx-1', 'container:nginx-2', 'container:sidecar', 'port:nginx-1/tcp/80/0.0.0.0:8080',
+    'bridge:br-ext', 'bridge:docker0', 'container:ext1', 'container:isolated', 'container:nginx-1', 'container:nginx-2', 'container:sidecar',
+    'port:nginx-1/tcp/80/0.0.0.0:8080',
   ]);
   const text = renderMermaid(g);
   assert.ok(text.includes(`${mermaidId('ct', 'nginx-1')} ---|"veth1234567 172.17.0.2/16"| br_docker0`), text);
   assert.ok(text.includes(`${mermaidId('ct', 'sidecar')} -.->|"container:nginx-1"| ${mermaidId('ct', 'nginx-1')}`));
   assert.match(text, />"0\.0\.0\.0:8080\/tcp"\]/);
-  assert.not.match(text, /eth0|br-other|foreign|9999/);
+  assert.match(text, /br_br_2dext\[\["br-ext<br\/>external"\]\]/, 'an external bridge a veth is enslaved to');
+  assert.not.match(text, /\beth0\b|br-other|foreign|9999/);
 });
 
 test.run();
