@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the package as users get it: `npm pack`, `npm install -g` of the tarball into a temporary prefix,
-# then the installed `tnet` run from outside the checkout: validate the quickstart, and apply it twice inside a
-# throwaway network + mount namespace (never the machine's own network). Needs root for the apply.
+# then the installed `tnet` run from outside the checkout: validate and graph the quickstart, apply it twice inside a
+# throwaway network + mount namespace (never the machine's own network), and watch it with --metrics there.
+# Needs root for the apply.
 # Ends with one line: "check-package: OK …" or "check-package: FAIL: <step>" (after that step's output).
 set -euo pipefail
 
@@ -48,6 +49,7 @@ spec=$pkg/examples/quickstart.yaml
 [ -f "$spec" ] || fail "the installed package has no examples/quickstart.yaml"
 
 step "tnet validate -f $spec" tnet validate -f "$spec"
+step "tnet graph -f $spec --format dot" sh -c 'tnet graph -f "$1" --format dot | grep -q "\"container:nginx-1\""' sh "$spec"
 
 # Inside the namespace: private /run, /etc/netns and /sys as the tests' sandbox makes them (test/helpers/sandbox.ts).
 inside='
@@ -64,8 +66,19 @@ second=$(tnet apply -f "$1" 2>&1) || { echo "$second"; echo "second apply failed
 echo "$second"
 case $second in *"No changes"*) ;; *) echo "second apply did not print No changes"; exit 1 ;; esac
 ip netns exec nginx-2 ping -c1 -W1 172.17.0.2 || { echo "nginx-2 cannot ping nginx-1 (172.17.0.2)"; exit 1; }
+# prom-client is not bundled: the installed watch must find it for --metrics, and answer /healthz.
+tnet watch -f "$1" --metrics 127.0.0.1:9365 --resync 0 &
+watch=$!
+healthy=
+for _ in $(seq 1 100); do
+  if node -e "fetch(\"http://127.0.0.1:9365/healthz\").then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"; then healthy=1; break; fi
+  kill -0 "$watch" 2>/dev/null || break
+  sleep 0.2
+done
+kill "$watch" 2>/dev/null; wait "$watch" || true
+[ -n "$healthy" ] || { echo "tnet watch --metrics never answered /healthz with 200"; exit 1; }
 '
-step "tnet apply -f $spec, twice, in a throwaway namespace" \
+step "tnet apply -f $spec, twice, then tnet watch --metrics, in a throwaway namespace" \
   unshare -n -m --propagation private sh -c "$inside" sh "$spec"
 
-echo "check-package: OK: $(basename "$tarball") installs with npm install -g; the installed tnet validates and applies the quickstart (then No changes, and nginx-2 pings nginx-1) in a throwaway namespace"
+echo "check-package: OK: $(basename "$tarball") installs with npm install -g; the installed tnet validates, graphs and applies the quickstart (then No changes, and nginx-2 pings nginx-1), and its watch answers /healthz, in a throwaway namespace"

@@ -7,7 +7,7 @@ export interface Args {
   rest: string[];
 }
 
-const WITH_VALUE = new Set(['f', 'file', 'o', 'output', 'name', 'log-level', 'log-format', 'resync', 'host', 'debounce', 'confirm']);
+const WITH_VALUE = new Set(['f', 'file', 'o', 'output', 'name', 'log-level', 'log-format', 'resync', 'host', 'debounce', 'confirm', 'format', 'metrics']);
 const ALIASES: Record<string, string> = { f: 'file', o: 'output' };
 
 export function parseArgs(argv: string[]): Args | string {

@@ -14,12 +14,14 @@ Usage:
   tnet plan     -f FILE|DIR|- [--exit-code] [--deep]   show what apply would do (alias: diff)
   tnet destroy  -f FILE|DIR|- [--dry-run] [--no-rollback] [--wait]   remove everything tnet owns for the spec
   tnet watch    -f FILE|DIR [--resync 30s] [--debounce 50ms] [--log-level error|warn|info|debug]
-                [--log-format text|json] [--wait]     keep the host converged: on edits, kernel events, resync
+                [--log-format text|json] [--wait] [--metrics 127.0.0.1:9365]
+                                              keep the host converged: on edits, kernel events, resync
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
   tnet inspect  [NAME...] [-f FILE|DIR|-] [-o table|json|yaml]
                                               containers, bridges, overlays: addresses, ports, veths, state
   tnet port     NAME [PRIVATE[/PROTO]] [-f FILE|DIR|-]   the host ports a container publishes
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
+  tnet graph    [-f FILE|DIR|-] [--format mermaid|dot]   draw the networks, from the spec or what tnet owns
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
 
 --host NAME picks this host's part of a spec shared by several hosts (overlays, containers with host:); default:
@@ -53,6 +55,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   exec: async () => (await import('./exec.js')).execCommand,
   confirm: async () => (await import('./confirm.js')).confirmCommand,
   watch: async () => (await import('./watch.js')).watchCommand,
+  graph: async () => (await import('./graph.js')).graphCommand,
 };
 
 /** The one place anything thrown ends: as the errors it carries, or as a bug to report, never a stack trace. */

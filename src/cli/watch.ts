@@ -5,6 +5,7 @@ import { EXIT } from '../model/errors.js';
 import { runWatch, type WatchOptions } from '../watch/command.js';
 import { parseDuration } from '../watch/duration.js';
 import { LOG_LEVELS, type LogLevel } from '../watch/logger.js';
+import { parseListenAddress } from '../watch/metrics-server.js';
 
 export function watchOptions(args: Args): WatchOptions | string {
   const file = args.flags.file;
@@ -20,7 +21,9 @@ export function watchOptions(args: Args): WatchOptions | string {
   if (format !== 'text' && format !== 'json') return `--log-format ${format}: text or json`;
   const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
   const host = typeof args.flags.host === 'string' ? args.flags.host : undefined;
-  return { file, name, host, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait) };
+  const metrics = args.flags.metrics === undefined ? null : parseListenAddress(String(args.flags.metrics));
+  if (args.flags.metrics !== undefined && !metrics) return `--metrics ${args.flags.metrics}: an IP address and a port, e.g. 127.0.0.1:9365 or [::1]:9365`;
+  return { file, name, host, resyncMs: resync, debounceMs: debounce, level: level as LogLevel, format, wait: Boolean(args.flags.wait), metrics };
 }
 
 export async function watchCommand(args: Args): Promise<number> {

@@ -20,6 +20,9 @@ import { Speculator } from './speculate.js';
 import { idleCollector } from './idle-gc.js';
 import { watchSpec } from './spec-watcher.js';
 import { traceAt } from '../util/trace.js';
+import { closeMetrics, formatListenAddress, serveMetrics, type ListenAddress } from './metrics-server.js';
+import type { WatchMetrics } from './reconcile-stats.js';
+import type { Server } from 'node:http';
 
 export interface WatchOptions {
   file: string;
@@ -31,6 +34,8 @@ export interface WatchOptions {
   level: LogLevel;
   format: LogFormat;
   wait: boolean;
+  /** `--metrics ADDR`: where to serve /metrics and /healthz; absent: no metrics, prom-client never loaded. */
+  metrics?: ListenAddress | null;
 }
 
 /** Kernel events: a link flapping for a while still gets a reconcile every second, well within the 2 s promised. */
@@ -42,6 +47,15 @@ const SPEC_MAX_WAIT_MS = 2000;
 /** Runs until SIGINT or SIGTERM; resolves to the exit code. */
 export async function runWatch(o: WatchOptions): Promise<number> {
   const log = createLogger({ level: o.level, format: o.format });
+  // Before the lock: a port taken is said at once, before anything else waits or changes.
+  const served = o.metrics ? await startMetrics(o.metrics, log) : null;
+  if (served === false) {
+    await log.close();
+    return EXIT.usage;
+  }
+  const closeServed = async () => {
+    if (served) await closeMetrics(served.server);
+  };
   const lock = await acquireLock({
     command: `tnet watch -f ${o.file}`,
     wait: o.wait,
@@ -49,6 +63,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   });
   if (!lock.ok) {
     log.error(lock.errors[0].message, { detail: renderErrors(lock.errors).split('\n') });
+    await closeServed();
     await log.close();
     return exitCodeOf(lock.errors);
   }
@@ -63,6 +78,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   if (limited.length) {
     log.error(limited[0].message, { detail: renderErrors(limited).split('\n') });
     lock.value.release();
+    await closeServed();
     await log.close();
     return exitCodeOf(limited);
   }
@@ -114,6 +130,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       return r;
     },
     log,
+    metrics: served ? served.metrics : null,
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
   });
@@ -153,6 +170,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       await files.close();
       await controller.stop();
       await host.close();
+      await closeServed();
       lock.value.release();
       process.off('SIGINT', onInt).off('SIGTERM', onTerm).off('SIGHUP', onHup);
       log.info('stopped');
@@ -175,6 +193,24 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     log.info(`watching ${o.file}`, { spec: controller.current?.name ?? null, resync: o.resyncMs > 0 ? formatDuration(o.resyncMs) : 'off', pid: process.pid });
   }
   return done;
+}
+
+/**
+ * prom-client is loaded here only, on demand: `tnet apply` and the watch without --metrics never pay for it.
+ * false when the address cannot be listened on (taken, not the machine's), said in the log.
+ */
+async function startMetrics(at: ListenAddress, log: Logger): Promise<{ metrics: WatchMetrics; server: Server } | false> {
+  const { PromMetrics } = await import('./metrics.js');
+  const metrics = new PromMetrics();
+  try {
+    const { server, address } = await serveMetrics(at, metrics);
+    log.info(`serving metrics on http://${formatListenAddress(address)}/metrics and /healthz`, { metrics: formatListenAddress(address) });
+    return { metrics, server };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is taken' : (e as Error).message;
+    log.error(`--metrics ${formatListenAddress(at)}: cannot listen there: ${why}; not starting`, { code: (e as NodeJS.ErrnoException).code ?? null });
+    return false;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { renderPlan, summary } from '../render/plan.js';
 import { renderUndo, undoSummary } from '../render/undo.js';
 import { renderWarning } from '../render/warnings.js';
 import type { Logger } from './logger.js';
+import { metricTrigger, type WatchMetrics } from './reconcile-stats.js';
 import { traceAt } from '../util/trace.js';
 import { DEBUG } from '../util/debug.js';
 
@@ -31,6 +32,8 @@ export interface ControllerDeps {
   specSettled?: () => boolean;
   /** Kernel events arrived during a reconcile: they may be its echoes or real drift; one more look settles it. */
   eventsMissed?: () => void;
+  /** `--metrics`: told of every spec read and every reconcile. */
+  metrics?: WatchMetrics | null;
 }
 
 export class Controller {
@@ -110,6 +113,7 @@ export class Controller {
     this.reconcilingNow = true;
     this.eventsWhileReconciling = false;
     let r: Outcome;
+    const started = performance.now();
     try {
       const deep = triggers.some((t) => t === 'start' || t === 'resync');
       r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'));
@@ -119,6 +123,14 @@ export class Controller {
     } finally {
       this.reconcilingNow = false;
     }
+    this.deps.metrics?.reconciled({
+      trigger: metricTrigger(triggers),
+      ok: r.ok,
+      seconds: (performance.now() - started) / 1000,
+      actions: r.ok ? r.value.actions : [],
+      desired: r.ok ? r.value.desired : null,
+      error: r.ok ? null : (r.errors[0]?.message ?? 'failed'),
+    });
     if (r.ok && this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
     if (!r.ok) {
       const undo = 'undo' in r ? r.undo : null;
@@ -164,6 +176,7 @@ export class Controller {
 
   private async reload(triggers: Trigger[]): Promise<void> {
     const loaded = await this.deps.load();
+    this.deps.metrics?.specLoaded(loaded.ok);
     if (!loaded.ok) {
       const keeping = this.spec ? `keeping spec '${this.spec.name}' as it was last applied` : 'nothing applied until a valid edit';
       // An edit or SIGHUP is always answered; a resync repeats the complaint only when it changed.
