@@ -18,6 +18,9 @@ Usage:
   tnet status   [-f FILE|DIR|-] [-o table|json|yaml]   what tnet owns, and whether it matches (alias: get)
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
+  tnet why SRC DST[:PORT[/tcp|udp]] [-f FILE|DIR|-] [--probe] [-o text|json]
+                                              why a packet gets through or not: its way hop by hop, the
+                                              rules that decide and the spec fields behind them
 
 --host NAME picks this host's part of a spec shared by several hosts (overlays, containers with host:); default:
 the hostname. Every host applies the same spec.
@@ -30,7 +33,8 @@ what went through and lists it.
 
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec, object in the way
 or kernel limit, 4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it),
-64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace).`;
+64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace). tnet why: 0 allowed,
+1 blocked, 2 cannot tell (or --probe found the kernel disagreeing); its errors exit as above.`;
 
 type Command = (args: Args) => Promise<number>;
 
@@ -45,6 +49,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./status.js')).statusCommand,
   get: async () => (await import('./status.js')).statusCommand,
   exec: async () => (await import('./exec.js')).execCommand,
+  why: async () => (await import('./why.js')).whyCommand,
   confirm: async () => (await import('./confirm.js')).confirmCommand,
   watch: async () => (await import('./watch.js')).watchCommand,
 };

@@ -85,3 +85,6 @@ export interface CausedRule {
   rule: FwRule;
   cause: RuleCause;
 }
+
+/** A spec's rules in tnet's chains, by table and chain, each with the field that writes it. */
+export type CausedChains = Record<FwTableName, Record<string, CausedRule[]>>;

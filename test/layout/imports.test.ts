@@ -19,11 +19,12 @@ const MAY_IMPORT: Record<string, string[]> = {
   dns: ['model', 'ownership', 'util'],
   desired: ['model', 'ownership', 'spec', 'observe', 'util'],
   plan: ['model', 'ownership', 'desired', 'observe', 'util'],
+  explain: ['model', 'ownership', 'spec', 'desired', 'observe', 'util'],
   actuate: ['model', 'ownership', 'util'],
   reconcile: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'actuate', 'util'],
   render: ['model', 'ownership', 'actuate', 'util'],
   watch: ['model', 'ownership', 'spec', 'observe', 'actuate', 'reconcile', 'render', 'util'],
-  cli: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'reconcile', 'render', 'watch', 'util'],
+  cli: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'explain', 'reconcile', 'render', 'watch', 'util'],
 };
 
 function walk(dir: string): string[] {

@@ -46,7 +46,7 @@
 // host's own connections, de-NATed) and DNATed ones pass. On tnet's own bridges the switch goes back off
 // with the last such port.
 
-import type { CausedRule, FirewallDesired, FwRule, FwTableDesired, FwTableName } from '../../model/firewall.js';
+import type { CausedChains, CausedRule, FirewallDesired, FwRule, FwTableDesired } from '../../model/firewall.js';
 import type { FirewallInput, FwBridge } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
 import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
@@ -54,9 +54,6 @@ import { dnatRules, postroutingRules } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 import { caused, LAYOUT } from './cause.js';
-
-/** The rules of tnet's chains, by table and chain, each with the spec field that writes it. */
-export type CausedChains = Record<FwTableName, Record<string, CausedRule[]>>;
 
 export function desiredFirewall(input: FirewallInput): FirewallDesired {
   const views = bridgeViews(input);
