@@ -54,7 +54,9 @@ function isolationOpen(c: RuleCause, t: Advice, view: NetView): string[] {
   const [s, d, port] = [t.query.src.name, t.query.dst.name, t.query.port];
   const srcBridge = view.endpoints.find((e) => e.container === s)?.bridge ?? '?';
   const out: string[] = [];
-  if (port !== null && t.query.dst.kind === 'container') {
+  const held = view.spec?.spec.containers[d]?.ports.find((p) => p.containerPort === port && p.proto === t.query.proto && p.hostPort !== null);
+  if (held) out.push(`${d} publishes it on ${held.hostIp ? `${held.hostIp}:${held.hostPort}` : `port ${held.hostPort} of every host address`}: connect there instead (a published port is open to every bridge)`);
+  else if (port !== null && t.query.dst.kind === 'container') {
     const p = t.query.proto === 'tcp' ? `${port}:${port}` : `${port}:${port}/${t.query.proto}`;
     out.push(`publish it: add ports: ["${p}"] to containers.${d} and connect to a host address (a published port is open to every bridge)`);
   }

@@ -49,7 +49,16 @@ function toHost(c: PathContext, t: Trail, p: Packet): Leg {
   const natIn = t.hook('nat', 'INPUT', p);
   const from = natIn.nat?.kind === 'snat' && natIn.nat.ip ? natIn.nat.ip : p.src;
   const flow: Flow = { kind: 'in', in: p.in, out: '', src: p.src, dst: p.dst, dport: p.dport, dnat: p.ct.includes('DNAT'), snat: false };
+  listener(c, t, p);
   return t.done({ kind: 'host', name: 'host', ip: p.dst, port: p.dport, seenFrom: from }, flow);
+}
+
+/** Whether a socket of the host holds the port: without one the host answers (a reset, a port unreachable). */
+export function listener(c: PathContext, t: Trail, p: Packet): void {
+  if (p.dport === null || p.proto === 'icmp') return;
+  const held = c.view.listening.some((s) => s.proto === p.proto && s.port === p.dport && (s.ipv4 === '0.0.0.0' || s.ipv4 === p.dst));
+  const refusal = p.proto === 'tcp' ? 'a reset' : 'a port unreachable';
+  t.pass('host', held ? `a socket of the host holds ${p.proto} ${p.dport}` : `no socket of the host holds ${p.proto} ${p.dport}: it answers with ${refusal}`);
 }
 
 /** The source the receiver sees: the SNAT address, the out interface's for MASQUERADE, else unchanged. */

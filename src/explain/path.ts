@@ -4,7 +4,7 @@
 import type { ObservedNetns } from '../model/observed.js';
 import type { WhyEndpoint } from '../model/why.js';
 import { isLoopback, lookupRoute, sourceOn } from './host-net.js';
-import { arriveRouted, localnetOn, ontoBridge, outOf, routed, seenFrom, translated } from './path-host.js';
+import { arriveRouted, listener, localnetOn, ontoBridge, outOf, routed, seenFrom, translated } from './path-host.js';
 import type { Packet } from './match.js';
 import { firstPacket, Trail, type Flow, type Leg, type PathContext } from './trail.js';
 
@@ -94,6 +94,7 @@ function fromHost(c: PathContext, t: Trail): Leg {
   if (r.dev !== 'lo') return outOf(c, t, op, r, null, flow, seenFrom(c, post.nat, r, op));
   const ip: Packet = { ...op, in: 'lo', out: '' };
   if (t.hook('filter', 'INPUT', ip).outcome === 'drop') return t.ended();
+  listener(c, t, ip);
   return t.done({ kind: 'host', name: 'host', ip: op.dst, port: op.dport, seenFrom: src }, flow);
 }
 
