@@ -51,5 +51,7 @@ async function ping(t: ProbeTarget): Promise<ProbeOutcome> {
   const r = await run(cmd, args);
   if (r.code === 0) return { reached: true, detail: 'echo answered' };
   if (r.code === 1) return { reached: false, detail: `no echo reply in ${seconds} s` };
+  // `connect: Network is unreachable`: no route from the source, which is as much an answer as silence.
+  if (/unreachable/i.test(r.stderr)) return { reached: false, detail: r.stderr.trim().replace(/^ping: /, '') };
   return { reached: null, detail: `ping could not run: ${r.stderr.trim() || `exit ${r.code}`}` };
 }
