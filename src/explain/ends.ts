@@ -37,6 +37,7 @@ function resolveEnd(view: NetView, word: string, from: WhyEnd | null): Result<Wh
   const eps = view.endpoints.filter((e) => e.container === name);
   const specs = [...new Set(eps.map((e) => e.spec))];
   if (specs.length > 1) return fail(tnetError('invalid', `'${name}' is a container of specs ${specs.join(' and ')}`, { hint: 'name the spec with -f' }));
+  if (eps.length === 0 && view.spec?.spec.containers[name]) return fail(tnetError('invalid', `containers.${name} has no network of its own (network: none): nothing reaches it, nor leaves it`));
   if (eps.length === 0) return fail(tnetError('invalid', `no container named '${name}' on this host`, { hint: 'give a container of the spec (-f), host, outside, or an address' }));
   // A container on several bridges: the address on the source's bridge, when it shares one.
   const near = from?.kind === 'container' ? eps.find((e) => view.endpoints.some((s) => s.container === from.name && s.bridge === e.bridge)) : undefined;

@@ -3,7 +3,7 @@
 
 import type { ObservedNetns } from '../model/observed.js';
 import type { WhyEndpoint } from '../model/why.js';
-import { isLoopback, lookupRoute, sourceOn } from './host-net.js';
+import { isLoopback, lookupRoute, sourceOn, type RouteTo } from './host-net.js';
 import { arriveRouted, listener, localnetOn, ontoBridge, outOf, routed, seenFrom, translated } from './path-host.js';
 import type { Packet } from './match.js';
 import { firstPacket, Trail, type Flow, type Leg, type PathContext } from './trail.js';
@@ -20,7 +20,7 @@ function fromContainer(c: PathContext, t: Trail, name: string): Leg {
   const eps = c.view.endpoints.filter((e) => e.container === name);
   const ns = c.view.netns[eps[0]?.netns ?? name];
   const dst = c.q.dst.ip;
-  if (!ns?.read) return t.stop(name, 'unread', `${name}'s namespace could not be read`, 'unknown');
+  if (!ns?.read) return t.stop(name, 'unread', `${name}'s namespace is not on this host, or could not be read`, 'unknown');
   if (isLoopback(dst) || ns.links.some((l) => l.addrs.some((a) => a.split('/')[0] === dst))) {
     t.pass(name, `${dst} is ${name}'s own address: delivered inside its namespace, no host rule involved`);
     const flow: Flow = { kind: 'inside', in: 'lo', out: 'lo', src: dst, dst, dport: c.q.port, dnat: false, snat: false };
@@ -73,32 +73,38 @@ function bridged(c: PathContext, t: Trail, p: Packet, from: WhyEndpoint): Leg {
 function fromHost(c: PathContext, t: Trail): Leg {
   const dst = c.q.dst.ip;
   const first = routeFromHost(c, dst);
-  if (!first) return t.stop('routing', 'no-route', `the host has no route to ${dst}`);
-  const src = c.isLocal(dst) ? (isLoopback(dst) ? '127.0.0.1' : dst) : sourceOn(c.view.links, first.dev!, first.gateway ?? dst);
+  if (!first?.dev) return t.stop('routing', 'no-route', `the host has no route to ${dst}`);
+  const src = c.isLocal(dst) ? (isLoopback(dst) ? '127.0.0.1' : dst) : sourceOn(c.view.links, first.dev, first.gateway ?? dst);
   if (!src) return t.stop('routing', 'no-route', `${first.dev} has no address to send from`);
   t.pass('routing', `from ${src} on ${first.dev}${first.gateway ? ` via ${first.gateway}` : ''}`);
-  const out = t.hook('nat', 'OUTPUT', { ...firstPacket(c.q, src, dst), out: first.dev! });
+  const sent = { ...firstPacket(c.q, src, dst), out: first.dev };
+  const out = t.hook('nat', 'OUTPUT', sent);
   if (out.outcome === 'drop') return t.ended();
-  const p = translated({ ...firstPacket(c.q, src, dst), out: first.dev! }, out.nat);
+  const p = translated(sent, out.nat);
   const r = out.nat ? routeFromHost(c, p.dst) : first;
   if (!r?.dev) return t.stop('routing', 'no-route', `the host has no route to ${p.dst}`);
   if (out.nat) t.pass('routing', `DNATed to ${p.dst}: rerouted on ${r.dev}`);
   if (isLoopback(p.src) && r.dev !== 'lo' && !localnetOn(c, r.dev)) {
     return t.stop('routing', 'localnet', `the kernel sends no 127.x source out of ${r.dev}: route_localnet is off there`);
   }
-  const op = { ...p, out: r.dev };
-  if (t.hook('filter', 'OUTPUT', op).outcome === 'drop') return t.ended();
-  const post = t.hook('nat', 'POSTROUTING', op);
-  if (post.outcome === 'drop') return t.ended();
-  const flow: Flow = { kind: r.dev === 'lo' ? 'local' : 'out', in: '', out: r.dev, src, dst: op.dst, dport: op.dport, dnat: out.nat !== null, snat: post.nat !== null };
-  if (r.dev !== 'lo') return outOf(c, t, op, r, null, flow, seenFrom(c, post.nat, r, op));
-  const ip: Packet = { ...op, in: 'lo', out: '' };
-  if (t.hook('filter', 'INPUT', ip).outcome === 'drop') return t.ended();
-  listener(c, t, ip);
-  return t.done({ kind: 'host', name: 'host', ip: op.dst, port: op.dport, seenFrom: src }, flow);
+  return leaveHost(c, t, { ...p, out: r.dev }, r);
 }
 
-const routeFromHost = (c: PathContext, dst: string) => (c.isLocal(dst) ? { dev: 'lo', gateway: null } : lookupRoute(c.view.routes, dst));
+/** After the routing decision: filter OUTPUT, nat POSTROUTING, then out of an interface, or back in by lo. */
+function leaveHost(c: PathContext, t: Trail, p: Packet, r: RouteTo): Leg {
+  if (t.hook('filter', 'OUTPUT', p).outcome === 'drop') return t.ended();
+  const post = t.hook('nat', 'POSTROUTING', p);
+  if (post.outcome === 'drop') return t.ended();
+  const local = p.out === 'lo';
+  const flow: Flow = { kind: local ? 'local' : 'out', in: '', out: p.out, src: p.src, dst: p.dst, dport: p.dport, dnat: p.ct.includes('DNAT'), snat: post.nat !== null };
+  if (!local) return outOf(c, t, p, r, null, flow, seenFrom(c, post.nat, r, p));
+  const back: Packet = { ...p, in: 'lo', out: '' };
+  if (t.hook('filter', 'INPUT', back).outcome === 'drop') return t.ended();
+  listener(c, t, back);
+  return t.done({ kind: 'host', name: 'host', ip: p.dst, port: p.dport, seenFrom: p.src }, flow);
+}
+
+const routeFromHost = (c: PathContext, dst: string): RouteTo | null => (c.isLocal(dst) ? { dev: 'lo', gateway: null } : lookupRoute(c.view.routes, dst));
 
 /** From beyond the host: it comes in on the interface of the host's route back to it. */
 function fromOutside(c: PathContext, t: Trail): Leg {
