@@ -71,11 +71,9 @@ function namespaces(d: DesiredState): Record<string, ObservedNetns> {
   for (const e of d.endpoints) {
     const ns = (out[e.netns] ??= { name: e.netns, id: `4:${e.netns}`, read: true, mark: null, links: [link({ name: 'lo', addrs: ['127.0.0.1/8'] })], routes: [] });
     ns.links.push(link({ name: e.ifname, kind: 'veth', addrs: [e.address] }));
-    const prefix = e.address.split('/')[1];
     const net = d.bridges.find((b) => b.name === e.bridge)!.subnet;
     ns.routes.push({ dst: net, gateway: null, dev: e.ifname, protocol: 'kernel' });
     if (e.defaultRoute) ns.routes.push({ dst: 'default', gateway: e.gateway, dev: e.ifname, protocol: 'boot' });
-    void prefix;
   }
   return out;
 }
