@@ -78,7 +78,7 @@ function moduleOption(t: string[], i: number, module: string, neg: boolean, matc
   const kind = KNOWN[module]?.[tok];
   const values = FLAGS.has(tok) ? [] : valuesFrom(t, i + 1);
   if (kind) matches.push({ kind, neg, value: values.join(' '), module });
-  else matches.push({ kind: 'unknown', neg, value: [`${neg ? '! ' : ''}-m ${module}`, tok, ...values].join(' '), module });
+  else matches.push({ kind: 'unknown', neg, value: [neg ? '!' : '', module ? `-m ${module}` : '', tok, ...values].filter(Boolean).join(' '), module });
   return i + values.length;
 }
 

@@ -91,6 +91,7 @@ test('a form it cannot read is unknown, unless another match already fails', () 
   assert.is(r.reason, '-m set --match-set blocked src');
   assert.is(m('-i eth9 -m set --match-set blocked src -j DROP'), 'no');
   assert.is(m('-m physdev --physdev-is-bridged -j ACCEPT'), 'unknown');
+  assert.equal(matchRule(parseRule('! -f -j DROP'), pkt(), ctx), { result: 'unknown', reason: '! -f' }, 'a base option it does not read');
   assert.is(m('-m comment --comment "tnet:q" -j ACCEPT'), 'yes', 'a comment is no match');
 });
 
