@@ -23,6 +23,9 @@ Usage:
   tnet validate -f FILE|DIR|-                 check the spec; needs no root
   tnet graph    [-f FILE|DIR|-] [--format mermaid|dot]   draw the networks, from the spec or what tnet owns
   tnet exec NAME [-f FILE] -- CMD...          run a command in a container's namespace
+  tnet why SRC DST[:PORT[/tcp|udp]] [-f FILE|DIR|-] [--probe] [-o text|json]
+                                              why a packet gets through or not: its way hop by hop, the
+                                              rules that decide and the spec fields behind them
 
 --host NAME picks this host's part of a spec shared by several hosts (overlays, containers with host:); default:
 the hostname. Every host applies the same spec.
@@ -36,7 +39,8 @@ what went through and lists it.
 Exit codes: 0 ok, 1 apply failed, 2 plan --exit-code found differences, 3 invalid spec, object in the way
 or kernel limit, 4 another tnet holds the lock (apply, destroy and watch take it; --wait waits for it),
 64 usage error, 70 internal error (a bug in tnet: TNET_DEBUG=1 shows its stack trace). inspect and port exit 1
-when a NAME (or PRIVATE port) is not there, after printing what is.`;
+when a NAME (or PRIVATE port) is not there, after printing what is. tnet why: 0 allowed,
+1 blocked, 2 cannot tell (or --probe found the kernel disagreeing); its errors exit as above.`;
 
 type Command = (args: Args) => Promise<number>;
 
@@ -53,6 +57,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   port: async () => (await import('./inspect.js')).portCommand,
   exec: async () => (await import('./exec.js')).execCommand,
+  why: async () => (await import('./why.js')).whyCommand,
   confirm: async () => (await import('./confirm.js')).confirmCommand,
   watch: async () => (await import('./watch.js')).watchCommand,
   graph: async () => (await import('./graph.js')).graphCommand,

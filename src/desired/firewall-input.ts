@@ -20,6 +20,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       internal: b.internal,
       external: b.external,
       dns: hasDns(b),
+      overlay: b.overlay !== null,
     })),
     containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
   };

@@ -9,6 +9,10 @@ export const EXIT = {
   failed: 1,
   /** `plan --exit-code`: the host differs from the spec. */
   differs: 2,
+  /** `why`: the packet is blocked (as grep's 1: no match). */
+  blocked: 1,
+  /** `why`: cannot tell (a rule it cannot evaluate), or `--probe` found the kernel disagreeing. */
+  undecided: 2,
   /** The spec is invalid, or the host has an object in the way: nothing was changed. */
   invalid: 3,
   /** Another tnet holds the host's lock. */

@@ -51,3 +51,40 @@ export interface FirewallObserved {
   tables: FwTableObserved[];
   sysctls: Record<string, string>;
 }
+
+/** What in a spec makes a rule: read back by `tnet why` to name the field that let a packet through or not. */
+export type CauseKind =
+  | 'layout' // tnet's chains and the jumps into them, shared by every spec
+  | 'isolation' // bridges apart from each other
+  | 'internal' // `internal: true`: no way in or out of the bridge
+  | 'established' // replies to connections already accepted
+  | 'hairpin' // icc off: a container reaching a published port through a host address
+  | 'published' // a published port: its DNAT, its ACCEPT, its masquerade to itself
+  | 'link' // a legacy link with icc off
+  | 'icc' // container to container on one bridge
+  | 'out' // containers out to anything else
+  | 'masquerade' // `host.ipMasq`: the host's address towards the outside
+  | 'loopback' // 127.x: the martian filter and the masquerade onto the bridge
+  | 'dns'; // tnet's DNS server on the gateway
+
+export interface RuleCause {
+  kind: CauseKind;
+  /** The spec field that writes the rule, as a path (`bridges.docker0.icc`); null for tnet's own layout. */
+  field: string | null;
+  bridge?: string;
+  /** The container whose field it is: a link's source, a published port's container. */
+  container?: string;
+  /** A link's target. */
+  peer?: string;
+  /** A published port as `docker -p` writes it (`127.0.0.1:8080:80/tcp`), or a port a link opens (`80/tcp`). */
+  port?: string;
+}
+
+/** A desired rule with the reason it is there (the text is exactly the one the rule set holds). */
+export interface CausedRule {
+  rule: FwRule;
+  cause: RuleCause;
+}
+
+/** A spec's rules in tnet's chains, by table and chain, each with the field that writes it. */
+export type CausedChains = Record<FwTableName, Record<string, CausedRule[]>>;

@@ -21,11 +21,12 @@ const MAY_IMPORT: Record<string, string[]> = {
   plan: ['model', 'ownership', 'desired', 'observe', 'util'],
   inspect: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'util'],
   graph: ['model', 'ownership', 'spec', 'observe', 'desired', 'util'],
+  explain: ['model', 'ownership', 'spec', 'desired', 'observe', 'util'],
   actuate: ['model', 'ownership', 'util'],
   reconcile: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'actuate', 'util'],
   render: ['model', 'ownership', 'actuate', 'inspect', 'util'],
   watch: ['model', 'ownership', 'spec', 'observe', 'actuate', 'reconcile', 'render', 'util'],
-  cli: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'inspect', 'reconcile', 'render', 'watch', 'graph', 'util'],
+  cli: ['model', 'ownership', 'spec', 'observe', 'desired', 'plan', 'inspect', 'explain', 'reconcile', 'render', 'watch', 'graph', 'util'],
 };
 
 function walk(dir: string): string[] {

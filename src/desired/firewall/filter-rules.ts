@@ -1,37 +1,34 @@
 // The filter table's per-spec rules: bridge isolation, conntrack, published ports, links, the icc policy, loopback martians.
+// Each rule comes with its cause (the spec field that writes it); the rule text is all the kernel sees.
 
-import type { FwRule } from '../../model/firewall.js';
+import type { CausedRule } from '../../model/firewall.js';
 import type { FwBridge, FwContainer } from './input.js';
 import { CHAIN } from '../../ownership/chains.js';
 import { host, ruleText } from './rule-text.js';
 import type { BridgeView } from './view.js';
+import { bridgeCause, caused, portCause } from './cause.js';
 
 /**
  * Stage 1: traffic leaving a bridge for anything but itself goes to stage 2, which drops it when it
  * enters another tnet bridge. DNATed flows are exempt: a published port is open to everyone, another
  * bridge's containers included. Internal bridges drop whatever is not bridge-local, both ways.
  */
-export function isolation1Rules(views: BridgeView[], comment: string): FwRule[] {
-  return views.flatMap(({ bridge: b }) =>
-    b.internal
-      ? [
-          ruleText({ src: { not: b.subnet }, out: b.name, comment, target: 'DROP' }),
-          ruleText({ dst: { not: b.subnet }, in: b.name, comment, target: 'DROP' }),
-        ]
-      : [
-          ruleText({
-            in: b.name,
-            out: { not: b.name },
-            matches: ['-m conntrack ! --ctstate DNAT'],
-            comment,
-            target: CHAIN.isolation2,
-          }),
-        ],
-  );
+export function isolation1Rules(views: BridgeView[], comment: string): CausedRule[] {
+  return views.flatMap(({ bridge: b }) => {
+    if (!b.internal) {
+      const rule = ruleText({ in: b.name, out: { not: b.name }, matches: ['-m conntrack ! --ctstate DNAT'], comment, target: CHAIN.isolation2 });
+      return [caused(rule, bridgeCause('isolation', b))];
+    }
+    const why = bridgeCause('internal', b, 'internal');
+    return [
+      caused(ruleText({ src: { not: b.subnet }, out: b.name, comment, target: 'DROP' }), why),
+      caused(ruleText({ dst: { not: b.subnet }, in: b.name, comment, target: 'DROP' }), why),
+    ];
+  });
 }
 
-export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] {
-  return views.map(({ bridge: b }) => ruleText({ out: b.name, comment, target: 'DROP' }));
+export function isolation2Rules(views: BridgeView[], comment: string): CausedRule[] {
+  return views.map(({ bridge: b }) => caused(ruleText({ out: b.name, comment, target: 'DROP' }), bridgeCause('isolation', b)));
 }
 
 /**
@@ -40,53 +37,55 @@ export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] 
  * as kube-proxy does since CVE-2020-8558. On every bridge, whatever its switch: the rule is in place before
  * the switch is turned on and until after it is turned off, and covers a switch another tool turned on.
  */
-export function inputRules(views: BridgeView[], comment: string): FwRule[] {
+export function inputRules(views: BridgeView[], comment: string): CausedRule[] {
   return views.flatMap(({ bridge: b }) => [
-    ruleText({
-      dst: '127.0.0.0/8',
-      in: b.name,
-      matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'],
-      comment,
-      target: 'DROP',
-    }),
+    caused(
+      ruleText({ dst: '127.0.0.0/8', in: b.name, matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'], comment, target: 'DROP' }),
+      bridgeCause('loopback', b),
+    ),
     ...dnsAccepts(b),
   ]);
 
   /** Queries from the bridge to tnet's DNS server on its gateway, whatever the host's INPUT policy: only those. */
-  function dnsAccepts(b: FwBridge): FwRule[] {
+  function dnsAccepts(b: FwBridge): CausedRule[] {
     if (!b.dns) return [];
-    return (['udp', 'tcp'] as const).map((proto) => ruleText({ dst: host(b.gateway), in: b.name, proto, dport: 53, comment, target: 'ACCEPT' }));
+    return (['udp', 'tcp'] as const).map((proto) =>
+      caused(ruleText({ dst: host(b.gateway), in: b.name, proto, dport: 53, comment, target: 'ACCEPT' }), bridgeCause('dns', b, 'dns')),
+    );
   }
 }
 
-export function forwardRules(views: BridgeView[], comment: string): FwRule[] {
+export function forwardRules(views: BridgeView[], comment: string): CausedRule[] {
   return views.flatMap((v) => bridgeForward(v, comment));
 }
 
-function bridgeForward(v: BridgeView, comment: string): FwRule[] {
-  const br = v.bridge.name;
-  const out: FwRule[] = [
-    ruleText({ out: br, matches: ['-m conntrack --ctstate RELATED,ESTABLISHED'], comment, target: 'ACCEPT' }),
+function bridgeForward(v: BridgeView, comment: string): CausedRule[] {
+  const b = v.bridge;
+  const br = b.name;
+  const out: CausedRule[] = [
+    caused(ruleText({ out: br, matches: ['-m conntrack --ctstate RELATED,ESTABLISHED'], comment, target: 'ACCEPT' }), bridgeCause('established', b)),
   ];
   // With icc off, a container reaching a published port through the host address is DNATed and then
   // bridged (`-i br -o br`): it must pass before the icc DROP.
-  if (!v.bridge.icc) {
-    out.push(ruleText({ in: br, out: br, matches: ['-m conntrack --ctstate DNAT'], comment, target: 'ACCEPT' }));
+  if (!b.icc) {
+    out.push(caused(ruleText({ in: br, out: br, matches: ['-m conntrack --ctstate DNAT'], comment, target: 'ACCEPT' }), bridgeCause('hairpin', b, 'icc')));
   }
   out.push(...publishedAccepts(v, comment));
-  if (!v.bridge.icc) out.push(...linkAccepts(v, comment));
-  out.push(ruleText({ in: br, out: br, comment, target: v.bridge.icc ? 'ACCEPT' : 'DROP' }));
-  if (!v.bridge.internal) out.push(ruleText({ in: br, out: { not: br }, comment, target: 'ACCEPT' }));
+  if (!b.icc) out.push(...linkAccepts(v, comment));
+  out.push(caused(ruleText({ in: br, out: br, comment, target: b.icc ? 'ACCEPT' : 'DROP' }), bridgeCause('icc', b, 'icc')));
+  if (!b.internal) out.push(caused(ruleText({ in: br, out: { not: br }, comment, target: 'ACCEPT' }), bridgeCause('out', b, 'internal')));
   return out;
 }
 
 /** Docker's `-d ip ! -i br -o br -p proto --dport cport -j ACCEPT`, once per served container port. */
-function publishedAccepts(v: BridgeView, comment: string): FwRule[] {
+function publishedAccepts(v: BridgeView, comment: string): CausedRule[] {
   const br = v.bridge.name;
   return v.containers.flatMap((c) =>
-    (v.served.get(c.name) ?? []).map((p) =>
-      ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' }),
-    ),
+    (v.served.get(c.name) ?? []).map((p) => {
+      const rule = ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' });
+      const first = v.published.find((x) => x.container.name === c.name && x.port.containerPort === p.port && x.port.proto === p.proto)!;
+      return caused(rule, portCause(br, c.name, first.port));
+    }),
   );
 }
 
@@ -94,9 +93,9 @@ function publishedAccepts(v: BridgeView, comment: string): FwRule[] {
  * Legacy links with icc off: b → a opens a's exposed and published container ports (and the replies,
  * `--sport`, as Docker writes them), or everything from b to a when a declares neither.
  */
-function linkAccepts(v: BridgeView, comment: string): FwRule[] {
+function linkAccepts(v: BridgeView, comment: string): CausedRule[] {
   const byName = new Map(v.containers.map((c) => [c.name, c]));
-  const out: FwRule[] = [];
+  const out: CausedRule[] = [];
   for (const b of v.containers) {
     for (const target of [...new Set(b.links)].sort()) {
       const a = byName.get(target);
@@ -112,11 +111,12 @@ function linkPorts(v: BridgeView, a: FwContainer): { port: number; proto: FwCont
   return [...all.values()];
 }
 
-function linkRules(br: string, b: FwContainer, a: FwContainer, ports: ReturnType<typeof linkPorts>, comment: string): FwRule[] {
+function linkRules(br: string, b: FwContainer, a: FwContainer, ports: ReturnType<typeof linkPorts>, comment: string): CausedRule[] {
   const [ib, ia] = [host(b.ip), host(a.ip)];
-  if (ports.length === 0) return [ruleText({ src: ib, dst: ia, in: br, out: br, comment, target: 'ACCEPT' })];
+  const why = (port?: string) => ({ kind: 'link' as const, field: `containers.${b.name}.links`, bridge: br, container: b.name, peer: a.name, ...(port ? { port } : {}) });
+  if (ports.length === 0) return [caused(ruleText({ src: ib, dst: ia, in: br, out: br, comment, target: 'ACCEPT' }), why())];
   return ports.flatMap((p) => [
-    ruleText({ src: ib, dst: ia, in: br, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' }),
-    ruleText({ src: ia, dst: ib, in: br, out: br, proto: p.proto, sport: p.port, comment, target: 'ACCEPT' }),
+    caused(ruleText({ src: ib, dst: ia, in: br, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' }), why(`${p.port}/${p.proto}`)),
+    caused(ruleText({ src: ia, dst: ib, in: br, out: br, proto: p.proto, sport: p.port, comment, target: 'ACCEPT' }), why(`${p.port}/${p.proto}`)),
   ]);
 }

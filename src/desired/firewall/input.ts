@@ -12,6 +12,8 @@ export interface FwBridge {
   external: boolean;
   /** tnet's DNS server listens on the gateway: INPUT accepts DNS from the bridge to it. */
   dns: boolean;
+  /** This host's part of an overlay: its fields are the overlay's (`overlays.<name>.icc`), for `tnet why`. */
+  overlay?: boolean;
 }
 
 export interface FwPort {

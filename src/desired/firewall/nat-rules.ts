@@ -1,12 +1,14 @@
 // The nat table's per-spec rules: DNAT for published ports, masquerade out, hairpin and loopback masquerade.
+// Each rule comes with its cause (the spec field that writes it); the rule text is all the kernel sees.
 
-import type { FwRule } from '../../model/firewall.js';
+import type { CausedRule } from '../../model/firewall.js';
 import { host, ruleText } from './rule-text.js';
 import { reachesLoopback, type BridgeView, type Published } from './view.js';
+import { bridgeCause, caused, portCause } from './cause.js';
 
-function dnat(p: Published, comment: string): FwRule {
+function dnat(p: Published, comment: string): CausedRule {
   const { port, container } = p;
-  return ruleText({
+  const rule = ruleText({
     // Every local address, loopback included (route_localnet on the bridge carries 127.x there).
     dst: port.hostIp === null ? undefined : host(port.hostIp),
     proto: port.proto,
@@ -14,32 +16,38 @@ function dnat(p: Published, comment: string): FwRule {
     comment,
     target: `DNAT --to-destination ${container.ip}:${port.containerPort}`,
   });
+  return caused(rule, portCause(container.bridge, container.name, port));
 }
 
 /** A container reaching its own published port: it must see the reply come from elsewhere than itself. */
-function hairpinMasquerade(p: Published, comment: string): FwRule {
+function hairpinMasquerade(p: Published, comment: string): CausedRule {
   const ip = host(p.container.ip);
-  return ruleText({ src: ip, dst: ip, proto: p.port.proto, dport: p.port.containerPort, comment, target: 'MASQUERADE' });
+  const rule = ruleText({ src: ip, dst: ip, proto: p.port.proto, dport: p.port.containerPort, comment, target: 'MASQUERADE' });
+  return caused(rule, portCause(p.container.bridge, p.container.name, p.port));
 }
 
-export function dnatRules(views: BridgeView[], comment: string): FwRule[] {
+export function dnatRules(views: BridgeView[], comment: string): CausedRule[] {
   return views.flatMap((v) => v.published.map((p) => dnat(p, comment)));
 }
 
-export function postroutingRules(views: BridgeView[], ipMasq: boolean, comment: string): FwRule[] {
-  const out: FwRule[] = [];
+export function postroutingRules(views: BridgeView[], ipMasq: boolean, comment: string): CausedRule[] {
+  const out: CausedRule[] = [];
   for (const v of views) {
     const br = v.bridge.name;
     if (ipMasq && !v.bridge.internal) {
-      out.push(ruleText({ src: v.bridge.subnet, out: { not: br }, comment, target: 'MASQUERADE' }));
+      out.push(caused(ruleText({ src: v.bridge.subnet, out: { not: br }, comment, target: 'MASQUERADE' }), { kind: 'masquerade', field: 'host.ipMasq', bridge: br }));
     }
     out.push(...unique(v.published.map((p) => hairpinMasquerade(p, comment))));
     // Host → 127.x:port DNATed onto the bridge keeps source 127.0.0.1, which the container cannot answer.
     if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
-      out.push(ruleText({ src: '127.0.0.0/8', out: br, comment, target: 'MASQUERADE' }));
+      out.push(caused(ruleText({ src: '127.0.0.0/8', out: br, comment, target: 'MASQUERADE' }), bridgeCause('loopback', v.bridge)));
     }
   }
   return out;
 }
 
-const unique = (rules: FwRule[]): FwRule[] => [...new Set(rules)];
+/** The first cause of each text: two ports of one container to one container port write one masquerade. */
+function unique(rules: CausedRule[]): CausedRule[] {
+  const seen = new Set<string>();
+  return rules.filter((r) => !seen.has(r.rule) && seen.add(r.rule));
+}

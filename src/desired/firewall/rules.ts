@@ -46,51 +46,54 @@
 // host's own connections, de-NATed) and DNATed ones pass. On tnet's own bridges the switch goes back off
 // with the last such port.
 
-import type { FirewallDesired, FwTableDesired } from '../../model/firewall.js';
+import type { CausedChains, CausedRule, FirewallDesired, FwRule, FwTableDesired } from '../../model/firewall.js';
 import type { FirewallInput, FwBridge } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
 import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
+import { caused, LAYOUT } from './cause.js';
 
 export function desiredFirewall(input: FirewallInput): FirewallDesired {
   const views = bridgeViews(input);
   if (views.length === 0) return { spec: input.spec, tables: [], sysctls: {}, hairpinPorts: [] };
-  const comment = commentMatch(specOwner(input.spec));
+  const chains = causedChains(views, input);
   return {
     spec: input.spec,
-    tables: [filterTable(views, comment), natTable(views, input.ipMasq, comment)],
+    tables: [
+      { table: 'filter', chains: texts(chains.filter), keepChains: [CHAIN.user], jumps: FILTER_JUMPS },
+      { table: 'nat', chains: texts(chains.nat), keepChains: [], jumps: NAT_JUMPS },
+    ] satisfies FwTableDesired[],
     sysctls: sysctls(views),
     hairpinPorts: hairpinPorts(views),
   };
 }
 
-function filterTable(views: BridgeView[], comment: string): FwTableDesired {
+/** The spec's rules with their causes (`tnet why`): desiredFirewall's chains are exactly their texts. */
+export function firewallCauses(input: FirewallInput): CausedChains {
+  return causedChains(bridgeViews(input), input);
+}
+
+function causedChains(views: BridgeView[], input: FirewallInput): CausedChains {
+  const comment = commentMatch(specOwner(input.spec));
   return {
-    table: 'filter',
-    chains: {
-      [CHAIN.user]: [USER_SEED],
+    filter: {
+      [CHAIN.user]: [caused(USER_SEED, LAYOUT)],
       [CHAIN.isolation1]: isolation1Rules(views, comment),
       [CHAIN.isolation2]: isolation2Rules(views, comment),
       [CHAIN.forward]: forwardRules(views, comment),
       [CHAIN.input]: inputRules(views, comment),
     },
-    keepChains: [CHAIN.user],
-    jumps: FILTER_JUMPS,
+    nat: {
+      [CHAIN.dnat]: dnatRules(views, comment),
+      [CHAIN.postrouting]: postroutingRules(views, input.ipMasq, comment),
+    },
   };
 }
 
-function natTable(views: BridgeView[], ipMasq: boolean, comment: string): FwTableDesired {
-  return {
-    table: 'nat',
-    chains: {
-      [CHAIN.dnat]: dnatRules(views, comment),
-      [CHAIN.postrouting]: postroutingRules(views, ipMasq, comment),
-    },
-    keepChains: [],
-    jumps: NAT_JUMPS,
-  };
+function texts(chains: Record<string, CausedRule[]>): Record<string, FwRule[]> {
+  return Object.fromEntries(Object.entries(chains).map(([name, rules]) => [name, rules.map((r) => r.rule)]));
 }
 
 /** bridge-nf-call-iptables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
