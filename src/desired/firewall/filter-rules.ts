@@ -41,18 +41,19 @@ export function isolation2Rules(views: BridgeView[], comment: string): FwRule[] 
  * the switch is turned on and until after it is turned off, and covers a switch another tool turned on.
  */
 export function inputRules(views: BridgeView[], comment: string): FwRule[] {
-  return views.flatMap(({ bridge: b }) => [
-    ruleText({
+  return views.flatMap(({ bridge: b, family }) => [
+    // IPv6 has no route_localnet: ::1 from a bridge is a martian the kernel drops itself.
+    ...(family === 4 ? [ruleText({
       dst: '127.0.0.0/8',
       in: b.name,
       matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'],
       comment,
       target: 'DROP',
-    }),
+    })] : []),
     ...dnsAccepts(b),
   ]);
 
-  /** Queries from the bridge to tnet's DNS server on its gateway, whatever the host's INPUT policy: only those. */
+  /** Queries from the bridge to tnet's DNS server on its gateway (IPv6's too), whatever the host's INPUT policy: only those. */
   function dnsAccepts(b: FwBridge): FwRule[] {
     if (!b.dns) return [];
     return (['udp', 'tcp'] as const).map((proto) => ruleText({ dst: host(b.gateway), in: b.name, proto, dport: 53, comment, target: 'ACCEPT' }));

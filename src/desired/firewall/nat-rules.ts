@@ -1,18 +1,18 @@
 // The nat table's per-spec rules: DNAT for published ports, masquerade out, hairpin and loopback masquerade.
 
 import type { FwRule } from '../../model/firewall.js';
-import { host, ruleText } from './rule-text.js';
+import { host, hostPort, ruleText } from './rule-text.js';
 import { reachesLoopback, type BridgeView, type Published } from './view.js';
 
 function dnat(p: Published, comment: string): FwRule {
   const { port, container } = p;
   return ruleText({
-    // Every local address, loopback included (route_localnet on the bridge carries 127.x there).
+    // Every local address, 127.x included (route_localnet on the bridge carries it there), ::1 not (the jumps skip it).
     dst: port.hostIp === null ? undefined : host(port.hostIp),
     proto: port.proto,
     dport: port.hostPort,
     comment,
-    target: `DNAT --to-destination ${container.ip}:${port.containerPort}`,
+    target: `DNAT --to-destination ${hostPort(container.ip, port.containerPort)}`,
   });
 }
 
@@ -35,7 +35,7 @@ export function postroutingRules(views: BridgeView[], ipMasq: boolean, comment: 
     }
     out.push(...unique(v.published.map((p) => hairpinMasquerade(p, comment))));
     // Host → 127.x:port DNATed onto the bridge keeps source 127.0.0.1, which the container cannot answer.
-    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
+    if (v.family === 4 && v.published.some((p) => reachesLoopback(p.port.hostIp))) {
       out.push(ruleText({ src: '127.0.0.0/8', out: br, comment, target: 'MASQUERADE' }));
     }
   }
