@@ -11,6 +11,7 @@ import type { FirewallDesired, FirewallObserved, FwTableObserved } from '../../s
 import { nginx1, nginx2, quickstart } from '../desired/firewall/fw-fixtures.js';
 import { emptyObserved } from '../helpers/fixtures.js';
 import { applyAll, emptyTable } from './fw-sim.js';
+import { renderPlan } from '../../src/render/plan.js';
 
 const dual = (spec = 'q', over: Parameters<typeof quickstart>[0] = {}): FirewallDesired =>
   desiredFirewall(quickstart({
@@ -45,6 +46,7 @@ test('a dual-stack spec: one update per table of each family, the IPv6 ones mark
   assert.equal(t6(after, 'nat').chains.TNET.rules, ['-p tcp -m tcp --dport 8080 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:80']);
   assert.equal(t6(after, 'nat').chains.PREROUTING.rules, ['! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET']);
   assert.equal(diffFirewall(dual(), after), []);
+  assert.equal(renderPlan(actions).split('\n').map((l) => l.split(':')[0]), ['  ~ iptables filter', '  ~ iptables nat', '  ~ ip6tables filter', '  ~ ip6tables nat']);
 });
 
 test('IPv6 tables not read: nothing planned for them, whatever the spec wants', () => {
