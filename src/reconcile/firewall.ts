@@ -21,7 +21,7 @@ export interface FirewallGlue extends FirewallApplier {
   switches(): Record<string, string>;
 }
 
-/** The switches the rules may ask for: bridge netfilter, and route_localnet per bridge for 127.x ports. */
+/** The switches the rules may ask for: bridge netfilter (IPv6's with a dual-stack bridge), and route_localnet per bridge for 127.x ports. */
 function sysctlKeys(spec: Spec): string[] {
   const bridges = Object.values(spec.bridges);
   return [
@@ -106,8 +106,8 @@ export class FirewallChoice {
       switches: () => readSysctls(sysctls),
       // One restore per family, side by side: each is atomic per table, and the undo sets back whichever went through.
       apply: async (updates) => {
-        const families = ([4, 6] as const).map((family) => updates.filter((u) => (u.family ?? 4) === family));
-        const errors = await Promise.all(families.map((list, i) => restore(backend, list, i === 0 ? 4 : 6)));
+        const ofFamily = (family: FwFamily) => updates.filter((u) => (u.family ?? 4) === family);
+        const errors = await Promise.all(([4, 6] as const).map((family) => restore(backend, ofFamily(family), family)));
         return errors.flat();
       },
     };
