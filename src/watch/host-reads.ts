@@ -28,8 +28,9 @@ export interface HostReadsEvents {
 
 /**
  * Three sources, each with its watcher: links, addresses and routes (`ip monitor`), the iptables and
- * ip6tables rules (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher vouches for is read
- * once after a reconcile, while idle, and served to the next one; the files are read in a worker thread.
+ * ip6tables rules (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher
+ * vouches for is read once after a reconcile, while idle, and served to the next one; the files are read in
+ * a worker thread.
  * The reconcile session it makes serves the kept rules and files to every reconcile of the watch.
  */
 export class HostReads {
