@@ -1,7 +1,7 @@
 // End to end, as root in throwaway namespaces: tnet's ip6tables rules for dual-stack bridges, as the kernel
 // holds them — written beside other tools' IPv6 rules, stable, removed exactly, on both backends; not even
-// read for an IPv4 spec; and the IPv6 sockets in a published port's way. (The containers' IPv6 addresses
-// are configured elsewhere: these tests read rule sets and switches, not IPv6 traffic.)
+// read for an IPv4 spec; and the IPv6 sockets in a published port's way. They read rule sets and switches,
+// not IPv6 traffic.
 
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
