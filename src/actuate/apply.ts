@@ -2,7 +2,7 @@
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend } from '../model/backends.js';
-import type { FwTableName } from '../model/firewall.js';
+import type { FwFamily, FwTableName } from '../model/firewall.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { applyDns } from './dns.js';
 import { applyFiles } from './files.js';
@@ -14,8 +14,8 @@ import { dropIntents, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
 
 export interface FirewallApplier {
-  /** Every table's update in one go: one process, each table atomic. */
-  apply(updates: { table: FwTableName; update: FwTableUpdate }[]): Promise<TnetError[]>;
+  /** Every table's update in one go: one process per family (`family` 6: ip6tables), each table atomic. */
+  apply(updates: { table: FwTableName; family?: FwFamily; update: FwTableUpdate }[]): Promise<TnetError[]>;
 }
 
 export interface Phases {

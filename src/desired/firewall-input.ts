@@ -12,6 +12,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
   return {
     spec: spec.name,
     ipMasq: spec.host.ipMasq,
+    ip6tables: spec.host.ip6tables,
     bridges: Object.values(spec.bridges).map((b) => ({
       name: b.name,
       subnet: b.subnet,
@@ -21,6 +22,8 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       external: b.external,
       dns: hasDns(b),
       overlay: b.overlay !== null,
+      subnet6: b.subnet6,
+      gateway6: b.gateway6,
     })),
     containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
   };
@@ -36,7 +39,10 @@ function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: Desir
   // links reach.
   const key = [
     spec.name,
-    ...c.networks.flatMap((e, i) => [alloc.ips[endpointKey(c.name, e.network, i)], alloc.hostIfs[endpointKey(c.name, e.network, i)]]),
+    ...c.networks.flatMap((e, i) => {
+      const k = endpointKey(c.name, e.network, i);
+      return [alloc.ips[k], alloc.ips6[k] ?? '-', alloc.hostIfs[k]];
+    }),
     ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
     ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
   ].join(' ');
@@ -49,12 +55,14 @@ function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnT
     name: c.name,
     bridge: e.network,
     ip: alloc.ips[endpointKey(c.name, e.network, i)],
+    ip6: alloc.ips6[endpointKey(c.name, e.network, i)] ?? null,
     hostIf: alloc.hostIfs[endpointKey(c.name, e.network, i)],
     ports: e.network !== primary ? [] : ports.map((p, j) => ({
       hostIp: p.hostIp,
       hostPort: p.hostPort ?? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)],
       containerPort: p.containerPort,
       proto: p.proto,
+      ...(p.family ? { family: p.family } : {}),
     })),
     expose: c.expose.map((x) => ({ port: x.port, proto: x.proto })),
     // A link to a container:X member is a link to the namespace owner's endpoint.

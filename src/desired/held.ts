@@ -7,8 +7,9 @@ import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/obse
 import type { Spec } from '../model/spec.js';
 import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
-import { publishedRules } from '../observe/published.js';
+import { allPublished, type PublishedRule } from '../observe/published.js';
 import { effectivePorts, heldPortKey, type Held } from './allocate.js';
+import { allocateIps6 } from './allocate-ipv6.js';
 import type { HeldLinks } from './veth-names.js';
 
 /** Addresses held, by endpoint key: IPv4 (`v4`) and, on dual-stack networks, IPv6 (`v6`). */
@@ -72,7 +73,7 @@ export function heldLinks(spec: string, links: readonly ObservedLink[]): HeldLin
 /**
  * Everything allocation must keep. `ips`: heldIps, `links`: heldLinks, computed once by the caller.
  * `rules`: the firewall as observed, `listening`: the host's sockets; null and none when not read (yet),
- * which only a spec without host ports to choose can do without.
+ * which only a spec without host ports to choose can do without. `ips6`: the IPv6 addresses endpoints hold.
  */
 export function held(
   spec: Spec,
@@ -82,7 +83,8 @@ export function held(
   listening: readonly ListeningSocket[] = [],
   ips6: Record<string, string> = {},
 ): Held {
-  return { ips, ips6, hostPorts: heldPorts(spec, rules, ips), taken: takenPorts(spec.name, rules), inUse: portsInUse(listening), links };
+  const published = allPublished(rules);
+  return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links };
 }
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
@@ -90,33 +92,42 @@ export function hasChosenPorts(spec: Spec): boolean {
   return Object.values(spec.containers).some((c) => effectivePorts(c).some((p) => p.hostPort === null));
 }
 
-const natOf = (observed: FirewallObserved | null) => observed?.tables.find((t) => t.table === 'nat');
+/**
+ * Endpoint key by the address a DNAT rule leads to. IPv6 rules lead to the addresses allocation gives (it
+ * keeps those held), computed only when there are such rules.
+ */
+function endpointsByIp(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Map<string, string> {
+  const byIp = new Map(Object.entries(ips).map(([key, ip]) => [ip, key]));
+  if (!published.some((p) => p.family === 6)) return byIp;
+  const six = allocateIps6(spec, ips6);
+  for (const [key, ip] of Object.entries(six.ok ? six.value : ips6)) byIp.set(ip, key);
+  return byIp;
+}
 
 /**
- * The host ports tnet chose earlier, read back from the spec's DNAT rules. Rules of explicit host ports
- * are skipped: with "8080:80" and "80" on one container both map to port 80, and only the second was chosen.
+ * The host ports tnet chose earlier, read back from the spec's DNAT rules of both families (a mapping on
+ * `[::]` only is in ip6tables alone). Rules of explicit host ports are skipped: with "8080:80" and "80" on
+ * one container both map to port 80, and only the second was chosen.
  */
-function heldPorts(spec: Spec, observed: FirewallObserved | null, ips: Record<string, string>): Record<string, number> {
+function heldPorts(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Record<string, number> {
   // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
-  const byIp = new Map(Object.entries(ips).map(([key, ip]) => [ip, netnsOfKey(key)]));
+  const byIp = endpointsByIp(spec, published, ips, ips6);
   const owner = specOwner(spec.name);
   const explicit = new Set(
     Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),
   );
   const out: Record<string, number> = {};
-  for (const p of publishedRules(natOf(observed))) {
-    const name = byIp.get(p.toIp);
-    if (name && p.owner === owner && !explicit.has(`${p.proto}/${p.hostPort}`)) out[heldPortKey(name, p.proto, p.toPort)] ??= p.hostPort;
+  for (const p of published) {
+    const key = byIp.get(p.toIp);
+    if (key && p.owner === owner && !explicit.has(`${p.proto}/${p.hostPort}`)) out[heldPortKey(netnsOfKey(key), p.proto, p.toPort)] ??= p.hostPort;
   }
   return out;
 }
 
-/** `proto/port` of the host ports other specs publish: this spec's ephemeral ports must avoid them. */
-function takenPorts(spec: string, observed: FirewallObserved | null): string[] {
+/** `proto/port` of the host ports other specs publish, on either family: this spec's ephemeral ports avoid them. */
+function takenPorts(spec: string, published: PublishedRule[]): string[] {
   const owner = specOwner(spec);
-  return publishedRules(natOf(observed))
-    .filter((p) => p.owner !== owner)
-    .map((p) => `${p.proto}/${p.hostPort}`);
+  return published.filter((p) => p.owner !== owner).map((p) => `${p.proto}/${p.hostPort}`);
 }
 
 /**

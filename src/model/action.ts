@@ -1,6 +1,6 @@
 // The plan: an ordered list of small idempotent kernel actions, each a plain value.
 
-import type { FwTableName, FwRule } from './firewall.js';
+import type { FwFamily, FwTableName, FwRule } from './firewall.js';
 
 /** `null` is the host namespace; otherwise the name of a netns under /run/netns. */
 export type Ns = string | null;
@@ -43,7 +43,8 @@ export type Action =
   | { op: 'sysctl'; ns: Ns; key: string; value: string }
   | { op: 'file-write'; path: string; content: string }
   | { op: 'dir-remove'; path: string }
-  | { op: 'fw-update'; table: FwTableName; update: FwTableUpdate }
+  /** `family` 6: the table of ip6tables; absent: iptables'. */
+  | { op: 'fw-update'; table: FwTableName; family?: FwFamily; update: FwTableUpdate }
   /** A spec's DNS records written (or removed: `content` null) where the server reads them. */
   | { op: 'dns-records'; spec: string; path: string; content: string | null }
   /** The DNS server started if it does not answer, then told to read the records again; done when it has. */

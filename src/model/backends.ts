@@ -2,20 +2,24 @@
 
 import type { Action, SealAction } from './action.js';
 import type { TnetError } from './errors.js';
-import type { FwTableName } from './firewall.js';
+import type { FwFamily, FwTableName } from './firewall.js';
 
 export interface FirewallBackend {
   /** 'nf_tables' | 'legacy' | 'none' */
   name: string;
-  /** Every table, as one `iptables-save` prints them: one process however many tables tnet reads. */
-  save(): Promise<string>;
   /**
-   * One `iptables-restore --noflush` of the text's tables (`tables`, named for errors), each table atomic;
-   * rejects with a TnetFailure when it fails (the failing table and those after it unchanged).
+   * Every table, as one `iptables-save` prints them: one process however many tables tnet reads. `family`
+   * 6: `ip6tables-save` of the same variant.
    */
-  restore(tables: FwTableName[], text: string): Promise<void>;
-  /** Watch mode: start the restore process now, so that the next restore finds it ready. */
-  prepare?(): void;
+  save(family?: FwFamily): Promise<string>;
+  /**
+   * One `iptables-restore --noflush` (`ip6tables-restore` for family 6) of the text's tables (`tables`,
+   * named for errors), each table atomic; rejects with a TnetFailure when it fails (the failing table and
+   * those after it unchanged).
+   */
+  restore(tables: FwTableName[], text: string, family?: FwFamily): Promise<void>;
+  /** Watch mode: start the restore process of each family now, so that the next restore finds it ready. */
+  prepare?(families?: FwFamily[]): void;
 }
 
 /** Configures links, addresses and routes inside namespaces, then seals their host ends. */

@@ -2,6 +2,9 @@
 
 export type FwTableName = 'filter' | 'nat';
 
+/** The address family of a rule set: iptables (4) or ip6tables (6), each with its own filter and nat tables. */
+export type FwFamily = 4 | 6;
+
 /**
  * One rule as iptables-save prints it after `-A <chain> `, e.g.
  * `-s 172.17.0.0/16 ! -o docker0 -m comment --comment "tnet:q" -j MASQUERADE`.
@@ -30,6 +33,11 @@ export interface FirewallDesired {
   spec: string;
   /** No table listed: remove everything of this spec from it (destroy, or host.iptables false). */
   tables: FwTableDesired[];
+  /**
+   * The ip6tables tables, for the bridges with an IPv6 subnet, in the same chains as IPv4's; absent or none
+   * listed: remove everything of this spec from them (when they were read: FirewallObserved.tables6).
+   */
+  tables6?: FwTableDesired[];
   /** Kernel switches the rules depend on (bridge-nf-call-iptables, route_localnet …). */
   sysctls: Record<string, string>;
   /** Bridge ports that need hairpin mode for containers reaching their own published ports. */
@@ -49,6 +57,11 @@ export interface FwTableObserved {
 export interface FirewallObserved {
   backend: string; // 'nf_tables' | 'legacy'
   tables: FwTableObserved[];
+  /**
+   * ip6tables-save's filter and nat, of the same backend; absent or null: not read, as when the spec has no
+   * IPv6 subnet and nothing says it had one (observe/ip6-trace.ts): its rules are then left as they are.
+   */
+  tables6?: FwTableObserved[] | null;
   sysctls: Record<string, string>;
 }
 

@@ -1,4 +1,5 @@
-// Observes the firewall through a backend: filter and nat via iptables-save, plus the switches the rules need.
+// Observes the firewall through a backend: filter and nat via iptables-save (and ip6tables-save when asked),
+// plus the switches the rules need.
 
 import { readFileSync } from 'node:fs';
 import type { FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
@@ -10,15 +11,31 @@ export interface FirewallProbe {
   sysctls?: string[];
   /** How iptables-save's text becomes tables: watch mode passes one that remembers the last text it parsed. */
   parse?: (text: string) => FwTableObserved[];
+  /** The same for ip6tables-save's text. */
+  parse6?: (text: string) => FwTableObserved[];
+  /**
+   * The IPv6 tables: 'read' (the spec wants rules there: a failure is an error), 'try' (the spec may have had
+   * some: a host without ip6tables has none), absent: not read at all, `tables6` null.
+   */
+  ipv6?: 'read' | 'try';
 }
 
 const TABLES: FwTableName[] = ['filter', 'nat'];
 
 export async function observeFirewall(backend: FirewallBackend, probe: FirewallProbe = {}): Promise<FirewallObserved> {
-  const all = (probe.parse ?? parseIptablesSave)(await backend.save());
-  // filter, then nat, each present: a table never used yet is empty, not missing (legacy prints nat first).
-  const tables = TABLES.map((name) => all.find((t) => t.table === name) ?? { table: name, chains: {} });
-  return { backend: backend.name, tables, sysctls: readSysctls(probe.sysctls ?? []) };
+  // Both saves at once: two processes, each of one family.
+  const [text, text6] = await Promise.all([backend.save(), probe.ipv6 ? save6(backend, probe.ipv6) : null]);
+  const tables = both((probe.parse ?? parseIptablesSave)(text));
+  const tables6 = text6 === null ? null : both((probe.parse6 ?? parseIptablesSave)(text6));
+  return { backend: backend.name, tables, tables6, sysctls: readSysctls(probe.sysctls ?? []) };
+}
+
+/** filter, then nat, each present: a table never used yet is empty, not missing (legacy prints nat first). */
+const both = (all: FwTableObserved[]): FwTableObserved[] => TABLES.map((name) => all.find((t) => t.table === name) ?? { table: name, chains: {} });
+
+function save6(backend: FirewallBackend, how: 'read' | 'try'): Promise<string | null> {
+  const text = backend.save(6);
+  return how === 'read' ? text : text.catch(() => null);
 }
 
 /**

@@ -1,26 +1,36 @@
-// Reads published ports back from tnet's DNAT rules: which host ports each spec already holds.
+// Reads published ports back from tnet's DNAT rules, of iptables and ip6tables: which host ports each spec holds.
 
-import type { FwRule, FwTableObserved } from '../model/firewall.js';
+import type { FirewallObserved, FwFamily, FwRule, FwTableObserved } from '../model/firewall.js';
 import { CHAIN } from '../ownership/chains.js';
 import { ownerOf } from '../ownership/rule-owner.js';
 
 export interface PublishedRule {
   owner: string | null; // `tnet:<spec>`
-  hostIp: string | null; // null: every address (`! -d 127.0.0.0/8`)
+  /** 6: an ip6tables rule (`--to-destination [ip6]:port`). */
+  family: FwFamily;
+  hostIp: string | null; // null: every address of the family
   proto: string;
   hostPort: number;
   toIp: string;
   toPort: number;
 }
 
-const DNAT = /-p (\w+) .*--dport (\d+) .*-j DNAT --to-destination ([\d.]+):(\d+)$/;
-const BOUND = /^-d ([\d.]+)\/32 /;
+const DNAT = /-p (\w+) .*--dport (\d+) .*-j DNAT --to-destination (?:([\d.]+)|\[([0-9a-fA-F:.]+)\]):(\d+)$/;
+const BOUND = /^-d ([0-9a-fA-F:.]+)\/(?:32|128) /;
 
 export function parseDnat(rule: FwRule): PublishedRule | null {
   const m = DNAT.exec(rule);
   if (!m) return null;
   const bound = BOUND.exec(rule);
-  return { owner: ownerOf(rule), hostIp: bound ? bound[1] : null, proto: m[1], hostPort: Number(m[2]), toIp: m[3], toPort: Number(m[4]) };
+  return {
+    owner: ownerOf(rule),
+    family: m[4] === undefined ? 4 : 6,
+    hostIp: bound ? bound[1] : null,
+    proto: m[1],
+    hostPort: Number(m[2]),
+    toIp: m[3] ?? m[4],
+    toPort: Number(m[5]),
+  };
 }
 
 /** Every DNAT rule in tnet's nat chain, whichever spec wrote it. */
@@ -28,6 +38,17 @@ export function publishedRules(nat: FwTableObserved | undefined): PublishedRule[
   return (nat?.chains[CHAIN.dnat]?.rules ?? []).flatMap((r) => parseDnat(r) ?? []);
 }
 
-/** Docker's rule: the same proto and port clash when either side takes every address, or both the same one. */
-export const clashes = (a: Omit<PublishedRule, 'owner' | 'toIp' | 'toPort'>, b: Omit<PublishedRule, 'owner' | 'toIp' | 'toPort'>): boolean =>
-  a.proto === b.proto && a.hostPort === b.hostPort && (a.hostIp === null || b.hostIp === null || a.hostIp === b.hostIp);
+/** The DNAT rules of both families, those of ip6tables when they were read. */
+export function allPublished(fw: FirewallObserved | null | undefined): PublishedRule[] {
+  const nat = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat');
+  return [...publishedRules(nat(fw?.tables)), ...publishedRules(nat(fw?.tables6))];
+}
+
+type Where = Omit<PublishedRule, 'owner' | 'toIp' | 'toPort'>;
+
+/**
+ * Docker's rule: the same proto and port clash when either side takes every address, or both the same one,
+ * within one family: `0.0.0.0:8080` and `[::]:8080` are two ports.
+ */
+export const clashes = (a: Where, b: Where): boolean =>
+  a.family === b.family && a.proto === b.proto && a.hostPort === b.hostPort && (a.hostIp === null || b.hostIp === null || a.hostIp === b.hostIp);

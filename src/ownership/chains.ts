@@ -40,3 +40,13 @@ export const NAT_JUMPS: FwJump[] = [
   { from: 'OUTPUT', rule: `-m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
   { from: 'POSTROUTING', rule: `${shared} -j ${CHAIN.postrouting}`, position: 'any' },
 ];
+
+/**
+ * ip6tables' nat jumps: both skip ::1. IPv6 has no route_localnet: a packet from ::1 DNATed to a container
+ * never leaves the host, so taking [::1]:port over would only hide a host service listening there.
+ */
+export const NAT_JUMPS6: FwJump[] = [
+  { from: 'PREROUTING', rule: `! -d ::1/128 -m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
+  { from: 'OUTPUT', rule: `! -d ::1/128 -m addrtype --dst-type LOCAL ${shared} -j ${CHAIN.dnat}`, position: 'any' },
+  { from: 'POSTROUTING', rule: `${shared} -j ${CHAIN.postrouting}`, position: 'any' },
+];

@@ -8,7 +8,8 @@ import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { CHAIN } from '../ownership/chains.js';
 import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { clashes, parseDnat, publishedRules, type PublishedRule } from '../observe/published.js';
+import { allPublished, clashes, parseDnat, type PublishedRule } from '../observe/published.js';
+import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
 
@@ -23,17 +24,24 @@ export function checkHost(desired: DesiredState, observed: ObservedState, links:
   ];
 }
 
-/** The DNAT rules this spec wants, as published ports. */
+const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => tables?.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? [];
+
+/** The DNAT rules this spec wants, of both families, as published ports. */
 const wantedPorts = (desired: DesiredState): PublishedRule[] =>
-  (desired.firewall?.tables.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? []).flatMap((r) => parseDnat(r) ?? []);
+  [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)].flatMap((r) => parseDnat(r) ?? []);
 
-const observedPorts = (observed: ObservedState): PublishedRule[] => publishedRules(observed.firewall?.tables.find((t) => t.table === 'nat'));
+const observedPorts = (observed: ObservedState): PublishedRule[] => allPublished(observed.firewall);
 
-const where = (p: PublishedRule) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
+/** `0.0.0.0:8080/tcp`, `[::]:8080/tcp`, `[2001:db8::1]:8080/tcp`. */
+const where = (p: PublishedRule) =>
+  p.family === 6 ? `[${p.hostIp ?? '::'}]:${p.hostPort}/${p.proto}` : `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
 
-/** The container a published port leads to, by its address. */
+/** The container a published port leads to, by its address (of either family). */
 function containerOf(desired: DesiredState): (p: PublishedRule) => string {
-  const byIp = new Map(desired.endpoints.map((e) => [e.address.split('/')[0], e.container]));
+  const byIp = new Map(desired.endpoints.flatMap((e) => [
+    [e.address.split('/')[0], e.container] as const,
+    ...(e.address6 ? [[e.address6.split('/')[0], e.container] as const] : []),
+  ]));
   return (p) => byIp.get(p.toIp) ?? p.toIp;
 }
 
@@ -67,22 +75,35 @@ export function portsInTheWay(desired: DesiredState, observed: ObservedState): {
   const mine = observedPorts(observed).filter((p) => p.owner === own);
   return wantedPorts(desired).flatMap((port) => {
     if (mine.some((m) => covers(m, port))) return [];
-    const socket = observed.listening.find((s) => holds(s, port));
+    const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];
   });
 }
 
-/** A rule already publishing the port on the same addresses or more. */
+/** A rule already publishing the port on the same addresses or more, in the same family. */
 const covers = (rule: PublishedRule, port: PublishedRule): boolean =>
-  rule.proto === port.proto && rule.hostPort === port.hostPort && (rule.hostIp === null || rule.hostIp === port.hostIp);
+  rule.family === port.family && rule.proto === port.proto && rule.hostPort === port.hostPort && (rule.hostIp === null || rule.hostIp === port.hostIp);
 
 /**
- * Whether a socket holds the port a DNAT would take: the same address, or either side every address. A
- * port on every address is DNATed on 127.0.0.1 too (see desired/firewall/rules.ts), so a socket bound to
- * loopback is in its way; IPv6-only sockets never are, the rules being IPv4's.
+ * Whether a socket holds the port an iptables DNAT would take: the same address, or either side every
+ * address. A port on every address is DNATed on 127.0.0.1 too (see desired/firewall/rules.ts), so a socket
+ * bound to loopback is in its way; IPv6-only sockets never are.
  */
 const holds = (s: ListeningSocket, port: PublishedRule): boolean =>
   s.proto === port.proto && s.port === port.hostPort && s.ipv4 !== null && (s.ipv4 === '0.0.0.0' || port.hostIp === null || port.hostIp === s.ipv4);
+
+/** The IPv6 address a socket holds; null for IPv4 sockets and IPv4-mapped ones (`::ffff:a.b.c.d`). */
+const ipv6Held = (s: ListeningSocket): string | null => (s.ip.includes(':') && !/^::ffff:[\d.]+$/.test(s.ip) ? s.ip : null);
+
+/**
+ * The same for an ip6tables DNAT: a socket on `::` (IPv6-only or not), or on the mapped address; a mapping on
+ * every address is in the way of a socket on any but ::1, which the IPv6 jumps leave alone.
+ */
+const holds6 = (s: ListeningSocket, port: PublishedRule): boolean => {
+  const ip = ipv6Held(s);
+  if (ip === null || s.proto !== port.proto || s.port !== port.hostPort) return false;
+  return ip === '::' || (port.hostIp === null ? ip !== '::1' : port.hostIp === ip);
+};
 
 function checkInUse(desired: DesiredState, observed: ObservedState): TnetError[] {
   const nameOf = containerOf(desired);

@@ -1,7 +1,7 @@
-// diffFirewall: (desired, observed) firewall → at most one atomic fw-update per table, touching only what tnet owns.
+// diffFirewall: (desired, observed) firewall → at most one atomic fw-update per table (of iptables and ip6tables), touching only what tnet owns.
 
 import type { Action, FwTableUpdate } from '../model/action.js';
-import type { FirewallDesired, FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
+import type { FirewallDesired, FirewallObserved, FwFamily, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
 import { isTnetChain, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { diffChains, type FwContext } from './fw-chains.js';
 import { diffJumps } from './fw-jumps.js';
@@ -11,18 +11,29 @@ const TABLES: FwTableName[] = ['filter', 'nat'];
 /**
  * Sysctls and hairpin mode, which the rules also need, are planned with the links (plan.ts), not here.
  * A desired without a table removes this spec's rules from it, and tnet's chains and jumps with them
- * unless another spec still uses them; TNET-USER stays when it holds the admin's rules.
+ * unless another spec still uses them; TNET-USER stays when it holds the admin's rules. The IPv6 tables
+ * are diffed the same way, apart, when they were read (`observed.tables6`); unread, they are left alone.
  */
 export function diffFirewall(desired: FirewallDesired, observed: FirewallObserved): Action[] {
-  const ctx: FwContext = { owner: specOwner(desired.spec), othersPresent: othersPresent(observed, specOwner(desired.spec)) };
+  const owner = specOwner(desired.spec);
+  return [
+    ...diffFamily(desired.tables, observed.tables, owner, 4),
+    ...(observed.tables6 ? diffFamily(desired.tables6 ?? [], observed.tables6, owner, 6) : []),
+  ];
+}
+
+/** One family's tables: at most one fw-update per table. */
+function diffFamily(desired: FwTableDesired[], observed: FwTableObserved[], owner: string, family: FwFamily): Action[] {
+  const ctx: FwContext = { owner, othersPresent: othersPresent(observed, owner) };
   return TABLES.flatMap((table): Action[] => {
-    const ot = observed.tables.find((t) => t.table === table) ?? { table, chains: {} };
-    const update = diffTable(desired.tables.find((t) => t.table === table), ot, ctx);
-    return isEmpty(update) ? [] : [{ op: 'fw-update', table, update }];
+    const ot = observed.find((t) => t.table === table) ?? { table, chains: {} };
+    const update = diffTable(desired.find((t) => t.table === table), ot, ctx);
+    if (isEmpty(update)) return [];
+    return [family === 6 ? { op: 'fw-update', table, family, update } : { op: 'fw-update', table, update }];
   });
 }
 
-function diffTable(dt: FirewallDesired['tables'][number] | undefined, ot: FwTableObserved, ctx: FwContext): FwTableUpdate {
+function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext): FwTableUpdate {
   const chains = diffChains(dt, ot, ctx);
   const survivors = new Set([...Object.keys(ot.chains), ...chains.createChains]);
   for (const c of chains.deleteChains) survivors.delete(c);
@@ -35,9 +46,9 @@ function diffTable(dt: FirewallDesired['tables'][number] | undefined, ot: FwTabl
   };
 }
 
-/** Rules of another spec (`tnet:<other>`) in any tnet chain of any table. */
-function othersPresent(observed: FirewallObserved, owner: string): boolean {
-  return observed.tables.some((t) =>
+/** Rules of another spec (`tnet:<other>`) in any tnet chain of any table of the family. */
+function othersPresent(tables: FwTableObserved[], owner: string): boolean {
+  return tables.some((t) =>
     Object.entries(t.chains).some(
       ([name, c]) => isTnetChain(name) && c.rules.some((r) => specOfOwner(ownerOf(r)) !== null && ownerOf(r) !== owner),
     ),

@@ -1,7 +1,7 @@
 // What an apply left changed: the objects its actions touched, compared between two observations.
 
 import type { Action, Ns } from '../model/action.js';
-import type { FirewallObserved, FwTableName } from '../model/firewall.js';
+import type { FirewallObserved, FwFamily, FwTableName, FwTableObserved } from '../model/firewall.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
 import { DEFAULT6 } from '../model/desired.js';
 import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
@@ -64,7 +64,7 @@ function objectsOf(a: Action): [string, Compare][] {
     case 'dir-remove':
       return [folder(a.path)];
     case 'fw-update':
-      return [rules(a.table)];
+      return [rules(a.table, a.family ?? 4)];
     case 'dns-records':
       return [dnsRecords(a.spec)];
     case 'dns-serve':
@@ -159,8 +159,8 @@ function folder(path: string): [string, Compare] {
 }
 
 /** tnet's chains whole, and tnet's own rules in the built-in chains: nothing else of a table is tnet's. */
-function tnetRules(fw: FirewallObserved | null, table: FwTableName): string {
-  const t = fw?.tables.find((x) => x.table === table);
+function tnetRules(tables: FwTableObserved[] | null | undefined, table: FwTableName): string {
+  const t = tables?.find((x) => x.table === table);
   if (!t) return '';
   return Object.entries(t.chains)
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
@@ -171,8 +171,19 @@ function tnetRules(fw: FirewallObserved | null, table: FwTableName): string {
     .join('\n');
 }
 
-function rules(table: FwTableName): [string, Compare] {
-  return [`rules ${table}`, (b, a) => (tnetRules(b.firewall, table) === tnetRules(a.firewall, table) ? null : `iptables ${table}: tnet's chains differ from before`)];
+/** The family's tables as observed; undefined when they were not read (IPv6's are read only when needed). */
+function tablesOf(fw: FirewallObserved | null, family: FwFamily): FwTableObserved[] | null | undefined {
+  if (!fw) return null;
+  return family === 6 ? fw.tables6 ?? undefined : fw.tables;
+}
+
+function rules(table: FwTableName, family: FwFamily): [string, Compare] {
+  const tool = family === 6 ? 'ip6tables' : 'iptables';
+  return [`rules${family === 6 ? '6' : ''} ${table}`, (b, a) => {
+    const [x, y] = [tablesOf(b.firewall, family), tablesOf(a.firewall, family)];
+    if (x === undefined || y === undefined) return null;
+    return tnetRules(x, table) === tnetRules(y, table) ? null : `${tool} ${table}: tnet's chains differ from before`;
+  }];
 }
 
 /** The namespaces whose insides the actions change: the ones to enter again to see what they did. */

@@ -81,8 +81,9 @@ function undoOne(a: Action, before: ObservedState): Action[] | null {
         path.startsWith(`${a.path}/`) ? [{ op: 'file-write', path, content }] : [],
       );
     case 'fw-update': {
-      const table = before.firewall?.tables.find((t) => t.table === a.table) ?? { table: a.table, chains: {} };
-      return [{ op: 'fw-update', table: a.table, update: inverseUpdate(a.update, table) }];
+      const tables = a.family === 6 ? before.firewall?.tables6 : before.firewall?.tables;
+      const table = tables?.find((t) => t.table === a.table) ?? { table: a.table, chains: {} };
+      return [{ ...a, update: inverseUpdate(a.update, table) }];
     }
     // The records as they were, and reloaded only if the server was running: undone before the server's
     // own action, so a reload of the old records comes after the file is back.

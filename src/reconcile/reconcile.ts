@@ -110,8 +110,9 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   // command would otherwise wait for two iptables-saves before starting its longest read.
   const kernel = opts.prefetched ?? (opts.early ? null : observeKernel());
   kernel?.catch(() => undefined);
-  // A fresh session detects the backend; watch mode's detects again on its deep passes only.
-  const fw = await session.firewall.forSpec(target, opts.deep === true);
+  // A fresh session detects the backend; watch mode's detects again on its deep passes only. Destroy and
+  // deep passes read the IPv6 tables whatever the spec says (reconcile/firewall.ts).
+  const fw = await session.firewall.forSpec(target, opts.deep === true, opts.destroy === true || opts.deep === true);
   trace('firewall backend', start);
   const hostResolv = hostResolvConf();
   let t = performance.now();

@@ -43,7 +43,9 @@ function observeTouched(actions: readonly Action[], before: ObservedState, fw: F
   const read = Object.values(before.netns).filter((n) => n.read).map((n) => n.name);
   const fdb = actions.some((a) => a.op === 'fdb-add' || a.op === 'fdb-del');
   const enter = new Set([...read, ...touchedNamespaces(actions)]);
-  return observeAgain(before, { kernel: true, firewall: fw ? () => fw.observe() : null, files: true, fdb, dns: actions.some(isDnsAction), enter });
+  // The IPv6 tables read again when the actions changed them, as the plan had read them.
+  const ipv6 = actions.some((a) => a.op === 'fw-update' && a.family === 6);
+  return observeAgain(before, { kernel: true, firewall: fw ? () => fw.observe(ipv6) : null, files: true, fdb, dns: actions.some(isDnsAction), enter });
 }
 
 /** Undoes a whole apply that went through (one `--confirm` did not get confirmed in time), as a failed one. */

@@ -12,6 +12,8 @@ import { FirewallChoice } from './firewall.js';
 export interface SessionOptions {
   /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */
   keptRules?: RulesKeeper | null;
+  /** The same for ip6tables-nft-save's. */
+  keptRules6?: RulesKeeper | null;
   /** Watch mode: /etc/netns read in a worker thread, kept while inotify vouches for it. */
   files?: FilesReader | null;
   /** How namespaces are configured, in order of preference; default: linkBackends(process.env). */
@@ -33,7 +35,7 @@ export class Session {
   readonly links: readonly LinkBackend[];
 
   constructor(opts: SessionOptions = {}) {
-    this.firewall = new FirewallChoice(opts.keptRules ?? null);
+    this.firewall = new FirewallChoice(opts.keptRules ?? null, opts.keptRules6 ?? null);
     this.files = opts.files ?? null;
     this.links = opts.links ?? linkBackends(process.env);
   }

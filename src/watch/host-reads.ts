@@ -27,22 +27,24 @@ export interface HostReadsEvents {
 }
 
 /**
- * Three sources, each with its watcher: links, addresses and routes (`ip monitor`), the iptables rules
- * (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher vouches for is read
- * once after a reconcile, while idle, and served to the next one; the files are read in a worker thread.
+ * Three sources, each with its watcher: links, addresses and routes (`ip monitor`), the iptables and
+ * ip6tables rules (xtables-monitor, nf_tables only), the files under /etc/netns (inotify). What a watcher
+ * vouches for is read once after a reconcile, while idle, and served to the next one; the files are read in
+ * a worker thread.
  * The reconcile session it makes serves the kept rules and files to every reconcile of the watch.
  */
 export class HostReads {
   /** The kernel view as the last reconcile left it; null once an event says it changed. */
   kernel: Promise<KernelView> | null = null;
   private readonly rules = new SavedRules();
+  private readonly rules6 = new SavedRules();
   private readonly files = new Kept<FilesObservation>();
   private readonly worker: FilesReader = startFilesWorker();
   private readonly filesReader: FilesReader = {
     read: (root, names) => this.files.read(() => this.worker.read(root, names)),
     close: () => this.worker.close(),
   };
-  readonly session = new Session({ keptRules: this.rules, files: this.filesReader });
+  readonly session = new Session({ keptRules: this.rules, keptRules6: this.rules6, files: this.filesReader });
   private kernelEvents: KernelEvents | null = null;
   private rulesetEvents: RulesetEvents | null = null;
   private readonly filesEvents: FilesEvents;
@@ -89,6 +91,7 @@ export class HostReads {
   forget(): void {
     this.kernel = null;
     this.rules.drop();
+    this.rules6.drop();
     this.files.drop();
   }
 
@@ -129,15 +132,20 @@ export class HostReads {
     this.rulesetEvents = watchRuleset({
       onListening: () => {
         this.rules.listen();
+        this.rules6.listen();
         // Commits while it was down (or lost when its socket overflowed, ENOBUFS) went unreported.
         if (this.rulesetListened || this.rulesetFailures > 0) this.on.drift('firewall', { restarted: 'xtables-monitor' });
         this.rulesetListened = true;
         this.rulesetFailures = 0;
       },
-      // tnet's own restores are not drift; another process's commit is.
-      onCommit: (pid) => this.rules.committed(pid) && this.on.drift('firewall', { pid }),
+      // tnet's own restores are not drift; another process's commit is, in either family.
+      onCommit: (pid, families) => {
+        const foreign = families.map((f) => (f === 6 ? this.rules6 : this.rules).committed(pid));
+        if (foreign.some(Boolean)) this.on.drift('firewall', { pid, families });
+      },
       onExit: (code) => {
         this.rules.deaf();
+        this.rules6.deaf();
         const retryMs = Math.min(1000 * 2 ** this.rulesetFailures++, 60_000);
         this.restart('xtables-monitor', code, retryMs, () => this.startRuleset());
       },

@@ -1,14 +1,15 @@
-// Listens to nf_tables commits through one `xtables-monitor`: each commit's generation and committing pid.
+// Listens to nf_tables commits through one `xtables-monitor`: each commit's families and committing pid.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { FwFamily } from '../model/firewall.js';
 
 export interface RulesetHandlers {
   /** The monitor's socket is subscribed: every commit from now on will be reported. */
   onListening(): void;
-  /** A commit that changed IPv4 rules, chains or tables, by process `pid`. */
-  onCommit(pid: number): void;
+  /** A commit that changed IPv4 or IPv6 rules, chains or tables (`families`), by process `pid`. */
+  onCommit(pid: number, families: FwFamily[]): void;
   onExit(code: number | null): void;
 }
 
@@ -19,7 +20,8 @@ export interface RulesetEvents {
 // stdbuf: xtables-monitor buffers its output when it is not a terminal. The shell prints the monitor's pid and
 // lives as long as it does; when our end of its stdin closes (tnet exits, even by -9) it stops the monitor.
 // (A background job's stdin is /dev/null unless redirected: hence fd 3.)
-const SCRIPT = `exec 3<&0; stdbuf -oL xtables-monitor --event --ipv4 & m=$!; echo "pid $m"; { cat <&3 >/dev/null; kill $m 2>/dev/null; } & wait $m`;
+// Every family: --ipv4 and --ipv6 exclude each other, and the lines say which family each event is of.
+const SCRIPT = `exec 3<&0; stdbuf -oL xtables-monitor --event & m=$!; echo "pid $m"; { cat <&3 >/dev/null; kill $m 2>/dev/null; } & wait $m`;
 
 const NEWGEN = /^NEWGEN: GENID=\d+ PID=(\d+)/;
 /** NETLINK_NETFILTER, and its NFNLGRP_NFTABLES group (7) as a bit of /proc/net/netlink's Groups column. */
@@ -27,17 +29,30 @@ const NETFILTER = '12';
 const NFTABLES_GROUP = 1 << 6;
 
 /**
- * Reads the monitor's lines in order: a commit's events (IPv4 only, --ipv4) come before its NEWGEN line.
- * Commits without one (ip6tables, nft tables of other families) are not reported: tnet reads no such rule.
+ * The family an event line is of: `-4 -t nat -N FOO` and `-6 …` for rules and chains, `table nat ip` and
+ * `# nft: ip6 filter …` for tables and built-in chains; null for other families (inet, bridge, arp), which
+ * tnet reads nothing of.
  */
-export function commitReader(onCommit: (pid: number) => void): (line: string) => void {
-  let events = 0;
+export function eventFamily(line: string): FwFamily | null {
+  const m = /^\s*EVENT: (?:-([46]) |nft: \w+ table: table \S+ (ip6?) |# nft: (ip6?) )/.exec(line);
+  if (!m) return null;
+  const f = m[1] ?? m[2] ?? m[3];
+  return f === '4' || f === 'ip' ? 4 : 6;
+}
+
+/**
+ * Reads the monitor's lines in order: a commit's events come before its NEWGEN line. Commits without an
+ * event of IPv4 or IPv6 (nft tables of other families) are not reported: tnet reads no such rule.
+ */
+export function commitReader(onCommit: (pid: number, families: FwFamily[]) => void): (line: string) => void {
+  let families = new Set<FwFamily>();
   return (line) => {
-    if (line.trimStart().startsWith('EVENT:')) events++;
+    const f = eventFamily(line);
+    if (f !== null) families.add(f);
     const m = NEWGEN.exec(line);
     if (!m) return;
-    if (events > 0) onCommit(Number(m[1]));
-    events = 0;
+    if (families.size > 0) onCommit(Number(m[1]), [...families].sort());
+    families = new Set();
   };
 }
 

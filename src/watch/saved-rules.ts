@@ -1,4 +1,4 @@
-// iptables-nft-save's output kept between reads, while xtables-monitor vouches that nothing was committed since.
+// ip(6)tables-nft-save's output kept between reads, while xtables-monitor vouches that nothing was committed since.
 
 import { Kept } from '../util/kept.js';
 

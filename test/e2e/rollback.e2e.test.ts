@@ -142,6 +142,29 @@ t('converged host, an edit whose firewall step fails: the removed container, the
   assert.match((await box.tnet('apply', '-f', spec)).stdout, /^No changes/m, 'the host matches the old spec exactly');
 });
 
+/** BASE, dual stack: its rules in both families. */
+const DUAL = BASE.replace('br0: {subnet: 10.70.0.0/24}', 'br0: {subnet: 10.70.0.0/24, subnet6: "fd00:70::/64"}');
+const ip6Rules = "ip6tables-save | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'";
+
+t('dual stack, ip6tables-nft-restore fails: the IPv4 rules and all else undone, ip6tables as it was, exit 1', async ({ box, spec }) => {
+  await box.must('ip6tables -A FORWARD -s 2001:db8:99::/48 -j ACCEPT; ip6tables -t nat -A POSTROUTING -s 2001:db8:99::/48 -j MASQUERADE');
+  writeFileSync(spec, DUAL);
+  const [before, before6] = [await snapshot(box), await box.must(ip6Rules)];
+  const r = await withFault(box, 'ip6tables-nft-restore', FAIL_RESTORE, 'apply', '-f', spec);
+  assertRolledBack(r, /^error\[firewall\]: ip6tables-nft-restore failed .*injected fault/m);
+  assert.fixture(await snapshot(box), before);
+  assert.fixture(await box.must(ip6Rules), before6);
+  // The cause gone, the same apply goes through; an edit whose IPv4 restore fails then sets ip6tables back too.
+  await applyOk(box, spec);
+  const [applied, applied6] = [await snapshot(box), await box.must(ip6Rules)];
+  assert.match(applied6, /--to-destination \[fd00:70::2\]:80/);
+  writeFileSync(spec, DUAL.replace('8080:80', '9090:80'));
+  const edit = await withFault(box, 'iptables-nft-restore', FAIL_RESTORE, 'apply', '-f', spec);
+  assertRolledBack(edit, /^error\[firewall\]: iptables-nft-restore failed/m);
+  assert.fixture(await box.must(ip6Rules), applied6);
+  assert.fixture(await snapshot(box), applied);
+});
+
 t('the host ip -batch fails halfway: what its first half made is undone', async ({ box, spec }) => {
   writeFileSync(spec, BASE);
   const before = await snapshot(box);

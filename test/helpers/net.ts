@@ -176,22 +176,16 @@ export const tcp = (box: Sandbox, ns: string | null, host: string, port: number,
 export const udp = (box: Sandbox, ns: string | null, host: string, port: number, ms?: number) => request(box, ns, 'udp', host, port, ms);
 
 /** iptables-save without comments and counters: the rule set as a comparable text. */
-export async function rules(box: Sandbox): Promise<string> {
-  return (await box.must('iptables-save'))
+export async function rules(box: Sandbox, save = 'iptables-save'): Promise<string> {
+  return (await box.must(save))
     .split('\n')
     .filter((l) => !l.startsWith('#'))
     .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
     .join('\n');
 }
 
-/** ip6tables-save as `rules` gives iptables-save. */
-export async function rules6(box: Sandbox): Promise<string> {
-  return (await box.must('ip6tables-save'))
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .map((l) => l.replace(/ \[\d+:\d+\]$/, ''))
-    .join('\n');
-}
+/** The same of ip6tables-save (or another save command: `ip6tables-legacy-save`). */
+export const rules6 = (box: Sandbox, save = 'ip6tables-save'): Promise<string> => rules(box, save);
 
 /** The global IPv6 address of eth0 in a container's namespace; undefined when it has none. */
 export async function ip6Of(box: Sandbox, ns: string): Promise<string | undefined> {
@@ -227,15 +221,15 @@ export async function ipOf(box: Sandbox, ns: string): Promise<string> {
 }
 
 /**
- * Runs tnet with iptables-restore wrappers first in PATH: each call appends "== <command> <args>" and its
- * whole input to a log file, then feeds that input to the real command.
+ * Runs tnet with iptables-restore and ip6tables-restore wrappers first in PATH: each call appends
+ * "== <command> <args>" and its whole input to a log file, then feeds that input to the real command.
  */
 export async function restoreShim(box: Sandbox): Promise<{ tnet: (...args: string[]) => Promise<RunResult>; log: () => string; clear: () => void }> {
   const dir = join(box.dir, 'shim');
   const log = join(dir, 'log');
   mkdirSync(dir, { recursive: true });
   writeFileSync(log, '');
-  for (const name of ['iptables-nft-restore', 'iptables-legacy-restore', 'iptables-restore']) {
+  for (const name of ['iptables-nft-restore', 'iptables-legacy-restore', 'iptables-restore', 'ip6tables-nft-restore', 'ip6tables-legacy-restore', 'ip6tables-restore']) {
     const real = (await box.sh(`command -v ${name}`)).stdout.trim();
     if (!real) continue;
     writeFileSync(join(dir, name), `#!/bin/sh\necho "== $0 $*" >> '${log}'\ntee -a '${log}' | '${real}' "$@"\n`);

@@ -41,11 +41,12 @@ export function desiredOf(s: Spec): DesiredState {
 
 /** The rules a desired state asks for, as iptables-save would give them back. */
 export function firewallOf(d: DesiredState): FirewallObserved {
-  const tables = (d.firewall?.tables ?? []).map((t) => ({
+  const read = (tables: NonNullable<DesiredState['firewall']>['tables']) => tables.map((t) => ({
     table: t.table,
     chains: Object.fromEntries(Object.entries(t.chains).map(([name, rules]) => [name, { policy: null, rules }])),
   }));
-  return { backend: 'nf_tables', tables, sysctls: { ...d.firewall?.sysctls } };
+  // ip6tables-save's tables beside iptables-save's: the dual-stack bridge's IPv6 rules are there too.
+  return { backend: 'nf_tables', tables: read(d.firewall?.tables ?? []), tables6: read(d.firewall?.tables6 ?? []), sysctls: { ...d.firewall?.sysctls } };
 }
 
 /** The kernel holding what `d` asks, but for the containers named in `without` (their namespace and veths gone). */

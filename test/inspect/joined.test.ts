@@ -26,7 +26,10 @@ test('a host holding the spec: every object in sync, with what the kernel holds'
     network: 'br6', interface: 'eth0', ipv4: '10.60.0.2/24', ipv6: 'fd00:60::2/64', gateway: '10.60.0.1', gateway6: 'fd00:60::1',
     mac: '02:42:0a:3c:00:02', hostVeth: d.endpoints[0].hostIf, aliases: ['www'],
   }]);
-  assert.equal(web.ports.map((p) => [p.hostIp, p.hostPort, p.containerPort, p.chosen]), [['0.0.0.0', 8080, 80, false], ['0.0.0.0', 32768, 80, true], ['0.0.0.0', 8000, 90, true], ['127.0.0.1', 32768, 91, true]]);
+  assert.equal(web.ports.map((p) => [p.hostIp, p.hostPort, p.containerPort, p.chosen]), [
+    ['0.0.0.0', 8080, 80, false], ['0.0.0.0', 32768, 80, true], ['::', 8080, 80, false], ['::', 32768, 80, true],
+    ['0.0.0.0', 8000, 90, true], ['::', 8000, 90, true], ['127.0.0.1', 32768, 91, true],
+  ]);
   assert.equal(web.links, [{ target: 'db', alias: 'database' }]);
   assert.equal(web.dns, { nameservers: ['10.60.0.1'], search: [], options: ['ndots:0'] });
   assert.is(web.netns, '/run/netns/web');

@@ -19,8 +19,9 @@ test('every marked bridge and namespace, by name, each with its spec and no judg
     mac: '02:42:0a:3c:00:02', hostVeth: d.endpoints[0].hostIf, aliases: null,
   }]);
   assert.equal(web.ports.map((p) => `${p.containerPort}/${p.proto} ${p.hostIp}:${p.hostPort} ${p.chosen}`), [
-    '80/tcp 0.0.0.0:8080 null', '80/tcp 0.0.0.0:32768 null', '90/tcp 0.0.0.0:8000 null', '91/udp 127.0.0.1:32768 null',
-  ], 'what the rules hold; whether tnet chose them only the spec says');
+    '80/tcp 0.0.0.0:8080 null', '80/tcp 0.0.0.0:32768 null', '80/tcp :::8080 null', '80/tcp :::32768 null',
+    '90/tcp 0.0.0.0:8000 null', '90/tcp :::8000 null', '91/udp 127.0.0.1:32768 null',
+  ], 'what the rules of both families hold; whether tnet chose them only the spec says');
   assert.equal([web.hostname, web.links], [null, null]);
   assert.equal(web.dns?.nameservers, ['10.60.0.1'], 'tnet\'s DNS server on the network\'s gateway');
   assert.is(find<ContainerView>(all, 'side').mode, 'container:web');
@@ -34,7 +35,7 @@ test('rules of another spec to the same address are not this container\'s ports'
   const o = converged(d);
   const nat = o.firewall!.tables.find((t) => t.table === 'nat')!;
   const rules = nat.chains.TNET.rules.map((r) => r.replace('"tnet:demo"', '"tnet:other"'));
-  const all = ownedObjects({ ...o, firewall: { ...o.firewall!, tables: [{ ...nat, chains: { TNET: { policy: null, rules } } }] } });
+  const all = ownedObjects({ ...o, firewall: { ...o.firewall!, tables6: [], tables: [{ ...nat, chains: { TNET: { policy: null, rules } } }] } });
   assert.equal(find<ContainerView>(all, 'web').ports, []);
 });
 

@@ -21,7 +21,7 @@ test('the observed rules read the same as the desired ones, tnet:-commented or n
   const fw = firewallOf(d);
   assert.equal(observedDnat(fw), desiredDnat(d.firewall));
   assert.equal(observedDnat(null), []);
-  const foreign = { ...fw, tables: [{ table: 'nat' as const, chains: { TNET: { policy: null, rules: ['-p tcp -m tcp --dport 1 -j DNAT --to-destination 10.60.0.2:1'] } } }] };
+  const foreign = { ...fw, tables6: [], tables: [{ table: 'nat' as const, chains: { TNET: { policy: null, rules: ['-p tcp -m tcp --dport 1 -j DNAT --to-destination 10.60.0.2:1'] } } }] };
   assert.equal(observedDnat(foreign).map((r) => r.owner), [null]);
 });
 
@@ -41,7 +41,10 @@ test('IPv6 host sides are bracketed, as docker port prints them', () => {
 
 test('newly chosen: every chosen port on a first apply, none once the kernel holds them, explicit ones never', () => {
   const first = newlyChosen(s, d, null);
-  assert.equal(first.map((c) => `${c.container} ${formatPort(c.port)}`), ['web 80/tcp -> 0.0.0.0:32768', 'web 90/tcp -> 0.0.0.0:8000', 'web 91/udp -> 127.0.0.1:32768']);
+  // A port without an address is published on both families of the dual-stack bridge, with one host port.
+  assert.equal(first.map((c) => `${c.container} ${formatPort(c.port)}`), [
+    'web 80/tcp -> 0.0.0.0:32768', 'web 80/tcp -> [::]:32768', 'web 90/tcp -> 0.0.0.0:8000', 'web 90/tcp -> [::]:8000', 'web 91/udp -> 127.0.0.1:32768',
+  ]);
   assert.equal(newlyChosen(s, d, converged(d).firewall), []);
   const fw = firewallOf(d);
   const nat = fw.tables.find((t) => t.table === 'nat')!;

@@ -40,13 +40,22 @@ export function applyUpdate(t: FwTableObserved, u: FwTableUpdate): FwTableObserv
   return out;
 }
 
+/** The actions' updates applied to the tables they name: IPv4's, and IPv6's (family 6) when those were read. */
 export function applyAll(o: FirewallObserved, actions: Action[]): FirewallObserved {
-  const tables = o.tables.map((t) => {
-    const a = actions.find((x) => x.op === 'fw-update' && x.table === t.table);
-    return a && a.op === 'fw-update' ? applyUpdate(t, a.update) : t;
+  const family = (fam: 4 | 6) => actions.filter((a): a is Extract<Action, { op: 'fw-update' }> => a.op === 'fw-update' && (a.family ?? 4) === fam);
+  const out = { ...o, tables: applyFamily(o.tables, family(4)) };
+  const six = family(6);
+  if (o.tables6 || six.length) out.tables6 = applyFamily(o.tables6 ?? [], six);
+  return out;
+}
+
+function applyFamily(observed: FwTableObserved[], actions: Extract<Action, { op: 'fw-update' }>[]): FwTableObserved[] {
+  const tables = observed.map((t) => {
+    const a = actions.find((x) => x.table === t.table);
+    return a ? applyUpdate(t, a.update) : t;
   });
   for (const a of actions) {
-    if (a.op === 'fw-update' && !tables.some((t) => t.table === a.table)) tables.push(applyUpdate(emptyTable(a.table), a.update));
+    if (!tables.some((t) => t.table === a.table)) tables.push(applyUpdate(emptyTable(a.table), a.update));
   }
-  return { ...o, tables };
+  return tables;
 }

@@ -1,20 +1,27 @@
-// The iptables backend: picks nf_tables or legacy as the host already uses it, and never mixes the two.
+// The iptables backend: picks nf_tables or legacy as the host already uses it, and never mixes the two
+// (ip6tables is always the variant iptables is).
 
 import { tnetError, TnetFailure } from '../../model/errors.js';
-import type { FwTableName } from '../../model/firewall.js';
+import type { FwFamily, FwTableName } from '../../model/firewall.js';
 import { run, start, type Started } from '../../util/exec.js';
 import type { FirewallBackend } from '../../model/backends.js';
 
 export type IptablesVariant = 'nf_tables' | 'legacy';
 
-const COMMANDS: Record<IptablesVariant, { save: string; restore: string }> = {
-  nf_tables: { save: 'iptables-nft-save', restore: 'iptables-nft-restore' },
-  legacy: { save: 'iptables-legacy-save', restore: 'iptables-legacy-restore' },
+const COMMANDS: Record<IptablesVariant, Record<FwFamily, { save: string; restore: string }>> = {
+  nf_tables: {
+    4: { save: 'iptables-nft-save', restore: 'iptables-nft-restore' },
+    6: { save: 'ip6tables-nft-save', restore: 'ip6tables-nft-restore' },
+  },
+  legacy: {
+    4: { save: 'iptables-legacy-save', restore: 'iptables-legacy-restore' },
+    6: { save: 'ip6tables-legacy-save', restore: 'ip6tables-legacy-restore' },
+  },
 };
 
 const RESTORE_ARGS = ['--noflush', '-w', '5'];
 
-/** Watch mode's copy of iptables-nft-save's output, kept while xtables-monitor reports no commit. */
+/** Watch mode's copy of ip(6)tables-nft-save's output, kept while xtables-monitor reports no commit. */
 export interface RulesKeeper {
   /** The kept text, or a read started now by `fresh`. */
   read(fresh: () => Promise<string>): Promise<string>;
@@ -25,6 +32,8 @@ export interface RulesKeeper {
 export interface IptablesOptions {
   /** nf_tables only: serve saves from this copy while it holds (watch mode). */
   kept?: RulesKeeper | null;
+  /** The same for ip6tables-nft-save's. */
+  kept6?: RulesKeeper | null;
 }
 
 export interface IptablesBackend extends FirewallBackend {
@@ -43,49 +52,57 @@ export interface IptablesBackend extends FirewallBackend {
  */
 export function iptablesBackend(variant: IptablesVariant, opts: IptablesOptions = {}): IptablesBackend {
   const cmd = COMMANDS[variant];
-  const kept = variant === 'nf_tables' ? (opts.kept ?? null) : null;
+  const kept: Record<FwFamily, RulesKeeper | null> = {
+    4: variant === 'nf_tables' ? (opts.kept ?? null) : null,
+    6: variant === 'nf_tables' ? (opts.kept6 ?? null) : null,
+  };
   let fresh: string | undefined;
-  let ready: Started | null = null;
-  const restoreProcess = (): Started => {
-    const r = ready ?? start(cmd.restore, RESTORE_ARGS);
-    ready = null;
+  const ready: Record<FwFamily, Started | null> = { 4: null, 6: null };
+  const restoreProcess = (family: FwFamily): Started => {
+    const r = ready[family] ?? start(cmd[family].restore, RESTORE_ARGS);
+    ready[family] = null;
     return r;
   };
   return {
     name: variant,
-    save: async () => {
+    save: async (family = 4) => {
+      const keeper = kept[family];
+      if (family === 6) return keeper ? keeper.read(() => saveText(variant, 6)) : saveText(variant, 6);
       const text = fresh;
       fresh = undefined;
-      return text ?? (kept ? kept.read(() => saveText(variant)) : saveText(variant));
+      return text ?? (keeper ? keeper.read(() => saveText(variant, 4)) : saveText(variant, 4));
     },
-    restore: async (tables, text) => {
+    restore: async (tables, text, family = 4) => {
       // -w: wait for the xtables lock (legacy) rather than fail when another tool holds it.
-      const p = restoreProcess();
-      fresh = undefined;
-      kept?.committing(p.pid);
+      const p = restoreProcess(family);
+      if (family === 4) fresh = undefined;
+      kept[family]?.committing(p.pid);
       p.feed(text);
       const r = await p.result;
       // A read that began while it ran may have seen the rules before it.
-      kept?.committing(p.pid);
-      if (r.code !== 0) throw failure('firewall', cmd.restore, tables, r.stderr, text);
+      kept[family]?.committing(p.pid);
+      if (r.code !== 0) throw failure('firewall', cmd[family].restore, tables, r.stderr, text);
       return undefined;
     },
-    prepare: () => {
-      if (variant === 'nf_tables') ready ??= start(cmd.restore, RESTORE_ARGS);
+    prepare: (families = [4]) => {
+      if (variant !== 'nf_tables') return;
+      for (const f of families) ready[f] ??= start(cmd[f].restore, RESTORE_ARGS);
     },
     prime: (saved) => {
       fresh = saved;
     },
     close: () => {
-      ready?.feed('');
-      ready = null;
+      for (const f of [4, 6] as const) {
+        ready[f]?.feed('');
+        ready[f] = null;
+      }
     },
   };
 }
 
-/** One iptables-save of every table. */
-async function saveText(variant: IptablesVariant): Promise<string> {
-  const cmd = COMMANDS[variant].save;
+/** One iptables-save (ip6tables-save) of every table. */
+async function saveText(variant: IptablesVariant, family: FwFamily = 4): Promise<string> {
+  const cmd = COMMANDS[variant][family].save;
   const r = await run(cmd, []);
   if (r.code !== 0) throw failure('observe', cmd, null, r.stderr);
   return r.stdout;
@@ -96,7 +113,11 @@ function failure(code: 'observe' | 'firewall', cmd: string, tables: FwTableName[
   const on = tables?.length ? ` on table${tables.length > 1 ? 's' : ''} ${tables.join(', ')}` : '';
   return new TnetFailure([
     tnetError(code, `${cmd} failed${on}: ${stderr.trim() || 'no message'}`, {
-      hint: input ? `input was:\n${input}` : 'is iptables installed, and are you root?',
+      hint: input
+        ? `input was:\n${input}`
+        : cmd.startsWith('ip6')
+          ? 'is ip6tables installed, with IPv6 in the kernel, and are you root? (host.ip6tables: false writes no IPv6 rule)'
+          : 'is iptables installed, and are you root?',
     }),
   ]);
 }

@@ -38,15 +38,15 @@ export function isolation2Rules(views: BridgeView[], comment: string): CausedRul
  * the switch is turned on and until after it is turned off, and covers a switch another tool turned on.
  */
 export function inputRules(views: BridgeView[], comment: string): CausedRule[] {
-  return views.flatMap(({ bridge: b }) => [
-    caused(
-      ruleText({ dst: '127.0.0.0/8', in: b.name, matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'], comment, target: 'DROP' }),
-      bridgeCause('loopback', b),
-    ),
+  return views.flatMap(({ bridge: b, family }) => [
+    // IPv6 has no route_localnet: ::1 from a bridge is a martian the kernel drops itself.
+    ...(family === 4
+      ? [caused(ruleText({ dst: '127.0.0.0/8', in: b.name, matches: ['-m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT'], comment, target: 'DROP' }), bridgeCause('loopback', b))]
+      : []),
     ...dnsAccepts(b),
   ]);
 
-  /** Queries from the bridge to tnet's DNS server on its gateway, whatever the host's INPUT policy: only those. */
+  /** Queries from the bridge to tnet's DNS server on its gateway (IPv6's too), whatever the host's INPUT policy: only those. */
   function dnsAccepts(b: FwBridge): CausedRule[] {
     if (!b.dns) return [];
     return (['udp', 'tcp'] as const).map((proto) =>

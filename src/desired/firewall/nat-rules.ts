@@ -2,19 +2,19 @@
 // Each rule comes with its cause (the spec field that writes it); the rule text is all the kernel sees.
 
 import type { CausedRule } from '../../model/firewall.js';
-import { host, ruleText } from './rule-text.js';
+import { host, hostPort, ruleText } from './rule-text.js';
 import { reachesLoopback, type BridgeView, type Published } from './view.js';
 import { bridgeCause, caused, portCause } from './cause.js';
 
 function dnat(p: Published, comment: string): CausedRule {
   const { port, container } = p;
   const rule = ruleText({
-    // Every local address, loopback included (route_localnet on the bridge carries 127.x there).
+    // Every local address, 127.x included (route_localnet on the bridge carries it there), ::1 not (the jumps skip it).
     dst: port.hostIp === null ? undefined : host(port.hostIp),
     proto: port.proto,
     dport: port.hostPort,
     comment,
-    target: `DNAT --to-destination ${container.ip}:${port.containerPort}`,
+    target: `DNAT --to-destination ${hostPort(container.ip, port.containerPort)}`,
   });
   return caused(rule, portCause(container.bridge, container.name, port));
 }
@@ -39,7 +39,7 @@ export function postroutingRules(views: BridgeView[], ipMasq: boolean, comment: 
     }
     out.push(...unique(v.published.map((p) => hairpinMasquerade(p, comment))));
     // Host → 127.x:port DNATed onto the bridge keeps source 127.0.0.1, which the container cannot answer.
-    if (v.published.some((p) => reachesLoopback(p.port.hostIp))) {
+    if (v.family === 4 && v.published.some((p) => reachesLoopback(p.port.hostIp))) {
       out.push(caused(ruleText({ src: '127.0.0.0/8', out: br, comment, target: 'MASQUERADE' }), bridgeCause('loopback', v.bridge)));
     }
   }

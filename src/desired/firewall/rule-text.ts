@@ -20,8 +20,11 @@ export interface RuleParts {
   target: string; // `-j` and its options: `DNAT --to-destination 172.17.0.2:80`
 }
 
-/** iptables-save prints a bare address with its prefix. */
-export const host = (ip: string): string => (ip.includes('/') ? ip : `${ip}/32`);
+/** iptables-save and ip6tables-save print a bare address with its prefix. */
+export const host = (ip: string): string => (ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`);
+
+/** A DNAT's `--to-destination` as printed: `172.17.0.2:80`, `[fd00::2]:80`. */
+export const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /** ` -s a` or ` ! -s a`; '' when absent. Strings, not arrays: a watch builds thousands of rules per edit. */
 function opt(flag: string, a: Arg | undefined): string {

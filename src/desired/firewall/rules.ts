@@ -1,6 +1,7 @@
-// desiredFirewall: dockerd's bridge-network iptables rules (filter + nat) for one spec, as data.
+// desiredFirewall: dockerd's bridge-network iptables and ip6tables rules (filter + nat) for one spec, as data.
 //
-// Chain layout (`<-` marks the jumps from built-in chains; they carry the comment `tnet`):
+// Chain layout (`<-` marks the jumps from built-in chains; they carry the comment `tnet`), the same in the
+// IPv4 tables and, for the bridges with subnet6, in the IPv6 ones (see IPv6 below for what differs):
 //
 //   filter INPUT
 //     1 -j TNET-INPUT         <- loopback martians dropped before any foreign accept
@@ -19,16 +20,18 @@
 //                     icc off      links: -s b -d a -i br -o br [-p P --dport C] -j ACCEPT, reply --sport C
 //                                  -i br -o br -j ACCEPT | DROP                        (icc)
 //                     not internal -i br ! -o br -j ACCEPT                             (out)
-//   TNET-INPUT        per bridge   -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+//   TNET-INPUT        IPv4 bridge  -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 //                     DNS bridge   -d gw/32 -i br -p udp|tcp -m udp|tcp --dport 53 -j ACCEPT  (tnet's DNS server)
 //
 //   nat PREROUTING  ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j TNET   (loopback only from the host)
 //       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
+//                   IPv6: both ! -d ::1/128 -m addrtype --dst-type LOCAL -j TNET
 //       POSTROUTING -j TNET-POSTROUTING
 //   TNET              per port     [-d hostIp/32] -p P -m P --dport H -j DNAT --to-destination ip:C
+//                                  [-d hostIp/128] … --to-destination [ip6]:C           (IPv6)
 //   TNET-POSTROUTING  per bridge   -s subnet ! -o br -j MASQUERADE                     (ipMasq, not internal)
 //                     per port     -s ip/32 -d ip/32 -p P -m P --dport C -j MASQUERADE (container to itself)
-//                     127.x bound  -s 127.0.0.0/8 -o br -j MASQUERADE
+//                     127.x bound  -s 127.0.0.0/8 -o br -j MASQUERADE                     (IPv4 only)
 //
 // Ownership: the chains are shared by every spec on the host; each rule inside them carries
 // `-m comment --comment "tnet:<spec>"`, so two specs fill the same chains without clobbering each other
@@ -45,10 +48,19 @@
 // loopback only (CVE-2020-8558): TNET-INPUT drops those packets, as kube-proxy does; only replies (the
 // host's own connections, de-NATed) and DNATed ones pass. On tnet's own bridges the switch goes back off
 // with the last such port.
+//
+// IPv6 (ip6tables, as dockerd --ip6tables): the same chains and rules for each dual-stack bridge, with its
+// subnet6, the containers' IPv6 addresses (/128) and `[ip6]:port` destinations, and a port published on
+// both families takes the same host port in each. What differs: there is no route_localnet in IPv6, and the
+// kernel cannot send a packet from ::1 DNATed out of the host, so both nat jumps skip ::1 (`! -d ::1/128`)
+// and there is neither a martian DROP in TNET-INPUT (only the DNS accepts, on gateway6) nor a MASQUERADE
+// of loopback: a port is not answered on [::1] (as Docker's with userland-proxy false), and a host service
+// listening on [::1] keeps its port. bridge-nf-call-ip6tables is on with the rules, for icc and hairpin.
+// `host.ip6tables: false` (or `iptables: false`) asks for no IPv6 table: the spec's rules leave them.
 
 import type { CausedChains, CausedRule, FirewallDesired, FwRule, FwTableDesired } from '../../model/firewall.js';
 import type { FirewallInput, FwBridge } from './input.js';
-import { CHAIN, FILTER_JUMPS, NAT_JUMPS, USER_SEED } from '../../ownership/chains.js';
+import { CHAIN, FILTER_JUMPS, NAT_JUMPS, NAT_JUMPS6, USER_SEED } from '../../ownership/chains.js';
 import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
 import { dnatRules, postroutingRules } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
@@ -57,16 +69,14 @@ import { caused, LAYOUT } from './cause.js';
 
 export function desiredFirewall(input: FirewallInput): FirewallDesired {
   const views = bridgeViews(input);
-  if (views.length === 0) return { spec: input.spec, tables: [], sysctls: {}, hairpinPorts: [] };
-  const chains = causedChains(views, input);
+  if (views.length === 0) return { spec: input.spec, tables: [], tables6: [], sysctls: {}, hairpinPorts: [] };
+  const views6 = bridgeViews(input, 6);
   return {
     spec: input.spec,
-    tables: [
-      { table: 'filter', chains: texts(chains.filter), keepChains: [CHAIN.user], jumps: FILTER_JUMPS },
-      { table: 'nat', chains: texts(chains.nat), keepChains: [], jumps: NAT_JUMPS },
-    ] satisfies FwTableDesired[],
-    sysctls: sysctls(views),
-    hairpinPorts: hairpinPorts(views),
+    tables: tablesOf(causedChains(views, input), views),
+    tables6: views6.length ? tablesOf(causedChains(views6, input), views6) : [],
+    sysctls: sysctls(views, views6.length > 0),
+    hairpinPorts: hairpinPorts([...views, ...views6]),
   };
 }
 
@@ -96,10 +106,22 @@ function texts(chains: Record<string, CausedRule[]>): Record<string, FwRule[]> {
   return Object.fromEntries(Object.entries(chains).map(([name, rules]) => [name, rules.map((r) => r.rule)]));
 }
 
-/** bridge-nf-call-iptables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
-function sysctls(views: BridgeView[]): Record<string, string> {
+/** The views are all of one family: their jumps are that family's. */
+function tablesOf(chains: CausedChains, views: BridgeView[]): FwTableDesired[] {
+  return [
+    { table: 'filter', chains: texts(chains.filter), keepChains: [CHAIN.user], jumps: FILTER_JUMPS },
+    { table: 'nat', chains: texts(chains.nat), keepChains: [], jumps: views[0]?.family === 6 ? NAT_JUMPS6 : NAT_JUMPS },
+  ];
+}
+
+/** bridge-nf-call-ip(6)tables: bridged frames must see FORWARD for icc, links and same-bridge hairpin. */
+function sysctls(views: BridgeView[], ipv6: boolean): Record<string, string> {
   const loopback = (v: BridgeView): boolean => v.published.some((p) => reachesLoopback(p.port.hostIp));
-  return Object.fromEntries([['net.bridge.bridge-nf-call-iptables', '1'], ...views.flatMap((v) => localnet(v.bridge, loopback(v)))]);
+  return Object.fromEntries([
+    ['net.bridge.bridge-nf-call-iptables', '1'],
+    ...(ipv6 ? [['net.bridge.bridge-nf-call-ip6tables', '1']] : []),
+    ...views.flatMap((v) => localnet(v.bridge, loopback(v))),
+  ]);
 }
 
 /**
@@ -118,7 +140,7 @@ export function localnetOff(bridges: Pick<FwBridge, 'name' | 'external'>[]): Rec
   return Object.fromEntries(bridges.flatMap((b) => localnet(b, false)));
 }
 
-/** A container reaching its own published port is sent back out of the port it came in by. */
+/** A container reaching its own published port (on either family) is sent back out of the port it came in by. */
 function hairpinPorts(views: BridgeView[]): string[] {
   const ports = views.flatMap((v) => v.published.map((p) => p.container.hostIf));
   return [...new Set(ports)].sort();

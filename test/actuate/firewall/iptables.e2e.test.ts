@@ -1,4 +1,4 @@
-// Root test: tnet's rules through real iptables-restore/iptables-save, in a throwaway network namespace per backend.
+// Root test: tnet's rules through real ip(6)tables-restore and -save, in a throwaway network namespace per backend.
 // The file runs twice: as the uvu test (outside), and as the worker it spawns under `unshare -n -m` (inside).
 
 import { test } from 'uvu';
@@ -15,6 +15,7 @@ import { observeFirewall } from '../../../src/observe/firewall.js';
 import { diffFirewall } from '../../../src/plan/diff-firewall.js';
 import type { FirewallDesired, FirewallObserved } from '../../../src/model/firewall.js';
 import { nginx1, nginx2, quickstart } from '../../desired/firewall/fw-fixtures.js';
+import type { FwContainer } from '../../../src/desired/firewall/input.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const netnsId = (): string => readlinkSync('/proc/self/ns/net');
@@ -57,10 +58,74 @@ function richDesired(): FirewallDesired {
   });
 }
 
-async function apply(backend: FirewallBackend, desired: FirewallDesired): Promise<number> {
-  const actions = diffFirewall(desired, await observeFirewall(backend));
-  for (const a of actions) if (a.op === 'fw-update') await backend.restore([a.table], renderRestore(a.table, a.update));
+async function apply(backend: FirewallBackend, desired: FirewallDesired, ipv6?: 'read'): Promise<number> {
+  const actions = diffFirewall(desired, await observeFirewall(backend, { ipv6 }));
+  for (const a of actions) if (a.op === 'fw-update') await backend.restore([a.table], renderRestore(a.table, a.update), a.family);
   return actions.length;
+}
+
+const FOREIGN6 = `*filter
+-A FORWARD -s 2001:db8:99::/48 -m comment --comment "other tool" -j ACCEPT
+COMMIT
+*nat
+-A POSTROUTING -s 2001:db8:99::/48 -j MASQUERADE
+COMMIT
+`;
+
+/** richDesired with both its bridges dual stack and every container on them with an IPv6 address. */
+function dualDesired(): FirewallDesired {
+  const base = quickstart();
+  const ip6 = (ip: string) => ip.replace(/^172\.17\.0\./, 'fd00:17::').replace(/^10\.77\.0\./, 'fd00:77::');
+  return desiredFirewall({
+    ...base,
+    bridges: [
+      { ...base.bridges[0], icc: false, subnet6: 'fd00:17::/64', gateway6: 'fd00:17::1', dns: true },
+      { name: 'tnet-int', subnet: '10.77.0.0/24', gateway: '10.77.0.1', icc: true, internal: true, external: false, dns: false, subnet6: 'fd00:77::/64', gateway6: 'fd00:77::1' },
+    ],
+    containers: ([
+      {
+        ...nginx1,
+        expose: [{ port: 53, proto: 'udp' }],
+        ports: [
+          ...nginx1.ports,
+          { hostIp: '2001:db8::1', hostPort: 8443, containerPort: 443, proto: 'tcp' },
+          { hostIp: null, hostPort: 9000, containerPort: 9000, proto: 'udp', family: 6 },
+          { hostIp: null, hostPort: 9001, containerPort: 9001, proto: 'sctp' },
+        ],
+      },
+      nginx2,
+      { name: 'db', bridge: 'tnet-int', ip: '10.77.0.2', hostIf: 'veth-db', ports: [], expose: [], links: [] },
+    ] as FwContainer[]).map((c) => ({ ...c, ip6: ip6(c.ip) })),
+  });
+}
+
+/** The same life in ip6tables: round trip, foreign rules kept, drift repaired, destroy exact, IPv4 untouched. */
+async function worker6(backend: FirewallBackend): Promise<void> {
+  await backend.restore(['filter', 'nat'], FOREIGN6, 6);
+  const read = () => observeFirewall(backend, { ipv6: 'read' });
+  const before = await read();
+  const desired = dualDesired();
+  check.equal(await apply(backend, desired, 'read'), 4, 'one update per table of each family');
+  const after = await read();
+  check.deepEqual(diffFirewall(desired, after), [], 'round trip: what ip6tables-save prints back is what tnet wrote');
+  const [filter6, nat6] = after.tables6!;
+  check.equal(filter6.chains.FORWARD.rules[3], '-s 2001:db8:99::/48 -m comment --comment "other tool" -j ACCEPT');
+  check.ok(nat6.chains.TNET.rules.includes('-d 2001:db8::1/128 -p tcp -m tcp --dport 8443 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:443'));
+  check.deepEqual(nat6.chains.POSTROUTING.rules, ['-s 2001:db8:99::/48 -j MASQUERADE', desired.tables6![1].jumps[2].rule]);
+
+  // Drift in ip6tables only: a chain flushed and a jump deleted are put back there, nothing else is touched.
+  await backend.restore(['filter'], '*filter\n:TNET-FORWARD - [0:0]\nCOMMIT\n', 6);
+  await backend.restore(['nat'], `*nat\n-D PREROUTING ${desired.tables6![1].jumps[0].rule}\nCOMMIT\n`, 6);
+  const drift = diffFirewall(desired, await read());
+  check.deepEqual(drift.map((a) => a.op === 'fw-update' && [a.family, a.table]), [[6, 'filter'], [6, 'nat']]);
+  check.equal(await apply(backend, desired, 'read'), 2);
+  check.deepEqual(diffFirewall(desired, await read()), []);
+
+  const destroy: FirewallDesired = { spec: desired.spec, tables: [], sysctls: {}, hairpinPorts: [] };
+  check.equal(await apply(backend, destroy, 'read'), 4);
+  const gone = await read();
+  check.deepEqual(gone.tables6, before.tables6, 'destroy leaves ip6tables as it was');
+  check.deepEqual(gone.tables, before.tables);
 }
 
 const strip = (o: FirewallObserved): FirewallObserved['tables'] => o.tables;
@@ -100,6 +165,7 @@ async function worker(variant: IptablesVariant): Promise<void> {
   check.equal(await apply(backend, destroy), 2);
   check.deepEqual(strip(await observeFirewall(backend)), strip(before), 'destroy leaves the rules as they were');
   check.equal(await apply(backend, destroy), 0);
+  await worker6(backend);
 }
 
 function runWorker(variant: IptablesVariant): { status: number | null; out: string } {
@@ -121,7 +187,7 @@ if (inner) {
   );
 } else {
   for (const variant of ['nf_tables', 'legacy'] as const) {
-    test(`${variant}: round trip, foreign rules kept, drift repaired, destroy exact`, () => {
+    test(`${variant}: round trip, foreign rules kept, drift repaired, destroy exact; the same in ip6tables`, () => {
       const r = runWorker(variant);
       assert.is(r.status, 0, r.out);
     });
