@@ -78,7 +78,8 @@ export type CauseKind =
   | 'out' // containers out to anything else
   | 'masquerade' // `host.ipMasq`: the host's address towards the outside
   | 'loopback' // 127.x: the martian filter and the masquerade onto the bridge
-  | 'dns'; // tnet's DNS server on the gateway
+  | 'dns' // tnet's DNS server on the gateway
+  | 'neighbours'; // IPv6 Neighbour Discovery between a bridge's ports, which iptables never sees for IPv4's ARP
 
 export interface RuleCause {
   kind: CauseKind;

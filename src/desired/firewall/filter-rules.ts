@@ -14,17 +14,32 @@ import { bridgeCause, caused, portCause } from './cause.js';
  * bridge's containers included. Internal bridges drop whatever is not bridge-local, both ways.
  */
 export function isolation1Rules(views: BridgeView[], comment: string): CausedRule[] {
-  return views.flatMap(({ bridge: b }) => {
+  return views.flatMap(({ bridge: b, family }) => {
+    const nd = family === 6 ? neighbourDiscovery(b, comment) : [];
     if (!b.internal) {
       const rule = ruleText({ in: b.name, out: { not: b.name }, matches: ['-m conntrack ! --ctstate DNAT'], comment, target: CHAIN.isolation2 });
-      return [caused(rule, bridgeCause('isolation', b))];
+      return [...nd, caused(rule, bridgeCause('isolation', b))];
     }
     const why = bridgeCause('internal', b, 'internal');
     return [
+      ...nd,
       caused(ruleText({ src: { not: b.subnet }, out: b.name, comment, target: 'DROP' }), why),
       caused(ruleText({ dst: { not: b.subnet }, in: b.name, comment, target: 'DROP' }), why),
     ];
   });
+}
+
+/**
+ * IPv6 resolves neighbours with ICMPv6 (solicitation 135, advertisement 136) where IPv4 has ARP, which
+ * iptables never sees. With bridge-nf-call-ip6tables every such frame between two ports of a bridge passes
+ * FORWARD: the icc DROP and an internal bridge's drop of what is not for its subnet (a solicitation goes to a
+ * multicast address) would leave containers unable to find each other, and a reply to a DNATed request
+ * (icc off) unable to find its way back. Accepted first, on the bridge itself only: nothing else opens.
+ */
+function neighbourDiscovery(b: FwBridge, comment: string): CausedRule[] {
+  return [135, 136].map((type) =>
+    caused(ruleText({ in: b.name, out: b.name, matches: [`-p ipv6-icmp -m icmp6 --icmpv6-type ${type}`], comment, target: 'ACCEPT' }), bridgeCause('neighbours', b)),
+  );
 }
 
 export function isolation2Rules(views: BridgeView[], comment: string): CausedRule[] {

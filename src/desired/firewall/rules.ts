@@ -11,7 +11,8 @@
 //     2 -j TNET-ISOLATION-1   <- bridges apart from each other
 //     3 -j TNET-FORWARD       <- accepts and drops for traffic into and out of tnet bridges
 //     … foreign rules follow, untouched
-//   TNET-ISOLATION-1  per bridge   -i br ! -o br -m conntrack ! --ctstate DNAT -j TNET-ISOLATION-2
+//   TNET-ISOLATION-1  IPv6 bridge  -i br -o br -p ipv6-icmp -m icmp6 --icmpv6-type 135|136 -j ACCEPT (neighbour discovery)
+//                     per bridge   -i br ! -o br -m conntrack ! --ctstate DNAT -j TNET-ISOLATION-2
 //                     internal br  ! -s subnet -o br -j DROP ; ! -d subnet -i br -j DROP
 //   TNET-ISOLATION-2  per bridge   -o br -j DROP
 //   TNET-FORWARD      per bridge   -o br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT

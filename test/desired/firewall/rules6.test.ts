@@ -25,11 +25,14 @@ const v4 = (d: FirewallDesired, name: string): FwTableDesired => d.tables.find((
 const port = (over: Partial<FwPort>): FwPort => ({ hostIp: null, hostPort: 8080, containerPort: 80, proto: 'tcp', ...over });
 const withPorts = (...ports: FwPort[]) => dualStack({ containers: [{ ...n1, ports }, n2] });
 
+/** Neighbour Discovery between the bridge's own ports, accepted before any drop (ICMPv6, where IPv4 has ARP). */
+const ND = [135, 136].map((t) => `-i docker0 -o docker0 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} ${C} -j ACCEPT`);
+
 test('a dual-stack bridge: the filter chains of IPv4 in ip6tables, with /128 addresses and no martian DROP', () => {
   const f = v6(dualStack(), 'filter');
   assert.equal(f.chains, {
     'TNET-USER': ['-m comment --comment tnet -j RETURN'],
-    'TNET-ISOLATION-1': [`-i docker0 ! -o docker0 -m conntrack ! --ctstate DNAT ${C} -j TNET-ISOLATION-2`],
+    'TNET-ISOLATION-1': [...ND, `-i docker0 ! -o docker0 -m conntrack ! --ctstate DNAT ${C} -j TNET-ISOLATION-2`],
     'TNET-ISOLATION-2': [`-o docker0 ${C} -j DROP`],
     'TNET-FORWARD': [
       `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED ${C} -j ACCEPT`,
@@ -105,6 +108,7 @@ test('ipMasq off: no masquerade of subnet6; internal: isolation drops of subnet6
   ]);
   const internal = dualStack({ bridge: { internal: true } });
   assert.equal(v6(internal, 'filter').chains['TNET-ISOLATION-1'], [
+    ...ND,
     `! -s fd00:17::/64 -o docker0 ${C} -j DROP`,
     `! -d fd00:17::/64 -i docker0 ${C} -j DROP`,
   ]);
