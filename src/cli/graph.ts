@@ -57,7 +57,7 @@ async function readFirewall(): Promise<FirewallObserved | null> {
   try {
     const any: Spec = { name: '', host: { ipForward: false, iptables: true, ip6tables: false, ipMasq: false, icc: true }, bridges: {}, overlays: {}, containers: {} };
     const glue = await choice.forSpec(any, true);
-    return glue ? await glue.observe() : null;
+    return glue ? await glue.observe(true) : null;
   } catch {
     return null;
   } finally {

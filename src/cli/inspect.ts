@@ -71,7 +71,8 @@ async function readOwned() {
   const session = new Session();
   try {
     const fw = await session.firewall.forSpec(ANY_SPEC, false);
-    return await observe({ firewall: fw ? () => fw.observe() : null, paths: [], fdb: true });
+    // Every family: what tnet owns may hold IPv6 rules whatever the spec names (here, none).
+    return await observe({ firewall: fw ? () => fw.observe(true) : null, paths: [], fdb: true });
   } finally {
     session.close();
   }
