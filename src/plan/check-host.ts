@@ -72,13 +72,21 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
 export function portsInTheWay(desired: DesiredState, observed: ObservedState): { port: PublishedRule; socket: ListeningSocket }[] {
   if (observed.listening.length === 0) return [];
   const own = specOwner(desired.spec);
-  const mine = observedPorts(observed).filter((p) => p.owner === own);
+  // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
+  const mine = new Map<string, PublishedRule[]>();
+  for (const p of observedPorts(observed)) {
+    if (p.owner !== own) continue;
+    const k = portKey(p);
+    mine.set(k, [...(mine.get(k) ?? []), p]);
+  }
   return wantedPorts(desired).flatMap((port) => {
-    if (mine.some((m) => covers(m, port))) return [];
+    if (mine.get(portKey(port))?.some((m) => covers(m, port))) return [];
     const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];
   });
 }
+
+const portKey = (p: PublishedRule): string => `${p.family}/${p.proto}/${p.hostPort}`;
 
 /** A rule already publishing the port on the same addresses or more, in the same family. */
 const covers = (rule: PublishedRule, port: PublishedRule): boolean =>
