@@ -1,4 +1,4 @@
-// Executes a plan in phases: namespaces, host links, inside namespaces, files, firewall; batched per phase.
+// Executes a plan in phases: namespaces, host links, firewall, inside namespaces, files; batched per phase.
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend } from '../model/backends.js';
@@ -197,10 +197,12 @@ function steps(p: Phases, firewall: FirewallApplier | null, links: readonly Link
     { name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
     { name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) },
+    // Before the namespaces are addressed: on a dual-stack bridge each new address makes its container send
+    // MLD reports, which the bridge floods to every port unless the rules already drop them there.
+    { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
     // Seals last: each one only once its namespace's side went through, since it vouches for it.
     { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
     { name: 'files', actions: p.files, run: () => applyFiles(p.files) },
-    { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
     // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
     { name: 'dns', actions: p.dns, run: () => applyDns(p.dns) },
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.

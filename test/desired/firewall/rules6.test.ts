@@ -25,8 +25,11 @@ const v4 = (d: FirewallDesired, name: string): FwTableDesired => d.tables.find((
 const port = (over: Partial<FwPort>): FwPort => ({ hostIp: null, hostPort: 8080, containerPort: 80, proto: 'tcp', ...over });
 const withPorts = (...ports: FwPort[]) => dualStack({ containers: [{ ...n1, ports }, n2] });
 
-/** MLD reports and Neighbour Discovery between the bridge's own ports, accepted before any drop (ICMPv6, where IPv4 has ARP). */
-const ND = [143, 135, 136].map((t) => `-i docker0 -o docker0 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} ${C} -j ACCEPT`);
+/** Between the bridge's own ports: MLD reports dropped (flooded to every port otherwise), Neighbour Discovery accepted before any drop. */
+const ND = [
+  `-i docker0 -o docker0 -p ipv6-icmp -m icmp6 --icmpv6-type 143 ${C} -j DROP`,
+  ...[135, 136].map((t) => `-i docker0 -o docker0 -p ipv6-icmp -m icmp6 --icmpv6-type ${t} ${C} -j ACCEPT`),
+];
 
 test('a dual-stack bridge: the filter chains of IPv4 in ip6tables, with /128 addresses and no martian DROP', () => {
   const f = v6(dualStack(), 'filter');
