@@ -20,6 +20,9 @@ export async function whyCommand(args: Args): Promise<number> {
   const [src, dst, ...extra] = args.positional;
   const target = dst ? parseTarget(dst) : null;
   const format = args.flags.output ?? 'text';
+  // The trace follows IPv4 (its rules, routes and addresses); an IPv6 end is said to be so, not misread.
+  const v6 = [src, dst].find((e) => e !== undefined && e.split(':').length > 2);
+  if (v6) return usage(`'${v6}' is IPv6: tnet why traces IPv4 only (name a container to follow its IPv4 address)`);
   if (!src || !target || extra.length || (format !== 'text' && format !== 'json')) return usage(dst && !target ? `'${dst}' is not NAME[:PORT[/tcp|udp]]` : null);
   const spec = typeof args.flags.file === 'string' ? await loadFromArgs(args) : null;
   if (typeof spec === 'number') return spec;
