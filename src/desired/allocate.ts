@@ -5,9 +5,10 @@ import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
 import { endpointKey } from '../ownership/marks.js';
 import { tnetError, type Result, ok, fail } from '../model/errors.js';
 import { EPHEMERAL_RANGE } from '../spec/ports.js';
-import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4, contains } from '../util/ipv4.js';
+import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4 } from '../util/ipv4.js';
 import { hostIfNames, type HeldLinks } from './veth-names.js';
 import { allocateIps6 } from './allocate-ipv6.js';
+import { networkMembers, pickAddresses, type Member } from './pick-addresses.js';
 
 /**
  * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
@@ -41,35 +42,26 @@ export interface Held {
 const NO_LINKS: HeldLinks = { own: {}, names: [] };
 
 export function allocate(spec: Spec, held: Held): Result<Allocation> {
-  const ips = allocateIps(spec, held.ips);
+  const byNetwork = networkMembers(spec);
+  const ips = allocateIps(spec, held.ips, byNetwork);
   if (!ips.ok) return ips;
-  const ips6 = allocateIps6(spec, held.ips6 ?? {});
+  const ips6 = allocateIps6(spec, held.ips6 ?? {}, byNetwork);
   if (!ips6.ok) return ips6;
   const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
   return ok({ ips: ips.value, ips6: ips6.value, hostPorts: hostPorts.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
 }
 
-/** The endpoints on one bridge, each with its key and fixed address, in the spec's container order. */
-type Member = { key: string; name: string; ip: string | null };
-
-/** Every bridge's endpoints, in the spec's order, from one pass over the containers (not one per bridge). */
-function bridgeMembers(spec: Spec): Map<string, Member[]> {
-  const out = new Map<string, Member[]>();
-  for (const c of Object.values(spec.containers)) {
-    c.networks.forEach((e, i) => {
-      const list = out.get(e.network) ?? [];
-      if (list.length === 0) out.set(e.network, list);
-      list.push({ key: endpointKey(c.name, e.network, i), name: c.name, ip: e.ip });
-    });
-  }
-  return out;
-}
-
 /** The address of a container on one of its networks; null when it is not on that network. */
 export function addressOn(c: ContainerSpec, network: string, alloc: Allocation): string | null {
+  const key = keyOn(c, network);
+  return key === null ? null : alloc.ips[key] ?? null;
+}
+
+/** The key of the container's endpoint on a network (endpointKey); null when it is not on that network. */
+function keyOn(c: ContainerSpec, network: string): string | null {
   const i = c.networks.findIndex((e) => e.network === network);
-  return i < 0 ? null : alloc.ips[endpointKey(c.name, network, i)] ?? null;
+  return i < 0 ? null : endpointKey(c.name, network, i);
 }
 
 /** The address of the container's default-route network: where its ports are published and links land. */
@@ -79,8 +71,8 @@ export function primaryAddress(c: ContainerSpec, alloc: Allocation): string | nu
 
 /** The container's IPv6 address on one of its networks; null when it is not there or the network is IPv4 only. */
 export function address6On(c: ContainerSpec, network: string, alloc: Allocation): string | null {
-  const i = c.networks.findIndex((e) => e.network === network);
-  return i < 0 ? null : alloc.ips6[endpointKey(c.name, network, i)] ?? null;
+  const key = keyOn(c, network);
+  return key === null ? null : alloc.ips6[key] ?? null;
 }
 
 /** primaryAddress's IPv6 counterpart: where ports are published on IPv6. */
@@ -88,44 +80,35 @@ export function primaryAddress6(c: ContainerSpec, alloc: Allocation): string | n
   return c.network.kind === 'bridge' ? address6On(c, c.network.bridge, alloc) : null;
 }
 
-function allocateIps(spec: Spec, held: Record<string, string>): Result<Record<string, string>> {
+function allocateIps(spec: Spec, held: Record<string, string>, byNetwork: Map<string, Member[]>): Result<Record<string, string>> {
   const out: Record<string, string> = {};
-  const byBridge = bridgeMembers(spec);
   for (const b of Object.values(spec.bridges)) {
     const subnet = parseCidr(b.subnet)!;
     const pool = b.ipRange ? parseCidr(b.ipRange)! : subnet;
-    const taken = new Set<number>([subnet.network, broadcast(subnet), parseIpv4(b.gateway)!]);
-    const members = byBridge.get(b.name) ?? [];
-    for (const c of members) if (c.ip) taken.add(parseIpv4(c.ip)!);
-    const rest: typeof members = [];
-    for (const c of members) {
-      if (c.ip) out[c.key] = c.ip;
-      else {
-        // An address once given stays with its container, whatever else is added or removed.
-        const prev = held[c.key] ? parseIpv4(held[c.key]) : null;
-        if (prev !== null && contains(pool, prev) && !taken.has(prev)) {
-          taken.add(prev);
-          out[c.key] = held[c.key];
-        } else rest.push(c);
-      }
-    }
     // Like Docker's --fixed-cidr, a range is usable whole, its first and last address included: only the
-    // subnet's network, broadcast and gateway (in `taken`) are never handed out. An overlay host's range is
-    // its share of the segment, laid out as a subnet of its own: gateway first, containers after.
+    // subnet's network, broadcast and gateway are never handed out. An overlay host's range is its share of
+    // the segment, laid out as a subnet of its own: gateway first, containers after.
     const whole = b.ipRange !== null && !b.overlay;
     const [first, last] = whole ? [pool.network, broadcast(pool)] : [firstHost(pool), lastHost(pool)];
-    let next = first;
-    for (const c of rest) {
-      while (next <= last && taken.has(next)) next++;
-      if (next > last) {
-        return fail(tnetError('pool-exhausted', `no free address left for ${c.name} in ${b.ipRange ?? b.subnet}`, {
-          path: `bridges.${b.name}.${b.ipRange ? 'ipRange' : 'subnet'}`,
-          hint: 'widen the subnet or ipRange, or give the container an explicit ip',
-        }));
-      }
-      taken.add(next);
-      out[c.key] = formatIpv4(next);
+    const picked = pickAddresses(byNetwork.get(b.name) ?? [], held, {
+      parse: (t) => {
+        const n = parseIpv4(t);
+        return n === null ? null : BigInt(n);
+      },
+      format: (n) => formatIpv4(Number(n)),
+      fixed: (e) => e.ip,
+      pool: { first: BigInt(pool.network), last: BigInt(broadcast(pool)) },
+      first: BigInt(first),
+      last: BigInt(last),
+      reserved: [subnet.network, broadcast(subnet), parseIpv4(b.gateway)!].map(BigInt),
+    });
+    if ('exhausted' in picked) {
+      return fail(tnetError('pool-exhausted', `no free address left for ${picked.exhausted.name} in ${b.ipRange ?? b.subnet}`, {
+        path: `bridges.${b.name}.${b.ipRange ? 'ipRange' : 'subnet'}`,
+        hint: 'widen the subnet or ipRange, or give the container an explicit ip',
+      }));
     }
+    Object.assign(out, picked.picked);
   }
   return ok(out);
 }

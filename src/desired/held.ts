@@ -9,7 +9,6 @@ import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { allPublished, type PublishedRule } from '../observe/published.js';
 import { effectivePorts, heldPortKey, type Held } from './allocate.js';
-import { allocateIps6 } from './allocate-ipv6.js';
 import type { HeldLinks } from './veth-names.js';
 
 /** Addresses held, by endpoint key: IPv4 (`v4`) and, on dual-stack networks, IPv6 (`v6`). */
@@ -18,42 +17,28 @@ export interface HeldAddresses {
   v6: Record<string, string>;
 }
 
+/**
+ * `links`: the host's; `netns`: the namespaces read inside (none before they are entered). A seal records
+ * the IPv4 address and, on a dual-stack network, the IPv6 one; a namespace read holds them on eth0.
+ */
 export function heldAddresses(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): HeldAddresses {
-  return { v4: heldIps(spec, links, netns), v6: heldIps6(spec, links, netns) };
-}
-
-/** heldIps' IPv6 counterpart: from the fifth part of seals, and from eth0 of the namespaces read. */
-export function heldIps6(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
-  const ips: Record<string, string> = {};
+  const out: HeldAddresses = { v4: {}, v6: {} };
+  const keep = (key: string, v4: string | undefined, v6: string | null | undefined) => {
+    if (v4) out.v4[key] = v4.split('/')[0];
+    if (v6) out.v6[key] = v6.split('/')[0];
+  };
   for (const l of links) {
     const m = l.owner;
     const sealed = m?.spec === spec && m.kind === 'veth' ? parseSeal(l.alias) : null;
-    if (m && sealed?.address6) ips[m.name] = sealed.address6.split('/')[0];
+    if (m && sealed) keep(m.name, sealed.address, sealed.address6);
   }
   for (const ns of Object.values(netns)) {
     const m = parseMark(ns.mark);
     if (m?.spec !== spec || m.name !== ns.name) continue;
-    const addr = ns.links.find((l) => l.name === 'eth0')?.addrs6?.[0];
-    if (addr) ips[ns.name] = addr.split('/')[0];
+    const eth0 = ns.links.find((l) => l.name === 'eth0');
+    keep(ns.name, eth0?.addrs[0], eth0?.addrs6?.[0]);
   }
-  return ips;
-}
-
-/** `links`: the host's; `netns`: the namespaces read inside (none before they are entered). */
-export function heldIps(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): Record<string, string> {
-  const ips: Record<string, string> = {};
-  for (const l of links) {
-    const m = l.owner;
-    const sealed = m?.spec === spec && m.kind === 'veth' ? parseSeal(l.alias) : null;
-    if (m && sealed) ips[m.name] = sealed.address.split('/')[0];
-  }
-  for (const ns of Object.values(netns)) {
-    const m = parseMark(ns.mark);
-    if (m?.spec !== spec || m.name !== ns.name) continue;
-    const addr = ns.links.find((l) => l.name === 'eth0')?.addrs[0];
-    if (addr) ips[ns.name] = addr.split('/')[0];
-  }
-  return ips;
+  return out;
 }
 
 /**
@@ -71,9 +56,9 @@ export function heldLinks(spec: string, links: readonly ObservedLink[]): HeldLin
 }
 
 /**
- * Everything allocation must keep. `ips`: heldIps, `links`: heldLinks, computed once by the caller.
+ * Everything allocation must keep. `ips`, `ips6`: heldAddresses, `links`: heldLinks, computed once by the caller.
  * `rules`: the firewall as observed, `listening`: the host's sockets; null and none when not read (yet),
- * which only a spec without host ports to choose can do without. `ips6`: the IPv6 addresses endpoints hold.
+ * which only a spec without host ports to choose can do without.
  */
 export function held(
   spec: Spec,
@@ -93,25 +78,13 @@ export function hasChosenPorts(spec: Spec): boolean {
 }
 
 /**
- * Endpoint key by the address a DNAT rule leads to. IPv6 rules lead to the addresses allocation gives (it
- * keeps those held), computed only when there are such rules.
- */
-function endpointsByIp(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Map<string, string> {
-  const byIp = new Map(Object.entries(ips).map(([key, ip]) => [ip, key]));
-  if (!published.some((p) => p.family === 6)) return byIp;
-  const six = allocateIps6(spec, ips6);
-  for (const [key, ip] of Object.entries(six.ok ? six.value : ips6)) byIp.set(ip, key);
-  return byIp;
-}
-
-/**
  * The host ports tnet chose earlier, read back from the spec's DNAT rules of both families (a mapping on
  * `[::]` only is in ip6tables alone). Rules of explicit host ports are skipped: with "8080:80" and "80" on
  * one container both map to port 80, and only the second was chosen.
  */
 function heldPorts(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Record<string, number> {
   // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
-  const byIp = endpointsByIp(spec, published, ips, ips6);
+  const byIp = new Map([...Object.entries(ips), ...Object.entries(ips6)].map(([key, ip]) => [ip, key]));
   const owner = specOwner(spec.name);
   const explicit = new Set(
     Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),

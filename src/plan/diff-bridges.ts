@@ -3,6 +3,7 @@
 import type { Action } from '../model/action.js';
 import type { DesiredBridge } from '../model/desired.js';
 import type { ObservedLink } from '../model/observed.js';
+import { diffAddresses } from './diff-addresses.js';
 
 /** `uplink`: the observed uplink of a bridge that has one, whose MAC the bridge takes (diff-uplinks moves the rest). */
 export function diffBridge(d: DesiredBridge, seen: ObservedLink | undefined, uplink?: ObservedLink): Action[] {
@@ -26,16 +27,6 @@ export function diffBridge(d: DesiredBridge, seen: ObservedLink | undefined, upl
   if (Object.keys(set).length) out.push({ op: 'link-set', ns: null, dev: d.name, set });
   // A bridge with an uplink carries the uplink's addresses: diff-uplinks keeps those.
   if (d.address === null) return out;
-  for (const a of seen.addrs) if (a !== d.address) out.push({ op: 'addr-del', ns: null, dev: d.name, cidr: a });
-  if (!seen.addrs.includes(d.address)) out.push({ op: 'addr-add', ns: null, dev: d.name, cidr: d.address });
-  return [...out, ...addresses6(d, seen)];
-}
-
-/** The bridge's global IPv6 address: gateway6 on a dual-stack bridge, none otherwise (link-local ones are the kernel's). */
-function addresses6(d: DesiredBridge, seen: ObservedLink): Action[] {
-  const want = d.address6 ?? null;
-  const have = seen.addrs6 ?? [];
-  const out: Action[] = have.filter((a) => a !== want).map((a) => ({ op: 'addr-del', ns: null, dev: d.name, cidr: a }));
-  if (want && !have.includes(want)) out.push({ op: 'addr-add', ns: null, dev: d.name, cidr: want });
-  return out;
+  // IPv6: gateway6 on a dual-stack bridge, no global address otherwise.
+  return [...out, ...diffAddresses(null, d.name, seen.addrs, d.address), ...diffAddresses(null, d.name, seen.addrs6 ?? [], d.address6 ?? null)];
 }

@@ -2,7 +2,8 @@
 
 import type { Action, LinkSettings } from '../model/action.js';
 import { DEFAULT6, type DesiredEndpoint } from '../model/desired.js';
-import type { ObservedLink, ObservedNetns } from '../model/observed.js';
+import type { ObservedLink, ObservedNetns, ObservedRoute } from '../model/observed.js';
+import { diffAddresses } from './diff-addresses.js';
 
 export interface EndpointSeen {
   host: ObservedLink | undefined;
@@ -61,29 +62,29 @@ function insideSide(d: DesiredEndpoint, eth: ObservedLink, ns: ObservedNetns): A
   if (eth.mtu !== d.mtu) set.mtu = d.mtu;
   if (!eth.up) set.up = true;
   if (Object.keys(set).length) out.push({ op: 'link-set', ns: d.netns, dev: d.ifname, set });
-  for (const a of eth.addrs) if (a !== d.address) out.push({ op: 'addr-del', ns: d.netns, dev: d.ifname, cidr: a });
-  if (!eth.addrs.includes(d.address)) out.push({ op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: d.address });
-  const def = ns.routes.find((r) => r.dst === 'default');
-  const routeOk = def && def.gateway === d.gateway && def.dev === d.ifname;
-  // A changed address drops the kernel's default route with it, so re-add it whenever addresses change.
-  const addrChanged = out.some((a) => a.op === 'addr-add' || a.op === 'addr-del');
-  if (d.defaultRoute && (!routeOk || addrChanged)) {
-    out.push({ op: 'route-replace', ns: d.netns, dst: 'default', via: d.gateway, dev: d.ifname });
-  }
-  if (!d.defaultRoute && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: 'default', dev: d.ifname });
-  return [...out, ...inside6(d, eth, ns)];
+  return [
+    ...out,
+    ...family(d, { have: eth.addrs, want: d.address, routes: ns.routes, gateway: d.gateway, dst: 'default' }),
+    ...family(d, { have: eth.addrs6 ?? [], want: d.address6 ?? null, routes: ns.routes6 ?? [], gateway: d.gateway6 ?? null, dst: DEFAULT6 }),
+  ];
 }
 
-/** eth's global IPv6 address and the IPv6 default route, as insideSide does for IPv4. */
-function inside6(d: DesiredEndpoint, eth: ObservedLink, ns: ObservedNetns): Action[] {
-  const want = d.address6 ?? null;
-  const have = eth.addrs6 ?? [];
-  const out: Action[] = have.filter((a) => a !== want).map((a) => ({ op: 'addr-del', ns: d.netns, dev: d.ifname, cidr: a }));
-  if (want && !have.includes(want)) out.push({ op: 'addr-add', ns: d.netns, dev: d.ifname, cidr: want });
-  const def = (ns.routes6 ?? []).find((r) => r.dst === 'default');
-  const routeOk = def && def.gateway === d.gateway6 && def.dev === d.ifname;
-  const wanted = want !== null && d.gateway6 && d.defaultRoute;
-  if (wanted && (!routeOk || out.length > 0)) out.push({ op: 'route-replace', ns: d.netns, dst: DEFAULT6, via: d.gateway6!, dev: d.ifname });
-  if (!wanted && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: DEFAULT6, dev: d.ifname });
+/** eth's address and default route of one family; `dst`: that family's default as actions name it. */
+interface FamilySide {
+  have: readonly string[];
+  want: string | null;
+  routes: readonly ObservedRoute[];
+  gateway: string | null;
+  dst: string;
+}
+
+function family(d: DesiredEndpoint, f: FamilySide): Action[] {
+  const out = diffAddresses(d.netns, d.ifname, f.have, f.want);
+  const def = f.routes.find((r) => r.dst === 'default');
+  const routeOk = def && def.gateway === f.gateway && def.dev === d.ifname;
+  const wanted = f.want !== null && f.gateway !== null && d.defaultRoute;
+  // A changed address drops the kernel's default route with it, so re-add it whenever addresses change.
+  if (wanted && (!routeOk || out.length > 0)) out.push({ op: 'route-replace', ns: d.netns, dst: f.dst, via: f.gateway, dev: d.ifname });
+  if (!wanted && def?.dev === d.ifname) out.push({ op: 'route-del', ns: d.netns, dst: f.dst, dev: d.ifname });
   return out;
 }

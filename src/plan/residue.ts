@@ -3,9 +3,8 @@
 import type { Action, Ns } from '../model/action.js';
 import type { FirewallObserved, FwFamily, FwTableName, FwTableObserved } from '../model/firewall.js';
 import type { ObservedLink, ObservedState } from '../model/observed.js';
-import { DEFAULT6 } from '../model/desired.js';
 import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
-import { switchValue } from './undo.js';
+import { observedRoute, switchValue } from './undo.js';
 
 /**
  * One line per object that differs, in the order the actions first touched them: after a rollback, what
@@ -126,11 +125,8 @@ function route(ns: Ns, dst: string): [string, Compare] {
     `route ${where(ns, dst)}`,
     (b, a) => {
       const pick = (o: ObservedState) => {
-        const v6 = dst.includes(':');
-        const inside = o.netns[ns ?? '']?.read ? o.netns[ns ?? ''] : null;
-        const routes = ns === null ? (v6 ? o.routes6 ?? [] : o.routes) : inside ? (v6 ? inside.routes6 ?? [] : inside.routes) : null;
-        if (routes === null) return null;
-        const r = routes.find((x) => x.dst === (dst === DEFAULT6 ? 'default' : dst));
+        const r = observedRoute(o, ns, dst);
+        if (r === null) return null;
         return r ? `${r.gateway ? `via ${r.gateway} ` : ''}dev ${r.dev}` : 'none';
       };
       const [x, y] = [pick(b), pick(a)];

@@ -118,19 +118,22 @@ function linkSetBack(ns: Ns, dev: string, set: LinkSettings, before: ObservedSta
   return Object.keys(back).length ? [{ op: 'link-set', ns, dev, set: back }] : [];
 }
 
-function routesIn(before: ObservedState, ns: Ns, v6: boolean): ObservedRoute[] | null {
-  if (ns === null) return v6 ? before.routes6 ?? [] : before.routes;
-  const seen = before.netns[ns];
-  return seen?.read ? (v6 ? seen.routes6 ?? [] : seen.routes) : null;
+/**
+ * The route an action's `dst` names, as observed (the family told by the address; `ip` prints IPv6's default
+ * as IPv4's, `default`): undefined when there was none, null when the namespace was not read.
+ */
+export function observedRoute(o: ObservedState, ns: Ns, dst: string): ObservedRoute | undefined | null {
+  const v6 = dst.includes(':');
+  const inside = ns === null ? null : o.netns[ns];
+  if (ns !== null && !inside?.read) return null;
+  const routes = inside ? (v6 ? inside.routes6 ?? [] : inside.routes) : v6 ? o.routes6 ?? [] : o.routes;
+  return routes.find((r) => r.dst === (dst === DEFAULT6 ? 'default' : dst));
 }
 
 function routeBack(ns: Ns, dst: string, dev: string | null, before: ObservedState): Action[] {
-  const v6 = dst.includes(':');
-  const routes = routesIn(before, ns, v6);
+  const seen = observedRoute(before, ns, dst);
   // A namespace not read before (created by the plan) goes with its routes.
-  if (routes === null) return [];
-  // `ip` prints IPv6's default as IPv4's: `default`.
-  const seen = routes.find((r) => r.dst === (dst === DEFAULT6 ? 'default' : dst));
+  if (seen === null) return [];
   if (seen?.dev) return [{ op: 'route-replace', ns, dst, via: seen.gateway, dev: seen.dev }];
   return [{ op: 'route-del', ns, dst, dev }];
 }

@@ -239,7 +239,7 @@ async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
 }
 
 /**
- * `ips`: heldIps, `links`: heldLinks, computed once by the caller. `seen`: the firewall and the host's
+ * `ips`: heldAddresses, `links`: heldLinks, computed once by the caller. `seen`: the firewall and the host's
  * sockets as observed, or null when not needed.
  */
 function desireWith(ctx: DesireContext, ips: HeldAddresses, links: HeldLinks, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {

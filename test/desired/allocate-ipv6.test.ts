@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { allocate } from '../../src/desired/allocate.js';
 import { desire } from '../../src/desired/desired.js';
-import { heldIps6 } from '../../src/desired/held.js';
+import { heldAddresses } from '../../src/desired/held.js';
 import { parseSources } from '../../src/spec/load.js';
 import { parseSeal, sealAlias } from '../../src/ownership/marks.js';
 import type { Spec } from '../../src/model/spec.js';
@@ -84,7 +84,7 @@ containers: { d: {} }
 test('held: IPv6 addresses read from seals and from eth0 of namespaces entered', () => {
   const links = [link({ name: 'veth1', alias: 'tnet:t/veth/a@10.1.0.3/24@netns@01234567@fd00:1::7/64' }), link({ name: 'veth2', alias: 'tnet:t/veth/d@10.2.0.2/24@netns@01234567' })];
   const inside = { c: netns({ name: 'c', mark: 'tnet:t/netns/c', links: [link({ name: 'eth0', addrs: ['10.1.0.4/24'], addrs6: ['fd00:1::8/64'] })] }) };
-  assert.equal(heldIps6('t', links, inside), { a: 'fd00:1::7', c: 'fd00:1::8' });
+  assert.equal(heldAddresses('t', links, inside).v6, { a: 'fd00:1::7', c: 'fd00:1::8' });
 });
 
 test.run();

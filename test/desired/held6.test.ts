@@ -30,13 +30,15 @@ const fw = (v4: string[], v6: string[] | null): FirewallObserved => ({
 });
 
 const IPS = { web: '10.70.0.2', api: '10.70.0.3' };
+/** The IPv6 addresses the endpoints' seals record (heldAddresses). */
+const IPS6 = { web: 'fd00:70::2', api: 'fd00:70::3' };
 
 test('a [::]-only port is held from its ip6tables rule; a both-family one from either; IPv4 as before', () => {
   const rules = fw(
     [dnat('tnet:q', 40081, '10.70.0.2:81'), dnat('tnet:q', 40082, '10.70.0.3:82')],
     [dnat('tnet:q', 40080, '[fd00:70::2]:80'), dnat('tnet:q', 40081, '[fd00:70::2]:81')],
   );
-  const h = held(spec(), IPS, { own: {}, names: [] }, rules);
+  const h = held(spec(), IPS, { own: {}, names: [] }, rules, [], IPS6);
   assert.equal(h.hostPorts, { 'web/tcp/81': 40081, 'api/tcp/82': 40082, 'web/tcp/80': 40080 });
   const d = desire({ spec: spec(), held: h, hostResolv: '', firewall: true });
   assert.ok(d.ok);
@@ -45,13 +47,13 @@ test('a [::]-only port is held from its ip6tables rule; a both-family one from e
 });
 
 test('without the IPv6 rules read, a [::]-only port is not held', () => {
-  const h = held(spec(), IPS, { own: {}, names: [] }, fw([], null));
+  const h = held(spec(), IPS, { own: {}, names: [] }, fw([], null), [], IPS6);
   assert.equal(h.hostPorts, {});
 });
 
 test("another spec's IPv6 port is taken: this spec's ephemeral ports avoid it; its own rules of another address are not its", () => {
   const rules = fw([], [dnat('tnet:other', 32768, '[fd00:99::2]:80'), dnat('tnet:q', 40000, '[fd00:70::99]:80')]);
-  const h = held(spec(), IPS, { own: {}, names: [] }, rules);
+  const h = held(spec(), IPS, { own: {}, names: [] }, rules, [], IPS6);
   assert.equal(h.taken, ['tcp/32768']);
   assert.equal(h.hostPorts, {}, 'a rule to an address no endpoint of the spec has is nobody\'s');
   const d = desire({ spec: spec(), held: h, hostResolv: '', firewall: true });

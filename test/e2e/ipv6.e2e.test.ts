@@ -4,7 +4,7 @@
 
 import * as assert from 'uvu/assert';
 import { applyOk } from '../helpers/sandbox.js';
-import { addOutside6, HOST6_IP, HOST_IP, ip6Of, ipOf, netSuite, OUTSIDE6_IP, OUTSIDE_IP, rules6, tcp, udp } from '../helpers/net.js';
+import { addOutside6, HOST6_IP, HOST_IP, ip6Of, ipOf, netSuite, OUTSIDE6_IP, OUTSIDE_IP, rules6, tcp, udp, expectAll } from '../helpers/net.js';
 
 const t = netSuite('IPv6: dual stack');
 
@@ -12,16 +12,6 @@ const BLOCKED = 'TIMEOUT';
 /** Refused by the host or unanswered: anything but container p's answer. */
 const NOT_P = /^(ERR ECONNREFUSED|TIMEOUT)$/;
 
-type Check = [what: string, got: Promise<string | boolean>, want: string | RegExp | boolean];
-
-async function expectAll(checks: Check[]): Promise<void> {
-  const got = await Promise.all(checks.map((c) => c[1]));
-  const failures = checks.flatMap(([what, , want], i) => {
-    const ok = want instanceof RegExp ? want.test(String(got[i])) : got[i] === want;
-    return ok ? [] : [`${what}: got ${JSON.stringify(got[i])}, want ${want}`];
-  });
-  assert.equal(failures, [], failures.join('\n'));
-}
 
 const DUAL = `version: 1
 name: v6

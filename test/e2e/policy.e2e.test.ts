@@ -3,21 +3,10 @@
 
 import * as assert from 'uvu/assert';
 import { applyOk } from '../helpers/sandbox.js';
-import { HOST_IP, ipOf, netSuite, OUTSIDE_IP, rules, tcp } from '../helpers/net.js';
+import { HOST_IP, ipOf, netSuite, OUTSIDE_IP, rules, tcp, expectAll } from '../helpers/net.js';
 
 const t = netSuite('firewall: icc, links, isolation');
 
-type Check = [what: string, got: Promise<string | boolean>, want: string | RegExp | boolean];
-
-/** Runs every probe at once (the blocked ones each wait for their timeout) and reports all mismatches. */
-async function expectAll(checks: Check[]): Promise<void> {
-  const got = await Promise.all(checks.map((c) => c[1]));
-  const failures = checks.flatMap(([what, , want], i) => {
-    const ok = want instanceof RegExp ? want.test(String(got[i])) : got[i] === want;
-    return ok ? [] : [`${what}: got ${JSON.stringify(got[i])}, want ${want}`];
-  });
-  assert.equal(failures, [], failures.join('\n'));
-}
 
 const BLOCKED = 'TIMEOUT';
 

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
 import { Sandbox, type RunResult } from './sandbox.js';
 
 /** The uplink: the sandbox host is 198.18.0.1, the outside host 198.18.0.2 (RFC 2544 benchmarking space). */
@@ -241,4 +242,17 @@ export async function restoreShim(box: Sandbox): Promise<{ tnet: (...args: strin
     log: () => readFileSync(log, 'utf8'),
     clear: () => writeFileSync(log, ''),
   };
+}
+
+/** A probe's name, its result, and what it should be (a string, a pattern, or reached/not reached). */
+export type Check = [what: string, got: Promise<string | boolean>, want: string | RegExp | boolean];
+
+/** Runs every probe at once (the blocked ones each wait for their timeout) and reports all mismatches. */
+export async function expectAll(checks: Check[]): Promise<void> {
+  const got = await Promise.all(checks.map((c) => c[1]));
+  const failures = checks.flatMap(([what, , want], i) => {
+    const ok = want instanceof RegExp ? want.test(String(got[i])) : got[i] === want;
+    return ok ? [] : [`${what}: got ${JSON.stringify(got[i])}, want ${want}`];
+  });
+  assert.equal(failures, [], failures.join('\n'));
 }
