@@ -3,7 +3,7 @@
 
 import type { CauseKind, RuleCause } from '../model/firewall.js';
 import type { WhyEndpoint } from '../model/why.js';
-import { CHAIN } from '../ownership/chains.js';
+import { baseChain, CHAIN, parseBridgeChain } from '../ownership/chains.js';
 import type { Match, MatchKind, ParsedRule } from './rule-parse.js';
 
 export function causeByShape(chain: string, r: ParsedRule, endpoints: readonly WhyEndpoint[]): RuleCause {
@@ -15,7 +15,10 @@ export function causeByShape(chain: string, r: ParsedRule, endpoints: readonly W
   };
   const [inIf, outIf, src, dst] = [get('in'), get('out'), get('src'), get('dst')];
   const proto = get('proto')?.value ?? 'tcp';
-  switch (chain) {
+  // A jump into a bridge's chain of per-port rules: layout; the rule inside names the port.
+  const into = r.target === null ? null : parseBridgeChain(r.target);
+  if (into) return { kind: 'layout', field: null, bridge: into.bridge };
+  switch (baseChain(chain)) {
     case CHAIN.isolation1:
       return r.target === 'DROP' ? bridge('internal', outIf ?? inIf, 'internal') : bridge('isolation', inIf);
     case CHAIN.isolation2:

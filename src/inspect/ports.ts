@@ -4,7 +4,7 @@ import type { DesiredState } from '../model/desired.js';
 import type { FirewallDesired, FirewallObserved, FwRule, FwTableDesired, FwTableObserved } from '../model/firewall.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
 import { parseDnat } from '../observe/published.js';
-import { CHAIN } from '../ownership/chains.js';
+import { dnatRulesOf } from '../ownership/chains.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { effectivePorts } from '../desired/allocate.js';
 import type { PortView } from './view.js';
@@ -25,15 +25,20 @@ type WithSix<T, Table> = T & { tables6?: Table[] | null };
 /** The DNAT rules the kernel holds, every spec's. */
 export function observedDnat(fw: WithSix<FirewallObserved, FwTableObserved> | null): DnatRule[] {
   if (!fw) return [];
-  const rulesOf = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat')?.chains[CHAIN.dnat]?.rules ?? [];
+  const rulesOf = (tables: FwTableObserved[] | null | undefined) => dnatIn(tables?.find((t) => t.table === 'nat')?.chains, (c) => c.rules);
   return [...rulesOf(fw.tables), ...rulesOf(fw.tables6)].flatMap(toDnat);
 }
 
 /** The DNAT rules a desired state asks for: its spec's only. */
 export function desiredDnat(fw: WithSix<FirewallDesired, FwTableDesired> | null): DnatRule[] {
   if (!fw) return [];
-  const rulesOf = (tables: FwTableDesired[] | null | undefined) => tables?.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? [];
+  const rulesOf = (tables: FwTableDesired[] | null | undefined) => dnatIn(tables?.find((t) => t.table === 'nat')?.chains, (c) => c);
   return [...rulesOf(fw.tables), ...rulesOf(fw.tables6)].flatMap(toDnat);
+}
+
+/** The DNAT rules of a nat table's chains, read or desired: TNET's and its bridges' chains' (ownership/chains.ts). */
+function dnatIn<C>(chains: Record<string, C> | undefined, rules: (c: C) => FwRule[]): FwRule[] {
+  return dnatRulesOf((name) => (chains?.[name] === undefined ? undefined : rules(chains[name])));
 }
 
 function toDnat(rule: FwRule): DnatRule[] {

@@ -1,7 +1,7 @@
 // Reads published ports back from tnet's DNAT rules, of iptables and ip6tables: which host ports each spec holds.
 
 import type { FirewallObserved, FwFamily, FwRule, FwTableObserved } from '../model/firewall.js';
-import { CHAIN } from '../ownership/chains.js';
+import { dnatRulesOf } from '../ownership/chains.js';
 import { ownerOf } from '../ownership/rule-owner.js';
 
 export interface PublishedRule {
@@ -33,9 +33,9 @@ export function parseDnat(rule: FwRule): PublishedRule | null {
   };
 }
 
-/** Every DNAT rule in tnet's nat chain, whichever spec wrote it. */
+/** Every DNAT rule in tnet's nat chains (TNET and the bridges' chains it jumps to), whichever spec wrote it. */
 export function publishedRules(nat: FwTableObserved | undefined): PublishedRule[] {
-  return (nat?.chains[CHAIN.dnat]?.rules ?? []).flatMap((r) => parseDnat(r) ?? []);
+  return dnatRulesOf((c) => nat?.chains[c]?.rules).flatMap((r) => parseDnat(r) ?? []);
 }
 
 /** The DNAT rules of both families, those of ip6tables when they were read. */

@@ -1,6 +1,6 @@
 // The names of tnet's chains and the fixed jumps into them from the built-in chains (shared by every spec).
 
-import type { FwJump } from '../model/firewall.js';
+import type { FwJump, FwRule } from '../model/firewall.js';
 import { commentMatch, SHARED_OWNER } from './rule-owner.js';
 
 export const CHAIN = {
@@ -12,6 +12,56 @@ export const CHAIN = {
   dnat: 'TNET',
   postrouting: 'TNET-POSTROUTING',
 } as const;
+
+/**
+ * The per-port rules of one bridge live in chains of that bridge, each jumped to once from the shared chain
+ * they used to fill: an edit of one port then touches a chain of one bridge's containers (at most 1023), not
+ * one of every container on the host (iptables-nft-restore fetches whole each chain it edits). The bridge's
+ * name follows the prefix: 13 + 15 characters fit iptables' 28.
+ */
+export const BRIDGE_CHAIN = {
+  /** nat: the bridge's DNATs, jumped to from TNET. */
+  dnat: 'TNET-DNAT-',
+  /** filter: the accepts of its published ports, jumped to from TNET-FORWARD with `-o br`. */
+  ports: 'TNET-PORTS-',
+  /** nat: the masquerades of its containers reaching their own ports, from TNET-POSTROUTING with `-o br`. */
+  hairpin: 'TNET-HAIRPIN-',
+} as const;
+
+export type BridgeChainKind = keyof typeof BRIDGE_CHAIN;
+
+export const bridgeChain = (kind: BridgeChainKind, bridge: string): string => `${BRIDGE_CHAIN[kind]}${bridge}`;
+
+/** The kind and bridge of a per-bridge chain; null for any other chain. */
+export function parseBridgeChain(name: string): { kind: BridgeChainKind; bridge: string } | null {
+  for (const kind of Object.keys(BRIDGE_CHAIN) as BridgeChainKind[]) {
+    const prefix = BRIDGE_CHAIN[kind];
+    if (name.startsWith(prefix) && name.length > prefix.length) return { kind, bridge: name.slice(prefix.length) };
+  }
+  return null;
+}
+
+/** The shared chain whose rules a chain holds: a per-bridge chain stands for the one that jumps to it. */
+export function baseChain(name: string): string {
+  const kind = parseBridgeChain(name)?.kind;
+  return kind === 'dnat' ? CHAIN.dnat : kind === 'ports' ? CHAIN.forward : kind === 'hairpin' ? CHAIN.postrouting : name;
+}
+
+const JUMP = / -[jg] (\S+)$/;
+
+/**
+ * The DNAT rules of a nat table, in the order TNET walks them: TNET's own (a host written by a version that
+ * kept them there) and, at each jump into a bridge's DNAT chain, that chain's. `rulesOf` reads one chain.
+ */
+export function dnatRulesOf(rulesOf: (chain: string) => readonly FwRule[] | undefined): FwRule[] {
+  const out: FwRule[] = [];
+  for (const r of rulesOf(CHAIN.dnat) ?? []) {
+    const target = JUMP.exec(r)?.[1];
+    if (target && parseBridgeChain(target)?.kind === 'dnat') out.push(...(rulesOf(target) ?? []));
+    else out.push(r);
+  }
+  return out;
+}
 
 const shared = commentMatch(SHARED_OWNER);
 

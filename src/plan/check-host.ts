@@ -6,7 +6,7 @@ import type { ListeningSocket, ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
 import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
-import { CHAIN } from '../ownership/chains.js';
+import { dnatRulesOf } from '../ownership/chains.js';
 import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { allPublished, clashes, parseDnat, type PublishedRule } from '../observe/published.js';
 import type { FwRule, FwTableDesired } from '../model/firewall.js';
@@ -24,7 +24,10 @@ export function checkHost(desired: DesiredState, observed: ObservedState, links:
   ];
 }
 
-const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => tables?.find((t) => t.table === 'nat')?.chains[CHAIN.dnat] ?? [];
+const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {
+  const chains = tables?.find((t) => t.table === 'nat')?.chains;
+  return dnatRulesOf((c) => chains?.[c]);
+};
 
 /** The DNAT rules this spec wants, of both families, as published ports. */
 const wantedPorts = (desired: DesiredState): PublishedRule[] =>

@@ -2,6 +2,7 @@
 
 import type { FwRule, FwTableDesired, FwTableObserved } from '../model/firewall.js';
 import { isTnetChain, ownerOf, SHARED_OWNER } from '../ownership/rule-owner.js';
+import { parseBridgeChain } from '../ownership/chains.js';
 
 export interface FwContext {
   owner: string; // `tnet:<spec>`
@@ -92,11 +93,14 @@ function editInPlace(name: string, observed: FwRule[], wanted: FwRule[], ours: (
 
 /**
  * A tnet chain this spec does not want (destroy, or a layout change): removed when it holds only tnet's
- * own rules and no other spec shares the structure; otherwise only this spec's rules leave it.
+ * own rules and no other spec shares the structure; otherwise only this spec's rules leave it. A bridge's
+ * own chain (ownership/chains.ts, BRIDGE_CHAIN) is shared by no structure: it goes with the spec's rules
+ * in it, and the jump to it (the spec's too) leaves in the same update.
  */
 function unwantedChain(name: string, observed: FwRule[], ot: FwTableObserved, ctx: FwContext, out: ChainsDiff): void {
   const mine = (r: FwRule): boolean => ownerOf(r) === ctx.owner;
   const tnetOnly = observed.every((r) => mine(r) || ownerOf(r) === SHARED_OWNER);
-  if (tnetOnly && !ctx.othersPresent && !foreignReference(name, ot, ctx)) out.deleteChains.push(name);
+  const shared = ctx.othersPresent && parseBridgeChain(name) === null;
+  if (tnetOnly && !shared && !foreignReference(name, ot, ctx)) out.deleteChains.push(name);
   else if (observed.some(mine)) out.replaceChains[name] = observed.filter((r) => !mine(r));
 }

@@ -21,3 +21,6 @@ export function portCause(bridge: string, container: string, p: FwPort): RuleCau
 }
 
 export const LAYOUT: RuleCause = { kind: 'layout', field: null };
+
+/** A jump into a bridge's own chain of per-port rules: part of the layout; the rule inside decides. */
+export const jumpCause = (bridge: string): RuleCause => ({ kind: 'layout', field: null, bridge });

@@ -3,10 +3,10 @@
 
 import type { CausedRule } from '../../model/firewall.js';
 import type { FwBridge, FwContainer } from './input.js';
-import { CHAIN } from '../../ownership/chains.js';
+import { bridgeChain, CHAIN } from '../../ownership/chains.js';
 import { host, ruleText } from './rule-text.js';
 import type { BridgeView, Published } from './view.js';
-import { bridgeCause, caused, portCause } from './cause.js';
+import { bridgeCause, caused, jumpCause, portCause } from './cause.js';
 
 /**
  * Stage 1: traffic leaving a bridge for anything but itself goes to stage 2, which drops it when it
@@ -79,11 +79,18 @@ export function inputRules(views: BridgeView[], comment: string): CausedRule[] {
   }
 }
 
-export function forwardRules(views: BridgeView[], comment: string): CausedRule[] {
-  return views.flatMap((v) => bridgeForward(v, comment));
+/** TNET-FORWARD, and the chain of each bridge with published ports that holds their accepts. */
+export function forwardChains(views: BridgeView[], comment: string): Record<string, CausedRule[]> {
+  const out: Record<string, CausedRule[]> = { [CHAIN.forward]: [] };
+  for (const v of views) {
+    const ports = publishedAccepts(v, comment);
+    if (ports.length) out[bridgeChain('ports', v.bridge.name)] = ports;
+    out[CHAIN.forward].push(...bridgeForward(v, ports.length > 0, comment));
+  }
+  return out;
 }
 
-function bridgeForward(v: BridgeView, comment: string): CausedRule[] {
+function bridgeForward(v: BridgeView, hasPorts: boolean, comment: string): CausedRule[] {
   const b = v.bridge;
   const br = b.name;
   const out: CausedRule[] = [
@@ -94,7 +101,8 @@ function bridgeForward(v: BridgeView, comment: string): CausedRule[] {
   if (!b.icc) {
     out.push(caused(ruleText({ in: br, out: br, matches: ['-m conntrack --ctstate DNAT'], comment, target: 'ACCEPT' }), bridgeCause('hairpin', b, 'icc')));
   }
-  out.push(...publishedAccepts(v, comment));
+  // The accepts of its published ports, in a chain of the bridge's own (ownership/chains.ts, BRIDGE_CHAIN).
+  if (hasPorts) out.push(caused(ruleText({ out: br, comment, target: bridgeChain('ports', br) }), jumpCause(br)));
   if (!b.icc) out.push(...linkAccepts(v, comment));
   out.push(caused(ruleText({ in: br, out: br, comment, target: b.icc ? 'ACCEPT' : 'DROP' }), bridgeCause('icc', b, 'icc')));
   if (!b.internal) out.push(caused(ruleText({ in: br, out: { not: br }, comment, target: 'ACCEPT' }), bridgeCause('out', b, 'internal')));

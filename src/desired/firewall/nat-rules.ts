@@ -4,7 +4,8 @@
 import type { CausedRule } from '../../model/firewall.js';
 import { host, hostPort, ruleText } from './rule-text.js';
 import { reachesLoopback, type BridgeView, type Published } from './view.js';
-import { bridgeCause, caused, portCause } from './cause.js';
+import { bridgeCause, caused, jumpCause, portCause } from './cause.js';
+import { bridgeChain, CHAIN } from '../../ownership/chains.js';
 
 function dnat(p: Published, comment: string): CausedRule {
   const { port, container } = p;
@@ -26,24 +27,39 @@ function hairpinMasquerade(p: Published, comment: string): CausedRule {
   return caused(rule, portCause(p.container.bridge, p.container.name, p.port));
 }
 
-export function dnatRules(views: BridgeView[], comment: string): CausedRule[] {
-  return views.flatMap((v) => v.published.map((p) => dnat(p, comment)));
+/** TNET: one jump per bridge that publishes ports, into the chain of that bridge's DNATs (in the same order). */
+export function dnatChains(views: BridgeView[], comment: string): Record<string, CausedRule[]> {
+  const out: Record<string, CausedRule[]> = { [CHAIN.dnat]: [] };
+  for (const v of views) {
+    if (v.published.length === 0) continue;
+    const chain = bridgeChain('dnat', v.bridge.name);
+    out[CHAIN.dnat].push(caused(ruleText({ comment, target: chain }), jumpCause(v.bridge.name)));
+    out[chain] = v.published.map((p) => dnat(p, comment));
+  }
+  return out;
 }
 
-export function postroutingRules(views: BridgeView[], ipMasq: boolean, comment: string): CausedRule[] {
+/** TNET-POSTROUTING, and the chain of each bridge whose containers may reach their own ports. */
+export function postroutingChains(views: BridgeView[], ipMasq: boolean, comment: string): Record<string, CausedRule[]> {
   const out: CausedRule[] = [];
+  const chains: Record<string, CausedRule[]> = {};
   for (const v of views) {
     const br = v.bridge.name;
     if (ipMasq && !v.bridge.internal) {
       out.push(caused(ruleText({ src: v.bridge.subnet, out: { not: br }, comment, target: 'MASQUERADE' }), { kind: 'masquerade', field: 'host.ipMasq', bridge: br }));
     }
-    out.push(...unique(v.published.map((p) => hairpinMasquerade(p, comment))));
+    const hairpin = unique(v.published.map((p) => hairpinMasquerade(p, comment)));
+    if (hairpin.length) {
+      // Out of the bridge they came in by: the chain of the bridge's own (ownership/chains.ts, BRIDGE_CHAIN).
+      chains[bridgeChain('hairpin', br)] = hairpin;
+      out.push(caused(ruleText({ out: br, comment, target: bridgeChain('hairpin', br) }), jumpCause(br)));
+    }
     // Host → 127.x:port DNATed onto the bridge keeps source 127.0.0.1, which the container cannot answer.
     if (v.family === 4 && v.published.some((p) => reachesLoopback(p.port.hostIp))) {
       out.push(caused(ruleText({ src: '127.0.0.0/8', out: br, comment, target: 'MASQUERADE' }), bridgeCause('loopback', v.bridge)));
     }
   }
-  return out;
+  return { [CHAIN.postrouting]: out, ...chains };
 }
 
 /** The first cause of each text: two ports of one container to one container port write one masquerade. */

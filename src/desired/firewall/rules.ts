@@ -62,8 +62,8 @@
 import type { CausedChains, CausedRule, FirewallDesired, FwRule, FwTableDesired } from '../../model/firewall.js';
 import type { FirewallInput, FwBridge } from './input.js';
 import { CHAIN, FILTER_JUMPS, NAT_JUMPS, NAT_JUMPS6, USER_SEED } from '../../ownership/chains.js';
-import { forwardRules, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
-import { dnatRules, postroutingRules } from './nat-rules.js';
+import { forwardChains, inputRules, isolation1Rules, isolation2Rules } from './filter-rules.js';
+import { dnatChains, postroutingChains } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 import { caused, LAYOUT } from './cause.js';
@@ -93,12 +93,12 @@ function causedChains(views: BridgeView[], input: FirewallInput): CausedChains {
       [CHAIN.user]: [caused(USER_SEED, LAYOUT)],
       [CHAIN.isolation1]: isolation1Rules(views, comment),
       [CHAIN.isolation2]: isolation2Rules(views, comment),
-      [CHAIN.forward]: forwardRules(views, comment),
+      ...forwardChains(views, comment),
       [CHAIN.input]: inputRules(views, comment),
     },
     nat: {
-      [CHAIN.dnat]: dnatRules(views, comment),
-      [CHAIN.postrouting]: postroutingRules(views, input.ipMasq, comment),
+      ...dnatChains(views, comment),
+      ...postroutingChains(views, input.ipMasq, comment),
     },
   };
 }
