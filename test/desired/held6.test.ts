@@ -7,6 +7,7 @@ import { desire } from '../../src/desired/desired.js';
 import { parseSources } from '../../src/spec/load.js';
 import type { FirewallObserved } from '../../src/model/firewall.js';
 import type { Spec } from '../../src/model/spec.js';
+import { dnatRulesOf } from '../../src/ownership/chains.js';
 
 const SPEC = `version: 1
 bridges:
@@ -42,7 +43,8 @@ test('a [::]-only port is held from its ip6tables rule; a both-family one from e
   assert.equal(h.hostPorts, { 'web/tcp/81': 40081, 'api/tcp/82': 40082, 'web/tcp/80': 40080 });
   const d = desire({ spec: spec(), held: h, hostResolv: '', firewall: true });
   assert.ok(d.ok);
-  const tnet6 = d.value.firewall!.tables6!.find((t) => t.table === 'nat')!.chains.TNET;
+  const nat6 = d.value.firewall!.tables6!.find((t) => t.table === 'nat')!.chains;
+  const tnet6 = dnatRulesOf((c) => nat6[c]);
   assert.equal(tnet6.map((r) => /--dport (\d+)/.exec(r)![1]), ['40080', '40081'], 'kept, not chosen anew');
 });
 
@@ -58,7 +60,8 @@ test("another spec's IPv6 port is taken: this spec's ephemeral ports avoid it; i
   assert.equal(h.hostPorts, {}, 'a rule to an address no endpoint of the spec has is nobody\'s');
   const d = desire({ spec: spec(), held: h, hostResolv: '', firewall: true });
   assert.ok(d.ok);
-  const ports = d.value.firewall!.tables6!.find((t) => t.table === 'nat')!.chains.TNET.map((r) => /--dport (\d+)/.exec(r)![1]);
+  const nat6 = d.value.firewall!.tables6!.find((t) => t.table === 'nat')!.chains;
+  const ports = dnatRulesOf((c) => nat6[c]).map((r) => /--dport (\d+)/.exec(r)![1]);
   assert.not.ok(ports.includes('32768'));
 });
 

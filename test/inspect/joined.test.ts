@@ -61,8 +61,9 @@ test('a container gone from the kernel is missing, with what apply would do for 
 test('ports the kernel lacks or holds in excess make the container differ, as plan lines', () => {
   const observed = converged(d);
   const nat = observed.firewall!.tables.find((t) => t.table === 'nat')!;
-  const rules = nat.chains.TNET.rules.map((r) => r.replace('--dport 8000 ', '--dport 8001 '));
-  const fw = { ...observed.firewall!, tables: [{ ...nat, chains: { ...nat.chains, TNET: { policy: null, rules } } }] };
+  // In the chain of web's bridge, which TNET jumps to.
+  const chains = Object.fromEntries(Object.entries(nat.chains).map(([n, c]) => [n, { ...c, rules: c.rules.map((r) => r.replace('--dport 8000 ', '--dport 8001 ')) }]));
+  const fw = { ...observed.firewall!, tables: [{ ...nat, chains }] };
   const all = joinedObjects({ spec: s, desired: d, observed: { ...observed, firewall: fw }, actions: [], line });
   const web = find<ContainerView>(all, 'web');
   assert.is(web.state, 'differs');

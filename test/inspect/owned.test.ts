@@ -34,8 +34,9 @@ test('every marked bridge and namespace, by name, each with its spec and no judg
 test('rules of another spec to the same address are not this container\'s ports', () => {
   const o = converged(d);
   const nat = o.firewall!.tables.find((t) => t.table === 'nat')!;
-  const rules = nat.chains.TNET.rules.map((r) => r.replace('"tnet:demo"', '"tnet:other"'));
-  const all = ownedObjects({ ...o, firewall: { ...o.firewall!, tables6: [], tables: [{ ...nat, chains: { TNET: { policy: null, rules } } }] } });
+  const chains = Object.fromEntries(Object.entries(nat.chains).map(([n, c]) => [n, { ...c, rules: c.rules.map((r) => r.replace('"tnet:demo"', '"tnet:other"')) }]));
+  assert.ok(Object.values(chains).some((c) => c.rules.some((r) => r.includes('"tnet:other" -j DNAT'))));
+  const all = ownedObjects({ ...o, firewall: { ...o.firewall!, tables6: [], tables: [{ ...nat, chains }] } });
   assert.equal(find<ContainerView>(all, 'web').ports, []);
 });
 

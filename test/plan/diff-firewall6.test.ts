@@ -43,7 +43,8 @@ test('a dual-stack spec: one update per table of each family, the IPv6 ones mark
     '-m comment --comment tnet -j TNET-FORWARD',
     FOREIGN6,
   ]);
-  assert.equal(t6(after, 'nat').chains.TNET.rules, ['-p tcp -m tcp --dport 8080 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:80']);
+  assert.equal(t6(after, 'nat').chains.TNET.rules, ['-m comment --comment "tnet:q" -j TNET-DNAT-docker0']);
+  assert.equal(t6(after, 'nat').chains['TNET-DNAT-docker0'].rules, ['-p tcp -m tcp --dport 8080 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:80']);
   assert.equal(t6(after, 'nat').chains.PREROUTING.rules, ['! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET']);
   assert.equal(diffFirewall(dual(), after), []);
   assert.equal(renderPlan(actions).split('\n').map((l) => l.split(':')[0]), ['  ~ iptables filter', '  ~ iptables nat', '  ~ ip6tables filter', '  ~ ip6tables nat']);
@@ -57,7 +58,7 @@ test('IPv6 tables not read: nothing planned for them, whatever the spec wants', 
 test('a rule deleted from an ip6tables chain is put back, in ip6tables only', () => {
   const done = converge(dual(), host());
   const drift = JSON.parse(JSON.stringify(done)) as FirewallObserved;
-  t6(drift, 'nat').chains.TNET.rules = [];
+  t6(drift, 'nat').chains['TNET-DNAT-docker0'].rules = [];
   const actions = diffFirewall(dual(), drift);
   assert.equal(fwOps(actions), ['6 nat']);
   assert.equal(applyAll(drift, actions), done);

@@ -17,10 +17,12 @@ test('quickstart: filter chains, keep chain, INPUT and FORWARD jumps', () => {
     'TNET-ISOLATION-2': [`-o docker0 ${C} -j DROP`],
     'TNET-FORWARD': [
       `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED ${C} -j ACCEPT`,
-      `-d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+      `-o docker0 ${C} -j TNET-PORTS-docker0`,
       `-i docker0 -o docker0 ${C} -j ACCEPT`,
       `-i docker0 ! -o docker0 ${C} -j ACCEPT`,
     ],
+    // The accepts of the bridge's published ports, in the bridge's own chain.
+    'TNET-PORTS-docker0': [`-d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`],
     'TNET-INPUT': [MARTIAN('docker0')],
   });
   assert.equal(f.keepChains, ['TNET-USER']);
@@ -36,12 +38,15 @@ test('quickstart: nat DNAT, masquerade, hairpin and jumps', () => {
   const n = table(desiredFirewall(quickstart()), 'nat');
   assert.equal(n.chains, {
     // On every local address, 127.0.0.1 included (`curl localhost:8080` from the host, as with Docker).
-    TNET: [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`],
+    // TNET jumps to the chain of each bridge that publishes ports; the DNATs are there.
+    TNET: [`${C} -j TNET-DNAT-docker0`],
+    'TNET-DNAT-docker0': [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`],
     'TNET-POSTROUTING': [
       `-s 172.17.0.0/16 ! -o docker0 ${C} -j MASQUERADE`,
-      `-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
+      `-o docker0 ${C} -j TNET-HAIRPIN-docker0`,
       `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
     ],
+    'TNET-HAIRPIN-docker0': [`-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`],
   });
   assert.equal(n.jumps.map((j) => [j.from, j.rule, j.position]), [
     ['PREROUTING', '! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET', 'any'],
@@ -60,9 +65,10 @@ test('quickstart: sysctls and hairpin ports', () => {
 test('ipMasq off: no subnet masquerade, hairpin masquerade stays', () => {
   const n = table(desiredFirewall(quickstart({ ipMasq: false })), 'nat');
   assert.equal(n.chains['TNET-POSTROUTING'], [
-    `-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
+    `-o docker0 ${C} -j TNET-HAIRPIN-docker0`,
     `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
   ]);
+  assert.equal(n.chains['TNET-HAIRPIN-docker0'], [`-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`]);
 });
 
 test('host-bound, 127-bound, range, udp and sctp ports', () => {
@@ -79,7 +85,8 @@ test('host-bound, 127-bound, range, udp and sctp ports', () => {
   };
   const d = desiredFirewall(quickstart({ containers: [c] }));
   const n = table(d, 'nat');
-  assert.equal(n.chains.TNET, [
+  assert.equal(n.chains.TNET, [`${C} -j TNET-DNAT-docker0`]);
+  assert.equal(n.chains['TNET-DNAT-docker0'], [
     `-d 192.0.2.1/32 -p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`,
     `-d 127.0.0.1/32 -p tcp -m tcp --dport 8081 ${C} -j DNAT --to-destination 172.17.0.2:80`,
     `-p udp -m udp --dport 9000 ${C} -j DNAT --to-destination 172.17.0.2:9000`,
@@ -88,15 +95,18 @@ test('host-bound, 127-bound, range, udp and sctp ports', () => {
   ]);
   assert.equal(n.chains['TNET-POSTROUTING'], [
     `-s 172.17.0.0/16 ! -o docker0 ${C} -j MASQUERADE`,
+    `-o docker0 ${C} -j TNET-HAIRPIN-docker0`,
+    `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
+  ]);
+  assert.equal(n.chains['TNET-HAIRPIN-docker0'], [
     `-s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
     `-s 172.17.0.2/32 -d 172.17.0.2/32 -p udp -m udp --dport 9000 ${C} -j MASQUERADE`,
     `-s 172.17.0.2/32 -d 172.17.0.2/32 -p udp -m udp --dport 9001 ${C} -j MASQUERADE`,
     `-s 172.17.0.2/32 -d 172.17.0.2/32 -p sctp -m sctp --dport 5000 ${C} -j MASQUERADE`,
-    `-s 127.0.0.0/8 -o docker0 ${C} -j MASQUERADE`,
   ]);
   assert.equal(d.sysctls['net.ipv4.conf.docker0.route_localnet'], '1');
   // Two host ports onto container port 80/tcp: one FORWARD accept.
-  const accepts = table(d, 'filter').chains['TNET-FORWARD'].filter((r) => r.includes('! -i docker0 -o docker0 -p'));
+  const accepts = table(d, 'filter').chains['TNET-PORTS-docker0'].filter((r) => r.includes('! -i docker0 -o docker0 -p'));
   assert.equal(accepts.length, 4);
 });
 
@@ -105,7 +115,7 @@ test('icc off: DNAT accept before the DROP, link to a published port both ways',
   assert.equal(table(d, 'filter').chains['TNET-FORWARD'], [
     `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED ${C} -j ACCEPT`,
     `-i docker0 -o docker0 -m conntrack --ctstate DNAT ${C} -j ACCEPT`,
-    `-d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+    `-o docker0 ${C} -j TNET-PORTS-docker0`,
     `-s 172.17.0.3/32 -d 172.17.0.2/32 -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
     `-s 172.17.0.2/32 -d 172.17.0.3/32 -i docker0 -o docker0 -p tcp -m tcp --sport 80 ${C} -j ACCEPT`,
     `-i docker0 -o docker0 ${C} -j DROP`,
@@ -138,6 +148,38 @@ test('internal bridge: isolation drops, no masquerade, no published port, no way
   ]);
   assert.equal(table(d, 'nat').chains, { TNET: [], 'TNET-POSTROUTING': [] });
   assert.equal(d.hairpinPorts, []);
+});
+
+test('per-port rules in chains of their bridge: one jump per bridge, each chain only its containers, in order', () => {
+  const br1 = { name: 'br1', subnet: '10.1.0.0/24', gateway: '10.1.0.1', icc: true, internal: false, external: false, dns: false };
+  const br2 = { name: 'br2', subnet: '10.2.0.0/24', gateway: '10.2.0.1', icc: true, internal: false, external: false, dns: false };
+  const port = (hostPort: number) => ({ hostIp: null, hostPort, containerPort: 80, proto: 'tcp' as const });
+  const containers = [
+    { ...nginx1, name: 'a', bridge: 'br1', ip: '10.1.0.2', hostIf: 'veth-a', ports: [port(8001)] },
+    { ...nginx1, name: 'b', bridge: 'br1', ip: '10.1.0.3', hostIf: 'veth-b', ports: [port(8002)] },
+    { ...nginx1, name: 'c', bridge: 'br2', ip: '10.2.0.2', hostIf: 'veth-c', ports: [] },
+    { ...nginx1, name: 'd', bridge: 'docker0', ip: '172.17.0.2', hostIf: 'veth-d', ports: [port(8003)] },
+  ];
+  const d = desiredFirewall(quickstart({ bridges: [quickstart().bridges[0], br2, br1], containers }));
+  const n = table(d, 'nat');
+  // br2 publishes nothing: no chain, no jump.
+  assert.equal(n.chains.TNET, [`${C} -j TNET-DNAT-br1`, `${C} -j TNET-DNAT-docker0`]);
+  assert.equal(n.chains['TNET-DNAT-br1'], [
+    `-p tcp -m tcp --dport 8001 ${C} -j DNAT --to-destination 10.1.0.2:80`,
+    `-p tcp -m tcp --dport 8002 ${C} -j DNAT --to-destination 10.1.0.3:80`,
+  ]);
+  assert.equal(n.chains['TNET-DNAT-docker0'], [`-p tcp -m tcp --dport 8003 ${C} -j DNAT --to-destination 172.17.0.2:80`]);
+  assert.equal(Object.keys(n.chains).sort(), ['TNET', 'TNET-DNAT-br1', 'TNET-DNAT-docker0', 'TNET-HAIRPIN-br1', 'TNET-HAIRPIN-docker0', 'TNET-POSTROUTING']);
+  assert.equal(n.chains['TNET-HAIRPIN-br1'].length, 2);
+  const f = table(d, 'filter');
+  assert.equal(f.chains['TNET-FORWARD'].filter((r) => r.includes('-j TNET-PORTS-')), [`-o br1 ${C} -j TNET-PORTS-br1`, `-o docker0 ${C} -j TNET-PORTS-docker0`]);
+  assert.equal(f.chains['TNET-PORTS-br1'], [
+    `-d 10.1.0.2/32 ! -i br1 -o br1 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+    `-d 10.1.0.3/32 ! -i br1 -o br1 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+  ]);
+  assert.not.ok('TNET-PORTS-br2' in f.chains);
+  // The longest bridge name still gives a chain name iptables takes (28 characters at most).
+  assert.ok('TNET-HAIRPIN-abcdefghijklmno'.length <= 28);
 });
 
 test('two bridges: each isolated from the other, sorted by name', () => {

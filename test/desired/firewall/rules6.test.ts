@@ -39,10 +39,11 @@ test('a dual-stack bridge: the filter chains of IPv4 in ip6tables, with /128 add
     'TNET-ISOLATION-2': [`-o docker0 ${C} -j DROP`],
     'TNET-FORWARD': [
       `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED ${C} -j ACCEPT`,
-      `-d fd00:17::2/128 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+      `-o docker0 ${C} -j TNET-PORTS-docker0`,
       `-i docker0 -o docker0 ${C} -j ACCEPT`,
       `-i docker0 ! -o docker0 ${C} -j ACCEPT`,
     ],
+    'TNET-PORTS-docker0': [`-d fd00:17::2/128 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`],
     'TNET-INPUT': [],
   });
   assert.equal(f.keepChains, ['TNET-USER']);
@@ -52,11 +53,13 @@ test('a dual-stack bridge: the filter chains of IPv4 in ip6tables, with /128 add
 test('a dual-stack bridge: nat DNAT to [ip6]:port, masquerade of subnet6, hairpin; jumps skip ::1', () => {
   const n = v6(dualStack(), 'nat');
   assert.equal(n.chains, {
-    TNET: [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:17::2]:80`],
+    TNET: [`${C} -j TNET-DNAT-docker0`],
+    'TNET-DNAT-docker0': [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:17::2]:80`],
     'TNET-POSTROUTING': [
       `-s fd00:17::/64 ! -o docker0 ${C} -j MASQUERADE`,
-      `-s fd00:17::2/128 -d fd00:17::2/128 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
+      `-o docker0 ${C} -j TNET-HAIRPIN-docker0`,
     ],
+    'TNET-HAIRPIN-docker0': [`-s fd00:17::2/128 -d fd00:17::2/128 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`],
   });
   assert.equal(n.jumps.map((j) => [j.from, j.rule]), [
     ['PREROUTING', '! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET'],
@@ -84,7 +87,7 @@ test('bridge-nf-call-ip6tables on with the IPv6 rules; no route_localnet for IPv
 });
 
 test('ports by family: 0.0.0.0 is IPv4 only, [::] IPv6 only, an address its own family, none both with one host port', () => {
-  const dnat = (d: FirewallDesired) => [v4(d, 'nat').chains.TNET, v6(d, 'nat').chains.TNET];
+  const dnat = (d: FirewallDesired) => [v4(d, 'nat').chains['TNET-DNAT-docker0'] ?? [], v6(d, 'nat').chains['TNET-DNAT-docker0'] ?? []];
   assert.equal(dnat(withPorts(port({ family: 4 }))), [[`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`], []]);
   assert.equal(dnat(withPorts(port({ hostIp: '0.0.0.0' }))), [[`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`], []]);
   assert.equal(dnat(withPorts(port({ family: 6 }))), [[], [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:17::2]:80`]]);
@@ -101,14 +104,14 @@ test('ports by family: 0.0.0.0 is IPv4 only, [::] IPv6 only, an address its own 
   ]);
   // The FORWARD accept and the hairpin masquerade follow the DNAT: none in the family that does not publish.
   const v6only = withPorts(port({ family: 6 }));
-  assert.not.ok(v4(v6only, 'filter').chains['TNET-FORWARD'].some((r) => r.includes('--dport 80')));
+  assert.not.ok('TNET-PORTS-docker0' in v4(v6only, 'filter').chains);
+  assert.not.ok('TNET-DNAT-docker0' in v4(v6only, 'nat').chains);
+  assert.equal(v4(v6only, 'nat').chains.TNET, []);
   assert.equal(v4(v6only, 'nat').chains['TNET-POSTROUTING'], [`-s 172.17.0.0/16 ! -o docker0 ${C} -j MASQUERADE`]);
 });
 
 test('ipMasq off: no masquerade of subnet6; internal: isolation drops of subnet6, no DNAT, no way out', () => {
-  assert.equal(v6(dualStack({ ipMasq: false }), 'nat').chains['TNET-POSTROUTING'], [
-    `-s fd00:17::2/128 -d fd00:17::2/128 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`,
-  ]);
+  assert.equal(v6(dualStack({ ipMasq: false }), 'nat').chains['TNET-POSTROUTING'], [`-o docker0 ${C} -j TNET-HAIRPIN-docker0`]);
   const internal = dualStack({ bridge: { internal: true } });
   assert.equal(v6(internal, 'filter').chains['TNET-ISOLATION-1'], [
     ...ND,
@@ -126,7 +129,7 @@ test('icc off: the DNAT accept, links by IPv6 address both ways, then the DROP',
   assert.equal(v6(dualStack({ bridge: { icc: false } }), 'filter').chains['TNET-FORWARD'], [
     `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED ${C} -j ACCEPT`,
     `-i docker0 -o docker0 -m conntrack --ctstate DNAT ${C} -j ACCEPT`,
-    `-d fd00:17::2/128 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
+    `-o docker0 ${C} -j TNET-PORTS-docker0`,
     `-s fd00:17::3/128 -d fd00:17::2/128 -i docker0 -o docker0 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`,
     `-s fd00:17::2/128 -d fd00:17::3/128 -i docker0 -o docker0 -p tcp -m tcp --sport 80 ${C} -j ACCEPT`,
     `-i docker0 -o docker0 ${C} -j DROP`,
@@ -148,8 +151,9 @@ test('only dual-stack bridges and containers with an IPv6 address are in the IPv
   const d = desiredFirewall(quickstart({ bridges: [dual, br1], containers: [n1, other, noIp6] }));
   assert.equal(v4(d, 'filter').chains['TNET-ISOLATION-2'], [`-o br1 ${C} -j DROP`, `-o docker0 ${C} -j DROP`]);
   assert.equal(v6(d, 'filter').chains['TNET-ISOLATION-2'], [`-o docker0 ${C} -j DROP`]);
-  assert.equal(v6(d, 'nat').chains.TNET, [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:17::2]:80`]);
-  assert.is(v4(d, 'nat').chains.TNET.length, 2);
+  assert.equal(v6(d, 'nat').chains.TNET, [`${C} -j TNET-DNAT-docker0`]);
+  assert.equal(v6(d, 'nat').chains['TNET-DNAT-docker0'], [`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:17::2]:80`]);
+  assert.is(v4(d, 'nat').chains['TNET-DNAT-docker0'].length, 2);
 });
 
 test('host.ip6tables false: no IPv6 table, IPv4 as ever', () => {
@@ -176,8 +180,8 @@ containers:
 
 test('from a spec: allocated IPv6 addresses, families of each mapping, one ephemeral host port for both', () => {
   const d = fromSpec(SPEC);
-  const tnet4 = v4(d, 'nat').chains.TNET;
-  const tnet6 = v6(d, 'nat').chains.TNET;
+  const tnet4 = v4(d, 'nat').chains['TNET-DNAT-br6'];
+  const tnet6 = v6(d, 'nat').chains['TNET-DNAT-br6'];
   const C2 = '-m comment --comment "tnet:q"';
   assert.equal(tnet6, [
     `-p tcp -m tcp --dport 8080 ${C2} -j DNAT --to-destination [fd00:70::2]:80`,
