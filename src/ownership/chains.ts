@@ -1,4 +1,4 @@
-// The names of tnet's chains and the fixed jumps into them from the built-in chains (shared by every spec).
+// The names of tnet's chains (the shared ones and those of each bridge), the fixed jumps into them from the built-in chains, and the DNAT rules read through TNET's jumps.
 
 import type { FwJump, FwRule } from '../model/firewall.js';
 import { commentMatch, SHARED_OWNER } from './rule-owner.js';

@@ -100,7 +100,7 @@ containers:
   c: { ports: ["9090:80"] }
 `);
   const out = await applyOk(box, spec);
-  assert.match(out, /iptables filter: .*TNET-FORWARD/, 'the filter table was updated');
+  assert.match(out, /iptables filter: .*TNET-PORTS-docker0/, "the filter table was updated: c's port in docker0's chain");
   assert.equal(rulesOf(await rules(box), 'TNET-USER'), admin);
   assert.equal(await blocked(), ['TIMEOUT', 'TIMEOUT'], 'b -> a and outside -> a dropped by the admin');
   assert.is(await tcp(box, 'c', a, 80), `a ${await ipOf(box, 'c')}`, 'other containers are unaffected');
@@ -112,7 +112,7 @@ containers:
   const left = await rules(box);
   assert.equal(rulesOf(left, 'TNET-USER'), admin);
   assert.match(left, /-A FORWARD .*-j TNET-USER/);
-  assert.not.match(left, /TNET-FORWARD|TNET-ISOLATION|TNET-POSTROUTING|:TNET /);
+  assert.not.match(left, /TNET-FORWARD|TNET-ISOLATION|TNET-POSTROUTING|TNET-DNAT|TNET-PORTS|TNET-HAIRPIN|:TNET /);
 });
 
 t('a second apply makes no iptables-restore call; the first makes one for both tables', async ({ box }) => {
@@ -185,15 +185,15 @@ containers:
     return inputs;
   };
 
-  // 1. a rule deleted by hand from a tnet chain: the DNAT of 8080
-  const dnat = rulesOf(baseline, 'TNET').find((l) => l.includes('--dport 8080'))!;
+  // 1. a rule deleted by hand from a tnet chain: the DNAT of 8080, in docker0's chain
+  const dnat = rulesOf(baseline, 'TNET-DNAT-docker0').find((l) => l.includes('--dport 8080'))!;
   await box.must(`iptables -t nat ${dnat.replace(/^-A /, '-D ')}`);
   assert.match(await tcp(box, 'outside', HOST_IP, 8080, 1000), /^(ERR ECONNREFUSED|TIMEOUT)$/, 'drift breaks the port');
   let inputs = await repair('DNAT rule deleted');
   assert.equal(Object.keys(inputs), ['nat'], 'only nat is touched');
   // The chain held that one rule: emptied, it is refilled (with more rules, the one is inserted in its place).
-  assert.equal(rulesOf(baseline, 'TNET'), [dnat]);
-  assert.equal(inputs.nat, [':TNET - [0:0]', dnat], 'the chain TNET refilled, nothing else');
+  assert.equal(rulesOf(baseline, 'TNET-DNAT-docker0'), [dnat]);
+  assert.equal(inputs.nat, [':TNET-DNAT-docker0 - [0:0]', dnat], 'the chain TNET-DNAT-docker0 refilled, nothing else');
 
   // 2. a tnet chain flushed
   await box.must('iptables -F TNET-FORWARD');

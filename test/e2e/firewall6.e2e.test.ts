@@ -48,20 +48,24 @@ function assertDualRules(v6: string, v4: string): void {
   const has = (dump: string, l: string) => assert.ok(dump.split('\n').includes(l), `missing: ${l}\n${dump}`);
   has(v6, '-A PREROUTING ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET');
   has(v6, '-A OUTPUT ! -d ::1/128 -m addrtype --dst-type LOCAL -m comment --comment tnet -j TNET');
-  const dnat = lines(v6, 'TNET');
+  // TNET jumps to br6's chain only: lan4 has no IPv6, int6 publishes nothing.
+  assert.equal(lines(v6, 'TNET'), [`-A TNET ${C} -j TNET-DNAT-br6`]);
+  const dnat = lines(v6, 'TNET-DNAT-br6');
   assert.equal(dnat.slice(0, 3), [
-    `-A TNET -p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:70::2]:80`,
-    `-A TNET -p tcp -m tcp --dport 8082 ${C} -j DNAT --to-destination [fd00:70::2]:82`,
-    `-A TNET -d 2001:db8::1/128 -p tcp -m tcp --dport 8083 ${C} -j DNAT --to-destination [fd00:70::2]:83`,
+    `-A TNET-DNAT-br6 -p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination [fd00:70::2]:80`,
+    `-A TNET-DNAT-br6 -p tcp -m tcp --dport 8082 ${C} -j DNAT --to-destination [fd00:70::2]:82`,
+    `-A TNET-DNAT-br6 -d 2001:db8::1/128 -p tcp -m tcp --dport 8083 ${C} -j DNAT --to-destination [fd00:70::2]:83`,
   ]);
   // "84": one host port, chosen once, in both families.
   const eph = /--dport (\d+) .*\[fd00:70::2\]:84$/.exec(dnat[3])?.[1];
   assert.ok(eph && Number(eph) >= 32768, dnat.join('\n'));
-  assert.ok(lines(v4, 'TNET').some((l) => l.includes(`--dport ${eph} `) && l.endsWith('10.70.0.2:84')), 'the same host port in IPv4');
+  assert.ok(lines(v4, 'TNET-DNAT-br6').some((l) => l.includes(`--dport ${eph} `) && l.endsWith('10.70.0.2:84')), 'the same host port in IPv4');
   assert.is(dnat.length, 4, '8081 (0.0.0.0:) and lan4 have no IPv6 DNAT');
-  assert.not.match(lines(v4, 'TNET').join('\n'), /--dport 808[23] /, '[::]: and [2001:db8::1]: have no IPv4 DNAT');
-  assert.equal(lines(v6, 'TNET-POSTROUTING').filter((l) => !l.includes('-d fd00')), [`-A TNET-POSTROUTING -s fd00:70::/64 ! -o br6 ${C} -j MASQUERADE`]);
-  has(v6, `-A TNET-POSTROUTING -s fd00:70::2/128 -d fd00:70::2/128 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`);
+  assert.not.match(lines(v4, 'TNET-DNAT-br6').join('\n'), /--dport 808[23] /, '[::]: and [2001:db8::1]: have no IPv4 DNAT');
+  assert.equal(lines(v6, 'TNET-POSTROUTING'), [`-A TNET-POSTROUTING -s fd00:70::/64 ! -o br6 ${C} -j MASQUERADE`, `-A TNET-POSTROUTING -o br6 ${C} -j TNET-HAIRPIN-br6`]);
+  has(v6, `-A TNET-HAIRPIN-br6 -s fd00:70::2/128 -d fd00:70::2/128 -p tcp -m tcp --dport 80 ${C} -j MASQUERADE`);
+  has(v6, `-A TNET-FORWARD -o br6 ${C} -j TNET-PORTS-br6`);
+  has(v6, `-A TNET-PORTS-br6 -d fd00:70::2/128 ! -i br6 -o br6 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`);
   assert.equal(lines(v6, 'TNET-ISOLATION-2'), [`-A TNET-ISOLATION-2 -o br6 ${C} -j DROP`, `-A TNET-ISOLATION-2 -o int6 ${C} -j DROP`]);
   has(v6, `-A TNET-ISOLATION-1 ! -s fd00:72::/64 -o int6 ${C} -j DROP`);
   has(v6, `-A TNET-FORWARD -s fd00:70::3/128 -d fd00:70::2/128 -i br6 -o br6 -p tcp -m tcp --dport 80 ${C} -j ACCEPT`);
@@ -271,7 +275,7 @@ t('watch: an ip6tables rule deleted by hand is repaired through firewall events'
     await w.ready();
     await new Promise((r) => setTimeout(r, 500)); // the start-up's own echoes
     const before = await rules6(box);
-    const dnat = lines(before, 'TNET')[0];
+    const dnat = lines(before, 'TNET-DNAT-br6')[0];
     assert.match(dnat, /\[fd00:70::2\]:80$/);
     const from = w.lines.length;
     await box.must(`ip6tables -t nat ${dnat.replace(/^-A /, '-D ')}`);

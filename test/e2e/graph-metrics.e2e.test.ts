@@ -133,7 +133,7 @@ t('graph without -f after an apply names what tnet owns; with -f, the host port 
   const { box } = ctx;
   const spec = box.writeSpec('quickstart.yaml', `${QUICKSTART}  web:\n    ports: ["80"]\n`);
   await applyOk(box, spec);
-  const chosen = /--dport (\d+) .*--to-destination 172\.17\.0\.\d+:80$/m.exec(await box.must('iptables -t nat -S TNET | grep -v 8080'))?.[1];
+  const chosen = /--dport (\d+) .*--to-destination 172\.17\.0\.\d+:80$/m.exec(await box.must('iptables -t nat -S TNET-DNAT-docker0 | grep -v 8080'))?.[1];
   assert.ok(chosen, 'the apply chose a host port for web');
 
   const r = await box.tnet('graph');

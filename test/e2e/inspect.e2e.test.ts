@@ -43,9 +43,9 @@ interface Port {
 /** `proto hostIp:hostPort -> toIp:toPort` of every DNAT rule of the spec, read from iptables-save (or ip6tables-save) itself. */
 async function dnatRules(box: Sandbox, save: 'iptables-save' | 'ip6tables-save'): Promise<string[]> {
   const nat = (await box.sh(`${save} -t nat`)).stdout;
-  const rules = nat.split('\n').filter((l) => l.startsWith('-A TNET ') && l.includes('"tnet:demo"') && l.includes('-j DNAT'));
+  const rules = nat.split('\n').filter((l) => l.startsWith('-A TNET-DNAT-') && l.includes('"tnet:demo"') && l.includes('-j DNAT'));
   return rules.map((l) => {
-    const bound = /^-A TNET -d (\S+)\/(?:32|128) /.exec(l)?.[1] ?? (save === 'iptables-save' ? '0.0.0.0' : '::');
+    const bound = /^-A TNET-DNAT-\S+ -d (\S+)\/(?:32|128) /.exec(l)?.[1] ?? (save === 'iptables-save' ? '0.0.0.0' : '::');
     const m = /-p (\w+) .*--dport (\d+) .*--to-destination \[?([0-9a-f.:]+?)\]?:(\d+)$/.exec(l);
     assert.ok(m, `a DNAT rule: ${l}`);
     return `${m![1]} ${bound}:${m![2]} -> ${m![3]}:${m![4]}`;

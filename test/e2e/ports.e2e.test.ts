@@ -10,7 +10,7 @@ const t = netSuite('firewall: ports and masquerade');
 /** The host port of the DNAT rule to `ip:port` that tnet chose itself. */
 async function dnatPort(box: Sandbox, ip: string, port: number, proto = 'tcp'): Promise<number> {
   const nat = await box.must('iptables-save -t nat');
-  const re = new RegExp(`^-A TNET .*-p ${proto} .*--dport (\\d+) .*--to-destination ${ip.replace(/\./g, '\\.')}:${port}$`, 'gm');
+  const re = new RegExp(`^-A TNET-DNAT-\\S+ .*-p ${proto} .*--dport (\\d+) .*--to-destination ${ip.replace(/\./g, '\\.')}:${port}$`, 'gm');
   const found = [...nat.matchAll(re)].map((m) => Number(m[1])).filter((p) => p >= 32768);
   assert.is(found.length, 1, `one ephemeral DNAT rule to ${ip}:${port}:\n${nat}`);
   return found[0];

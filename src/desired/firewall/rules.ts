@@ -17,10 +17,11 @@
 //   TNET-ISOLATION-2  per bridge   -o br -j DROP
 //   TNET-FORWARD      per bridge   -o br -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 //                     icc off      -i br -o br -m conntrack --ctstate DNAT -j ACCEPT     (hairpin)
-//                     per port     -d ip/32 ! -i br -o br -p P -m P --dport C -j ACCEPT
+//                     ports        -o br -j TNET-PORTS-br                              (bridge publishing ports)
 //                     icc off      links: -s b -d a -i br -o br [-p P --dport C] -j ACCEPT, reply --sport C
 //                                  -i br -o br -j ACCEPT | DROP                        (icc)
 //                     not internal -i br ! -o br -j ACCEPT                             (out)
+//   TNET-PORTS-br     per port     -d ip/32 ! -i br -o br -p P -m P --dport C -j ACCEPT
 //   TNET-INPUT        IPv4 bridge  -d 127.0.0.0/8 -i br -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 //                     DNS bridge   -d gw/32 -i br -p udp|tcp -m udp|tcp --dport 53 -j ACCEPT  (tnet's DNS server)
 //
@@ -28,13 +29,23 @@
 //       OUTPUT      -m addrtype --dst-type LOCAL -j TNET
 //                   IPv6: both ! -d ::1/128 -m addrtype --dst-type LOCAL -j TNET
 //       POSTROUTING -j TNET-POSTROUTING
-//   TNET              per port     [-d hostIp/32] -p P -m P --dport H -j DNAT --to-destination ip:C
+//   TNET              ports        -j TNET-DNAT-br                                     (bridge publishing ports)
+//   TNET-DNAT-br      per port     [-d hostIp/32] -p P -m P --dport H -j DNAT --to-destination ip:C
 //                                  [-d hostIp/128] … --to-destination [ip6]:C           (IPv6)
 //   TNET-POSTROUTING  per bridge   -s subnet ! -o br -j MASQUERADE                     (ipMasq, not internal)
-//                     per port     -s ip/32 -d ip/32 -p P -m P --dport C -j MASQUERADE (container to itself)
+//                     ports        -o br -j TNET-HAIRPIN-br                            (bridge publishing ports)
 //                     127.x bound  -s 127.0.0.0/8 -o br -j MASQUERADE                     (IPv4 only)
+//   TNET-HAIRPIN-br   per port     -s ip/32 -d ip/32 -p P -m P --dport C -j MASQUERADE (container to itself)
 //
-// Ownership: the chains are shared by every spec on the host; each rule inside them carries
+// Per-bridge chains (ownership/chains.ts, BRIDGE_CHAIN): a bridge's per-port rules sit in chains of its own,
+// each jumped to once from where the rules used to be, in the same order, so a port edited in a watch rewrites
+// a chain of one bridge's containers (at most 1023) rather than one of every container on the host:
+// iptables-nft-restore fetches each chain it edits whole. Rules of different bridges never overlap (host
+// ports clashing are refused), so walking the bridges' DNAT chains in turn matches what one chain matched;
+// the accepts match `-o br` and the masquerades leave by the bridge they hairpin on, as their jumps do. The
+// chains are the spec's: created, edited and deleted with its rules, in the same restore as the jumps.
+//
+// Ownership: the other chains are shared by every spec on the host; each rule inside them carries
 // `-m comment --comment "tnet:<spec>"`, so two specs fill the same chains without clobbering each other
 // (diff rewrites a chain with the other specs' rules kept), and bridge isolation holds across specs
 // because every spec's bridges land in the same TNET-ISOLATION-2. Rules of different specs commute:

@@ -110,7 +110,7 @@ async function worker6(backend: FirewallBackend): Promise<void> {
   check.deepEqual(diffFirewall(desired, after), [], 'round trip: what ip6tables-save prints back is what tnet wrote');
   const [filter6, nat6] = after.tables6!;
   check.equal(filter6.chains.FORWARD.rules[3], '-s 2001:db8:99::/48 -m comment --comment "other tool" -j ACCEPT');
-  check.ok(nat6.chains.TNET.rules.includes('-d 2001:db8::1/128 -p tcp -m tcp --dport 8443 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:443'));
+  check.ok(nat6.chains['TNET-DNAT-docker0'].rules.includes('-d 2001:db8::1/128 -p tcp -m tcp --dport 8443 -m comment --comment "tnet:q" -j DNAT --to-destination [fd00:17::2]:443'));
   check.deepEqual(nat6.chains.POSTROUTING.rules, ['-s 2001:db8:99::/48 -j MASQUERADE', desired.tables6![1].jumps[2].rule]);
 
   // Drift in ip6tables only: a chain flushed and a jump deleted are put back there, nothing else is touched.
