@@ -67,7 +67,7 @@ function oldLayout(save: string): string {
 /** Every link of the host and of each namespace, with its index and alias (the seal): what an apply could change. */
 async function links(box: Sandbox): Promise<string> {
   const ns = (await box.must('ip netns list')).split('\n').map((l) => l.split(' ')[0]).filter(Boolean).sort();
-  const show = (n: string | null) => box.must(`ip ${n ? `-n ${n} ` : ''}-d -o link show | sed 's/ state [A-Z]* / /'`);
+  const show = (n: string | null) => box.must(`ip ${n ? `-n ${n} ` : ''}-o link show | sed 's/ state [A-Z]* / /'`);
   return (await Promise.all([show(null), ...ns.map(show)])).join('\n');
 }
 
@@ -96,6 +96,12 @@ t('an edit of one container\'s port restores its bridge\'s chain only', async ({
 });
 
 t('the previous layout is moved into the bridges\' chains in one restore per family; no link changes; destroy restores both rule sets', async ({ box, servers }) => {
+  // Other tools' rules in every table: kept throughout, and what destroy must leave exactly.
+  await box.must(`set -e
+iptables -A FORWARD -s 10.99.0.0/16 -j ACCEPT
+iptables -t nat -A POSTROUTING -s 10.99.0.0/16 ! -d 10.99.0.0/16 -j MASQUERADE
+ip6tables -A FORWARD -s 2001:db8:99::/48 -j ACCEPT
+ip6tables -t nat -A POSTROUTING -s 2001:db8:99::/48 -j MASQUERADE`);
   const [pristine, pristine6] = [await rules(box), await rules6(box)];
   const spec = box.writeSpec('chains.yaml', SPEC(8002));
   await applyOk(box, spec);
