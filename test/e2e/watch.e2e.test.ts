@@ -51,8 +51,9 @@ const hasAddr = async (box: Sandbox, ns: string) => /10\.77\.0\.\d+/.test((await
 /** c1 publishing `port`, as specText otherwise. */
 const withPort = (port: number, containers = ['c1']) => specText(containers).replace('  c1: {}', `  c1:\n    ports: ["${port}:80"]`);
 
-/** tnet's two chains that publishing a port fills, as iptables -S prints them. */
-const tnetRules = async (box: Sandbox) => (await box.must('iptables -S TNET-FORWARD; iptables -t nat -S TNET')).trim();
+/** The chains that publishing a port fills (the shared ones and br-w's), as iptables -S prints them. */
+const tnetRules = async (box: Sandbox) =>
+  (await box.must('iptables -S TNET-FORWARD; iptables -S TNET-PORTS-br-w 2>/dev/null; iptables -t nat -S TNET; iptables -t nat -S TNET-DNAT-br-w 2>/dev/null; true')).trim();
 
 /**
  * Damages the host (`damage`), waits until `read()` gives back what it gave before, and checks that the
@@ -220,7 +221,7 @@ t('without xtables-monitor, rules are read on every reconcile and a flushed chai
   const took = await until(async () => (await rules()) === before, 2500, 'chains restored');
   console.log(`    chains flushed -> restored by resync: ${Math.round(took)} ms`);
   // An edit right after a flush nobody reported: its plan reads the rules, so both land.
-  await box.must('iptables -t nat -F TNET');
+  await box.must('iptables -t nat -F TNET; iptables -t nat -F TNET-DNAT-br-w');
   const from = w.lines.length;
   save(spec, withPort(8081));
   await w.waitFor((l) => l.message.startsWith('applied'), 5000, from);
@@ -242,7 +243,7 @@ t('an edit right after a hand change to the rules lands, and the change is repai
   const from = w.lines.length;
   save(spec, ports(8081));
   await w.waitFor((l) => l.message.startsWith('applied'), 5000, from);
-  assert.match(await box.must('iptables -t nat -S TNET'), /--dport 8081 /, 'the edit landed');
+  assert.match(await box.must('iptables -t nat -S TNET-DNAT-br-w'), /--dport 8081 /, 'the edit landed');
   const after = (await box.must('iptables -S TNET-FORWARD')).trim();
   assert.is(after, before, 'the flushed chain is whole again (c1 keeps container port 80)');
   assert.is(await w.stop(), 0);
