@@ -68,7 +68,8 @@ export function held(
   listening: readonly ListeningSocket[] = [],
   ips6: Record<string, string> = {},
 ): Held {
-  const published = allPublished(rules);
+  // Both are read only to choose host ports: a spec that names all of its own needs neither, nor the rules parsed.
+  const published = hasChosenPorts(spec) ? allPublished(rules) : [];
   return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links };
 }
 

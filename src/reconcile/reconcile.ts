@@ -302,5 +302,10 @@ function emptied(spec: Spec): Spec {
 }
 
 function netnsPaths(spec: Spec): string[] {
-  return Object.values(spec.containers).flatMap((c) => (c.netns ? [c.netns] : []));
+  const out: string[] = [];
+  for (const name in spec.containers) {
+    const path = spec.containers[name].netns;
+    if (path) out.push(path);
+  }
+  return out;
 }
