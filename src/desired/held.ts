@@ -84,6 +84,7 @@ export function hasChosenPorts(spec: Spec): boolean {
  * one container both map to port 80, and only the second was chosen.
  */
 function heldPorts(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Record<string, number> {
+  if (published.length === 0) return {};
   // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
   const byIp = new Map([...Object.entries(ips), ...Object.entries(ips6)].map(([key, ip]) => [ip, key]));
   const owner = specOwner(spec.name);
