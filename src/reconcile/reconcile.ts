@@ -20,7 +20,7 @@ import { observeInside, observeKernel, readBase, type BaseReads, type KernelView
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { hasChosenPorts, held, heldAddresses, heldLinks, type HeldAddresses } from '../desired/held.js';
+import { hasChosenPorts, held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
@@ -128,7 +128,8 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   // The host's links are those of the first desire: host veth names come out the same.
-  const ips = heldAddresses(target.name, inside.links, inside.netns);
+  // The host's links are those desired from already (the same view): only the namespaces read add to them.
+  const ips = withNetnsAddresses(target.name, baseIps, inside.netns);
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
   const observed = withLimits(desired.value, withOwners(desired.value, inside));
