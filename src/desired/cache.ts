@@ -1,6 +1,6 @@
 // What desiring remembers between reconciles of one process: each container's endpoints and firewall input.
 
-import type { DesiredEndpoint, DesiredFile } from '../model/desired.js';
+import type { DesiredEndpoint, DesiredFile, DesiredNetns } from '../model/desired.js';
 import type { ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
@@ -14,6 +14,8 @@ import { PortRulesMemo } from './firewall/port-rules.js';
 export class DesireCache {
   readonly endpoints = new Memo<ContainerSpec, DesiredEndpoint[]>();
   readonly firewall = new Memo<ContainerSpec, FwContainer[]>();
+  /** Its namespace. */
+  readonly netns = new Memo<ContainerSpec, DesiredNetns>();
   /** Its hosts and resolv.conf. */
   readonly files = new Memo<ContainerSpec, DesiredFile[]>();
   /** The rules of each FwContainer's published ports, by that entry's identity. */

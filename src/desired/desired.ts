@@ -66,7 +66,8 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     ipForward6: spec.host.ipForward && Object.values(spec.bridges).some((b) => b.subnet6) ? true : null,
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
-    netns: withNetns.map((c) => netns(spec, c)),
+    // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
+    netns: withNetns.map((c) => cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c))),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
     files: withNetns.flatMap((c) => files({ spec, alloc, host, hostKey: hostResolv, aliases }, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),

@@ -16,7 +16,7 @@ import type { DesiredState } from '../model/desired.js';
 import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { observeInside, observeKernel, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
+import { observeInside, observeKernel, readBase, type BaseObservation, type BaseReads, type KernelView } from '../observe/observe.js';
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
@@ -123,8 +123,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   t = trace(`observe host, files, rules${early ? ' (read early)' : ''}; desire`, t);
   if (!first.ok) return first;
   // What the host side shows decides which namespaces must be entered.
-  const ids = new Map(base.listed.map((e) => [e.name, e.id]));
-  const inside = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
+  const inside = await observeNamespaces(base, first.value, opts.deep === true, session);
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   // The host's links are those of the first desire: host veth names come out the same.
@@ -140,6 +139,18 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   if (!planned.ok) return planned;
   const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start, warnings: [] };
   return ok({ report, fw, links: session.links, started: start });
+}
+
+/** The namespaces: entered unless their seals vouch for them, or found as a warm pass left them (inside-memo.ts). */
+async function observeNamespaces(base: BaseObservation, desired: DesiredState, deep: boolean, session: Session): Promise<ObservedState> {
+  if (deep) return observeInside(base, new Map());
+  const kept = session.inside.get(base.kernel, desired);
+  if (kept) return { ...base.observed, netns: kept };
+  const ids = new Map(base.listed.map((e) => [e.name, e.id]));
+  const trusted = vouched(desired, base.observed, ids);
+  const inside = await observeInside(base, trusted);
+  session.inside.set(base.kernel, desired, inside.netns, base.listed.every((e) => !e.id || trusted.has(e.name)));
+  return inside;
 }
 
 /** Read at once: an await here would let the file reads queued by readBase run before desiring. */
