@@ -129,14 +129,16 @@ export const portKey = (container: string, proto: string, containerPort: number,
 export const heldPortKey = (container: string, proto: string, containerPort: number): string => `${container}/${proto}/${containerPort}`;
 
 function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[], inUse: ReadonlySet<string>): Result<Record<string, number>> {
-  const used = new Set<string>(taken);
   const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
   for (const c of Object.values(spec.containers)) {
     effectivePorts(c).forEach((p, i) => {
-      if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
-      else pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), container: c.name, proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
+      if (p.hostPort === null) pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), container: c.name, proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
     });
   }
+  // Nothing to choose (every mapping names its host port): the ports in use need not be listed.
+  if (pending.length === 0) return ok({});
+  const used = new Set<string>(taken);
+  for (const c of Object.values(spec.containers)) for (const p of effectivePorts(c)) if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
   const out: Record<string, number> = {};
   const keep = (key: string, proto: string, port: number) => {
     used.add(`${proto}/${port}`);

@@ -1,9 +1,10 @@
 // What desiring remembers between reconciles of one process: each container's endpoints and firewall input.
 
-import type { DesiredEndpoint } from '../model/desired.js';
+import type { DesiredEndpoint, DesiredFile, DesiredNetns } from '../model/desired.js';
 import type { ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
+import { PortRulesMemo } from './firewall/port-rules.js';
 
 /**
  * Watch mode desires a thousand containers on every edit, most of them the same objects as last time (see
@@ -13,4 +14,10 @@ import { Memo } from '../util/memo.js';
 export class DesireCache {
   readonly endpoints = new Memo<ContainerSpec, DesiredEndpoint[]>();
   readonly firewall = new Memo<ContainerSpec, FwContainer[]>();
+  /** Its namespace. */
+  readonly netns = new Memo<ContainerSpec, DesiredNetns>();
+  /** Its hosts and resolv.conf. */
+  readonly files = new Memo<ContainerSpec, DesiredFile[]>();
+  /** The rules of each FwContainer's published ports, by that entry's identity. */
+  readonly portRules = new PortRulesMemo();
 }

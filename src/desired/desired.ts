@@ -43,7 +43,7 @@ function firewallOf(spec: Spec, alloc: Allocation, cache: DesireCache): Firewall
   if (!spec.host.iptables) {
     return { spec: spec.name, tables: [], sysctls: localnetOff(Object.values(spec.bridges)), hairpinPorts: [] };
   }
-  return desiredFirewall(firewallInput(spec, alloc, cache));
+  return desiredFirewall(firewallInput(spec, alloc, cache), cache.portRules);
 }
 
 interface DesiredInputs {
@@ -66,9 +66,10 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     ipForward6: spec.host.ipForward && Object.values(spec.bridges).some((b) => b.subnet6) ? true : null,
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
-    netns: withNetns.map((c) => netns(spec, c)),
+    // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
+    netns: withNetns.map((c) => cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c))),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
-    files: withNetns.flatMap((c) => files(spec, c, alloc, host, aliases)),
+    files: withNetns.flatMap((c) => files({ spec, alloc, host, hostKey: hostResolv, aliases }, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
     dns: desiredDns(spec, alloc, host),
@@ -194,25 +195,49 @@ function aliasHosts(owner: ContainerSpec, index: AliasIndex): { name: string; ip
   );
 }
 
-function files(spec: Spec, c: ContainerSpec, alloc: Allocation, host: HostResolv, aliases: AliasIndex): DesiredFile[] {
+/** What every container's files share in one desire; `hostKey`: the host's resolv.conf as read. */
+interface FilesContext {
+  spec: Spec;
+  alloc: Allocation;
+  host: HostResolv;
+  hostKey: string;
+  aliases: AliasIndex;
+}
+
+/**
+ * hosts and resolv.conf, looked up when the container and all they take from elsewhere are as before: ten
+ * thousand containers' files were written out on every edit, then compared with the files read as new strings.
+ */
+function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): DesiredFile[] {
+  const { spec, alloc, host, aliases } = ctx;
   // container:X shares X's namespace, and with it X's view of names, as Docker does.
   const owner = rootOf(spec, c);
-  const dir = `${ETC_NETNS}/${c.name}`;
-  const hosts = hostsFile({
-    mark: mark(spec.name, 'files', c.name),
-    ip: addressOf(spec, owner, alloc),
-    ip6: primaryAddress6(owner, alloc),
-    hostname: owner.hostname,
-    extraHosts: [...owner.extraHosts, ...aliasHosts(owner, aliases)],
-    links: owner.links.map((l) => {
-      const t = spec.containers[l.target];
-      const { ip, ip6 } = linkAddresses(spec, owner, t, alloc);
-      return { ip: ip ?? '', ip6, alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
-    }),
+  const ip = addressOf(spec, owner, alloc);
+  const ip6 = primaryAddress6(owner, alloc);
+  const extra = aliasHosts(owner, aliases);
+  const links = owner.links.map((l) => {
+    const t = spec.containers[l.target];
+    const { ip: lip, ip6: lip6 } = linkAddresses(spec, owner, t, alloc);
+    return { ip: lip ?? '', ip6: lip6, alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
   });
-  const resolv = resolvConf({ server: dnsServerFor(spec, owner), dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });
-  return [
-    { path: `${dir}/hosts`, content: hosts },
-    { path: `${dir}/resolv.conf`, content: resolv },
-  ];
+  const server = dnsServerFor(spec, owner);
+  // Everything the text depends on beyond `c` itself; the owner's own fields when it is another container.
+  const others = owner === c && extra.length === 0 && links.length === 0 ? '' : JSON.stringify([owner, extra, links]);
+  const key = `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`;
+  return cache.files.get(c, key, () => {
+    const dir = `${ETC_NETNS}/${c.name}`;
+    const hosts = hostsFile({
+      mark: mark(spec.name, 'files', c.name),
+      ip,
+      ip6,
+      hostname: owner.hostname,
+      extraHosts: [...owner.extraHosts, ...extra],
+      links,
+    });
+    const resolv = resolvConf({ server, dns: owner.dns, search: owner.dnsSearch, options: owner.dnsOptions, host });
+    return [
+      { path: `${dir}/hosts`, content: hosts },
+      { path: `${dir}/resolv.conf`, content: resolv },
+    ];
+  });
 }

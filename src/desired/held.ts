@@ -23,22 +23,32 @@ export interface HeldAddresses {
  */
 export function heldAddresses(spec: string, links: ObservedLink[], netns: Record<string, ObservedNetns>): HeldAddresses {
   const out: HeldAddresses = { v4: {}, v6: {} };
-  const keep = (key: string, v4: string | undefined, v6: string | null | undefined) => {
-    if (v4) out.v4[key] = v4.split('/')[0];
-    if (v6) out.v6[key] = v6.split('/')[0];
-  };
   for (const l of links) {
     const m = l.owner;
     const sealed = m?.spec === spec && m.kind === 'veth' ? parseSeal(l.alias) : null;
-    if (m && sealed) keep(m.name, sealed.address, sealed.address6);
+    if (m && sealed) keep(out, m.name, sealed.address, sealed.address6);
   }
+  return withNetnsAddresses(spec, out, netns);
+}
+
+/** `fromLinks` (heldAddresses of the same links, without namespaces) with what the namespaces read hold. */
+export function withNetnsAddresses(spec: string, fromLinks: HeldAddresses, netns: Record<string, ObservedNetns>): HeldAddresses {
+  let out: HeldAddresses | null = null;
   for (const ns of Object.values(netns)) {
+    // A namespace not entered (its seal vouched for it) holds nothing more than its seal says.
+    if (!ns.read) continue;
     const m = parseMark(ns.mark);
     if (m?.spec !== spec || m.name !== ns.name) continue;
     const eth0 = ns.links.find((l) => l.name === 'eth0');
-    keep(ns.name, eth0?.addrs[0], eth0?.addrs6?.[0]);
+    out ??= { v4: { ...fromLinks.v4 }, v6: { ...fromLinks.v6 } };
+    keep(out, ns.name, eth0?.addrs[0], eth0?.addrs6?.[0]);
   }
-  return out;
+  return out ?? fromLinks;
+}
+
+function keep(out: HeldAddresses, key: string, v4: string | undefined, v6: string | null | undefined): void {
+  if (v4) out.v4[key] = v4.split('/')[0];
+  if (v6) out.v6[key] = v6.split('/')[0];
 }
 
 /**
@@ -68,7 +78,8 @@ export function held(
   listening: readonly ListeningSocket[] = [],
   ips6: Record<string, string> = {},
 ): Held {
-  const published = allPublished(rules);
+  // Both are read only to choose host ports: a spec that names all of its own needs neither, nor the rules parsed.
+  const published = hasChosenPorts(spec) ? allPublished(rules) : [];
   return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links };
 }
 
@@ -83,6 +94,7 @@ export function hasChosenPorts(spec: Spec): boolean {
  * one container both map to port 80, and only the second was chosen.
  */
 function heldPorts(spec: Spec, published: PublishedRule[], ips: Record<string, string>, ips6: Record<string, string>): Record<string, number> {
+  if (published.length === 0) return {};
   // Keyed by endpoint (`<container>/<network>` past eth0): ports belong to the container.
   const byIp = new Map([...Object.entries(ips), ...Object.entries(ips6)].map(([key, ip]) => [ip, key]));
   const owner = specOwner(spec.name);

@@ -62,15 +62,18 @@ export async function readNetns(listed: NetnsList, skip: Map<string, string> = n
   const out: Record<string, ObservedNetns> = {};
   for (const e of listed) {
     const vouched = vouchedIds.get(e.id);
-    const seen = !e.id ? STALE : vouched !== undefined ? { ...UNREAD, mark: vouched } : inside.get(firstById.get(e.id)!);
-    if (seen) out[e.name] = { ...seen, name: e.name, id: e.id };
+    // Written out, not spread: ten thousand vouched namespaces are listed on every pass of watch mode.
+    if (vouched !== undefined) out[e.name] = { read: false, mark: vouched, links: [], routes: [], routes6: [], name: e.name, id: e.id };
+    else {
+      const seen = !e.id ? STALE : inside.get(firstById.get(e.id)!);
+      if (seen) out[e.name] = { ...seen, name: e.name, id: e.id };
+    }
   }
   return out;
 }
 
 type Inside = Omit<ObservedNetns, 'name' | 'id'>;
 const STALE: Inside = { read: true, mark: null, links: [], routes: [], routes6: [] };
-const UNREAD: Inside = { read: false, mark: null, links: [], routes: [], routes6: [] };
 
 async function readInside(names: string[]): Promise<Map<string, Inside>> {
   if (names.length === 0) return new Map();

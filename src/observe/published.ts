@@ -33,15 +33,23 @@ export function parseDnat(rule: FwRule): PublishedRule | null {
   };
 }
 
-/** Every DNAT rule in tnet's nat chains (TNET and the bridges' chains it jumps to), whichever spec wrote it. */
-export function publishedRules(nat: FwTableObserved | undefined): PublishedRule[] {
-  return dnatRulesOf((c) => nat?.chains[c]?.rules).flatMap((r) => parseDnat(r) ?? []);
+/**
+ * Every DNAT rule in tnet's nat chains (TNET and the bridges' chains it jumps to), whichever spec wrote it;
+ * `only`: those whose text passes it.
+ */
+export function publishedRules(nat: FwTableObserved | undefined, only?: (rule: FwRule) => boolean): PublishedRule[] {
+  const out: PublishedRule[] = [];
+  for (const r of dnatRulesOf((c) => nat?.chains[c]?.rules)) {
+    const p = only === undefined || only(r) ? parseDnat(r) : null;
+    if (p) out.push(p);
+  }
+  return out;
 }
 
 /** The DNAT rules of both families, those of ip6tables when they were read. */
-export function allPublished(fw: FirewallObserved | null | undefined): PublishedRule[] {
+export function allPublished(fw: FirewallObserved | null | undefined, only?: (rule: FwRule) => boolean): PublishedRule[] {
   const nat = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat');
-  return [...publishedRules(nat(fw?.tables)), ...publishedRules(nat(fw?.tables6))];
+  return [...publishedRules(nat(fw?.tables), only), ...publishedRules(nat(fw?.tables6), only)];
 }
 
 type Where = Omit<PublishedRule, 'owner' | 'toIp' | 'toPort'>;

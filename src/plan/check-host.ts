@@ -7,7 +7,7 @@ import { overlaps, parseCidr } from '../util/ipv4.js';
 import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { dnatRulesOf } from '../ownership/chains.js';
-import { specOfOwner, specOwner } from '../ownership/rule-owner.js';
+import { commentMatch, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { allPublished, clashes, parseDnat, type PublishedRule } from '../observe/published.js';
 import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
@@ -30,28 +30,35 @@ const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {
 };
 
 /** The DNAT rules this spec wants, of both families, as published ports. */
-const wantedPorts = (desired: DesiredState): PublishedRule[] =>
-  [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)].flatMap((r) => parseDnat(r) ?? []);
+const wantedPorts = (desired: DesiredState, only: (rule: FwRule) => boolean = () => true): PublishedRule[] =>
+  [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)].flatMap((r) => (only(r) ? (parseDnat(r) ?? []) : []));
 
-const observedPorts = (observed: ObservedState): PublishedRule[] => allPublished(observed.firewall);
+/** `only`: a cheap test of the rule text first; parsing ten thousand rules on every plan was most of it. */
+const observedPorts = (observed: ObservedState, only?: (rule: FwRule) => boolean): PublishedRule[] => allPublished(observed.firewall, only);
 
 /** `0.0.0.0:8080/tcp`, `[::]:8080/tcp`, `[2001:db8::1]:8080/tcp`. */
 const where = (p: PublishedRule) =>
   p.family === 6 ? `[${p.hostIp ?? '::'}]:${p.hostPort}/${p.proto}` : `${p.hostIp ?? '0.0.0.0'}:${p.hostPort}/${p.proto}`;
 
-/** The container a published port leads to, by its address (of either family). */
+/** The container a published port leads to, by its address (of either family); the index is built at the first error only. */
 function containerOf(desired: DesiredState): (p: PublishedRule) => string {
-  const byIp = new Map(desired.endpoints.flatMap((e) => [
-    [e.address.split('/')[0], e.container] as const,
-    ...(e.address6 ? [[e.address6.split('/')[0], e.container] as const] : []),
-  ]));
-  return (p) => byIp.get(p.toIp) ?? p.toIp;
+  let byIp: Map<string, string> | null = null;
+  return (p) => {
+    byIp ??= new Map(desired.endpoints.flatMap((e) => [
+      [e.address.split('/')[0], e.container] as const,
+      ...(e.address6 ? [[e.address6.split('/')[0], e.container] as const] : []),
+    ]));
+    return byIp.get(p.toIp) ?? p.toIp;
+  };
 }
 
 /** A host port another spec already publishes (as `docker run -p` fails with "port is already allocated"). */
 function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
   const own = specOwner(desired.spec);
-  const others = observedPorts(observed).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  // Rules carrying this spec's own comment are not parsed: only another spec's can clash, and usually there is none.
+  const ownComment = commentMatch(own);
+  const others = observedPorts(observed, (r) => !r.includes(ownComment)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  if (others.length === 0) return [];
   const nameOf = containerOf(desired);
   const errors: TnetError[] = [];
   for (const w of wantedPorts(desired)) {
@@ -75,14 +82,17 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
 export function portsInTheWay(desired: DesiredState, observed: ObservedState): { port: PublishedRule; socket: ListeningSocket }[] {
   if (observed.listening.length === 0) return [];
   const own = specOwner(desired.spec);
+  // Only rules naming a port some socket holds can be in its way: the others are not parsed at all.
+  const held = new Set(observed.listening.map((s) => `--dport ${s.port} `));
+  const mentions = (rule: FwRule) => { for (const d of held) if (rule.includes(d)) return true; return false; };
   // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
   const mine = new Map<string, PublishedRule[]>();
-  for (const p of observedPorts(observed)) {
+  for (const p of observedPorts(observed, mentions)) {
     if (p.owner !== own) continue;
     const k = portKey(p);
     mine.set(k, [...(mine.get(k) ?? []), p]);
   }
-  return wantedPorts(desired).flatMap((port) => {
+  return wantedPorts(desired, mentions).flatMap((port) => {
     if (mine.get(portKey(port))?.some((m) => covers(m, port))) return [];
     const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];

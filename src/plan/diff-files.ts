@@ -17,9 +17,14 @@ export function diffFiles(desired: DesiredState, observed: ObservedState): { act
   const errors: TnetError[] = [];
   const present = new Set(observed.fileDirs);
   const blocked = new Set<string>();
+  // A hosts file as wanted starts with this spec's mark: its folder is ours, with no mark to parse.
+  const wantedHosts = new Map(desired.files.map((f) => [f.path, f.content]));
   for (const dir of desired.fileDirs) {
+    if (!present.has(dir)) continue;
+    const hosts = observed.files[`${dir}/hosts`];
+    if (hosts !== undefined && hosts === wantedHosts.get(`${dir}/hosts`)) continue;
     const owner = parseMark(folderOwner(observed, dir));
-    if (present.has(dir) && owner?.spec !== desired.spec) {
+    if (owner?.spec !== desired.spec) {
       blocked.add(dir);
       const by = owner ? `belongs to tnet spec '${owner.spec}'` : 'was not written by tnet';
       errors.push(

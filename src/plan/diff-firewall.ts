@@ -1,8 +1,8 @@
 // diffFirewall: (desired, observed) firewall → at most one atomic fw-update per table (of iptables and ip6tables), touching only what tnet owns.
 
 import type { Action, FwTableUpdate } from '../model/action.js';
-import type { FirewallDesired, FirewallObserved, FwFamily, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
-import { isTnetChain, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
+import type { FirewallDesired, FirewallObserved, FwFamily, FwRule, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
+import { commentMatch, isTnetChain, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { diffChains, type FwContext } from './fw-chains.js';
 import { diffJumps } from './fw-jumps.js';
 
@@ -48,11 +48,14 @@ function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwC
 
 /** Rules of another spec (`tnet:<other>`) in any tnet chain of any table of the family. */
 function othersPresent(tables: FwTableObserved[], owner: string): boolean {
-  return tables.some((t) =>
-    Object.entries(t.chains).some(
-      ([name, c]) => isTnetChain(name) && c.rules.some((r) => specOfOwner(ownerOf(r)) !== null && ownerOf(r) !== owner),
-    ),
-  );
+  // A rule with this spec's own comment is not read further: they are most of them, and reading one costs a regex.
+  const own = commentMatch(owner);
+  const other = (r: FwRule): boolean => {
+    if (r.includes(own)) return false;
+    const o = ownerOf(r);
+    return specOfOwner(o) !== null && o !== owner;
+  };
+  return tables.some((t) => Object.entries(t.chains).some(([name, c]) => isTnetChain(name) && c.rules.some(other)));
 }
 
 function isEmpty(u: FwTableUpdate): boolean {

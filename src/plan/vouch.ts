@@ -32,9 +32,10 @@ export function vouched(desired: DesiredState, observed: ObservedState, ids: Map
   for (const l of observed.links) {
     const m = l.owner;
     if (m?.spec !== desired.spec || m.kind !== 'veth') continue;
-    const seal = parseSeal(l.alias);
     const ns = netnsOfKey(m.name);
-    if (seal && !marks.has(ns) && inNs(l, ns)) {
+    if (marks.has(ns)) continue;
+    const seal = parseSeal(l.alias);
+    if (seal && inNs(l, ns)) {
       out.set(ns, mark(desired.spec, seal.netnsKind, ns));
     }
   }

@@ -16,11 +16,11 @@ import type { DesiredState } from '../model/desired.js';
 import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import type { Spec } from '../model/spec.js';
-import { observeInside, observeKernel, readBase, type BaseReads, type KernelView } from '../observe/observe.js';
+import { observeInside, observeKernel, readBase, type BaseObservation, type BaseReads, type KernelView } from '../observe/observe.js';
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { hasChosenPorts, held, heldAddresses, heldLinks, type HeldAddresses } from '../desired/held.js';
+import { hasChosenPorts, held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
@@ -123,12 +123,12 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   t = trace(`observe host, files, rules${early ? ' (read early)' : ''}; desire`, t);
   if (!first.ok) return first;
   // What the host side shows decides which namespaces must be entered.
-  const ids = new Map(base.listed.map((e) => [e.name, e.id]));
-  const inside = await observeInside(base, opts.deep ? new Map() : vouched(first.value, base.observed, ids));
+  const inside = await observeNamespaces(base, first.value, opts.deep === true, session);
   t = trace('observe namespaces', t);
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   // The host's links are those of the first desire: host veth names come out the same.
-  const ips = heldAddresses(target.name, inside.links, inside.netns);
+  // The host's links are those desired from already (the same view): only the namespaces read add to them.
+  const ips = withNetnsAddresses(target.name, baseIps, inside.netns);
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
   const observed = withLimits(desired.value, withOwners(desired.value, inside));
@@ -139,6 +139,18 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   if (!planned.ok) return planned;
   const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start, warnings: [] };
   return ok({ report, fw, links: session.links, started: start });
+}
+
+/** The namespaces: entered unless their seals vouch for them, or found as a warm pass left them (inside-memo.ts). */
+async function observeNamespaces(base: BaseObservation, desired: DesiredState, deep: boolean, session: Session): Promise<ObservedState> {
+  if (deep) return observeInside(base, new Map());
+  const kept = session.inside.get(base.kernel, desired);
+  if (kept) return { ...base.observed, netns: kept };
+  const ids = new Map(base.listed.map((e) => [e.name, e.id]));
+  const trusted = vouched(desired, base.observed, ids);
+  const inside = await observeInside(base, trusted);
+  session.inside.set(base.kernel, desired, inside.netns, base.listed.every((e) => !e.id || trusted.has(e.name)));
+  return inside;
 }
 
 /** Read at once: an await here would let the file reads queued by readBase run before desiring. */
@@ -302,5 +314,10 @@ function emptied(spec: Spec): Spec {
 }
 
 function netnsPaths(spec: Spec): string[] {
-  return Object.values(spec.containers).flatMap((c) => (c.netns ? [c.netns] : []));
+  const out: string[] = [];
+  for (const name in spec.containers) {
+    const path = spec.containers[name].netns;
+    if (path) out.push(path);
+  }
+  return out;
 }

@@ -8,6 +8,7 @@ import { DesireCache } from '../desired/cache.js';
 import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
+import { InsideMemo } from './inside-memo.js';
 
 export interface SessionOptions {
   /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */
@@ -31,6 +32,8 @@ export function linkBackends(env: NodeJS.ProcessEnv): readonly LinkBackend[] {
 export class Session {
   readonly firewall: FirewallChoice;
   readonly desire = new DesireCache();
+  /** Watch mode: the namespaces as the last warm pass found them. */
+  readonly inside = new InsideMemo();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 

@@ -6,6 +6,11 @@ import type { DesiredState } from '../../src/model/desired.js';
 import { desire } from '../../src/desired/desired.js';
 import { hostsFile } from '../../src/desired/netns-files.js';
 import { parseSources } from '../../src/spec/load.js';
+import { DesireCache } from '../../src/desired/cache.js';
+import { LoadCache, loadSpec } from '../../src/spec/load.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FIXED = [
   '127.0.0.1\tlocalhost',
@@ -93,6 +98,36 @@ containers:
 `);
   assert.equal(hostsOf(d, 'multi').slice(7), ['10.92.0.2\tmulti', 'fd00:92::2\tmulti']);
   assert.equal(hostsOf(d, 'plain').slice(7), ['10.91.0.3\tplain'], 'its gateway network is IPv4 only');
+});
+
+test('files looked up by identity follow what they take from other containers, the host and the owner of container:X', async () => {
+  // The watch's loader: an unchanged entry is the same object after an edit, so only the key tells changes apart.
+  const dir = mkdtempSync(join(tmpdir(), 'tnet-files-'));
+  const file = join(dir, 'n.yaml');
+  const load = new LoadCache();
+  const cache = new DesireCache();
+  const run = async (b: string, c: string, resolv: string) => {
+    writeFileSync(file, `version: 1\nname: n\ncontainers:\n  a: {links: ["b:db"]}\n  b: {${b}}\n  c: {${c}}\n  d: {network: "container:c"}\n`);
+    const r = await loadSpec(file, { cache: load, host: 'hostA' });
+    if (!r.ok) throw new Error(r.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+    const d = desire({ spec: r.value, held: { ips: {}, hostPorts: {} }, hostResolv: resolv, firewall: false }, cache);
+    if (!d.ok) throw new Error(d.errors[0].message);
+    const fresh = desire({ spec: r.value, held: { ips: {}, hostPorts: {} }, hostResolv: resolv, firewall: false });
+    // Whatever was looked up, it is what a desire from nothing writes.
+    assert.equal(d.value.files, fresh.ok && fresh.value.files);
+    return d.value;
+  };
+  const first = await run('ip: 172.17.0.9', 'hostname: one', 'nameserver 192.0.2.1\n');
+  assert.ok(hostsOf(first, 'a').includes('172.17.0.9\tdb b'));
+  // b moves: a's hosts file follows though a itself did not change.
+  const second = await run('ip: 172.17.0.10', 'hostname: one', 'nameserver 192.0.2.1\n');
+  assert.ok(hostsOf(second, 'a').includes('172.17.0.10\tdb b'));
+  // c's hostname changes: d, in c's namespace, takes it.
+  const third = await run('ip: 172.17.0.10', 'hostname: two', 'nameserver 192.0.2.1\n');
+  assert.ok(hostsOf(third, 'd').some((l) => l.endsWith('two')));
+  // The host's resolvers change: every resolv.conf follows.
+  const fourth = await run('ip: 172.17.0.10', 'hostname: two', 'nameserver 192.0.2.7\n');
+  assert.match(fourth.files.find((f) => f.path === '/etc/netns/a/resolv.conf')!.content, /192\.0\.2\.7/);
 });
 
 test.run();

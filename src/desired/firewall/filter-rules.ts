@@ -5,8 +5,8 @@ import type { CausedRule } from '../../model/firewall.js';
 import type { FwBridge, FwContainer } from './input.js';
 import { bridgeChain, CHAIN } from '../../ownership/chains.js';
 import { host, ruleText } from './rule-text.js';
-import type { BridgeView, Published } from './view.js';
-import { bridgeCause, caused, jumpCause, portCause } from './cause.js';
+import type { BridgeView } from './view.js';
+import { bridgeCause, caused, jumpCause } from './cause.js';
 
 /**
  * Stage 1: traffic leaving a bridge for anything but itself goes to stage 2, which drops it when it
@@ -83,7 +83,8 @@ export function inputRules(views: BridgeView[], comment: string): CausedRule[] {
 export function forwardChains(views: BridgeView[], comment: string): Record<string, CausedRule[]> {
   const out: Record<string, CausedRule[]> = { [CHAIN.forward]: [] };
   for (const v of views) {
-    const ports = publishedAccepts(v, comment);
+    // Docker's `-d ip ! -i br -o br -p proto --dport cport -j ACCEPT`, once per served container port.
+    const ports = v.ports.flatMap((p) => p.accepts);
     if (ports.length) out[bridgeChain('ports', v.bridge.name)] = ports;
     out[CHAIN.forward].push(...bridgeForward(v, ports.length > 0, comment));
   }
@@ -107,23 +108,6 @@ function bridgeForward(v: BridgeView, hasPorts: boolean, comment: string): Cause
   out.push(caused(ruleText({ in: br, out: br, comment, target: b.icc ? 'ACCEPT' : 'DROP' }), bridgeCause('icc', b, 'icc')));
   if (!b.internal) out.push(caused(ruleText({ in: br, out: { not: br }, comment, target: 'ACCEPT' }), bridgeCause('out', b, 'internal')));
   return out;
-}
-
-/** Docker's `-d ip ! -i br -o br -p proto --dport cport -j ACCEPT`, once per served container port. */
-function publishedAccepts(v: BridgeView, comment: string): CausedRule[] {
-  const br = v.bridge.name;
-  // The first mapping of each served port, found once: a search of every published port per port is N².
-  const first = new Map<string, Published>();
-  for (const x of v.published) {
-    const k = `${x.container.name}/${x.port.containerPort}/${x.port.proto}`;
-    if (!first.has(k)) first.set(k, x);
-  }
-  return v.containers.flatMap((c) =>
-    (v.served.get(c.name) ?? []).map((p) => {
-      const rule = ruleText({ dst: host(c.ip), in: { not: br }, out: br, proto: p.proto, dport: p.port, comment, target: 'ACCEPT' });
-      return caused(rule, portCause(br, c.name, first.get(`${c.name}/${p.port}/${p.proto}`)!.port));
-    }),
-  );
 }
 
 /**

@@ -2,30 +2,10 @@
 // Each rule comes with its cause (the spec field that writes it); the rule text is all the kernel sees.
 
 import type { CausedRule } from '../../model/firewall.js';
-import { host, hostPort, ruleText } from './rule-text.js';
-import { reachesLoopback, type BridgeView, type Published } from './view.js';
-import { bridgeCause, caused, jumpCause, portCause } from './cause.js';
+import { ruleText } from './rule-text.js';
+import { reachesLoopback, type BridgeView } from './view.js';
+import { bridgeCause, caused, jumpCause } from './cause.js';
 import { bridgeChain, CHAIN } from '../../ownership/chains.js';
-
-function dnat(p: Published, comment: string): CausedRule {
-  const { port, container } = p;
-  const rule = ruleText({
-    // Every local address, 127.x included (route_localnet on the bridge carries it there), ::1 not (the jumps skip it).
-    dst: port.hostIp === null ? undefined : host(port.hostIp),
-    proto: port.proto,
-    dport: port.hostPort,
-    comment,
-    target: `DNAT --to-destination ${hostPort(container.ip, port.containerPort)}`,
-  });
-  return caused(rule, portCause(container.bridge, container.name, port));
-}
-
-/** A container reaching its own published port: it must see the reply come from elsewhere than itself. */
-function hairpinMasquerade(p: Published, comment: string): CausedRule {
-  const ip = host(p.container.ip);
-  const rule = ruleText({ src: ip, dst: ip, proto: p.port.proto, dport: p.port.containerPort, comment, target: 'MASQUERADE' });
-  return caused(rule, portCause(p.container.bridge, p.container.name, p.port));
-}
 
 /** TNET: one jump per bridge that publishes ports, into the chain of that bridge's DNATs (in the same order). */
 export function dnatChains(views: BridgeView[], comment: string): Record<string, CausedRule[]> {
@@ -34,7 +14,7 @@ export function dnatChains(views: BridgeView[], comment: string): Record<string,
     if (v.published.length === 0) continue;
     const chain = bridgeChain('dnat', v.bridge.name);
     out[CHAIN.dnat].push(caused(ruleText({ comment, target: chain }), jumpCause(v.bridge.name)));
-    out[chain] = v.published.map((p) => dnat(p, comment));
+    out[chain] = v.ports.flatMap((p) => p.dnat);
   }
   return out;
 }
@@ -48,7 +28,7 @@ export function postroutingChains(views: BridgeView[], ipMasq: boolean, comment:
     if (ipMasq && !v.bridge.internal) {
       out.push(caused(ruleText({ src: v.bridge.subnet, out: { not: br }, comment, target: 'MASQUERADE' }), { kind: 'masquerade', field: 'host.ipMasq', bridge: br }));
     }
-    const hairpin = unique(v.published.map((p) => hairpinMasquerade(p, comment)));
+    const hairpin = v.ports.flatMap((p) => p.hairpin);
     if (hairpin.length) {
       // Out of the bridge they came in by: the chain of the bridge's own (ownership/chains.ts, BRIDGE_CHAIN).
       chains[bridgeChain('hairpin', br)] = hairpin;
@@ -60,10 +40,4 @@ export function postroutingChains(views: BridgeView[], ipMasq: boolean, comment:
     }
   }
   return { [CHAIN.postrouting]: out, ...chains };
-}
-
-/** The first cause of each text: two ports of one container to one container port write one masquerade. */
-function unique(rules: CausedRule[]): CausedRule[] {
-  const seen = new Set<string>();
-  return rules.filter((r) => !seen.has(r.rule) && seen.add(r.rule));
 }

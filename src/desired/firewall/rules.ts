@@ -78,11 +78,13 @@ import { dnatChains, postroutingChains } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 import { caused, LAYOUT } from './cause.js';
+import { PortRulesMemo } from './port-rules.js';
 
-export function desiredFirewall(input: FirewallInput): FirewallDesired {
-  const views = bridgeViews(input);
+/** `memo`: the per-port rules of containers desired before (see port-rules.ts). */
+export function desiredFirewall(input: FirewallInput, memo = new PortRulesMemo()): FirewallDesired {
+  const views = bridgeViews(input, 4, memo);
   if (views.length === 0) return { spec: input.spec, tables: [], tables6: [], sysctls: {}, hairpinPorts: [] };
-  const views6 = bridgeViews(input, 6);
+  const views6 = bridgeViews(input, 6, memo);
   return {
     spec: input.spec,
     tables: tablesOf(causedChains(views, input), views),
