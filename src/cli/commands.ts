@@ -20,7 +20,8 @@ import { acquireLock, type Lock } from '../reconcile/lock.js';
 import { rollingPath } from '../reconcile/pending.js';
 import { Session } from '../reconcile/session.js';
 import { observeKernel, type KernelView } from '../observe/observe.js';
-import { PENDING_PATH } from '../ownership/paths.js';
+import { ETC_NETNS, PENDING_PATH } from '../ownership/paths.js';
+import { filesReadAhead, NETNS_FILES } from '../observe/files.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -95,9 +96,9 @@ async function run(args: Args, o: RunOptions): Promise<number> {
 }
 
 /**
- * The host's reads that need no spec, started before the spec is read: its links and namespaces, and the
- * rules (read while the firewall backend is detected). They run in their processes on the other core while
- * this one parses and checks the spec; a spec that turns out invalid drops them unread.
+ * The host's reads that need no spec, started before the spec is read: its links and namespaces, the rules
+ * (read while the firewall backend is detected) and the files under /etc/netns. They run in their processes
+ * on the other core while this one parses and checks the spec; a spec that turns out invalid drops them unread.
  */
 interface Ahead {
   lock: Lock | null;
@@ -106,7 +107,7 @@ interface Ahead {
 }
 
 function readAhead(lock: Lock | null): Ahead {
-  const session = new Session();
+  const session = new Session({ files: filesReadAhead(ETC_NETNS, NETNS_FILES) });
   session.firewall.detectAhead();
   const kernel = observeKernel();
   kernel.catch(() => undefined);
