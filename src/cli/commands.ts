@@ -16,6 +16,8 @@ import { terminalProgress } from './progress.js';
 import { newlyChosen } from '../inspect/ports.js';
 import { renderChosen } from '../render/inspect.js';
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import type { PhaseListener } from './progress.js';
 import { acquireLock, type Lock } from '../reconcile/lock.js';
 import { rollingPath } from '../reconcile/pending.js';
 import { Session } from '../reconcile/session.js';
@@ -139,7 +141,7 @@ async function report(args: Args, spec: Spec, o: RunOptions, ahead: Ahead | null
   const keep = Boolean(args.flags['no-rollback']);
   const confirmMs = typeof args.flags.confirm === 'string' ? parseDuration(args.flags.confirm) : null;
   const progress = terminalProgress(process.stderr, o.verb);
-  const opts = { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep, progress: progress?.phase, prefetched: ahead?.kernel ?? null };
+  const opts = { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep, progress: optimizingWhenApplying(progress?.phase), prefetched: ahead?.kernel ?? null };
   const r = await reconcile(spec, opts, ahead?.session).finally(() => progress?.end());
   if (!r.ok) return failed(r.errors, o.dryRun, 'undo' in r ? r.undo : null);
   const { actions } = r.value;
@@ -158,6 +160,22 @@ async function report(args: Args, spec: Spec, o: RunOptions, ahead: Ahead | null
   if (!o.destroy) for (const c of newlyChosen(spec, r.value.desired, r.value.observed.firewall)) out(renderChosen(c));
   for (const w of r.value.warnings) process.stderr.write(`warning: ${renderWarning(w)}\n`);
   return confirmMs === null ? EXIT.ok : awaitConfirmation(spec, actions, r.value.observed, confirmMs);
+}
+
+/**
+ * One-shot commands start without V8's optimizing compiler (main.ts): a no-op is over before it would pay.
+ * An apply that changes the host runs for seconds to minutes, mostly in loops over every object: it is
+ * turned back on as the first step with actions starts.
+ */
+function optimizingWhenApplying(inner: PhaseListener | undefined): PhaseListener {
+  let on = false;
+  return (phase, actions) => {
+    if (actions > 0 && !on) {
+      on = true;
+      setFlagsFromString('--opt');
+    }
+    inner?.(phase, actions);
+  };
 }
 
 function failed(errors: TnetError[], dryRun: boolean, undo: UndoReport | null): number {

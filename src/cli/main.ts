@@ -90,7 +90,7 @@ async function dispatch(argv: string[]): Promise<number> {
  * A command that runs once calls each of its functions a few thousand times at most, over a second or two:
  * V8's optimizing compiler then costs more than it saves. At 3,000 containers a no-op re-apply spent ~0.5 s
  * of CPU compiling on a second thread, the core the host's reads (ip, iptables-save) run on. `tnet watch`
- * runs for days and keeps it.
+ * runs for days and keeps it; an apply turns it back on once it starts changing the host (commands.ts).
  */
 function oneShot(): void {
   setFlagsFromString('--no-opt');
