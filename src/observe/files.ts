@@ -97,17 +97,19 @@ function readInProcess(root: string, fileNames: string[]): Promise<FilesObservat
   // A path with a newline cannot be told on a line: read here.
   if (paths.length === 0 || paths.some((p) => p.includes('\n'))) return Promise.resolve(readNetnsFiles(root, fileNames));
   return new Promise((resolve) => {
-    const fallback = () => resolve(readNetnsFiles(root, fileNames));
+    let done = false;
+    const settle = (files: Record<string, string> | null) => {
+      if (done) return;
+      done = true;
+      resolve(files ? { dirs, files } : readNetnsFiles(root, fileNames));
+    };
     const child = spawn('perl', ['-e', READ_ALL], { stdio: ['pipe', 'pipe', 'ignore'] });
     const out: Buffer[] = [];
-    child.on('error', fallback);
+    // No perl: 'error', and perhaps 'close' after it; the first one decides.
+    child.on('error', () => settle(null));
     child.stdin.on('error', () => undefined);
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.on('close', (code) => {
-      const files = code === 0 ? parseReadAll(Buffer.concat(out), paths) : null;
-      if (files) resolve({ dirs, files });
-      else fallback();
-    });
+    child.on('close', (code) => settle(code === 0 ? parseReadAll(Buffer.concat(out), paths) : null));
     child.stdin.end(`${paths.join('\n')}\n`);
   });
 }
