@@ -109,7 +109,7 @@ interface Ahead {
 }
 
 function readAhead(lock: Lock | null): Ahead {
-  const session = new Session({ files: filesReadAhead(ETC_NETNS, NETNS_FILES) });
+  const session = new Session({ files: filesReadAhead(ETC_NETNS, NETNS_FILES), rememberDesire: false });
   session.firewall.detectAhead();
   const kernel = observeKernel();
   kernel.catch(() => undefined);

@@ -13,4 +13,11 @@ import { Memo } from '../util/memo.js';
 export class DesireCache {
   readonly endpoints = new Memo<ContainerSpec, DesiredEndpoint[]>();
   readonly firewall = new Memo<ContainerSpec, FwContainer[]>();
+
+  /**
+   * `remembers` false: nothing is looked up nor kept, and no key is made. A one-shot command desires once
+   * (twice at most), each time from objects it never saw: keys and weak maps for every container cost it
+   * time and garbage for no hit.
+   */
+  constructor(readonly remembers = true) {}
 }

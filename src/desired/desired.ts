@@ -113,6 +113,7 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
  */
 function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
+  if (!cache.remembers) return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
   const key = c.networks.map((n, i) => {
     const k = endpointKey(c.name, n.network, i);
     return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;

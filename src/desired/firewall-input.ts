@@ -35,6 +35,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
  */
 function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache): FwContainer[] {
   const ports = effectivePorts(c);
+  if (!cache.remembers) return entries(spec, c, alloc, ports);
   // Besides the container itself: its addresses and host veth names, the host ports chosen for it, whom its
   // links reach.
   // Built by concatenation, the words joined by spaces as a list would be: made for every container of every
