@@ -26,8 +26,10 @@
 # namespace cannot be entered. Entering by nsenter + ip costs two exec()s per namespace, more than the reading.
 #
 # With --nsids it reads, without entering, the id the worker's own namespace has for each: input NAME <TAB>
-# PATH per line, output "NAME <TAB> NSID" for each that has one. `ip netns list` does the same with twice the
-# opens and requests; `ip netns list-id` returns an incomplete list past a few hundred namespaces.
+# PATH per line, output "NAME <TAB> NSID <TAB> DEV <TAB> INO" for each it can open, NSID empty when it has
+# none, DEV and INO the file's (fstat of the descriptor opened anyway: a namespace's identity when it is
+# one). `ip netns list` does the same with twice the opens and requests; `ip netns list-id` returns an
+# incomplete list past a few hundred namespaces.
 use strict;
 use warnings;
 use Socket qw(SOCK_RAW AF_INET6 inet_pton inet_ntop);
@@ -321,9 +323,11 @@ if (@ARGV && $ARGV[0] eq '--nsids') {
     chomp $line;
     my ($nsname, $path) = split /\t/, $line;
     open my $fh, '<', $path or next;
+    my ($dev, $ino) = stat $fh;
     my $id = nsid_of($sock, $fh);
     close $fh;
-    print "$nsname\t$id\n" if defined $id;
+    next unless defined $ino;
+    print "$nsname\t", (defined $id ? $id : ''), "\t$dev\t$ino\n";
   }
   exit 0;
 }

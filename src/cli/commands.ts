@@ -15,6 +15,15 @@ import { lockForCommand } from './lock.js';
 import { terminalProgress } from './progress.js';
 import { newlyChosen } from '../inspect/ports.js';
 import { renderChosen } from '../render/inspect.js';
+import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import type { PhaseListener } from './progress.js';
+import { acquireLock, type Lock } from '../reconcile/lock.js';
+import { rollingPath } from '../reconcile/pending.js';
+import { Session } from '../reconcile/session.js';
+import { observeKernel, type KernelView } from '../observe/observe.js';
+import { ETC_NETNS, PENDING_PATH } from '../ownership/paths.js';
+import { filesReadAhead, NETNS_FILES } from '../observe/files.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
@@ -69,25 +78,71 @@ async function run(args: Args, o: RunOptions): Promise<number> {
     process.stderr.write(`tnet ${args.command}: --confirm ${String(confirm)}: not a duration (e.g. 30s, 2m)\n`);
     return EXIT.usage;
   }
+  const ahead = o.dryRun ? readAhead(null) : await lockedAhead(args);
   const spec = await loadFromArgs(args);
-  if (typeof spec === 'number') return spec;
+  if (typeof spec === 'number') {
+    ahead?.lock?.release();
+    return spec;
+  }
   // Only what changes the host takes the lock: a dry run reads, and reading needs no turn.
-  const lock = o.dryRun ? null : await lockForCommand(args);
+  const lock = ahead ? ahead.lock : o.dryRun ? null : await lockForCommand(args);
   if (typeof lock === 'number') return lock;
   try {
-    const waiting = lock ? await settlePendingForCommand() : null;
+    // Taken ahead, the lock found no apply waiting for confirmation: nothing to settle.
+    const waiting = lock && !ahead ? await settlePendingForCommand() : null;
     if (waiting !== null) return waiting;
-    return await report(args, spec, o);
+    return await report(args, spec, o, ahead);
   } finally {
     lock?.release();
   }
 }
 
-async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
+/**
+ * The host's reads that need no spec, started before the spec is read: its links and namespaces, the rules
+ * (read while the firewall backend is detected) and the files under /etc/netns. They run in their processes
+ * on the other core while this one parses and checks the spec; a spec that turns out invalid drops them unread.
+ */
+interface Ahead {
+  lock: Lock | null;
+  session: Session;
+  kernel: Promise<KernelView>;
+}
+
+function readAhead(lock: Lock | null): Ahead {
+  const session = new Session({ files: filesReadAhead(ETC_NETNS, NETNS_FILES), rememberDesire: false });
+  session.firewall.detectAhead();
+  const kernel = observeKernel();
+  kernel.catch(() => undefined);
+  return { lock, session, kernel };
+}
+
+/**
+ * What changes the host reads it only once it holds the lock, else another tnet could change what it read.
+ * So the lock is taken first when it is free and no apply awaits confirmation (settling one may roll it
+ * back, which a spec that turns out invalid must not cause); otherwise the spec is read first, as ever, and
+ * the lock taken, waited for or refused after it.
+ */
+async function lockedAhead(args: Args): Promise<Ahead | null> {
+  if (pendingRecorded()) return null;
+  const file = typeof args.flags.file === 'string' ? ` -f ${args.flags.file}` : '';
+  const lock = await acquireLock({ command: `tnet ${args.command}${file}` });
+  if (!lock.ok) return null;
+  // Recorded in the moment between the check and the lock: settled after the spec is read, as ever.
+  if (pendingRecorded()) {
+    lock.value.release();
+    return null;
+  }
+  return readAhead(lock.value);
+}
+
+const pendingRecorded = (): boolean => existsSync(PENDING_PATH) || existsSync(rollingPath(PENDING_PATH));
+
+async function report(args: Args, spec: Spec, o: RunOptions, ahead: Ahead | null): Promise<number> {
   const keep = Boolean(args.flags['no-rollback']);
   const confirmMs = typeof args.flags.confirm === 'string' ? parseDuration(args.flags.confirm) : null;
   const progress = terminalProgress(process.stderr, o.verb);
-  const r = await reconcile(spec, { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep, progress: progress?.phase }).finally(() => progress?.end());
+  const opts = { dryRun: o.dryRun, destroy: o.destroy, deep: o.deep, keep, progress: optimizingWhenApplying(progress?.phase), prefetched: ahead?.kernel ?? null };
+  const r = await reconcile(spec, opts, ahead?.session).finally(() => progress?.end());
   if (!r.ok) return failed(r.errors, o.dryRun, 'undo' in r ? r.undo : null);
   const { actions } = r.value;
   if (actions.length === 0) {
@@ -105,6 +160,22 @@ async function report(args: Args, spec: Spec, o: RunOptions): Promise<number> {
   if (!o.destroy) for (const c of newlyChosen(spec, r.value.desired, r.value.observed.firewall)) out(renderChosen(c));
   for (const w of r.value.warnings) process.stderr.write(`warning: ${renderWarning(w)}\n`);
   return confirmMs === null ? EXIT.ok : awaitConfirmation(spec, actions, r.value.observed, confirmMs);
+}
+
+/**
+ * One-shot commands start without V8's optimizing compiler (main.ts): a no-op is over before it would pay.
+ * An apply that changes the host runs for seconds to minutes, mostly in loops over every object: it is
+ * turned back on as the first step with actions starts.
+ */
+function optimizingWhenApplying(inner: PhaseListener | undefined): PhaseListener {
+  let on = false;
+  return (phase, actions) => {
+    if (actions > 0 && !on) {
+      on = true;
+      setFlagsFromString('--opt');
+    }
+    inner?.(phase, actions);
+  };
 }
 
 function failed(errors: TnetError[], dryRun: boolean, undo: UndoReport | null): number {

@@ -1,5 +1,6 @@
 // tnet's command line: parses arguments, runs one command, renders its result or errors, returns the exit code.
 
+import { setFlagsFromString } from 'node:v8';
 import { parseArgs, type Args } from './args.js';
 import { EXIT, exitCodeOf, TnetFailure } from '../model/errors.js';
 import { renderCrash, renderErrors } from '../render/errors.js';
@@ -81,7 +82,18 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const load = COMMANDS[args.command];
   if (!load) return usage(`unknown command '${args.command}'`);
+  if (args.command !== 'watch') oneShot();
   return (await load())(args);
+}
+
+/**
+ * A command that runs once calls each of its functions a few thousand times at most, over a second or two:
+ * V8's optimizing compiler then costs more than it saves. At 3,000 containers a no-op re-apply spent ~0.5 s
+ * of CPU compiling on a second thread, the core the host's reads (ip, iptables-save) run on. `tnet watch`
+ * runs for days and keeps it; an apply turns it back on once it starts changing the host (commands.ts).
+ */
+function oneShot(): void {
+  setFlagsFromString('--no-opt');
 }
 
 function usage(message: string): number {

@@ -1,4 +1,4 @@
-// What desiring remembers between reconciles of one process: each container's endpoints and firewall input.
+// What desiring remembers between reconciles of one process: what each container alone makes (endpoints, namespace, files, rules).
 
 import type { DesiredEndpoint, DesiredFile, DesiredNetns } from '../model/desired.js';
 import type { ContainerSpec } from '../model/spec.js';
@@ -20,4 +20,11 @@ export class DesireCache {
   readonly files = new Memo<ContainerSpec, DesiredFile[]>();
   /** The rules of each FwContainer's published ports, by that entry's identity. */
   readonly portRules = new PortRulesMemo();
+
+  /**
+   * `remembers` false: nothing is looked up nor kept, and no key is made. A one-shot command desires once
+   * (twice at most), each time from objects it never saw: keys and weak maps for every container cost it
+   * time and garbage for no hit.
+   */
+  constructor(readonly remembers = true) {}
 }

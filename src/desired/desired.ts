@@ -43,7 +43,7 @@ function firewallOf(spec: Spec, alloc: Allocation, cache: DesireCache): Firewall
   if (!spec.host.iptables) {
     return { spec: spec.name, tables: [], sysctls: localnetOff(Object.values(spec.bridges)), hairpinPorts: [] };
   }
-  return desiredFirewall(firewallInput(spec, alloc, cache), cache.portRules);
+  return desiredFirewall(firewallInput(spec, alloc, cache), cache.remembers ? cache.portRules : undefined);
 }
 
 interface DesiredInputs {
@@ -67,7 +67,7 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
     vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
-    netns: withNetns.map((c) => cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c))),
+    netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c)) : netns(spec, c))),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
     files: withNetns.flatMap((c) => files({ spec, alloc, host, hostKey: hostResolv, aliases }, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
@@ -114,6 +114,7 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
  */
 function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
+  if (!cache.remembers) return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
   const key = c.networks.map((n, i) => {
     const k = endpointKey(c.name, n.network, i);
     return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
@@ -221,10 +222,7 @@ function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): Desired
     return { ip: lip ?? '', ip6: lip6, alias: l.alias, name: t.name, hostname: rootOf(spec, t).hostname };
   });
   const server = dnsServerFor(spec, owner);
-  // Everything the text depends on beyond `c` itself; the owner's own fields when it is another container.
-  const others = owner === c && extra.length === 0 && links.length === 0 ? '' : JSON.stringify([owner, extra, links]);
-  const key = `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`;
-  return cache.files.get(c, key, () => {
+  const make = () => {
     const dir = `${ETC_NETNS}/${c.name}`;
     const hosts = hostsFile({
       mark: mark(spec.name, 'files', c.name),
@@ -239,5 +237,9 @@ function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): Desired
       { path: `${dir}/hosts`, content: hosts },
       { path: `${dir}/resolv.conf`, content: resolv },
     ];
-  });
+  };
+  if (!cache.remembers) return make();
+  // Everything the text depends on beyond `c` itself; the owner's own fields when it is another container.
+  const others = owner === c && extra.length === 0 && links.length === 0 ? '' : JSON.stringify([owner, extra, links]);
+  return cache.files.get(c, `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`, make);
 }

@@ -35,17 +35,21 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
  */
 function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache): FwContainer[] {
   const ports = effectivePorts(c);
+  if (!cache.remembers) return entries(spec, c, alloc, ports);
   // Besides the container itself: its addresses and host veth names, the host ports chosen for it, whom its
   // links reach.
-  const key = [
-    spec.name,
-    ...c.networks.flatMap((e, i) => {
-      const k = endpointKey(c.name, e.network, i);
-      return [alloc.ips[k], alloc.ips6[k] ?? '-', alloc.hostIfs[k]];
-    }),
-    ...ports.map((p, j) => (p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] : '')),
-    ...c.links.map((l) => rootOf(spec, spec.containers[l.target]).name),
-  ].join(' ');
+  // Built by concatenation, the words joined by spaces as a list would be: made for every container of every
+  // reconcile, a one-shot command's included, where arrays of its parts cost more than the memo saves.
+  let key = spec.name;
+  for (let i = 0; i < c.networks.length; i++) {
+    const k = endpointKey(c.name, c.networks[i].network, i);
+    key += ` ${alloc.ips[k]} ${alloc.ips6[k] ?? '-'} ${alloc.hostIfs[k]}`;
+  }
+  for (let j = 0; j < ports.length; j++) {
+    const p = ports[j];
+    key += ` ${p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] ?? '' : ''}`;
+  }
+  for (const l of c.links) key += ` ${rootOf(spec, spec.containers[l.target]).name}`;
   return cache.firewall.get(c, key, () => entries(spec, c, alloc, ports));
 }
 

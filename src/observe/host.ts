@@ -5,7 +5,6 @@ import type { ObservedLink, ObservedRoute } from '../model/observed.js';
 import { run } from '../util/exec.js';
 import { parseLinks, parseRoutes, splitJsonLines } from './ip-json.js';
 import { readFailed } from './failed.js';
-import { nsidsByWorker } from './netns.js';
 
 export interface HostObservation {
   links: ObservedLink[];
@@ -16,13 +15,14 @@ export interface HostObservation {
   ipForward6: boolean;
 }
 
-export async function observeHost(): Promise<HostObservation> {
+/** `byWorker`: the nsids the netlink worker read (scanNetns), null where it could not: `ip` is asked then. */
+export async function observeHost(byWorker: Promise<Record<number, string> | null>): Promise<HostObservation> {
   // The nsids in a process of their own: on a large host they cost as much as the links, and both cores work.
   // `ip -batch` takes no -6: IPv6 routes need an `ip` of their own (few lines: veths carry no IPv6).
   const [r, r6, nsids, fwd, fwd6] = await Promise.all([
     run('ip', ['-j', '-d', '-batch', '-'], 'addr show\nroute show\n'),
     run('ip', ['-6', '-j', 'route', 'show']),
-    readNsids(),
+    readNsids(byWorker),
     readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '0'),
     readFile('/proc/sys/net/ipv6/conf/all/forwarding', 'utf8').catch(() => '0'),
   ]);
@@ -38,8 +38,8 @@ export async function observeHost(): Promise<HostObservation> {
  * `ip netns list`. Not `netns list-id`: its dump comes back incomplete past a few hundred namespaces
  * (iproute2 6.1), and every seal whose namespace it missed would send tnet into that namespace.
  */
-async function readNsids(): Promise<Record<number, string>> {
-  const byWorker = await nsidsByWorker();
+async function readNsids(worker: Promise<Record<number, string> | null>): Promise<Record<number, string>> {
+  const byWorker = await worker;
   if (byWorker) return byWorker;
   const r = await run('ip', ['-j', 'netns', 'list']);
   return r.code === 0 ? nsidNames(r.stdout.trim() || '[]') : {};

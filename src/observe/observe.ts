@@ -10,7 +10,7 @@ import { observeHost, type HostObservation } from './host.js';
 import { observeIntents } from './intents.js';
 import { UNKNOWN_LIMITS } from './limits.js';
 import { readListening } from './listening.js';
-import { listNetns, namespaceIds, readNetns, type NetnsList } from './netns.js';
+import { namespaceIds, readNetns, scanNetns, type NetnsList } from './netns.js';
 
 export interface ObserveOptions {
   firewall: (() => Promise<ObservedState['firewall']>) | null;
@@ -41,8 +41,11 @@ export interface KernelView {
 
 /** What the kernel reports changes of, read now: watch mode keeps it until an event says it changed. */
 export async function observeKernel(): Promise<KernelView> {
-  const host = observeHost();
-  return { listed: await listNetns(), host: await host };
+  const scan = scanNetns();
+  const host = observeHost(scan.nsids);
+  // Both awaited before either fails the view: no rejection left without its handler.
+  const [listed, seen] = await Promise.all([scan.listed, host]);
+  return { listed, host: seen };
 }
 
 /** The host side being read: the kernel view usually arrives first (watch mode has it already). */

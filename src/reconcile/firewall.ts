@@ -54,6 +54,8 @@ export class FirewallChoice {
   private readonly backends = new Map<IptablesVariant, IptablesBackend>();
   private readonly parse: (text: string) => FwTableObserved[] = lastTextParser();
   private readonly parse6: (text: string) => FwTableObserved[] = lastTextParser();
+  /** A detection started before the spec was known (detectAhead), for the next forSpec. */
+  private ahead: ReturnType<typeof detectVariant> | null = null;
 
   /** `kept`, `kept6`: watch mode's copies of the rules, served while xtables-monitor vouches for them. */
   constructor(
@@ -67,12 +69,25 @@ export class FirewallChoice {
    */
   async forSpec(spec: Spec, redetect: boolean, readAll = false): Promise<FirewallGlue | null> {
     if (!spec.host.iptables && (await run('iptables', ['--version'])).code !== 0) return null;
-    if (redetect || !this.variant) {
-      const { variant, saved } = await detectVariant(this.kept);
+    if (redetect || !this.variant || this.ahead) {
+      const detecting = this.ahead ?? detectVariant(this.kept);
+      this.ahead = null;
+      const { variant, saved } = await detecting;
       this.variant = variant;
       this.backend(variant).prime(saved);
     }
     return this.glue(this.backend(this.variant), spec, readAll);
+  }
+
+  /**
+   * Starts detecting the backend now, for the next forSpec: a one-shot command calls it before reading its
+   * spec, once it holds the lock, so that the rules are read (they are read while detecting) during the parse.
+   */
+  detectAhead(): void {
+    if (this.ahead) return;
+    this.ahead = detectVariant(this.kept);
+    // Dropped unread when the spec turns out invalid: a failure then is nobody's error.
+    this.ahead.catch(() => undefined);
   }
 
   /** forSpec without detection, when the backend is known already: at once, so reads start at once. */

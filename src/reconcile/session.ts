@@ -19,6 +19,8 @@ export interface SessionOptions {
   files?: FilesReader | null;
   /** How namespaces are configured, in order of preference; default: linkBackends(process.env). */
   links?: readonly LinkBackend[];
+  /** false for a session of one reconcile (a one-shot command): desiring keeps nothing between passes. */
+  rememberDesire?: boolean;
 }
 
 /**
@@ -31,13 +33,14 @@ export function linkBackends(env: NodeJS.ProcessEnv): readonly LinkBackend[] {
 
 export class Session {
   readonly firewall: FirewallChoice;
-  readonly desire = new DesireCache();
+  readonly desire: DesireCache;
   /** Watch mode: the namespaces as the last warm pass found them. */
   readonly inside = new InsideMemo();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 
   constructor(opts: SessionOptions = {}) {
+    this.desire = new DesireCache(opts.rememberDesire ?? true);
     this.firewall = new FirewallChoice(opts.keptRules ?? null, opts.keptRules6 ?? null);
     this.files = opts.files ?? null;
     this.links = opts.links ?? linkBackends(process.env);

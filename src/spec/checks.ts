@@ -35,8 +35,9 @@ export function checkCidr(text: string, path: string, what: string, report: Repo
   return cidr;
 }
 
-export function checkMtu(mtu: number | null, path: string, report: Report): void {
-  if (mtu !== null && (mtu < 68 || mtu > 65535)) report(path, `mtu ${mtu} is outside 68-65535`);
+/** `path`: the field's, or how to make it (made only for an error). */
+export function checkMtu(mtu: number | null, path: string | (() => string), report: Report): void {
+  if (mtu !== null && (mtu < 68 || mtu > 65535)) report(typeof path === 'string' ? path : path(), `mtu ${mtu} is outside 68-65535`);
 }
 
 export function endpointPath(c: ContainerSpec, e: EndpointSpec, field: string | null, written: Written, index?: number): string {

@@ -129,8 +129,9 @@ function merge(parsed: ParsedSource[]): Merged {
   const raw: RawSpec = {};
   const errors: TnetError[] = [];
   // Which file wrote each path first; positions are looked up only for a conflict (they cost a second parse).
+  // One file cannot conflict with itself (a mapping's keys are unique): nothing is claimed then.
   const firstSeen = new Map<string, ParsedSource>();
-  const claim = (path: string, src: ParsedSource): ParsedSource | null => {
+  const claim = parsed.length < 2 ? null : (path: string, src: ParsedSource): ParsedSource | null => {
     const before = firstSeen.get(path);
     if (!before) firstSeen.set(path, src);
     return before ?? null;
@@ -139,12 +140,12 @@ function merge(parsed: ParsedSource[]): Merged {
     const doc = (src.value ?? {}) as RawSpec;
     for (const field of ['version', 'name'] as const) {
       if (doc[field] === undefined) continue;
-      const before = claim(field, src);
+      const before = claim?.(field, src);
       if (before && raw[field] !== doc[field]) errors.push(conflict(field, `${field} differs`, before, src));
       raw[field] ??= doc[field] as never;
     }
     if (doc.host !== undefined) {
-      const before = claim('host', src);
+      const before = claim?.('host', src);
       if (before) errors.push(conflict('host', 'host is set', before, src, 'set host: in one file only'));
       else raw.host = doc.host;
     }
@@ -163,16 +164,22 @@ function mergeSection(
   doc: RawSpec,
   section: 'bridges' | 'overlays' | 'containers',
   src: ParsedSource,
-  claim: (path: string, src: ParsedSource) => ParsedSource | null,
+  claim: ((path: string, src: ParsedSource) => ParsedSource | null) | null,
   errors: TnetError[],
 ): void {
   const entries = doc[section];
   if (!entries) return;
+  // The one file's own mapping, not a copy of ten thousand entries: nothing changes it after this. (A key
+  // `__proto__` is an own property there, where the copy below sets the prototype: such a file is copied.)
+  if (!claim && !Object.hasOwn(entries, '__proto__')) {
+    raw[section] = entries as never;
+    return;
+  }
   const into = (raw[section] ??= {}) as Record<string, unknown>;
   const what = section.slice(0, -1);
   for (const [name, value] of Object.entries(entries)) {
     const path = `${section}.${name}`;
-    const before = claim(path, src);
+    const before = claim?.(path, src);
     if (before) errors.push(conflict(path, `${what} ${name} is defined`, before, src));
     else into[name] = value;
   }

@@ -155,10 +155,11 @@ function bridgeSpec(name: string, b: RawBridge, subnet: string, host: HostSpec):
 
 /** docker run --net: the four modes, or a bridge's name as a user-defined network. */
 function resolveNetwork(name: string, c: RawContainer, declared: Declared, errors: TnetError[]): NetworkMode {
-  const bridges = [...declared.bridges, ...declared.overlays];
   const net = c.network ?? 'bridge';
-  const path = joinPath(['containers', name, 'network']);
   if (c.networks !== undefined) return resolveNetworks(name, c, net, errors);
+  // The common case first, before any path or list is built for a message.
+  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(declared) };
+  const path = joinPath(['containers', name, 'network']);
   const bridgeConflict = () =>
     errors.push(invalid(joinPath(['containers', name, 'bridge']), `conflicting options: bridge: ${c.bridge} and network: ${net}`, 'bridge: applies to bridge mode only'));
   if (net === 'none' || net === 'host' || net.startsWith('container:')) {
@@ -168,12 +169,11 @@ function resolveNetwork(name: string, c: RawContainer, declared: Declared, error
     if (target === '') errors.push(invalid(path, 'network: container: needs a container name', 'write container:<name>'));
     return { kind: 'container', target };
   }
-  if (net === 'bridge') return { kind: 'bridge', bridge: c.bridge ?? defaultBridge(declared) };
-  if (bridges.includes(net)) {
+  if (declared.bridges.includes(net) || declared.overlays.includes(net)) {
     if (c.bridge !== undefined && c.bridge !== net) bridgeConflict();
     return { kind: 'bridge', bridge: net };
   }
-  const close = didYouMean(net, [...MODES, ...bridges]);
+  const close = didYouMean(net, [...MODES, ...declared.bridges, ...declared.overlays]);
   errors.push(invalid(path, `network "${net}" is none of bridge, none, host, container:<name> or a declared bridge`, close ? `did you mean "${close}"?` : undefined));
   return { kind: 'none' };
 }
@@ -224,7 +224,8 @@ function defaultBridge({ bridges, overlays }: Declared): string {
 function normalizeContainer(
   name: string, c: RawContainer, network: NetworkMode, networks: EndpointSpec[], bridges: Record<string, BridgeSpec>, errors: TnetError[],
 ): ContainerSpec {
-  const at = (field: string, i: number) => joinPath(['containers', name, field, i]);
+  // Paths are made only for an entry that fails to parse.
+  const at = (field: string) => (i: number) => joinPath(['containers', name, field, i]);
   if (c.gateway !== undefined && c.networks === undefined) {
     errors.push(invalid(joinPath(['containers', name, 'gateway']), 'gateway: picks one of several networks: it needs networks:', 'the bridge\'s gateway is set under bridges:'));
   }
@@ -243,43 +244,45 @@ function normalizeContainer(
     dns: [...(c.dns ?? [])],
     dnsSearch: [...(c.dnsSearch ?? [])],
     dnsOptions: [...(c.dnsOptions ?? [])],
-    extraHosts: collect(c.extraHosts ?? [], (e, i) => parseExtraHost(e, at('extraHosts', i)), errors),
-    links: collect(c.links ?? [], (e, i) => parseLink(e, at('links', i)), errors),
-    expose: collect(c.expose ?? [], (e, i) => withPath(parseExpose(e), at('expose', i)), errors),
-    ports: collect(c.ports ?? [], (e, i) => withPath(parsePortMapping(e), at('ports', i)), errors),
+    extraHosts: collect(c.extraHosts, parseExtraHost, at('extraHosts'), errors),
+    links: collect(c.links, parseLink, at('links'), errors),
+    expose: collect(c.expose, parseExpose, at('expose'), errors),
+    ports: collect(c.ports, parsePortMapping, at('ports'), errors),
     publishAll: c.publishAll ?? false,
     netns: c.netns ?? null,
   };
 }
 
-/** Parse each entry; a bad one becomes an error and drops out, so the others still get checked. */
-function collect<In, Out>(items: In[], parse: (item: In, i: number) => Result<Out | Out[]>, errors: TnetError[]): Out[] {
+/**
+ * Parse each entry; a bad one becomes an error at `pathOf(i)` and drops out, so the others still get checked.
+ */
+function collect<In, Out>(items: In[] | undefined, parse: (item: In) => Result<Out | Out[]>, pathOf: (i: number) => string, errors: TnetError[]): Out[] {
   const out: Out[] = [];
-  items.forEach((item, i) => {
-    const r = parse(item, i);
-    if (r.ok) out.push(...(Array.isArray(r.value) ? r.value : [r.value]));
-    else errors.push(...r.errors);
-  });
+  if (items === undefined) return out;
+  for (let i = 0; i < items.length; i++) {
+    const r = parse(items[i]);
+    if (!r.ok) {
+      const path = pathOf(i);
+      for (const e of r.errors) errors.push({ ...e, path });
+    } else if (Array.isArray(r.value)) for (const v of r.value) out.push(v);
+    else out.push(r.value);
+  }
   return out;
 }
 
-function withPath<T>(r: Result<T>, path: string): Result<T> {
-  return r.ok ? r : fail(...r.errors.map((e) => ({ ...e, path })));
-}
-
 /** docker --link name:alias; the alias defaults to the name. */
-function parseLink(text: string, path: string): Result<LinkSpec> {
+function parseLink(text: string): Result<LinkSpec> {
   const colon = text.indexOf(':');
   const target = colon < 0 ? text : text.slice(0, colon);
   const alias = colon < 0 ? text : text.slice(colon + 1);
-  if (target === '' || alias === '') return fail(invalid(path, `link "${text}" must be name or name:alias`));
+  if (target === '' || alias === '') return fail(tnetError('invalid', `link "${text}" must be name or name:alias`));
   return ok({ target, alias });
 }
 
 /** docker --add-host name:ip, split at the first colon so IPv6 addresses survive. */
-function parseExtraHost(text: string, path: string): Result<ExtraHost> {
+function parseExtraHost(text: string): Result<ExtraHost> {
   const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) return fail(invalid(path, `extraHosts entry "${text}" must be name:ip`));
+  if (colon <= 0 || colon === text.length - 1) return fail(tnetError('invalid', `extraHosts entry "${text}" must be name:ip`));
   return ok({ name: text.slice(0, colon), ip: text.slice(colon + 1) });
 }
 

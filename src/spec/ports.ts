@@ -103,16 +103,33 @@ function parseHostIp(text: string): HostIp | string {
 }
 
 function parseRange(text: string, what: string): Range | string {
-  const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(text);
-  if (!m) return text === '' ? `missing ${what}` : `${what} "${text}" is not a number or a range a-b`;
-  const start = Number(m[1]);
-  const end = m[2] === undefined ? start : Number(m[2]);
+  const single = digitsValue(text, 0, text.length);
+  const m = single === null ? /^([0-9]+)(?:-([0-9]+))?$/.exec(text) : null;
+  if (single === null && !m) return text === '' ? `missing ${what}` : `${what} "${text}" is not a number or a range a-b`;
+  const start = single ?? Number(m![1]);
+  const end = m?.[2] === undefined ? start : Number(m[2]);
   for (const p of [start, end]) if (p < 1 || p > 65535) return `${what} ${p} is outside 1-65535`;
   if (end < start) return `${what} range ${text} ends before it starts`;
   return [start, end];
 }
 
+/**
+ * The number `text[from, to)` spells in decimal digits only, or null: a single port without a regular
+ * expression. At most 15 digits, which a double holds exactly, as Number() reads them.
+ */
+function digitsValue(text: string, from: number, to: number): number | null {
+  if (to <= from || to - from > 15) return null;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 function ports([start, end]: Range): number[] {
+  if (start === end) return [start];
   return Array.from({ length: end - start + 1 }, (_, i) => start + i);
 }
 

@@ -71,7 +71,10 @@ export function knownHosts(spec: Spec): Set<string> {
 
 export function checkPlacement(spec: Spec, report: Report, written: Written): void {
   const known = knownHosts(spec);
+  const overlays = Object.keys(spec.overlays).length > 0;
   for (const c of Object.values(spec.containers)) {
+    // Without host: and without overlays there is nothing to check here.
+    if (c.host === null && !overlays) continue;
     const path = joinPath(['containers', c.name, 'host']);
     const joined = c.networks.filter((e) => spec.overlays[e.network]);
     if (c.host !== null && known.size > 0 && joined.length === 0 && !known.has(c.host)) {

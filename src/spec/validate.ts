@@ -105,10 +105,13 @@ function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: W
   if (!nameOk) {
     report(joinPath(['containers', c.name]), `container name "${c.name}" must be 1-63 of [a-zA-Z0-9_.-], starting with a letter or digit`, undefined, true);
   }
-  const hostnameGiven = written(at('hostname'), c.hostname !== c.name);
-  // A bad name already says it all: no second error about the hostname taken from it.
-  if (nameOk || hostnameGiven) checkHostname(c, at('hostname'), report, hostnameGiven);
-  checkMtu(c.mtu, at('mtu'), report);
+  // A bad name already says it all: no second error about the hostname taken from it. Whether the hostname
+  // was written is looked up only for one that is not valid (a walk of the parsed text per container).
+  if (!validHostname(c.hostname, 64)) {
+    const hostnameGiven = written(at('hostname'), c.hostname !== c.name);
+    if (nameOk || hostnameGiven) checkHostname(c, at('hostname'), report, hostnameGiven);
+  }
+  checkMtu(c.mtu, () => at('mtu'), report);
   checkResolver(c, report);
   if (c.netns !== null && !c.netns.startsWith('/')) report(at('netns'), `netns "${c.netns}" is not an absolute path`, 'e.g. /proc/<pid>/ns/net or /run/netns/<name>');
   if (c.network.kind === 'bridge') {

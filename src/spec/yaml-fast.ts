@@ -47,7 +47,13 @@ export function fastLoad(text: string): { value: unknown } | undefined {
 
 /** A null key is "null" to js-yaml and "" to the library; a key "null" leaves it to the library. */
 function hasKeyNull(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(hasKeyNull);
   if (v === null || typeof v !== 'object') return false;
-  return Object.hasOwn(v, 'null') || Object.values(v).some(hasKeyNull);
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasKeyNull(x)) return true;
+    return false;
+  }
+  if (Object.hasOwn(v, 'null')) return true;
+  // A loop, not Object.values: no array per mapping of a spec read once per command.
+  for (const k in v) if (Object.hasOwn(v, k) && hasKeyNull((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
