@@ -9,6 +9,8 @@ import { Sandbox } from '../helpers/sandbox.js';
 const t = suite('scale');
 const CLI = resolve('bin/tnet.js');
 const N = 2100;
+/** The holders' sleep, of a length no other run on the machine uses: pgrep sees every process of the host. */
+const HOLD = `sleep ${86_000 + Math.floor(Math.random() * 10_000)}`;
 
 /** ⌈N/1000⌉ bridges, as a test lab spreads containers (a Linux bridge takes at most 1023 ports). */
 function spec(n: number, drop: (i: number) => boolean = () => false): string {
@@ -53,7 +55,7 @@ t(`${N} containers, a tenth pruned while processes hold half of those: every vet
     assert.is((await box.tnet('apply', '-f', file)).code, 0);
     const gone = (i: number) => i % 10 === 3;
     const held = Array.from({ length: N }, (_, i) => i).filter((i) => gone(i) && i % 20 === 3);
-    await box.must(`for i in ${held.join(' ')}; do nsenter --net=/run/netns/c$i sleep 86398 </dev/null >/dev/null 2>&1 & done; sleep 1`);
+    await box.must(`for i in ${held.join(' ')}; do nsenter --net=/run/netns/c$i ${HOLD} </dev/null >/dev/null 2>&1 & done; sleep 1`);
     box.writeSpec('lab.yaml', spec(N, gone));
     const r = await box.tnet('apply', '-f', file);
     assert.is(r.code, 0, r.stderr + r.stdout);
@@ -61,10 +63,11 @@ t(`${N} containers, a tenth pruned while processes hold half of those: every vet
     assert.is(warned.length, held.length, r.stderr.slice(0, 2000));
     const kept = N - Array.from({ length: N }, (_, i) => i).filter(gone).length;
     assert.is((await box.must('ip -o link show type veth | wc -l')).trim(), String(kept), 'only the kept veths remain');
-    assert.is((await box.must(`pgrep -f '^sleep 86398$' | wc -l`)).trim(), String(held.length), 'the holders live on');
+    assert.is((await box.must(`pgrep -f '^${HOLD}$' | wc -l`)).trim(), String(held.length), 'the holders live on');
     assert.match((await box.tnet('apply', '-f', file)).stdout, 'No changes');
-    await box.sh(`pkill -f '^sleep 86398$'`);
   } finally {
+    // Whatever failed: the holders must not outlive the test.
+    await box.sh(`pkill -f '^${HOLD}$'`).catch(() => undefined);
     await box.destroy();
   }
 });
