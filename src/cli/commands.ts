@@ -4,6 +4,7 @@ import type { Args } from './args.js';
 import { renderErrors } from '../render/errors.js';
 import { renderPlan, summary } from '../render/plan.js';
 import { loadSpec } from '../spec/load.js';
+import { checkedSpecs, type CheckedSpecs } from '../spec/checked-store.js';
 import type { Spec } from '../model/spec.js';
 import { EXIT, exitCodeOf, stageOf, type TnetError, type UndoReport } from '../model/errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
@@ -27,7 +28,8 @@ import { filesReadAhead, NETNS_FILES } from '../observe/files.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
-export async function loadFromArgs(args: Args): Promise<Spec | number> {
+/** `checked`: take a spec checked before from the same text (spec/checked-store.ts): commands that act on the host. */
+export async function loadFromArgs(args: Args, checked: CheckedSpecs | null = null): Promise<Spec | number> {
   const file = args.flags.file;
   if (typeof file !== 'string') {
     process.stderr.write(`tnet ${args.command}: -f FILE|DIR|- is required\n`);
@@ -35,7 +37,7 @@ export async function loadFromArgs(args: Args): Promise<Spec | number> {
   }
   const name = typeof args.flags.name === 'string' ? args.flags.name : undefined;
   const host = typeof args.flags.host === 'string' ? args.flags.host : undefined;
-  const spec = await loadSpec(file, { name, host });
+  const spec = await loadSpec(file, { name, host, checked });
   if (!spec.ok) return reportInvalid(spec.errors);
   return spec.value;
 }
@@ -79,7 +81,7 @@ async function run(args: Args, o: RunOptions): Promise<number> {
     return EXIT.usage;
   }
   const ahead = o.dryRun ? readAhead(null) : await lockedAhead(args);
-  const spec = await loadFromArgs(args);
+  const spec = await loadFromArgs(args, checkedSpecs());
   if (typeof spec === 'number') {
     ahead?.lock?.release();
     return spec;

@@ -4,6 +4,8 @@ export const NETNS_DIR = '/run/netns';
 export const ETC_NETNS = '/etc/netns';
 export const RUN_DIR = '/run/tnet';
 export const INTENT_DIR = `${RUN_DIR}/creating`;
+/** Specs that passed every check, kept by the digest of their text (spec/checked-store.ts). */
+export const CHECKED_DIR = `${RUN_DIR}/checked`;
 
 export const netnsPath = (name: string): string => `${NETNS_DIR}/${name}`;
 /** An apply waiting for `tnet confirm` (`--confirm`): what to undo if nobody confirms in time. */

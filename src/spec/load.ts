@@ -11,6 +11,7 @@ import { ParseCache } from './parse-cache.js';
 import { checkSchema, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
 import { placeOn } from './place.js';
+import type { CheckedSpecs } from './checked-store.js';
 
 export interface Source {
   file: string;
@@ -27,6 +28,8 @@ export interface LoadOptions {
   host?: string;
   /** Re-reads of the same files (watch mode): only what changed since the last read is parsed again. */
   cache?: LoadCache;
+  /** One-shot commands: specs already checked, by the digest of their text (checked-store.ts). */
+  checked?: CheckedSpecs | null;
 }
 
 /**
@@ -44,10 +47,21 @@ export async function loadSpec(arg: string, opts: LoadOptions = {}): Promise<Res
   const read = await readSources(arg);
   if (!read.ok) return read;
   const { sources, name } = read.value;
+  if (opts.checked) return loadChecked(opts.checked, sources, name, opts);
   if (!opts.cache) return buildSpec(sources, name, opts);
   const key = JSON.stringify([sources, name, opts.name, opts.host]);
   if (opts.cache.last?.key !== key) opts.cache.last = { key, result: buildSpec(sources, name, opts) };
   return opts.cache.last.result;
+}
+
+/** A spec checked before from the same text is taken as it was; a new one is kept once it passes. */
+function loadChecked(checked: CheckedSpecs, sources: Source[], defaultName: string, opts: LoadOptions): Result<Spec> {
+  const key = { sources, defaultName, name: opts.name, host: opts.host ?? hostname() };
+  const kept = checked.get(key);
+  if (kept) return ok(kept);
+  const r = buildSpec(sources, defaultName, { ...opts, host: key.host });
+  if (r.ok) checked.put(key, r.value);
+  return r;
 }
 
 /** Pure: sources as read, in merge order; `name` is the spec name when none of them sets `name:`. */

@@ -1,0 +1,96 @@
+// Specs kept by the digest of their text: the same text gives the same Spec, anything else is loaded afresh.
+
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkedSpecs, type CheckedKey } from '../../src/spec/checked-store.js';
+import { loadSpec } from '../../src/spec/load.js';
+
+const root = process.getuid?.() === 0;
+const TEXT = 'version: 1\nname: kept\ncontainers:\n  web: {ports: ["8080:80"]}\n';
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'tnet-checked-'));
+  const file = join(dir, 'net.yaml');
+  writeFileSync(file, TEXT);
+  return { dir, file, store: join(dir, 'store') };
+}
+
+const keyOf = (file: string, text = TEXT, host = 'h1'): CheckedKey => ({ sources: [{ file, text }], defaultName: 'net', name: undefined, host });
+
+test('only root keeps specs: a store another user could write would skip the checks', () => {
+  if (root) return;
+  assert.is(checkedSpecs('/nonexistent', 'build'), null);
+});
+
+test('a spec loaded twice from the same text comes back equal, from the store', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  const checked = checkedSpecs(store, 'build-a');
+  const first = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(first.ok);
+  assert.equal(readdirSync(store).filter((f) => f.endsWith('.spec')).length, 1);
+  const kept = checked!.get(keyOf(file));
+  assert.ok(kept);
+  assert.equal(kept, first.value);
+  const again = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(again.ok);
+  assert.equal(again.value, first.value);
+  assert.is.not(again.value, first.value);
+});
+
+test('what the store holds for the text is what loads: so it holds only specs that passed', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  const checked = checkedSpecs(store, 'build-a')!;
+  const first = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(first.ok);
+  checked.put(keyOf(file), { ...first.value, name: 'marked' });
+  const again = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(again.ok);
+  assert.is(again.value.name, 'marked');
+});
+
+test('an invalid spec is never kept', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  writeFileSync(file, 'version: 1\ncontainers:\n  web: {ports: ["99999:80"]}\n');
+  const r = await loadSpec(file, { checked: checkedSpecs(store, 'build-a'), host: 'h1' });
+  assert.not.ok(r.ok);
+  assert.not.ok(existsSync(store) && readdirSync(store).some((f) => f.endsWith('.spec')));
+});
+
+test('another text, host, name or build misses', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  const checked = checkedSpecs(store, 'build-a')!;
+  assert.ok((await loadSpec(file, { checked, host: 'h1' })).ok);
+  assert.ok(checked.get(keyOf(file)));
+  assert.is(checked.get(keyOf(file, TEXT.replace('8080', '8081'))), null);
+  assert.is(checked.get(keyOf(file, TEXT, 'h2')), null);
+  assert.is(checked.get({ ...keyOf(file), name: 'other' }), null);
+  assert.is(checkedSpecs(store, 'build-b')!.get(keyOf(file)), null);
+  // The edited file loads as written, not as kept.
+  writeFileSync(file, TEXT.replace('8080', '8081'));
+  const edited = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(edited.ok);
+  assert.is(edited.value.containers.web.ports[0].hostPort, 8081);
+});
+
+test('a file or folder others could write is not believed', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  const checked = checkedSpecs(store, 'build-a')!;
+  assert.ok((await loadSpec(file, { checked, host: 'h1' })).ok);
+  const [slot] = readdirSync(store).filter((f) => f.endsWith('.spec'));
+  chmodSync(join(store, slot), 0o666);
+  assert.is(checked.get(keyOf(file)), null);
+  chmodSync(join(store, slot), 0o600);
+  assert.ok(checked.get(keyOf(file)));
+  chmodSync(store, 0o777);
+  assert.is(checked.get(keyOf(file)), null);
+});
+
+test.run();
