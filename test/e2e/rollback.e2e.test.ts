@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { applyOk, Sandbox, type RunResult } from '../helpers/sandbox.js';
 import { Watch } from '../helpers/watch.js';
+import { parseSeal } from '../../src/ownership/marks.js';
 
 const CLI = resolve('bin/tnet.js');
 const t = suite<{ box: Sandbox; spec: string }>('rollback');
@@ -254,6 +255,29 @@ t('--no-rollback keeps what went through and lists it, exit 1', async ({ box, sp
   assert.ok((await box.sh('ip link show br0')).code === 0, 'br0 kept');
   // A plain apply afterwards converges from there.
   await applyOk(box, spec);
+});
+
+t('--no-rollback, the worker fails inside one namespace: only the others are sealed, and the next apply enters it', async ({ box, spec }) => {
+  writeFileSync(spec, BASE);
+  // b's line gets an address on a device it lacks; every other line and the seals go through as written.
+  const fake = `sed 's#^\\(/run/netns/b\t.*\\)addr-add eth0 [^\t]*#\\1addr-add nosuchdev 192.0.2.1/24#' | "$real" "$@"`;
+  const r = await withFault(box, 'perl', fake, 'apply', '--no-rollback', '-f', spec);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /configuring namespace b failed/);
+  const aliases = async () => {
+    const links = (await box.json('ip -j link show type veth')) as { ifalias?: string }[];
+    return Object.fromEntries(links.map((l) => [/\/veth\/(\w+)/.exec(l.ifalias ?? '')?.[1], l.ifalias ?? '']));
+  };
+  const kept = await aliases();
+  assert.ok(parseSeal(kept.a), `a is sealed: ${kept.a}`);
+  assert.is(parseSeal(kept.b), null, `b is not: ${kept.b}`);
+  // A plain apply trusts a's seal and enters b, which gets its address and its seal.
+  const again = await box.tnet('apply', '-f', spec);
+  assert.is(again.code, 0, again.stderr);
+  assert.not.match(again.stdout, /No changes/);
+  assert.ok(parseSeal((await aliases()).b));
+  assert.match(await box.must('ip -n b -4 -o addr show dev eth0'), /10\.70\.0\.\d+\/24/);
+  assert.ok(await box.ping('b', '10.70.0.1'));
 });
 
 t('a failing destroy is rolled back too: the spec keeps working', async ({ box, spec }) => {
