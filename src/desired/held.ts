@@ -68,7 +68,7 @@ export function heldLinks(spec: string, links: readonly ObservedLink[]): HeldLin
 /**
  * Everything allocation must keep. `ips`, `ips6`: heldAddresses, `links`: heldLinks, computed once by the caller.
  * `rules`: the firewall as observed, `listening`: the host's sockets; null and none when not read (yet),
- * which only a spec without host ports to choose can do without.
+ * which only a spec without host ports to choose can do without. `chosen`: hasChosenPorts(spec), when the caller knows.
  */
 export function held(
   spec: Spec,
@@ -77,9 +77,10 @@ export function held(
   rules: FirewallObserved | null,
   listening: readonly ListeningSocket[] = [],
   ips6: Record<string, string> = {},
+  chosen: boolean = hasChosenPorts(spec),
 ): Held {
   // Both are read only to choose host ports: a spec that names all of its own needs neither, nor the rules parsed.
-  const published = hasChosenPorts(spec) ? allPublished(rules) : [];
+  const published = chosen ? allPublished(rules) : [];
   return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links };
 }
 

@@ -20,7 +20,7 @@ import { observeInside, observeKernel, readBase, type BaseObservation, type Base
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { hasChosenPorts, held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
+import { held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
@@ -31,7 +31,7 @@ import { applyPlan, type ApplyOutcome, type PhaseListener } from '../actuate/app
 import { afterFailure } from './rollback.js';
 import { verifyApplied } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
-import { Session } from './session.js';
+import { Session, type SpecFacts } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
 
@@ -245,7 +245,7 @@ async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
   const hostLinks = (await reads.kernel).host.links;
   const ips = heldAddresses(ctx.spec.name, hostLinks, {});
   const links = heldLinks(ctx.spec.name, hostLinks);
-  const early = ctx.fw !== null && hasChosenPorts(ctx.spec) ? null : desireWith(ctx, ips, links, null);
+  const early = ctx.fw !== null && factsOf(ctx.spec, ctx.session).chosen ? null : desireWith(ctx, ips, links, null);
   const base = await reads.base;
   return { base, ips, links, first: early ?? desireWith(ctx, ips, links, base.observed) };
 }
@@ -255,7 +255,7 @@ async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
  * sockets as observed, or null when not needed.
  */
 function desireWith(ctx: DesireContext, ips: HeldAddresses, links: HeldLinks, seen: Pick<ObservedState, 'firewall' | 'listening'> | null): Result<DesiredState> {
-  const kept = held(ctx.spec, ips.v4, links, seen?.firewall ?? null, seen?.listening, ips.v6);
+  const kept = held(ctx.spec, ips.v4, links, seen?.firewall ?? null, seen?.listening, ips.v6, factsOf(ctx.spec, ctx.session).chosen);
   const inputs = { spec: ctx.spec, held: kept, hostResolv: ctx.hostResolv, firewall: ctx.fw !== null };
   return desire(inputs, ctx.session.desire);
 }
@@ -281,19 +281,32 @@ function withLimits(desired: DesiredState, observed: ObservedState): ObservedSta
 }
 
 function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
+  const facts = factsOf(spec, session);
   return {
     firewall: fw ? () => fw.observe() : null,
-    paths: netnsPaths(spec),
+    paths: facts.paths,
     fdb: Object.values(spec.bridges).some((b) => b.overlay),
     files: session.files,
     // Without a firewall nothing is published, so no socket can be in the way.
-    listening: fw !== null && publishes(spec),
+    listening: fw !== null && facts.publishes,
     dns: spec.name,
   };
 }
 
-/** Whether the spec publishes any host port: only then are the host's sockets read. */
-const publishes = (spec: Spec): boolean => Object.values(spec.containers).some((c) => effectivePorts(c).length > 0);
+/** One walk of the containers for all of SpecFacts, once per Spec and session. */
+function factsOf(spec: Spec, session: Session): SpecFacts {
+  return session.specFacts.get(spec, '', () => {
+    const facts: SpecFacts = { paths: [], publishes: false, chosen: false };
+    for (const name in spec.containers) {
+      const c = spec.containers[name];
+      if (c.netns) facts.paths.push(c.netns);
+      const ports = effectivePorts(c);
+      if (ports.length > 0) facts.publishes = true;
+      if (!facts.chosen && ports.some((p) => p.hostPort === null)) facts.chosen = true;
+    }
+    return facts;
+  });
+}
 
 /** What observeOptions reads for a spec, as a comparable value. */
 function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string {
@@ -311,13 +324,4 @@ function sameHeld(a: HeldAddresses, b: HeldAddresses): boolean {
 
 function emptied(spec: Spec): Spec {
   return { ...spec, bridges: {}, containers: {} };
-}
-
-function netnsPaths(spec: Spec): string[] {
-  const out: string[] = [];
-  for (const name in spec.containers) {
-    const path = spec.containers[name].netns;
-    if (path) out.push(path);
-  }
-  return out;
 }

@@ -9,6 +9,18 @@ import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
 import { InsideMemo } from './inside-memo.js';
+import type { Spec } from '../model/spec.js';
+import { Memo } from '../util/memo.js';
+
+/** What the reads and the first desire need to know of a spec, found in one walk of its containers (reconcile.ts). */
+export interface SpecFacts {
+  /** The `netns:` paths it names. */
+  paths: string[];
+  /** Whether it publishes any host port: only then are the host's sockets read. */
+  publishes: boolean;
+  /** Whether tnet picks some host port itself (hasChosenPorts). */
+  chosen: boolean;
+}
 
 export interface SessionOptions {
   /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */
@@ -36,6 +48,8 @@ export class Session {
   readonly desire: DesireCache;
   /** Watch mode: the namespaces as the last warm pass found them. */
   readonly inside = new InsideMemo();
+  /** A pass asks them several times of the same Spec (the early read's key, the reads, the desire). */
+  readonly specFacts = new Memo<Spec, SpecFacts>();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 
