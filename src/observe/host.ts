@@ -34,6 +34,18 @@ export async function observeHost(byWorker: Promise<Record<number, string> | nul
 }
 
 /**
+ * These host links read again, without their addresses (watch mode: the links a kernel event named). Null
+ * when one of them is gone: the caller then reads everything.
+ */
+export async function readLinks(names: readonly string[]): Promise<ObservedLink[] | null> {
+  if (names.length === 0) return [];
+  const r = await run('ip', ['-j', '-d', '-batch', '-'], names.map((n) => `link show dev ${n}\n`).join(''));
+  const docs = r.code === 0 ? splitJsonLines(r.stdout) : [];
+  if (docs.length !== names.length) return null;
+  return docs.flatMap(parseLinks);
+}
+
+/**
  * nsid → a name of that namespace: one RTM_GETNSID per name under /run/netns, by the netlink worker or by
  * `ip netns list`. Not `netns list-id`: its dump comes back incomplete past a few hundred namespaces
  * (iproute2 6.1), and every seal whose namespace it missed would send tnet into that namespace.

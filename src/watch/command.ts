@@ -1,6 +1,6 @@
 // `tnet watch`: the long-running controller. Wires the spec watcher, kernel events and resync timer to the loop.
 
-import { EXIT, exitCodeOf } from '../model/errors.js';
+import { EXIT, exitCodeOf, ok } from '../model/errors.js';
 import { renderErrors } from '../render/errors.js';
 import { acquireLock, describeHolder } from '../reconcile/lock.js';
 import { commit, observeEarly, planReconcile, reconcile, type EarlyObservation } from '../reconcile/reconcile.js';
@@ -107,15 +107,23 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   });
   const speculator = new Speculator({
     load,
-    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kernel, host.session) : null),
-    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kernel }, host.session),
+    observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kept(), host.session) : null),
+    plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kept() }, host.session),
   });
   const controller: Controller = new Controller({
     load,
     reconcile: async (spec, deep, warm) => {
+      // Kernel events that restated links as they were (the kernel does so for every bridge port some seconds
+      // after it joined): nothing changed that a pass would read, so no pass.
+      const restated = !deep && !warm ? await host.restated() : null;
+      if (restated) {
+        log.debug('kernel events restated host links as they were: nothing to do');
+        return ok({ ...restated, actions: [], applied: true, ms: 0, warnings: [] });
+      }
       const guess = warm ? await speculator.take(spec) : null;
       speculator.invalidate();
-      const prefetched = warm ? host.kernel : null;
+      // A kernel event's pass starts from the view kept too, when the events only restated some links.
+      const prefetched = deep ? null : host.kept();
       const epoch = host.kernelEpoch;
       if (deep) host.forget();
       host.kernel = null;
@@ -144,6 +152,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   const dnsServer = new DnsServerEvents(() => {
     if (stopped) return;
     log.warn("tnet's DNS server went away; starting it again");
+    host.unsettle();
     if (controller.kernelEvent()) kernelChanged.trigger();
   });
 

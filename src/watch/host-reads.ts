@@ -9,9 +9,12 @@ import { SavedRules } from './saved-rules.js';
 import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';
 import { touchesKernelView } from '../reconcile/verify.js';
 import { Session } from '../reconcile/session.js';
+import { isDeepStrictEqual } from 'node:util';
 import type { Spec } from '../model/spec.js';
+import type { ObservedLink } from '../model/observed.js';
 import { Kept } from '../util/kept.js';
-import { watchKernel, type KernelEvents } from './kernel-events.js';
+import { hostLinkChange, watchKernel, type KernelEvents } from './kernel-events.js';
+import { readLinks } from '../observe/host.js';
 import { watchRuleset, type RulesetEvents } from './ruleset-events.js';
 import { watchNetnsFiles, type FilesEvents } from './netns-files-events.js';
 
@@ -34,8 +37,17 @@ export interface HostReadsEvents {
  * The reconcile session it makes serves the kept rules and files to every reconcile of the watch.
  */
 export class HostReads {
-  /** The kernel view as the last reconcile left it; null once an event says it changed. */
+  /** The kernel view as the last reconcile left it; null once an event says it changed beyond a few links. */
   kernel: Promise<KernelView> | null = null;
+  /**
+   * Host links an event said changed since the view was read, by index: read again before the view is used
+   * (kept()). The kernel restates every bridge port some seconds after it joined, and a view dropped for each
+   * such burst would send the next edit to read ten thousand links again.
+   */
+  private readonly changedLinks = new Map<number, string>();
+  /** The view the last reconcile left (refresh), its report, and whether only link events came since. */
+  private settled: { view: Promise<KernelView>; report: ReconcileReport } | null = null;
+  private onlyLinks = false;
   private readonly rules = new SavedRules();
   private readonly rules6 = new SavedRules();
   private readonly files = new Kept<FilesObservation>();
@@ -59,6 +71,7 @@ export class HostReads {
       // A folder that came is not watched yet: nothing is vouched for until refresh() watches it.
       if (folders) this.files.deaf();
       else this.files.drop();
+      this.onlyLinks = false;
       this.on.drift('files', {});
     }, (path, e) => this.on.refused?.(path, e));
     // Watched from the start: what the first reconcile reads is kept if it changes nothing.
@@ -80,15 +93,51 @@ export class HostReads {
   refresh(spec: Spec, report: ReconcileReport, epoch: number): Promise<unknown> {
     // A port edit changes rules only: reading 10,000 links again would make the next edit wait for it.
     const unchanged = !report.actions.some(touchesKernelView) && epoch === this.kernelChanges;
+    // Links that changed meanwhile are read again on top of the view kept; a fresh read covers them.
+    if (!unchanged) this.changedLinks.clear();
     this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
+    this.settled = { view: this.kernel, report };
+    this.onlyLinks = true;
     this.watchFiles();
     if (this.rules.listening) readRulesAhead(spec, this.session);
     if (this.files.listening) void observeFiles(this.filesReader);
     return this.kernel;
   }
 
+  /**
+   * The kernel view kept, with the links events named since read again; null when there is none. A link
+   * gone, new or renamed since cannot be patched in: the view is read whole then.
+   */
+  kept(): Promise<KernelView> | null {
+    if (this.kernel === null || this.changedLinks.size === 0) return this.kernel;
+    const changed = new Map(this.changedLinks);
+    this.changedLinks.clear();
+    const view = this.kernel.then(async (v) => withLinks(v, changed, await readLinks([...changed.values()])) ?? observeKernel());
+    this.kernel = view;
+    return view;
+  }
+
+  /**
+   * When every event since the last reconcile restated host links as they were (their second read equals the
+   * view it left), that reconcile's report with the view: a pass would find nothing to do. Else null.
+   */
+  async restated(): Promise<ReconcileReport | null> {
+    const settled = this.settled;
+    if (!this.onlyLinks || settled === null) return null;
+    const before = await settled.view.catch(() => null);
+    const now = await (this.kept() ?? Promise.resolve(null)).catch(() => null);
+    return before !== null && now === before && this.onlyLinks && this.settled === settled ? { ...settled.report, kernel: before } : null;
+  }
+
+  /** Something these reads do not watch changed (the DNS server went away): the next pass must not be skipped. */
+  unsettle(): void {
+    this.onlyLinks = false;
+  }
+
   /** Before a deep pass (start, resync): everything is read afresh, whatever the watchers said. */
   forget(): void {
+    this.onlyLinks = false;
+    this.changedLinks.clear();
     this.kernel = null;
     this.rules.drop();
     this.rules6.drop();
@@ -106,7 +155,7 @@ export class HostReads {
 
   private startKernel(): void {
     this.kernelEvents = watchKernel(
-      (line) => this.kernelChanged({ event: line.slice(0, 200) }),
+      (line) => this.kernelEvent(line),
       (code) =>
         this.restart('ip monitor', code, 1000, () => {
           this.startKernel();
@@ -122,8 +171,18 @@ export class HostReads {
     else this.files.deaf();
   }
 
+  /** A host link's change is noted to be read again; any other event drops the view. Either way it is drift. */
+  private kernelEvent(line: string): void {
+    const link = hostLinkChange(line);
+    if (link === null || this.changedLinks.size >= PATCH_MAX) return this.kernelChanged({ event: line.slice(0, 200) });
+    this.changedLinks.set(link.index, link.name);
+    this.on.drift('kernel', { event: line.slice(0, 200) });
+  }
+
   private kernelChanged(detail: Record<string, unknown>): void {
     this.kernel = null;
+    this.onlyLinks = false;
+    this.changedLinks.clear();
     this.kernelChanges++;
     this.on.drift('kernel', detail);
   }
@@ -134,14 +193,14 @@ export class HostReads {
         this.rules.listen();
         this.rules6.listen();
         // Commits while it was down (or lost when its socket overflowed, ENOBUFS) went unreported.
-        if (this.rulesetListened || this.rulesetFailures > 0) this.on.drift('firewall', { restarted: 'xtables-monitor' });
+        if (this.rulesetListened || this.rulesetFailures > 0) this.firewallDrift({ restarted: 'xtables-monitor' });
         this.rulesetListened = true;
         this.rulesetFailures = 0;
       },
       // tnet's own restores are not drift; another process's commit is, in either family.
       onCommit: (pid, families) => {
         const foreign = families.map((f) => (f === 6 ? this.rules6 : this.rules).committed(pid));
-        if (foreign.some(Boolean)) this.on.drift('firewall', { pid, families });
+        if (foreign.some(Boolean)) this.firewallDrift({ pid, families });
       },
       onExit: (code) => {
         this.rules.deaf();
@@ -152,9 +211,41 @@ export class HostReads {
     });
   }
 
+  private firewallDrift(detail: Record<string, unknown>): void {
+    this.onlyLinks = false;
+    this.on.drift('firewall', detail);
+  }
+
   private restart(what: string, code: number | null, ms: number, again: () => void): void {
     if (this.stopped) return;
     this.on.lost(what, code, ms);
     setTimeout(() => !this.stopped && again(), ms).unref();
   }
+}
+
+/** Past this many links changed, reading all of them at once costs less than one by one. */
+const PATCH_MAX = 1000;
+
+/**
+ * `view` with the links of `changed` (index → name) replaced by `fresh`, their addresses kept (an address
+ * change is an event of its own, which drops the view); null when a link is not where the view had it.
+ */
+export function withLinks(view: KernelView, changed: ReadonlyMap<number, string>, fresh: readonly ObservedLink[] | null): KernelView | null {
+  if (fresh === null || fresh.length !== changed.size) return null;
+  const byIndex = new Map(fresh.map((l) => [l.ifindex, l]));
+  let found = 0;
+  let moved = false;
+  const links = view.host.links.map((old) => {
+    const now = byIndex.get(old.ifindex);
+    if (now === undefined) return old;
+    found++;
+    if (now.name !== old.name) return null;
+    const patched = { ...now, addrs: old.addrs, addrs6: old.addrs6 };
+    if (isDeepStrictEqual(patched, old)) return old;
+    moved = true;
+    return patched;
+  });
+  if (found !== fresh.length || links.some((l) => l === null) || fresh.some((l) => changed.get(l.ifindex) !== l.name)) return null;
+  // Links restated as they were leave the very view: what is keyed by it (inside-memo.ts) still holds.
+  return moved ? { ...view, host: { ...view.host, links: links as ObservedLink[] } } : view;
 }

@@ -22,6 +22,15 @@ export function relevant(line: string): boolean {
   return !/\binet6\b/.test(line) || /\bscope global\b/.test(line);
 }
 
+/**
+ * A host link that changed and is still there: its index and name, for watch mode to read it again alone.
+ * Null for every other event (a deletion, an address, a route, anything inside a namespace).
+ */
+export function hostLinkChange(line: string): { index: number; name: string } | null {
+  const m = /^\[nsid current\](\d+): ([^\s:@]+)(?:@\S+)?: </.exec(line);
+  return m ? { index: Number(m[1]), name: m[2] } : null;
+}
+
 export function watchKernel(onEvent: (line: string) => void, onExit: (code: number | null) => void): KernelEvents {
   let closed = false;
   const child: ChildProcess = spawn('sh', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'] });
