@@ -170,6 +170,29 @@ function checkLinks(desired: DesiredState, byName: LinksByName): TnetError[] {
   return errors;
 }
 
+/**
+ * An endpoint whose host end is missing gets a new veth pair, its peer named eth0… in the namespace. An
+ * interface of that name already there (a veth whose host end lost tnet's mark, one made by hand inside)
+ * would make the kernel refuse halfway: it is refused here, named. Not in namespaces the plan makes anew
+ * (`fresh`), nor in those not entered (a seal vouched for them, so their host end is there).
+ */
+export function checkInnerNames(desired: DesiredState, observed: ObservedState, byName: LinksByName, fresh: ReadonlySet<string>): TnetError[] {
+  const errors: TnetError[] = [];
+  for (const e of desired.endpoints) {
+    if (byName.has(e.hostIf) || fresh.has(e.netns)) continue;
+    const ns = observed.netns[e.netns];
+    const inner = ns?.read ? ns.links.find((l) => l.name === e.ifname) : undefined;
+    if (!inner) continue;
+    const peer = inner.peerIfindex === null ? undefined : observed.links.find((l) => l.ifindex === inner.peerIfindex);
+    const of = peer ? `, the peer of host interface ${peer.name}${peer.alias ? ` (alias "${peer.alias}")` : ''},` : '';
+    errors.push(tnetError('conflict', `namespace ${e.netns} already has ${e.ifname}${of} which tnet did not make for container ${e.container}`, {
+      path: `containers.${e.container}`,
+      hint: peer ? `delete it (ip link del ${peer.name}), or give ${peer.name} back the alias tnet gave it, and apply again` : `delete it (ip -n ${e.netns} link del ${e.ifname}) and apply again`,
+    }));
+  }
+  return errors;
+}
+
 function inTheWay(what: string, name: string, alias: string | null, path: string, hint: string) {
   const m = parseMark(alias);
   if (m) {

@@ -4,7 +4,7 @@ import type { Action } from '../model/action.js';
 import { IPV6_FORWARD, type DesiredState } from '../model/desired.js';
 import { fail, ok, type Result } from '../model/errors.js';
 import type { ObservedNetns, ObservedState } from '../model/observed.js';
-import { checkHost } from './check-host.js';
+import { checkHost, checkInnerNames } from './check-host.js';
 import { checkLimits } from './check-limits.js';
 import { diffBridge } from './diff-bridges.js';
 import { diffEndpoint } from './diff-endpoints.js';
@@ -25,7 +25,10 @@ export function plan(desired: DesiredState, observed: ObservedState): Result<Act
     netns: netns.actions.filter((a) => a.op === 'netns-add').length,
     veths: desired.endpoints.filter((e) => !links.has(e.hostIf)).length,
   };
-  const errors = [...checkHost(desired, observed, links), ...checkLimits(desired, observed, adds), ...netns.errors, ...files.errors];
+  const errors = [
+    ...checkHost(desired, observed, links), ...checkInnerNames(desired, observed, links, netns.fresh),
+    ...checkLimits(desired, observed, adds), ...netns.errors, ...files.errors,
+  ];
   if (errors.length) return fail(...errors);
   const uplinks = diffUplinks(desired, observed, links);
   return ok([

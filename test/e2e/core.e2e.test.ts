@@ -243,6 +243,21 @@ containers:
   assert.is((await box.sh('ip link show docker0')).code, 1);
 });
 
+t('a host veth whose mark was overwritten by hand: its eth0 is named as in the way, nothing changes, exit 3', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  const veth = (await box.json('ip -j link show type veth')).find((l: any) => /\/veth\/nginx-1@/.test(l.ifalias ?? ''));
+  await box.must(`ip link set dev ${veth.ifname} alias x`);
+  const before = await state(box);
+  const r = await box.tnet('apply', '-f', spec);
+  assert.is(r.code, 3, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error\\[conflict\\]: namespace nginx-1 already has eth0, the peer of host interface ${veth.ifname} \\(alias "x"\\), which tnet did not make for container nginx-1$`, 'm'));
+  assert.match(r.stderr, new RegExp(`hint: delete it \\(ip link del ${veth.ifname}\\)`));
+  assert.is(await state(box), before);
+  // Its mark given back, the host is as the spec says again.
+  await box.must(`ip link set dev ${veth.ifname} alias '${veth.ifalias}'`);
+  assert.match((await box.tnet('apply', '-f', spec)).stdout, /No changes/);
+});
+
 t('the nsenter + ip fallback (no perl) wires exactly what the netlink worker wires', async ({ box, spec }) => {
   await applyOk(box, spec);
   const other = await Sandbox.create();

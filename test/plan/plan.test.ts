@@ -54,6 +54,29 @@ test('a host veth deleted by hand is recreated with everything inside', () => {
   assert.equal(ops(plan(want, o)), ['veth-add', 'link-set', 'link-set', 'addr-add', 'route-replace', 'link-seal']);
 });
 
+test('a host veth that lost its mark: its eth0 inside is named in the way, and nothing is planned', () => {
+  const o = converged();
+  o.links = o.links.map((l) => (l.name === 'veth1234567' ? link({ ...l, alias: 'x' }) : l));
+  // Naming gives the endpoint another host name, which no interface holds (desired/veth-names.ts).
+  const moved = { ...want, endpoints: [{ ...ep, hostIf: 'veth7654321' }] };
+  const r = plan(moved, o);
+  assert.not.ok(r.ok);
+  if (r.ok) return;
+  const e = r.errors.find((x) => x.message.startsWith('namespace a already has eth0'));
+  assert.ok(e, r.errors.map((x) => x.message).join('\n'));
+  assert.is(e.code, 'conflict');
+  assert.match(e.message, /the peer of host interface veth1234567 \(alias "x"\)/);
+  assert.is(e.path, 'containers.a');
+});
+
+test('a namespace not entered (a seal vouched for it) has nothing of its inside in the way', () => {
+  const o = converged();
+  o.links = o.links.filter((l) => l.name !== 'veth1234567');
+  // Not entered: a seal vouched for it, so nothing of its inside is known, or in the way.
+  o.netns.a = { ...o.netns.a, read: false };
+  assert.ok(plan(want, o).ok);
+});
+
 test('drift inside the namespace: a lost address and default route come back, nothing else', () => {
   const o = converged();
   o.netns.a.links[1].addrs = [];
