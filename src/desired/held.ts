@@ -4,7 +4,7 @@
 
 import type { FirewallObserved } from '../model/firewall.js';
 import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/observed.js';
-import type { Spec } from '../model/spec.js';
+import type { ContainerSpec, Spec } from '../model/spec.js';
 import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { allPublished, type PublishedRule } from '../observe/published.js';
@@ -86,8 +86,11 @@ export function held(
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
 export function hasChosenPorts(spec: Spec): boolean {
-  return Object.values(spec.containers).some((c) => effectivePorts(c).some((p) => p.hostPort === null));
+  return Object.values(spec.containers).some(choosesPort);
 }
+
+/** Whether tnet picks one of this container's host ports (hasChosenPorts, for one container). */
+export const choosesPort = (c: ContainerSpec): boolean => effectivePorts(c).some((p) => p.hostPort === null);
 
 /**
  * The host ports tnet chose earlier, read back from the spec's DNAT rules of both families (a mapping on

@@ -20,6 +20,15 @@ export function saveString(value: string): string {
 
 export const commentMatch = (owner: string): string => `-m comment --comment ${saveString(owner)}`;
 
+/**
+ * Whether a rule lacks `owner`'s own comment, by a substring test: a spec's own rules are most of them, and
+ * reading a rule's owner costs a regular expression. Those it passes still have their owner read.
+ */
+export function notOwnedBy(owner: string): (rule: string) => boolean {
+  const own = commentMatch(owner);
+  return (rule) => !rule.includes(own);
+}
+
 const COMMENT = /(?:^| )-m comment --comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;
 
 /** The comment of a rule as printed by iptables-save, unescaped; null when it has none. */

@@ -7,7 +7,7 @@ import { overlaps, parseCidr } from '../util/ipv4.js';
 import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { dnatRulesOf } from '../ownership/chains.js';
-import { commentMatch, specOfOwner, specOwner } from '../ownership/rule-owner.js';
+import { notOwnedBy, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { allPublished, clashes, parseDnat, type PublishedRule } from '../observe/published.js';
 import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
@@ -56,8 +56,7 @@ function containerOf(desired: DesiredState): (p: PublishedRule) => string {
 function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
   const own = specOwner(desired.spec);
   // Rules carrying this spec's own comment are not parsed: only another spec's can clash, and usually there is none.
-  const ownComment = commentMatch(own);
-  const others = observedPorts(observed, (r) => !r.includes(ownComment)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  const others = observedPorts(observed, notOwnedBy(own)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
   if (others.length === 0) return [];
   const nameOf = containerOf(desired);
   const errors: TnetError[] = [];

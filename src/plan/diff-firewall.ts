@@ -2,7 +2,7 @@
 
 import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FirewallDesired, FirewallObserved, FwFamily, FwRule, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
-import { commentMatch, isTnetChain, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
+import { isTnetChain, notOwnedBy, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { diffChains, type FwContext } from './fw-chains.js';
 import { diffJumps } from './fw-jumps.js';
 
@@ -48,10 +48,9 @@ function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwC
 
 /** Rules of another spec (`tnet:<other>`) in any tnet chain of any table of the family. */
 function othersPresent(tables: FwTableObserved[], owner: string): boolean {
-  // A rule with this spec's own comment is not read further: they are most of them, and reading one costs a regex.
-  const own = commentMatch(owner);
+  const foreign = notOwnedBy(owner);
   const other = (r: FwRule): boolean => {
-    if (r.includes(own)) return false;
+    if (!foreign(r)) return false;
     const o = ownerOf(r);
     return specOfOwner(o) !== null && o !== owner;
   };

@@ -20,7 +20,7 @@ import { observeInside, observeKernel, readBase, type BaseObservation, type Base
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
+import { choosesPort, held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
 import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
@@ -300,9 +300,8 @@ function factsOf(spec: Spec, session: Session): SpecFacts {
     for (const name in spec.containers) {
       const c = spec.containers[name];
       if (c.netns) facts.paths.push(c.netns);
-      const ports = effectivePorts(c);
-      if (ports.length > 0) facts.publishes = true;
-      if (!facts.chosen && ports.some((p) => p.hostPort === null)) facts.chosen = true;
+      if (!facts.publishes && effectivePorts(c).length > 0) facts.publishes = true;
+      if (!facts.chosen && choosesPort(c)) facts.chosen = true;
     }
     return facts;
   });
