@@ -1,10 +1,10 @@
-// Executes a plan in phases: namespaces, host links, firewall, inside namespaces, files; batched per phase.
+// Executes a plan in stages (namespaces and links with the rules, then the insides with files and DNS), batched per step.
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend } from '../model/backends.js';
 import type { FwFamily, FwTableName } from '../model/firewall.js';
 import { tnetError, type TnetError } from '../model/errors.js';
-import { applyDns } from './dns.js';
+import { applyDns, startDns } from './dns.js';
 import { applyFiles } from './files.js';
 import { fdbBatch, fdbLines } from './bridge-batch.js';
 import { hostBatch } from './ip-batch.js';
@@ -140,6 +140,8 @@ interface Step {
   name: string;
   actions: readonly Action[];
   run(): Promise<TnetError[]>;
+  /** Runs though it has no action of its own: they were counted by an earlier step (the reload after 'dns start'). */
+  needed?: boolean;
 }
 
 /** Told as each phase starts: its name and how many actions it carries out (a terminal shows it, see cli/progress.ts). */
@@ -158,58 +160,80 @@ export interface ApplyOutcome {
 }
 
 /**
- * Runs the steps in order and stops at the first that fails: later steps depend on earlier ones. `links`
- * configure the namespaces' insides, in order of preference: the first that is not unavailable serves.
+ * Runs the stages in order and stops after the first that fails: later stages depend on earlier ones. The
+ * steps of one stage touch different objects and run side by side (each is its own process, thread or
+ * worker). `links` configure the namespaces' insides, in order of preference: the first that is not
+ * unavailable serves.
  */
 export async function applyPlan(
   plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[], opts: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { errors: [], attempted: [] };
-  for (const [i, step] of steps(toPhases(plan), firewall, links, opts.tolerant === true).entries()) {
-    const t = performance.now();
+  let i = 0;
+  for (const stage of stages(toPhases(plan), firewall, links, opts.tolerant === true)) {
     // Bookkeeping steps (intents) do nothing to see.
-    if (step.actions.length) opts.onPhase?.(step.name, step.actions.length);
-    out.attempted.push(...step.actions);
-    const errors = await step.run();
-    trace(`phase ${i}: ${step.name}`, t);
-    out.errors.push(...errors);
-    if (errors.length && !opts.tolerant) break;
+    const shown = stage.filter((s) => s.actions.length);
+    if (shown.length) opts.onPhase?.(shown.map((s) => s.name).join(' + '), shown.reduce((n, s) => n + s.actions.length, 0));
+    for (const step of stage) out.attempted.push(...step.actions);
+    const errors = await Promise.all(stage.map((step, k) => timedStep(step, `phase ${i + k}: ${step.name}`)));
+    i += stage.length;
+    out.errors.push(...errors.flat());
+    if (out.errors.length && !opts.tolerant) break;
   }
   return out;
 }
 
+async function timedStep(step: Step, label: string): Promise<TnetError[]> {
+  const t = performance.now();
+  const errors = await step.run();
+  trace(label, t);
+  return errors;
+}
+
 const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.seal];
 
-function steps(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[] {
+function stages(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[][] {
   const batch = (actions: Action[]) => hostBatch(batchLines(actions), force);
   const firstPart = [...p.teardown, ...p.netnsAdd];
-  return [
+  // Before the namespaces are addressed: on a dual-stack bridge each new address makes its container send
+  // MLD reports, which the bridge floods to every port unless the rules already drop them there. Rules name
+  // bridges and addresses, not objects that must exist: they go in while the kernel makes the links.
+  const rules: Step = { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) };
+  // The DNS server's process starts beside them too (its records and their reload come with the insides):
+  // an undo stops it from here on if it was down before.
+  const serve = p.dns.filter((a) => a.op === 'dns-serve');
+  const dnsStart: Step = { name: 'dns start', actions: serve, run: () => (serve.length ? startDns() : Promise.resolve([])) };
+  // Files under /etc/netns are data alone: written meanwhile too, a few folders per turn of the event loop.
+  const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
+  const all: Step[][] = [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
-    { name: 'intents', actions: [], run: () => recordIntents(p.intents) },
+    [{ name: 'intents', actions: [], run: () => recordIntents(p.intents) }],
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts).
     ...(p.attach.length === 0
-      ? [{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }]
+      ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dnsStart, files]]
       : [
-          { name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) },
-          { name: 'host batch', actions: p.host, run: () => batch(p.host) },
+          [{ name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) }, rules, dnsStart, files],
+          [{ name: 'host batch', actions: p.host, run: () => batch(p.host) }],
         ]),
-    { name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) },
+    [{ name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) }],
     // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
-    { name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) },
-    // Before the namespaces are addressed: on a dual-stack bridge each new address makes its container send
-    // MLD reports, which the bridge floods to every port unless the rules already drop them there.
-    { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) },
-    // Seals last: each one only once its namespace's side went through, since it vouches for it.
-    { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
-    { name: 'files', actions: p.files, run: () => applyFiles(p.files) },
-    // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
-    { name: 'dns', actions: p.dns, run: () => applyDns(p.dns) },
+    [{ name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) }],
+    // Seals last among the insides: each one only once its namespace's side went through, since it vouches
+    // for it. The DNS server's records and reload need nothing from inside the namespaces, only their bridges.
+    [
+      { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
+      // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
+      { name: 'dns', actions: p.dns.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(p.dns), needed: p.dns.length > 0 },
+    ],
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
-    { name: 'prune batch', actions: p.prune, run: () => batch(p.prune) },
-    { name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) },
-    { name: 'intents dropped', actions: [], run: () => dropIntents(p.intents) },
-  ].filter((s, i, all) => s.actions.length > 0 || i === 0 || i === all.length - 1);
+    [{ name: 'prune batch', actions: p.prune, run: () => batch(p.prune) }],
+    [{ name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) }],
+    [{ name: 'intents dropped', actions: [], run: () => dropIntents(p.intents) }],
+  ];
+  // Empty steps are left out, but for the intents' bookkeeping first and last.
+  const last = all.length - 1;
+  return all.map((stage, i) => stage.filter((s) => s.actions.length > 0 || s.needed === true || i === 0 || i === last)).filter((stage) => stage.length > 0);
 }
 
 async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[]): Promise<TnetError[]> {

@@ -55,6 +55,18 @@ function writeRecords(path: string, content: string | null): void {
   renameSync(staging, path);
 }
 
+/**
+ * Starts the server if it is down, without records yet: Node's start-up then runs beside the host batch,
+ * and the reload that follows the records (applyDns) finds it up.
+ */
+export async function startDns(): Promise<TnetError[]> {
+  try {
+    return (await answersPing(DNS_CONTROL, PING_MS)) ? [] : await start();
+  } catch (e) {
+    return [tnetError('io', `dns-serve failed: ${(e as Error).message}`)];
+  }
+}
+
 async function serve(): Promise<TnetError[]> {
   if (!(await answersPing(DNS_CONTROL, PING_MS))) {
     const started = await start();

@@ -10,12 +10,16 @@ import type { Action } from '../model/action.js';
 type FileAction = Extract<Action, { op: 'file-write' | 'dir-remove' | 'sysctl' }>;
 
 const FILES_IN_FLIGHT = 32;
+/** Folders written between two turns of the event loop: pipes to the processes working meanwhile keep flowing. */
+const FOLDERS_PER_TURN = 64;
 
 export async function applyFiles(actions: FileAction[]): Promise<TnetError[]> {
   const errors: TnetError[] = [];
   const writes = new Map<string, Extract<FileAction, { op: 'file-write' }>[]>();
   for (const a of actions) if (a.op === 'file-write') writes.set(dirname(a.path), [...(writes.get(dirname(a.path)) ?? []), a]);
+  let written = 0;
   for (const [dir, files] of writes) {
+    if (++written % FOLDERS_PER_TURN === 0) await new Promise((r) => setImmediate(r));
     try {
       writeFolder(dir, files);
     } catch (e) {

@@ -112,14 +112,16 @@ export async function enterAgain(observed: ObservedState, names: ReadonlySet<str
 /** `before` with the parts named read afresh: after an apply, only what it touched is read again. */
 export async function observeAgain(before: ObservedState, r: Reread): Promise<ObservedState> {
   const kernel = r.kernel || r.enter.size > 0 ? observeKernel() : null;
-  const [view, firewall, files, fdb, dns] = await Promise.all([
+  // The intents with the kernel: an apply that went through dropped its own, which vouch.ts and diff-netns read.
+  const [view, firewall, files, fdb, dns, intents] = await Promise.all([
     kernel,
     r.firewall ? r.firewall() : before.firewall,
     r.files ? observeFiles(null) : null,
     r.fdb ? observeFdb() : before.fdb,
     r.dns ? observeDns(before.dns.spec) : before.dns,
+    kernel ? observeIntents() : before.intents,
   ]);
-  const out: ObservedState = { ...before, firewall, fdb, dns };
+  const out: ObservedState = { ...before, firewall, fdb, dns, intents };
   if (files) Object.assign(out, { files: files.files, fileDirs: files.dirs });
   if (!view) return out;
   const skip = new Map(view.listed.filter((n) => !r.enter.has(n.name)).map((n) => [n.name, before.netns[n.name]?.mark ?? '']));

@@ -14,8 +14,13 @@ export interface EndpointSeen {
 
 export function diffEndpoint(d: DesiredEndpoint, seen: EndpointSeen): Action[] {
   const actions = endpointActions(d, seen);
-  // A new pair starts unsealed; an existing end keeps its seal, which already names the desired inside.
-  const sealed = seen.host?.alias === d.seal && !actions.some((a) => a.op === 'veth-add');
+  const added = actions.some((a) => a.op === 'veth-add');
+  // A pair made with the namespace it goes into is sealed as it is made: one alias write instead of two,
+  // the kernel's dearest per-veth cost at thousands. That namespace's intent, recorded before the host batch
+  // and dropped only once the apply went through, keeps the seal from vouching until then (vouch.ts).
+  if (added && seen.netns === undefined) return actions.map((a) => (a.op === 'veth-add' ? { ...a, mark: d.seal } : a));
+  // Any other new pair starts unsealed; an existing end keeps its seal, which already names the desired inside.
+  const sealed = seen.host?.alias === d.seal && !added;
   return sealed ? actions : [...actions, { op: 'link-seal', dev: d.hostIf, alias: d.seal, netns: d.netns }];
 }
 

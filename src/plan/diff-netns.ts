@@ -36,7 +36,10 @@ function diffOne(d: DesiredNetns, spec: string, observed: ObservedState, out: Ne
   const obs = observed.netns[d.name];
   if (obs && obs.id !== '') {
     if (isWanted(d, obs, observed, out.fresh)) {
-      if (d.kind !== 'alias' && (obs.mark !== d.mark || (obs.read && !loUp(obs)))) out.actions.push({ op: 'netns-mark', name: d.name, mark: d.mark });
+      // Marked again when an intent outlived the apply that recorded it: recorded anew and dropped once this
+      // apply goes through, it stops keeping the namespace's seal from vouching (vouch.ts).
+      const lingers = observed.intents[d.name] !== undefined;
+      if (d.kind !== 'alias' && (obs.mark !== d.mark || (obs.read && (!loUp(obs) || lingers)))) out.actions.push({ op: 'netns-mark', name: d.name, mark: d.mark });
       return;
     }
     if (parseMark(netnsMark(observed, obs))?.spec !== spec) {

@@ -24,7 +24,10 @@ export function vouched(desired: DesiredState, observed: ObservedState, ids: Map
   for (const e of desired.endpoints) {
     const l = links.get(e.hostIf);
     const mark = marks.get(e.netns);
-    if (l && mark && l.alias === e.seal && l.up && l.master === e.bridge && inNs(l, e.netns)) out.set(e.netns, mark);
+    // An intent still recorded: an apply that made this namespace sealed its veth before configuring the
+    // inside, and did not get through (it crashed, or failed and kept what it did): the seal proves nothing.
+    const settled = observed.intents[e.netns] === undefined;
+    if (l && mark && settled && l.alias === e.seal && l.up && l.master === e.bridge && inNs(l, e.netns)) out.set(e.netns, mark);
     else unsealed.add(e.netns);
   }
   for (const ns of unsealed) out.delete(ns);

@@ -73,4 +73,23 @@ test('removals come last, veths to reap before their namespaces; a name made aga
   assert.equal(p.pruneDirs.length, 1);
 });
 
+const RULES: Action = {
+  op: 'fw-update', table: 'filter',
+  update: { createChains: ['TNET-FORWARD'], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] },
+};
+
+test('the rules go in before the insides; a failure there stops the apply before any namespace is entered', async () => {
+  const calls: Call[] = [];
+  const order: string[] = [];
+  const failing = { apply: async () => (order.push('rules'), [tnetError('firewall', 'iptables-restore failed')]) };
+  const r = await applyPlan([...PLAN, RULES], failing, [backend('netlink', [], calls)]);
+  assert.equal(r.errors.map((e) => e.code), ['firewall']);
+  assert.equal(calls, [], 'no namespace entered');
+  assert.equal(r.attempted.map((a) => a.op), ['fw-update'], 'only what started is for the undo to set back');
+  const fine = { apply: async () => (order.push('rules'), []) };
+  const linked: LinkBackend = { name: 'netlink', configure: async () => (order.push('insides'), []) };
+  assert.equal((await applyPlan([...PLAN, RULES], fine, [linked])).errors, []);
+  assert.equal(order, ['rules', 'rules', 'insides']);
+});
+
 test.run();

@@ -26,6 +26,15 @@ test('no vouching for a stale seal, a host end down or elsewhere, or a peer in a
   assert.is(vouched(want, host({ peerNetnsId: 1 }), ids).size, 0);
 });
 
+test('no vouching while the intent of the apply that made the namespace is still recorded', () => {
+  // That apply sealed the veth as it made it, before the inside: until it went through, the seal proves nothing.
+  const o = host();
+  o.intents = { a: 'tnet:q/netns/a' };
+  assert.is(vouched(want, o, ids).size, 0);
+  o.intents = { b: 'tnet:q/netns/b' };
+  assert.is(vouched(want, o, ids).size, 1, "another namespace's intent says nothing of this one");
+});
+
 test('a namespace known by another name (container:X) is recognised by its id', () => {
   const o = host();
   o.nsids = { 0: 'side' };
