@@ -17,7 +17,8 @@ import type { FirewallGlue } from './firewall.js';
  * stands, so a large apply stays fast:
  * - links, addresses and routes of the host; switches; files; forwarding entries, each when touched;
  * - the namespaces the apply entered, except those whose host veth now carries the seal the spec asks for: a
- *   seal is set only once everything inside went through, as a re-apply trusts it (`--deep` enters all);
+ *   seal vouches once every step went through (set after the inside, or with a new namespace's veth under
+ *   its intent, dropped by then), as a re-apply trusts it (`--deep` enters all);
  * - not the rules: iptables-restore commits a table atomically, so its success means the kernel holds it.
  * Empty: all is as desired.
  */
