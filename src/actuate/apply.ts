@@ -169,14 +169,13 @@ export async function applyPlan(
   plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[], opts: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { errors: [], attempted: [] };
-  let i = 0;
-  for (const stage of stages(toPhases(plan), firewall, links, opts.tolerant === true)) {
+  for (const [i, stage] of stages(toPhases(plan), firewall, links, opts.tolerant === true).entries()) {
     // Bookkeeping steps (intents) do nothing to see.
     const shown = stage.filter((s) => s.actions.length);
     if (shown.length) opts.onPhase?.(shown.map((s) => s.name).join(' + '), shown.reduce((n, s) => n + s.actions.length, 0));
     for (const step of stage) out.attempted.push(...step.actions);
-    const errors = await Promise.all(stage.map((step, k) => timedStep(step, `phase ${i + k}: ${step.name}`)));
-    i += stage.length;
+    // TNET_TRACE names each step by its stage: steps of one stage ran side by side, their times overlap.
+    const errors = await Promise.all(stage.map((step) => timedStep(step, `stage ${i}: ${step.name}`)));
     out.errors.push(...errors.flat());
     if (out.errors.length && !opts.tolerant) break;
   }
