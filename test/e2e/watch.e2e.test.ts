@@ -296,11 +296,12 @@ t('one tnet at a time: a second apply exits 4 naming the holder, or waits with -
   waiting.stdout!.on('data', (d) => (out += String(d)));
   waiting.stderr!.on('data', (d) => (out += String(d)));
   const done = new Promise<number | null>((r) => waiting.once('exit', (c) => r(c)));
-  await new Promise((r) => setTimeout(r, 500));
+  // Until it says it waits (a fixed pause can end before a loaded machine has even started it).
+  for (let t = 0; t < 100 && !/waiting for the lock held by pid/.test(out) && waiting.exitCode === null; t++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(out, /waiting for the lock held by pid/);
   assert.is(waiting.exitCode, null, 'still waiting while the watch runs');
   assert.is(await w.stop(), 0);
   assert.is(await done, 0, out);
-  assert.match(out, /waiting for the lock held by pid/);
 
   // Two applies at once, both told to wait: one after the other, both succeed, the second finds nothing to do.
   save(spec, specText(['c1', 'c2', 'c3', 'c4']));
