@@ -199,9 +199,9 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   // bridges and addresses, not objects that must exist: they go in while the kernel makes the links.
   const rules: Step = { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) };
   // The DNS server's process starts beside them too (its records and their reload come with the insides):
-  // an undo stops it from here on if it was down before.
+  // an undo stops it from here on if it was down before. Left out, as every empty step, without a dns-serve.
   const serve = p.dns.filter((a) => a.op === 'dns-serve');
-  const dnsStart: Step = { name: 'dns start', actions: serve, run: () => (serve.length ? startDns() : Promise.resolve([])) };
+  const dnsStart: Step = { name: 'dns start', actions: serve, run: startDns };
   // Files under /etc/netns are data alone: written meanwhile too, a few folders per turn of the event loop.
   const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
   const all: Step[][] = [

@@ -32,14 +32,21 @@ export async function applyDns(actions: readonly DnsAction[]): Promise<TnetError
   return [];
 }
 
-async function applyOne(a: DnsAction): Promise<TnetError[]> {
-  try {
+function applyOne(a: DnsAction): Promise<TnetError[]> {
+  return guarded(a.op, async () => {
     if (a.op === 'dns-records') writeRecords(a.path, a.content);
-    else if (a.op === 'dns-serve') return await serve();
-    else return await stop();
+    else if (a.op === 'dns-serve') return serve();
+    else return stop();
     return [];
+  });
+}
+
+/** What `op` threw (a folder it could not make, a spawn refused), as tnet's error. */
+async function guarded(op: DnsAction['op'], work: () => Promise<TnetError[]>): Promise<TnetError[]> {
+  try {
+    return await work();
   } catch (e) {
-    return [tnetError('io', `${a.op} failed: ${(e as Error).message}`)];
+    return [tnetError('io', `${op} failed: ${(e as Error).message}`)];
   }
 }
 
@@ -59,19 +66,16 @@ function writeRecords(path: string, content: string | null): void {
  * Starts the server if it is down, without records yet: Node's start-up then runs beside the host batch,
  * and the reload that follows the records (applyDns) finds it up.
  */
-export async function startDns(): Promise<TnetError[]> {
-  try {
-    return (await answersPing(DNS_CONTROL, PING_MS)) ? [] : await start();
-  } catch (e) {
-    return [tnetError('io', `dns-serve failed: ${(e as Error).message}`)];
-  }
+export const startDns = (): Promise<TnetError[]> => guarded('dns-serve', up);
+
+/** The server answering: as it was, or started now. */
+async function up(): Promise<TnetError[]> {
+  return (await answersPing(DNS_CONTROL, PING_MS)) ? [] : start();
 }
 
 async function serve(): Promise<TnetError[]> {
-  if (!(await answersPing(DNS_CONTROL, PING_MS))) {
-    const started = await start();
-    if (started.length) return started;
-  }
+  const started = await up();
+  if (started.length) return started;
   const r = await askLine(DNS_CONTROL, 'reload', RELOAD_MS);
   if (saidOk(r)) return [];
   return [tnetError('dns', `tnet's DNS server did not take its records: ${reason(r)}`, {
