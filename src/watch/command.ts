@@ -109,6 +109,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     load,
     observe: (): Promise<EarlyObservation> | null => (controller.current ? observeEarly(controller.current, host.kept(), host.session) : null),
     plan: (spec, early) => planReconcile(spec, { deep: false, early, prefetched: host.kept() }, host.session),
+    idle: (spec) => controller.isApplied(spec),
   });
   const controller: Controller = new Controller({
     load,

@@ -38,6 +38,8 @@ export interface ControllerDeps {
 
 export class Controller {
   private spec: Spec | null = null;
+  /** The spec of the last reconcile that succeeded, until one fails. */
+  private applied: Spec | null = null;
   private pending = new Set<Trigger>();
   private loop: Promise<void> | null = null;
   private stopping = false;
@@ -52,6 +54,11 @@ export class Controller {
 
   get current(): Spec | null {
     return this.spec;
+  }
+
+  /** Whether `spec` is the very spec the last reconcile applied, and it succeeded. */
+  isApplied(spec: Spec): boolean {
+    return spec === this.applied;
   }
 
   get reconciling(): boolean {
@@ -110,6 +117,14 @@ export class Controller {
     traceAt('loaded');
     if (!this.spec) return;
     const spec = this.spec;
+    // Only edits, and their text gives back the spec applied last (a save without a change, the second event of
+    // one write, an invalid edit): the host has not moved since either, or a kernel event would be among the
+    // triggers or follow with its own, so a pass would find nothing to do. At ten thousand containers it would
+    // also take the CPU for a second, from the next edit.
+    if (triggers.every((t) => t === 'spec') && this.isApplied(spec)) {
+      this.deps.log.debug('spec as last applied: nothing to do', { spec: spec.name, trigger: why });
+      return;
+    }
     this.reconcilingNow = true;
     this.eventsWhileReconciling = false;
     let r: Outcome;
@@ -132,6 +147,7 @@ export class Controller {
       error: r.ok ? null : (r.errors[0]?.message ?? 'failed'),
     });
     if (r.ok && this.eventsWhileReconciling && !this.stopping) this.deps.eventsMissed?.();
+    this.applied = r.ok ? spec : null;
     if (!r.ok) {
       const undo = 'undo' in r ? r.undo : null;
       const retry = `${this.scheduleRetry() / 1000}s`;

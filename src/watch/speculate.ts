@@ -11,6 +11,8 @@ export interface SpeculatorDeps {
   /** Starts reading the host side for the spec applied last; null before there is one. */
   observe(): Promise<EarlyObservation> | null;
   plan(spec: Spec, early: EarlyObservation | null): Promise<Result<Planned>>;
+  /** Whether the controller will not reconcile for `spec` (the one it applied last): nothing to plan then. */
+  idle?(spec: Spec): boolean;
 }
 
 interface Run {
@@ -49,7 +51,7 @@ export class Speculator {
     const planned = spec
       .then(async (s) => {
         traceAt('edit read ahead');
-        return s.ok ? this.deps.plan(s.value, await early) : null;
+        return s.ok && !this.deps.idle?.(s.value) ? this.deps.plan(s.value, await early) : null;
       })
       .then((p) => (p?.ok ? p.value : null))
       .catch(() => null);

@@ -11,7 +11,7 @@ const spec = (name: string) => ({ name }) as unknown as Spec;
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
 /** A speculator whose loads return `files.current` and whose plans record what they were made for. */
-function rig() {
+function rig(idle: (s: Spec) => boolean = () => false) {
   const files = { current: spec('a') };
   const runs: string[] = [];
   let release: () => void = () => undefined;
@@ -24,6 +24,7 @@ function rig() {
       await gate;
       return ok({ report: { actions: [], applied: false, ms: 0 }, fw: null, started: 0, for: sp.name } as unknown as Planned);
     },
+    idle,
   });
   const hold = () => (gate = new Promise<void>((r) => (release = r)));
   return { s, files, runs, hold, release: () => release() };
@@ -80,3 +81,15 @@ test('nothing started: nothing to take', async () => {
 });
 
 test.run();
+
+test('the spec the controller applied last is not planned again: it will not reconcile for it', async () => {
+  const applied = spec('a');
+  const r = rig((sp) => sp === applied);
+  r.files.current = applied;
+  r.s.start();
+  assert.is(await r.s.take(applied), null);
+  r.files.current = spec('b');
+  r.s.start();
+  assert.is(madeFor(await r.s.take(r.files.current)), 'b');
+  assert.equal(r.runs, ['b'], 'only the new spec was planned');
+});

@@ -192,7 +192,24 @@ c('an invalid edit keeps the last good spec and logs file:line:col; the next val
   assert.match(err.message, /keeping spec 'net'/);
   await h.c.request('spec');
   assert.equal(h.c.current, spec('net', ['a', 'b']));
-  assert.is(h.applied.length, 3);
+  assert.is(h.applied.length, 2, 'the invalid edit left the spec applied as it was: no pass for it');
+});
+
+c('an edit that gives back the spec applied last runs no pass; one after a failed reconcile, or with a kernel event, does', async () => {
+  const h = harness([ok(spec('net', ['a']))]);
+  await h.c.request('start');
+  await h.c.request('spec');
+  assert.is(h.applied.length, 1, 'the same Spec, nothing since: no pass');
+  assert.ok(h.logged.some((l) => l.level === 'debug' && /as last applied/.test(l.message)));
+  h.c.request('kernel');
+  h.c.request('spec');
+  await h.c.request('spec');
+  assert.is(h.applied.length, 2, 'a kernel event among the triggers: a pass');
+  h.throwing(new TnetFailure([tnetError('observe', 'ip failed')]));
+  await h.c.request('resync');
+  h.throwing(null);
+  await h.c.request('spec');
+  assert.is(h.applied.length, 3, 'the last reconcile failed: the same spec is reconciled again');
 });
 
 c('an idle host logs nothing above debug; a change logs its actions once', async () => {
