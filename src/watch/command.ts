@@ -113,10 +113,10 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   });
   const controller: Controller = new Controller({
     load,
-    reconcile: async (spec, deep, warm) => {
+    reconcile: async (spec, deep, warm, applied) => {
       // Kernel events that restated links as they were (the kernel does so for every bridge port some seconds
-      // after it joined): nothing changed that a pass would read, so no pass.
-      const restated = !deep && !warm ? await host.restated() : null;
+      // after it joined): nothing changed that a pass would read, so no pass; unless an edit came with them.
+      const restated = !deep && !warm && applied ? await host.restated() : null;
       if (restated) {
         log.debug('kernel events restated host links as they were: nothing to do');
         return ok({ ...restated, actions: [], applied: true, ms: 0, warnings: [] });

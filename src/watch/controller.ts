@@ -24,9 +24,10 @@ export interface ControllerDeps {
   load(): Promise<Result<Spec>>;
   /**
    * deep: enter every namespace, also those a host veth seal vouches for (start and resync). warm: only the
-   * spec changed since the last reconcile, so the host side it left may be reused.
+   * spec changed since the last reconcile, so the host side it left may be reused. applied: `spec` is the one
+   * the last reconcile applied, and it succeeded (what that reconcile left may then vouch for the host).
    */
-  reconcile(spec: Spec, deep: boolean, warm: boolean): Promise<Outcome>;
+  reconcile(spec: Spec, deep: boolean, warm: boolean, applied: boolean): Promise<Outcome>;
   log: Logger;
   /** Whether the spec files are quiet (no edit waiting for its debounce): a resync then re-reads them too. */
   specSettled?: () => boolean;
@@ -131,7 +132,7 @@ export class Controller {
     const started = performance.now();
     try {
       const deep = triggers.some((t) => t === 'start' || t === 'resync');
-      r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'));
+      r = await this.deps.reconcile(spec, deep, triggers.every((t) => t === 'spec' || t === 'hup'), this.isApplied(spec));
     } catch (e) {
       // A bug logs one line, as any other failure; the watch goes on and retries on the next trigger.
       r = e instanceof TnetFailure ? fail(...e.errors) : fail(internalError(e, DEBUG));

@@ -149,9 +149,11 @@ function harness(loads: Result<Spec>[]) {
   let gate: Promise<void> = Promise.resolve();
   let missed = 0;
   let thrown: unknown = null;
+  const asApplied: boolean[] = [];
   const c = new Controller({
     load: async () => (loads.length > 1 ? loads.shift()! : loads[0]), // the last answer repeats
-    reconcile: async (spec) => {
+    reconcile: async (spec, _deep, _warm, same) => {
+      asApplied.push(same);
       await gate;
       if (thrown) throw thrown;
       applied.push(spec.name);
@@ -165,6 +167,7 @@ function harness(loads: Result<Spec>[]) {
     c,
     logged,
     applied,
+    asApplied,
     setActions: (n: number) => (actions = n),
     hold: () => {
       let release!: () => void;
@@ -210,6 +213,20 @@ c('an edit that gives back the spec applied last runs no pass; one after a faile
   h.throwing(null);
   await h.c.request('spec');
   assert.is(h.applied.length, 3, 'the last reconcile failed: the same spec is reconciled again');
+});
+
+c('a reconcile is told whether its spec is the one applied last: an edit that came with kernel events is not', async () => {
+  const h = harness([ok(spec('net', ['a'])), ok(spec('net', ['a', 'b']))]);
+  await h.c.request('start');
+  const release = h.hold();
+  const held = h.c.request('kernel');
+  await new Promise((r) => setTimeout(r, 5));
+  void h.c.request('kernel');
+  void h.c.request('spec');
+  release();
+  await held;
+  await h.c.request('kernel');
+  assert.equal(h.asApplied, [false, true, false, true], 'start, a kernel event, an edit merged with one, a kernel event');
 });
 
 c('an idle host logs nothing above debug; a change logs its actions once', async () => {
