@@ -27,17 +27,25 @@ export function normalize(raw: RawSpec, name: string, memo: NormalForms = new No
   const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
   // All a container's normal form depends on besides its own entry: see NormalForms.
   const context = JSON.stringify([declared, raw.bridges ?? {}, raw.overlays ?? {}]);
-  const rawContainers = Object.entries(raw.containers ?? {}).map(([n, c]) => [n, c ?? {}] as const);
-  const known = new Map(rawContainers.map(([n, c]) => [n, memo.get(n, c, context)]));
-  const networks = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.network ?? resolveNetwork(n, c, declared, errors)]));
-  const endpoints = new Map(rawContainers.map(([n, c]) => [n, known.get(n)?.networks ?? endpointsOf(c, networks.get(n)!)]));
-  const usesDocker0 = [...endpoints.values()].some((es) => es.some((e) => e.network === DEFAULT_BRIDGE));
-  if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
+  // One walk for the entries remembered (all but the edited ones, in watch mode); the others are normalized
+  // once docker0's need is known. Slots are taken in spec order, which addresses are allocated in.
   const containers: Record<string, ContainerSpec> = {};
-  for (const [n, c] of rawContainers) {
+  const fresh: { name: string; c: RawContainer; network: NetworkMode; endpoints: EndpointSpec[] }[] = [];
+  let usesDocker0 = false;
+  for (const [n, entry] of Object.entries(raw.containers ?? {})) {
+    const c = entry ?? {};
+    const known = memo.get(n, c, context);
+    const network = known?.network ?? resolveNetwork(n, c, declared, errors);
+    const endpoints = known?.networks ?? endpointsOf(c, network);
+    usesDocker0 ||= endpoints.some((e) => e.network === DEFAULT_BRIDGE);
+    containers[n] = known as ContainerSpec;
+    if (!known) fresh.push({ name: n, c, network, endpoints });
+  }
+  if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
+  for (const f of fresh) {
     const before = errors.length;
-    containers[n] = known.get(n) ?? normalizeContainer(n, c, networks.get(n)!, endpoints.get(n)!, bridges, errors);
-    if (errors.length === before) memo.set(n, c, context, containers[n]);
+    containers[f.name] = normalizeContainer(f.name, f.c, f.network, f.endpoints, bridges, errors);
+    if (errors.length === before) memo.set(f.name, f.c, context, containers[f.name]);
   }
   if (errors.length > 0) return fail(...errors);
   return ok({ name, host, bridges, overlays, containers });

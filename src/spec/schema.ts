@@ -149,7 +149,7 @@ function check(value: unknown, node: SchemaNode, segs: PathSeg[], ctx: Ctx): voi
     ctx.errors.push(typeError(value, s.type, [...segs], ctx.pos));
     return;
   }
-  if (isObject(value)) checkObject(value, s, segs, ctx);
+  if (isObject(value)) checkCleanOnce(value, s, segs, ctx);
   else if (Array.isArray(value) && s.items) {
     for (let i = 0; i < value.length; i++) {
       segs.push(i);
@@ -157,6 +157,24 @@ function check(value: unknown, node: SchemaNode, segs: PathSeg[], ctx: Ctx): voi
       segs.pop();
     }
   }
+}
+
+/**
+ * Frozen mappings found clean against a node, below the root: watch mode's parses share every unchanged
+ * entry's frozen value (parse-cache.ts), and neither a frozen value nor the schema ever changes, so ten
+ * thousand containers are checked once, not on every edit. Only the root depends on the context (fragment).
+ */
+const clean = new WeakMap<SchemaNode, WeakSet<object>>();
+
+function checkCleanOnce(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx): void {
+  if (segs.length === 0 || !Object.isFrozen(value)) return checkObject(value, s, segs, ctx);
+  let seen = clean.get(s);
+  if (seen?.has(value)) return;
+  const errors = ctx.errors.length;
+  checkObject(value, s, segs, ctx);
+  if (ctx.errors.length > errors) return;
+  if (!seen) clean.set(s, (seen = new WeakSet()));
+  seen.add(value);
 }
 
 function checkObject(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx): void {

@@ -95,12 +95,19 @@ export class HostReads {
     const unchanged = !report.actions.some(touchesKernelView) && epoch === this.kernelChanges;
     // Links that changed meanwhile are read again on top of the view kept; a fresh read covers them.
     if (!unchanged) this.changedLinks.clear();
-    this.kernel = unchanged ? Promise.resolve(report.kernel) : observeKernel();
+    // The reads begin on the next turn, once the reconcile's outcome is logged: at ten thousand containers
+    // watching the folders and starting processes from this large one take ~30-50 ms that the edit need not
+    // wait for. What is kept is decided now; a reconcile that comes first waits for the view as for any read.
+    const later = new Promise<void>((r) => setImmediate(r));
+    this.kernel = unchanged ? Promise.resolve(report.kernel) : later.then(observeKernel);
     this.settled = { view: this.kernel, report };
     this.onlyLinks = true;
-    this.watchFiles();
-    if (this.rules.listening) readRulesAhead(spec, this.session);
-    if (this.files.listening) void observeFiles(this.filesReader);
+    void later.then(() => {
+      if (this.stopped) return;
+      this.watchFiles();
+      if (this.rules.listening) readRulesAhead(spec, this.session);
+      if (this.files.listening) void observeFiles(this.filesReader);
+    });
     return this.kernel;
   }
 

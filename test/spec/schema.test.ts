@@ -125,3 +125,18 @@ test('every field the JSON schema names is accepted, and nothing else', () => {
 });
 
 test.run();
+
+test('frozen entries shared between parses: an error is found every time, a clean one is clean only where it was checked', () => {
+  const r = parseYaml('s.yaml', 'version: 1\n');
+  if (!r.ok) throw new Error(r.errors[0].message);
+  const pos = r.value.pos;
+  const bad = Object.freeze({ prots: Object.freeze(['80']) });
+  const net = Object.freeze({ subnet: '10.0.0.0/24' });
+  for (let i = 0; i < 2; i++) {
+    const errors = checkSchema({ version: 1, containers: { web: bad } }, pos);
+    assert.equal(errors.map((e) => e.path), ['containers.web.prots'], `check ${i + 1}`);
+  }
+  assert.equal(checkSchema({ version: 1, bridges: { br0: net } }, pos), []);
+  // The same frozen object, clean as a bridge, is still checked as a container.
+  assert.equal(checkSchema({ version: 1, containers: { web: net } }, pos).map((e) => e.path), ['containers.web.subnet']);
+});
