@@ -198,6 +198,27 @@ t('host links changed by hand are repaired through their events, each read again
   assert.is(await w.stop(), 0);
 });
 
+t('an edit queued with kernel events that only restated links is applied, not answered by the pass before', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, withPort(8080));
+  const w = start(ctx, '--resync', '60s', '--log-level', 'debug');
+  await w.ready();
+  const [veth] = (await box.json(`ip -j link show master br-w`)) as { ifname: string; ifalias: string }[];
+  const many = Array.from({ length: 120 }, (_, i) => `c${i + 1}`);
+  // The link restated (its alias set to itself) is answered 200 ms later; the edit after it, in 50 ms, by a
+  // pass making 119 namespaces. Both that answer and a second edit come while the pass runs: the next pass
+  // has both reasons, and the second edit's spec is not the one applied.
+  const from = w.lines.length;
+  await box.must(`ip link set dev ${veth.ifname} alias '${veth.ifalias}'`);
+  save(spec, withPort(8080, many));
+  await w.waitFor((l) => l.message === 'spec changed', 2000, from);
+  save(spec, withPort(8081, many));
+  await until(async () => /--dport 8081 /.test(await tnetRules(box)), 10_000, 'the second edit applied', 200);
+  const passes = w.lines.slice(from).filter((l) => l.message.startsWith('applied')).map((l) => l.trigger);
+  console.log(`    passes after the restated link: ${passes.join(', ')}`);
+  assert.is(await w.stop(), 0);
+});
+
 t('a flushed tnet chain is repaired through firewall events, well before the resync', async (ctx) => {
   const { box, spec } = ctx;
   save(spec, withPort(8080));
