@@ -8,7 +8,7 @@ import type { Spec } from '../model/spec.js';
 import { normalize, NormalForms } from './normalize.js';
 import { lookupPos, mergePosMaps, parseYaml, writtenIn, type ParsedSource, type PosMap } from './yaml.js';
 import { ParseCache } from './parse-cache.js';
-import { checkSchema, type RawSpec } from './schema.js';
+import { checkSchema, type CleanValues, type RawSpec } from './schema.js';
 import { validate } from './validate.js';
 import { placeOn } from './place.js';
 import type { CheckedSpecs } from './checked-store.js';
@@ -39,6 +39,7 @@ export interface LoadOptions {
 export class LoadCache {
   readonly chunks = new ParseCache();
   readonly normalForms = new NormalForms();
+  readonly cleanValues: CleanValues = new WeakMap();
   last: { key: string; result: Result<Spec> } | null = null;
 }
 
@@ -111,7 +112,7 @@ function buildSpec(sources: Source[], defaultName: string, { name: forcedName, h
   }
   // One file must say everything; in a directory, fields like version may live in any one file.
   const fragment = sources.length > 1;
-  for (const p of parsed) errors.push(...checkSchema(p.value, p.pos, { fragment }));
+  for (const p of parsed) errors.push(...checkSchema(p.value, p.pos, { fragment, clean: cache?.cleanValues }));
   if (errors.length > 0) return fail(...errors);
   const { raw, pos, errors: mergeErrors } = merge(parsed);
   if (mergeErrors.length > 0) return fail(...mergeErrors);

@@ -119,18 +119,26 @@ interface Ctx {
   pos: PosMap;
   /** One file of a directory: fields required of the whole spec may live in another file. */
   fragment: boolean;
+  clean: CleanValues | null;
   errors: TnetError[];
 }
 
 /** Every structural error of one parsed file, each with its field path and position. */
-export function checkSchema(value: unknown, pos: PosMap, opts: { fragment?: boolean } = {}): TnetError[] {
+/**
+ * Frozen mappings found clean against a schema node, below the root: watch mode's parses share every unchanged
+ * entry's frozen value (parse-cache.ts), and neither a frozen value nor the schema ever changes, so ten
+ * thousand containers are checked once, not on every edit. Held by whoever re-reads (LoadCache).
+ */
+export type CleanValues = WeakMap<SchemaNode, WeakSet<object>>;
+
+export function checkSchema(value: unknown, pos: PosMap, opts: { fragment?: boolean; clean?: CleanValues } = {}): TnetError[] {
   const root = specSchema();
   if ('code' in root) return [root as TnetError];
   if (value === null || value === undefined) {
     if (opts.fragment) return [];
     return [err(pos, [], 'the spec is empty', { hint: 'start it with "version: 1"' })];
   }
-  const ctx: Ctx = { root, pos, fragment: opts.fragment ?? false, errors: [] };
+  const ctx: Ctx = { root, pos, fragment: opts.fragment ?? false, clean: opts.clean ?? null, errors: [] };
   check(value, root, [], ctx);
   return ctx.errors;
 }
@@ -159,15 +167,10 @@ function check(value: unknown, node: SchemaNode, segs: PathSeg[], ctx: Ctx): voi
   }
 }
 
-/**
- * Frozen mappings found clean against a node, below the root: watch mode's parses share every unchanged
- * entry's frozen value (parse-cache.ts), and neither a frozen value nor the schema ever changes, so ten
- * thousand containers are checked once, not on every edit. Only the root depends on the context (fragment).
- */
-const clean = new WeakMap<SchemaNode, WeakSet<object>>();
-
+/** checkObject, skipped for a value in ctx.clean (CleanValues); only the root depends on the context (fragment). */
 function checkCleanOnce(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx): void {
-  if (segs.length === 0 || !Object.isFrozen(value)) return checkObject(value, s, segs, ctx);
+  const clean = ctx.clean;
+  if (!clean || segs.length === 0 || !Object.isFrozen(value)) return checkObject(value, s, segs, ctx);
   let seen = clean.get(s);
   if (seen?.has(value)) return;
   const errors = ctx.errors.length;

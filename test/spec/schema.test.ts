@@ -130,13 +130,14 @@ test('frozen entries shared between parses: an error is found every time, a clea
   const r = parseYaml('s.yaml', 'version: 1\n');
   if (!r.ok) throw new Error(r.errors[0].message);
   const pos = r.value.pos;
+  const clean = new WeakMap();
   const bad = Object.freeze({ prots: Object.freeze(['80']) });
   const net = Object.freeze({ subnet: '10.0.0.0/24' });
   for (let i = 0; i < 2; i++) {
-    const errors = checkSchema({ version: 1, containers: { web: bad } }, pos);
+    const errors = checkSchema({ version: 1, containers: { web: bad } }, pos, { clean });
     assert.equal(errors.map((e) => e.path), ['containers.web.prots'], `check ${i + 1}`);
   }
-  assert.equal(checkSchema({ version: 1, bridges: { br0: net } }, pos), []);
+  assert.equal(checkSchema({ version: 1, bridges: { br0: net } }, pos, { clean }), []);
   // The same frozen object, clean as a bridge, is still checked as a container.
-  assert.equal(checkSchema({ version: 1, containers: { web: net } }, pos).map((e) => e.path), ['containers.web.subnet']);
+  assert.equal(checkSchema({ version: 1, containers: { web: net } }, pos, { clean }).map((e) => e.path), ['containers.web.subnet']);
 });
