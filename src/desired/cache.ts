@@ -1,7 +1,7 @@
 // What desiring remembers between reconciles of one process: what each container alone makes (endpoints, namespace, files, rules).
 
-import type { DesiredEndpoint, DesiredFile, DesiredNetns } from '../model/desired.js';
-import type { ContainerSpec } from '../model/spec.js';
+import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, DesiredVxlan } from '../model/desired.js';
+import type { BridgeSpec, ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
 import { PortRulesMemo } from './firewall/port-rules.js';
@@ -13,6 +13,9 @@ import { PortRulesMemo } from './firewall/port-rules.js';
  */
 export class DesireCache {
   readonly endpoints = new Memo<ContainerSpec, DesiredEndpoint[]>();
+  /** Each bridge, and its VXLAN device: few, but the plan's memos compare them by identity. */
+  readonly bridges = new Memo<BridgeSpec, DesiredBridge>();
+  readonly vxlans = new Memo<BridgeSpec, DesiredVxlan[]>();
   readonly firewall = new Memo<ContainerSpec, FwContainer[]>();
   /** Its namespace. */
   readonly netns = new Memo<ContainerSpec, DesiredNetns>();
@@ -27,4 +30,10 @@ export class DesireCache {
    * time and garbage for no hit.
    */
   constructor(readonly remembers = true) {}
+
+  /** After desiring `live` containers: names of containers gone are not kept for ever (util/memo.ts). */
+  trim(live: number): void {
+    for (const m of [this.endpoints, this.firewall, this.netns, this.files]) m.trim(live);
+    for (const m of [this.bridges, this.vxlans]) m.trim(0);
+  }
 }

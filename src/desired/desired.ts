@@ -32,7 +32,9 @@ export function desire({ spec, held, hostResolv, firewall }: DesireInputs, cache
   const alloc = allocate(spec, held);
   if (!alloc.ok) return alloc;
   const rules = firewall ? firewallOf(spec, alloc.value, cache) : null;
-  return ok(buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: rules }, cache));
+  const desired = buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: rules }, cache);
+  if (cache.remembers) cache.trim(desired.fileDirs.length);
+  return ok(desired);
 }
 
 /**
@@ -64,10 +66,10 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     ipForward: spec.host.ipForward ? true : null,
     // Docker turns IPv6 forwarding on only for IPv6 networks: a host without one keeps its own setting.
     ipForward6: spec.host.ipForward && Object.values(spec.bridges).some((b) => b.subnet6) ? true : null,
-    bridges: Object.values(spec.bridges).map((b) => bridge(spec.name, b)),
-    vxlans: Object.values(spec.bridges).flatMap((b) => vxlan(spec.name, b)),
+    bridges: Object.values(spec.bridges).map((b) => (cache.remembers ? cache.bridges.get(b, spec.name, () => bridge(spec.name, b), b.name) : bridge(spec.name, b))),
+    vxlans: Object.values(spec.bridges).flatMap((b) => (cache.remembers ? cache.vxlans.get(b, spec.name, () => vxlan(spec.name, b), b.name) : vxlan(spec.name, b))),
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
-    netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c)) : netns(spec, c))),
+    netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c))),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
     files: withNetns.flatMap((c) => files({ spec, alloc, host, hostKey: hostResolv, aliases }, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
@@ -119,7 +121,7 @@ function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: 
     const k = endpointKey(c.name, n.network, i);
     return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
   }).join(' ');
-  return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)));
+  return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)), c.name);
 }
 
 /** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */
@@ -241,5 +243,5 @@ function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): Desired
   if (!cache.remembers) return make();
   // Everything the text depends on beyond `c` itself; the owner's own fields when it is another container.
   const others = owner === c && extra.length === 0 && links.length === 0 ? '' : JSON.stringify([owner, extra, links]);
-  return cache.files.get(c, `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`, make);
+  return cache.files.get(c, `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`, make, c.name);
 }

@@ -50,7 +50,7 @@ function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: Desir
     key += ` ${p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] ?? '' : ''}`;
   }
   for (const l of c.links) key += ` ${rootOf(spec, spec.containers[l.target]).name}`;
-  return cache.firewall.get(c, key, () => entries(spec, c, alloc, ports));
+  return cache.firewall.get(c, key, () => entries(spec, c, alloc, ports), c.name);
 }
 
 function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnType<typeof effectivePorts>): FwContainer[] {

@@ -13,15 +13,20 @@ import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
 
-export function checkHost(desired: DesiredState, observed: ObservedState, links: LinksByName): TnetError[] {
+/** `linkErrors`: checkHostLinks' (the planner remembers them apart: they depend on the links alone). */
+export function checkHost(desired: DesiredState, observed: ObservedState, links: LinksByName, linkErrors = checkHostLinks(desired, links)): TnetError[] {
   return [
-    ...checkLinks(desired, links),
-    ...checkOverlayLinks(desired, links),
+    ...linkErrors,
     ...checkRoutes(desired, observed),
     ...checkPaths(desired, observed),
     ...checkPublished(desired, observed),
     ...checkInUse(desired, observed),
   ];
+}
+
+/** Host links in the way of the bridges, veths and VXLAN devices the spec wants, or missing under them. */
+export function checkHostLinks(desired: DesiredState, links: LinksByName): TnetError[] {
+  return [...checkLinks(desired, links), ...checkOverlayLinks(desired, links)];
 }
 
 const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {

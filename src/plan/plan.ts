@@ -4,7 +4,7 @@ import type { Action } from '../model/action.js';
 import { IPV6_FORWARD, type DesiredState } from '../model/desired.js';
 import { fail, ok, type Result } from '../model/errors.js';
 import type { ObservedNetns, ObservedState } from '../model/observed.js';
-import { checkHost, checkInnerNames } from './check-host.js';
+import { checkHost, checkHostLinks, checkInnerNames } from './check-host.js';
 import { checkLimits } from './check-limits.js';
 import { diffBridge } from './diff-bridges.js';
 import { diffEndpoint } from './diff-endpoints.js';
@@ -16,26 +16,37 @@ import { diffUplinks } from './diff-uplinks.js';
 import { diffVxlan } from './diff-vxlans.js';
 import { linksByName, type LinksByName } from './links-by-name.js';
 import { netnsOfKey, parseMark, REAP_GROUP } from '../ownership/marks.js';
+import type { LastValue } from '../util/last-value.js';
+import type { PlanMemo } from './memo.js';
 
-export function plan(desired: DesiredState, observed: ObservedState): Result<Action[]> {
-  const netns = diffNetns(desired, observed);
-  const files = diffFiles(desired, observed);
-  const links = linksByName(observed);
+/** `memo`: watch mode's, kept across passes (memo.ts); without one every diff runs. */
+export function plan(desired: DesiredState, observed: ObservedState, memo: PlanMemo | null = null): Result<Action[]> {
+  const at = <V>(slot: LastValue<V> | undefined, inputs: unknown[], compute: () => V): V => (slot ? slot.get(inputs, compute) : compute());
+  const { spec } = desired;
+  const netns = at(memo?.netns, [spec, desired.netns, observed.netns, observed.intents, observed.paths], () => diffNetns(desired, observed));
+  const files = at(memo?.files, [spec, desired.files, desired.fileDirs, observed.files, observed.fileDirs], () => diffFiles(desired, observed));
+  const links = at(memo?.byName, [observed.links], () => linksByName(observed));
+  const ours = [spec, desired.bridges, desired.vxlans, desired.endpoints];
   const adds = {
     netns: netns.actions.filter((a) => a.op === 'netns-add').length,
-    veths: desired.endpoints.filter((e) => !links.has(e.hostIf)).length,
+    veths: at(memo?.veths, [desired.endpoints, links], () => desired.endpoints.filter((e) => !links.has(e.hostIf)).length),
   };
   const errors = [
-    ...checkHost(desired, observed, links), ...checkInnerNames(desired, observed, links, netns.fresh),
+    ...checkHost(desired, observed, links, at(memo?.hostLinks, [...ours, links], () => checkHostLinks(desired, links))),
+    ...at(memo?.innerNames, [desired.endpoints, observed.netns, observed.links, links, netns.fresh], () => checkInnerNames(desired, observed, links, netns.fresh)),
     ...checkLimits(desired, observed, adds), ...netns.errors, ...files.errors,
   ];
   if (errors.length) return fail(...errors);
-  const uplinks = diffUplinks(desired, observed, links);
+  const uplinks = at(memo?.uplinks, [spec, desired.bridges, observed.links, observed.routes, links], () => diffUplinks(desired, observed, links));
+  const pruned = at(memo?.prune, [...ours, observed.links, observed.netns, observed.intents, netns.actions, uplinks.deletedBridges], () =>
+    pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed), uplinks.deletedBridges));
+  const hairpin = desired.firewall?.hairpinPorts ?? [];
+  const linked = at(memo?.links, [...ours, hairpin, observed.netns, observed.fdb, links, netns.fresh], () => diffLinks(desired, observed, links, netns.fresh));
   return ok([
     ...diffSysctls(desired, observed),
     ...netns.actions,
-    ...pruneLinks(desired, observed, deletedNamespaces(netns.actions, observed), uplinks.deletedBridges),
-    ...diffLinks(desired, observed, links, netns.fresh),
+    ...pruned,
+    ...linked,
     ...uplinks.actions,
     ...files.actions,
     ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),

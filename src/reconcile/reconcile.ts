@@ -134,7 +134,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const observed = withLimits(desired.value, withOwners(desired.value, inside));
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
   opts.progress?.('planning', 0);
-  const planned = plan(desired.value, observed);
+  const planned = plan(desired.value, observed, session.plan);
   trace('plan', t);
   if (!planned.ok) return planned;
   const report = { actions: planned.value, applied: false, desired: desired.value, observed, kernel: base.kernel, ms: performance.now() - start, warnings: [] };

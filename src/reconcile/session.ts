@@ -5,6 +5,7 @@ import type { RulesKeeper } from '../actuate/firewall/iptables.js';
 import { ipLinks } from '../actuate/links/ip.js';
 import { netlinkLinks } from '../actuate/links/netlink.js';
 import { DesireCache } from '../desired/cache.js';
+import { PlanMemo } from '../plan/memo.js';
 import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
@@ -46,6 +47,8 @@ export function linkBackends(env: NodeJS.ProcessEnv): readonly LinkBackend[] {
 export class Session {
   readonly firewall: FirewallChoice;
   readonly desire: DesireCache;
+  /** The planner's: null in a session of one reconcile, which plans from objects it never saw before. */
+  readonly plan: PlanMemo | null;
   /** Watch mode: the namespaces as the last warm pass found them. */
   readonly inside = new InsideMemo();
   /** A pass asks them several times of the same Spec (the early read's key, the reads, the desire). */
@@ -55,6 +58,7 @@ export class Session {
 
   constructor(opts: SessionOptions = {}) {
     this.desire = new DesireCache(opts.rememberDesire ?? true);
+    this.plan = opts.rememberDesire === false ? null : new PlanMemo();
     this.firewall = new FirewallChoice(opts.keptRules ?? null, opts.keptRules6 ?? null);
     this.files = opts.files ?? null;
     this.links = opts.links ?? linkBackends(process.env);

@@ -1,5 +1,7 @@
 // Remembers a value computed from an object, for as long as the object lives and the rest stays the same.
 
+import { isDeepStrictEqual } from 'node:util';
+
 /**
  * Watch mode recomputes the desired state of a thousand containers on every edit, most of them unchanged:
  * their spec objects are the same from one edit to the next (see normalize.ts), so what is derived from one
@@ -8,12 +10,30 @@
  */
 export class Memo<O extends object, V> {
   private readonly values = new WeakMap<O, { key: string; value: V }>();
+  /** The last value computed under each name (named gets only): see get. */
+  private readonly named = new Map<string, V>();
 
-  get(of: O, key: string, compute: () => V): V {
+  /**
+   * `name`: what identifies the object across edits (a container's name). A value computed anew that equals
+   * the last one of that name is that very object: an edit of a field it does not depend on (a container's
+   * ports, for its namespace) leaves it the same, and what is keyed by its identity further on (the plan's
+   * memos, the namespaces vouched for) still holds.
+   */
+  get(of: O, key: string, compute: () => V, name?: string): V {
     const hit = this.values.get(of);
     if (hit !== undefined && hit.key === key) return hit.value;
-    const value = compute();
+    let value = compute();
+    if (name !== undefined) {
+      const before = this.named.get(name);
+      if (before !== undefined && isDeepStrictEqual(before, value)) value = before;
+      else this.named.set(name, value);
+    }
     this.values.set(of, { key, value });
     return value;
+  }
+
+  /** Forgets the names once they outnumber `live` (the objects in use) twice: names that went stay bounded. */
+  trim(live: number): void {
+    if (this.named.size > 2 * live + 64) this.named.clear();
   }
 }

@@ -5,6 +5,7 @@ import type { Action } from '../../src/model/action.js';
 import type { DesiredEndpoint, DesiredState } from '../../src/model/desired.js';
 import { desired, emptyObserved, link, netns } from '../helpers/fixtures.js';
 import { REAP_GROUP } from '../../src/ownership/marks.js';
+import { PlanMemo } from '../../src/plan/memo.js';
 
 const bridge = { name: 'docker0', owned: true, mark: 'tnet:q/bridge/docker0', mac: '02:42:ac:11:00:01', mtu: 1500, address: '172.17.0.1/16', subnet: '172.17.0.0/16', uplink: null };
 const ep: DesiredEndpoint = {
@@ -175,6 +176,30 @@ test('ip_forward is switched on only when the spec asks and it is off', () => {
   assert.equal(ops(plan(desired({ ipForward: true }), emptyObserved({ ipForward: false }))), ['sysctl']);
   assert.equal(ops(plan(desired({ ipForward: true }), emptyObserved({ ipForward: true }))), []);
   assert.equal(ops(plan(desired({ ipForward: null }), emptyObserved({ ipForward: false }))), []);
+});
+
+test('with a memo, each plan of a sequence equals the plan made without one', () => {
+  const memo = new PlanMemo();
+  const base = converged();
+  const moved = { ...ep, address: '172.17.0.9/16', seal: 'tnet:q/veth/a@172.17.0.9/16@netns@0badcafe' };
+  const steps: [DesiredState, ReturnType<typeof converged>][] = [
+    [want, base],
+    [{ ...want, endpoints: [ep] }, base],
+    // The host changed under the same desired state: a veth gone, then a namespace's route.
+    [want, { ...base, links: base.links.slice(0, 1) }],
+    [want, { ...base, netns: { a: { ...base.netns.a, routes: [] } } }],
+    [want, base],
+    // The desired state changed over the same host: an address, then a namespace no more wanted.
+    [{ ...want, endpoints: [moved] }, base],
+    [{ ...want, netns: [], endpoints: [] }, base],
+    [want, base],
+    [{ ...want, files: [{ path: '/etc/netns/a/hosts', content: '# tnet:q/files/a\n' }], fileDirs: ['/etc/netns/a'] }, base],
+    [want, { ...base, fileDirs: ['/etc/netns/b'], files: { '/etc/netns/b/hosts': '# tnet:q/files/b\n' } }],
+  ];
+  for (const [i, [d, o]] of steps.entries()) assert.equal(plan(d, o, memo), plan(d, o), `step ${i}`);
+  // Not a sequence of empty plans: what the host lost shows, with the memo too.
+  assert.equal(ops(plan(steps[2][0], steps[2][1], memo)), ['error:conflict'], 'eth0 left without its host end');
+  assert.equal(ops(plan(steps[3][0], steps[3][1], memo)), ['route-replace']);
 });
 
 test.run();
