@@ -24,11 +24,14 @@ export interface AcrossKeys {
   /** Per endpoint, where two equal keys are the same IPv4 address in the same place; null: no ip. */
   ips: (string | null)[] | null;
   ips6: (string | null)[] | null;
+  macs: (string | null)[] | null;
+  netns: string | null;
   published: Published[] | null;
 }
 
 export function acrossKeys(spec: Spec, c: ContainerSpec): AcrossKeys {
-  return { ips: ipKeys(spec, c), ips6: ip6Keys(spec, c), published: publishedOf(c) };
+  const macs = c.networks.some((e) => e.mac !== null) ? c.networks.map((e) => e.mac) : null;
+  return { ips: ipKeys(spec, c), ips6: ip6Keys(spec, c), macs, netns: c.netns, published: publishedOf(c) };
 }
 
 function ipKeys(spec: Spec, c: ContainerSpec): (string | null)[] | null {
@@ -92,9 +95,11 @@ export function checkDuplicateIps6(containers: readonly ContainerSpec[], keys: r
   }
 }
 
-export function checkDuplicateMacs(containers: readonly ContainerSpec[], report: Report, written: Written): void {
+export function checkDuplicateMacs(containers: readonly ContainerSpec[], keys: readonly AcrossKeys[], report: Report, written: Written): void {
   const seen = new Map<string, string>();
-  for (const c of containers) {
+  for (let i = 0; i < containers.length; i++) {
+    if (keys[i].macs === null) continue;
+    const c = containers[i];
     for (const e of c.networks) {
       if (e.mac === null) continue;
       const first = seen.get(e.mac);

@@ -8,8 +8,9 @@ import { joinPath, lookupPos, type PosMap } from './yaml.js';
 import { checkBridge6, checkEndpoint6, checkOverlaps6, checkPorts6 } from './validate-ipv6.js';
 import { checkOverlays, checkPlaced, placementOf, type Placement } from './validate-overlays.js';
 import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
-import { acrossKeys, checkDuplicateIps, checkDuplicateIps6, checkDuplicateMacs, checkDuplicateNetns, checkPublished, type AcrossKeys } from './validate-across.js';
-import { ContainerChecks, NO_CALLS, recorder, replay, type Call } from './validate-memo.js';
+import { acrossKeys, checkDuplicateIps, checkDuplicateIps6, checkDuplicateMacs, checkDuplicateNetns, checkPublished } from './validate-across.js';
+import { ContainerChecks, NO_CALLS, recorder, replay, type Call, type Remembered } from './validate-memo.js';
+import type { Indexed, Kind } from './across-index.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
@@ -24,7 +25,7 @@ export interface ValidateOptions {
 }
 
 /** What validate finds of one container alone: its reports, replayed in place, and its keys for the checks across. */
-interface ContainerFacts extends AcrossKeys {
+interface ContainerFacts extends Indexed {
   /** checkContainer's reports up to those that look at other containers. */
   own: readonly Call[];
   placement: readonly Call[];
@@ -34,6 +35,12 @@ export type ContainerMemo = ContainerChecks<ContainerFacts>;
 
 export function containerMemo(): ContainerMemo {
   return new ContainerChecks<ContainerFacts>();
+}
+
+/** The containers a check across containers looks at, with their facts, in spec order. */
+interface Subset {
+  containers: readonly ContainerSpec[];
+  facts: readonly ContainerFacts[];
 }
 
 /**
@@ -56,54 +63,73 @@ export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boo
   checkOverlaps6(spec, report);
   checkOverlays(spec, report);
   const containers = opts.containers ?? Object.values(spec.containers);
-  const facts = factsOf(spec, containers, written, wrote ? opts.memo : undefined);
+  const placement = placementOf(spec);
+  const memory = wrote && opts.memo ? opts.memo.under(JSON.stringify([spec.bridges, spec.overlays])) : null;
+  const { facts, calls } = memory
+    ? remembered(spec, containers, placement, written, memory)
+    : { facts: containers.map((c) => containerFacts(spec, c, placement, written)), calls: null };
   for (let i = 0; i < containers.length; i++) {
-    replay(facts[i].own, report);
+    replay((calls?.[i] ?? facts[i]).own, report);
     checkWithOthers(spec, containers[i], report);
   }
-  for (const f of facts) replay(f.placement, report);
-  checkDuplicateIps(spec, containers, facts, report, written);
-  checkDuplicateIps6(containers, facts, report, written);
-  checkDuplicateMacs(containers, report, written);
-  checkDuplicateNetns(containers, report);
-  checkPublished(containers, facts, report);
+  for (let i = 0; i < containers.length; i++) replay((calls?.[i] ?? facts[i]).placement, report);
+  const among = (kind: Kind): Subset => (memory ? subset(containers, memory.index.involved(kind)) : { containers, facts });
+  const ips = among('ips');
+  checkDuplicateIps(spec, ips.containers, ips.facts, report, written);
+  const ips6 = among('ips6');
+  checkDuplicateIps6(ips6.containers, ips6.facts, report, written);
+  const macs = among('macs');
+  checkDuplicateMacs(macs.containers, macs.facts, report, written);
+  checkDuplicateNetns(among('netns').containers, report);
+  const published = among('published');
+  checkPublished(published.containers, published.facts, report);
   return errors;
 }
 
-// ---- what is found of each container alone
-
-function factsOf(spec: Spec, containers: readonly ContainerSpec[], written: Written, memo: ContainerMemo | undefined): ContainerFacts[] {
-  const placement = placementOf(spec);
-  if (!memo) return containers.map((c) => containerFacts(spec, c, placement, written));
-  const known = memo.under(JSON.stringify([spec.bridges, spec.overlays]));
-  const shared = sharedNames(containers);
-  return containers.map((c) => {
-    const keep = Object.isFrozen(c) && (shared.size === 0 || !shared.has(c.name));
-    const hit = keep ? known.get(c) : undefined;
-    if (hit) return hit;
-    const f = containerFacts(spec, c, placement, written);
-    if (keep) known.set(c, f);
-    return f;
-  });
+function subset(containers: readonly ContainerSpec[], involved: ContainerFacts[]): Subset {
+  return { containers: involved.map((f) => containers[f.at]), facts: involved };
 }
+
+// ---- what is found of each container alone
 
 function containerFacts(spec: Spec, c: ContainerSpec, placement: Placement, written: Written): ContainerFacts {
   const own: Call[] = [];
   const placed: Call[] = [];
   checkContainer(spec, c, recorder(own), written);
   checkPlaced(spec, c, placement, recorder(placed), written);
-  return { own: own.length ? own : NO_CALLS, placement: placed.length ? placed : NO_CALLS, ...acrossKeys(spec, c) };
+  return { name: c.name, at: 0, seen: 0, own: own.length ? own : NO_CALLS, placement: placed.length ? placed : NO_CALLS, ...acrossKeys(spec, c) };
+}
+
+/**
+ * Each container's facts from the loads before, or found now and kept. `calls`: for the few containers whose
+ * reports depend on other entries (sharedNames), found again on this load, neither taken from nor kept in memory.
+ */
+function remembered(
+  spec: Spec, containers: readonly ContainerSpec[], placement: Placement, written: Written, memory: Remembered<ContainerFacts>,
+): { facts: ContainerFacts[]; calls: (ContainerFacts | undefined)[] | null } {
+  const found: number[] = [];
+  const facts = containers.map((c, i) => {
+    const hit = memory.facts.get(c);
+    if (hit) return hit;
+    found.push(i);
+    return containerFacts(spec, c, placement, written);
+  });
+  memory.index.update(facts);
+  const shared = sharedNames(memory.index.dotted.keys());
+  for (const i of found) if (Object.isFrozen(containers[i]) && !shared.has(containers[i].name)) memory.facts.set(containers[i], facts[i]);
+  if (shared.size === 0) return { facts, calls: null };
+  const calls = containers.map((c) => (shared.has(c.name) ? containerFacts(spec, c, placement, written) : undefined));
+  return { facts, calls };
 }
 
 /**
  * Names whose fields' `written` answers can depend on another entry: writtenIn tries every cut of a path at a
- * dot, so `containers.a.b.ip` may be read in container `a` (field `b…`) or in container `a.b`. Such names are
- * checked afresh on every load; they are rare.
+ * dot, so `containers.a.b.ip` may be read in container `a` (field `b…`) or in container `a.b`. `dotted`: the
+ * names with a dot or bracket; they and every cut of them are checked afresh on each load. They are rare.
  */
-function sharedNames(containers: readonly ContainerSpec[]): Set<string> {
+function sharedNames(dotted: Iterable<string>): Set<string> {
   const shared = new Set<string>();
-  for (const { name } of containers) {
-    if (name.indexOf('.') < 0 && name.indexOf('[') < 0) continue;
+  for (const name of dotted) {
     shared.add(name);
     for (let i = 1; i < name.length; i++) if (name[i] === '.' || name[i] === '[') shared.add(name.slice(0, i));
   }

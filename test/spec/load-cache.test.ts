@@ -80,6 +80,10 @@ test('ports, containers, duplicates and bad targets: each error as a fresh load 
     text(drop(BASE, 'db')),
     text(set(BASE, 'side', '{network: "container:gone"}')),
     text(BASE),
+    text(set(BASE, 'w8', '{bridge: br0, ports: ["30008:80", "30008:81"]}')),
+    text(set(BASE, 'p1', '{bridge: br0, host: g, ports: ["7000:7000"]}')),
+    text(set(BASE, 'p1', '{bridge: br0, host: h, ports: ["7000:7000"]}')),
+    text(set(BASE, 'p1', '{bridge: br0, host: g, ports: ["7000:7000"]}')),
     text(drop(BASE, 'web')),
     text(BASE),
   ]);
