@@ -50,7 +50,7 @@ export function normalizeListed(raw: RawSpec, name: string, memo: NormalForms = 
     const known = memo.get(n, c, context);
     const network = known?.network ?? resolveNetwork(n, c, declared, errors);
     const endpoints = known?.networks ?? endpointsOf(c, network);
-    if (!usesDocker0) usesDocker0 = endpoints.some((e) => e.network === DEFAULT_BRIDGE);
+    for (let i = 0; i < endpoints.length && !usesDocker0; i++) usesDocker0 = endpoints[i].network === DEFAULT_BRIDGE;
     containers[n] = known as ContainerSpec;
     if (!known) fresh.push({ at: list.length, name: n, c, network, endpoints });
     list.push(known as ContainerSpec);
