@@ -5,11 +5,11 @@ import { hostname } from 'node:os';
 import { basename, join, parse as parsePath, resolve } from 'node:path';
 import { fail, ok, tnetError, type Result, type SourcePos, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
-import { normalize, NormalForms } from './normalize.js';
+import { normalizeListed, NormalForms } from './normalize.js';
 import { lookupPos, mergePosMaps, parseYaml, writtenIn, type ParsedSource, type PosMap } from './yaml.js';
 import { ParseCache } from './parse-cache.js';
 import { checkSchema, type CleanValues, type RawSpec } from './schema.js';
-import { validate } from './validate.js';
+import { containerMemo, validate } from './validate.js';
 import { placeOn } from './place.js';
 import type { CheckedSpecs } from './checked-store.js';
 
@@ -40,6 +40,7 @@ export class LoadCache {
   readonly chunks = new ParseCache();
   readonly normalForms = new NormalForms();
   readonly cleanValues: CleanValues = new WeakMap();
+  readonly checks = containerMemo();
   last: { key: string; result: Result<Spec> } | null = null;
 }
 
@@ -118,11 +119,12 @@ function buildSpec(sources: Source[], defaultName: string, { name: forcedName, h
   if (mergeErrors.length > 0) return fail(...mergeErrors);
   const name = specName(raw, pos, defaultName, forcedName);
   if (!name.ok) return name;
-  const spec = normalize(raw, name.value, cache?.normalForms);
+  const spec = normalizeListed(raw, name.value, cache?.normalForms);
   if (!spec.ok) return fail(...spec.errors.map((e) => withPos(e, pos)));
-  const invalid = validate(spec.value, pos, writtenIn(raw));
+  const { containers } = spec.value;
+  const invalid = validate(spec.value.spec, pos, writtenIn(raw), { containers, memo: cache?.checks });
   if (invalid.length > 0) return fail(...invalid);
-  const placed = placeOn(spec.value, host ?? hostname());
+  const placed = placeOn(spec.value.spec, host ?? hostname(), containers);
   return placed.ok ? placed : fail(...placed.errors.map((e) => withPos(e, pos)));
 }
 

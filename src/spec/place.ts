@@ -1,7 +1,7 @@
 // One host's part of a spec (`--host`): its containers, and its share of each overlay turned into a bridge.
 
 import { fail, ok, tnetError, type Result, type TnetError } from '../model/errors.js';
-import type { BridgeSpec, OverlaySpec, Spec } from '../model/spec.js';
+import type { BridgeSpec, ContainerSpec, OverlaySpec, Spec } from '../model/spec.js';
 import { firstHost, formatIpv4, parseCidr } from '../util/ipv4.js';
 import { formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
@@ -12,16 +12,15 @@ import { knownHosts } from './validate-overlays.js';
  * an overlay is, on each of its hosts, a bridge addressed from that host's ipRange with a VXLAN device to
  * the others. A spec without overlays or `host:` is its own placement.
  */
-export function placeOn(spec: Spec, host: string): Result<Spec> {
+export function placeOn(spec: Spec, host: string, listed?: readonly ContainerSpec[]): Result<Spec> {
   const bridges = { ...spec.bridges };
   for (const o of Object.values(spec.overlays)) if (o.hosts[host]) bridges[o.name] = overlayBridge(o, host);
-  const here = (c: Spec['containers'][string]) => c.host === null || c.host === host;
+  const all = listed ?? Object.values(spec.containers);
+  const here = all.filter((c) => c.host === null || c.host === host);
   // The same object when every container is here (the usual spec): no copy of 10,000 entries per edit.
-  const containers = Object.values(spec.containers).every(here)
-    ? spec.containers
-    : Object.fromEntries(Object.entries(spec.containers).filter(([, c]) => here(c)));
+  const containers = here.length === all.length ? spec.containers : Object.fromEntries(here.map((c) => [c.name, c]));
   const errors: TnetError[] = [];
-  for (const c of Object.values(containers)) {
+  for (const c of here) {
     for (const e of c.networks) {
       const o = spec.overlays[e.network];
       if (!o || o.hosts[host]) continue;
@@ -32,7 +31,7 @@ export function placeOn(spec: Spec, host: string): Result<Spec> {
       }));
     }
   }
-  errors.push(...bridgePortErrors(spec, bridges, Object.values(containers)));
+  errors.push(...bridgePortErrors(spec, bridges, here));
   return errors.length ? fail(...errors) : ok({ ...spec, bridges, containers });
 }
 
@@ -40,7 +39,7 @@ export function placeOn(spec: Spec, host: string): Result<Spec> {
 export const BRIDGE_MAX_PORTS = 1023;
 
 /** Over the limit on this host: refused before anything is created, not halfway through an apply. */
-function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: Spec['containers'][string][]): TnetError[] {
+function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: readonly ContainerSpec[]): TnetError[] {
   const ports = new Map<string, number>();
   for (const c of containers) for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + 1);
   return Object.values(bridges).flatMap((b) => {

@@ -123,21 +123,6 @@ export function checkEndpoint6(spec: Spec, c: ContainerSpec, e: EndpointSpec, re
   else if (spec.overlays[e.network] && c.host === null) report(path, `container ${c.name} is on every host of overlay ${e.network} (no host:), so it cannot have a fixed ip6`, 'place it with host:, or let each host allocate');
 }
 
-export function checkDuplicateIps6(spec: Spec, report: Report, written: Written): void {
-  const seen = new Map<string, string>();
-  for (const c of Object.values(spec.containers)) {
-    for (const e of c.networks) {
-      const ip = e.ip6 === null ? null : parseIpv6(e.ip6);
-      if (ip === null) continue;
-      const local = spec.bridges[e.network] !== undefined;
-      const key = `${e.network}/${ip}${local && c.host ? `@${c.host}` : ''}`;
-      const first = seen.get(key);
-      if (first) report(endpointPath(c, e, 'ip6', written), `ip6 ${e.ip6} is also the address of ${first} on ${e.network}`);
-      else seen.set(key, c.name);
-    }
-  }
-}
-
 /** A port published on IPv6 only needs the container to have an IPv6 address where ports are published. */
 export function checkPorts6(spec: Spec, c: ContainerSpec, report: Report): void {
   if (c.network.kind !== 'bridge') return;

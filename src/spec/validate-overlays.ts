@@ -69,24 +69,31 @@ export function knownHosts(spec: Spec): Set<string> {
   return new Set(Object.values(spec.overlays).flatMap((o) => Object.keys(o.hosts)));
 }
 
-export function checkPlacement(spec: Spec, report: Report, written: Written): void {
-  const known = knownHosts(spec);
-  const overlays = Object.keys(spec.overlays).length > 0;
-  for (const c of Object.values(spec.containers)) {
-    // Without host: and without overlays there is nothing to check here.
-    if (c.host === null && !overlays) continue;
-    const path = joinPath(['containers', c.name, 'host']);
-    const joined = c.networks.filter((e) => spec.overlays[e.network]);
-    if (c.host !== null && known.size > 0 && joined.length === 0 && !known.has(c.host)) {
-      report(path, `host ${c.host} is not a host of any overlay (${[...known].sort().join(', ')})`, 'name a host listed under overlays.<name>.hosts');
-    }
-    if (c.host !== null && c.network.kind === 'container') report(path, `conflicting options: host: and network: container:${c.network.target}`, 'the container goes where its namespace\'s owner is');
-    for (const e of joined) checkOverlayEndpoint(spec.overlays[e.network], c, e, report, written);
-    for (const e of c.networks) {
-      const b = spec.bridges[e.network];
-      if (b?.uplink && c.host !== null && e.ip === null) {
-        report(endpointPath(c, e, null, written), `container ${c.name} on uplink bridge ${b.name} is placed on host ${c.host} and needs an explicit ip`, 'each host allocates only for its own containers: on a shared segment, give addresses');
-      }
+/** What placement checks need of the whole spec, found once a load. */
+export interface Placement {
+  known: Set<string>;
+  overlays: boolean;
+}
+
+export function placementOf(spec: Spec): Placement {
+  return { known: knownHosts(spec), overlays: Object.keys(spec.overlays).length > 0 };
+}
+
+/** One container's `host:` against the overlays and bridges it joins. */
+export function checkPlaced(spec: Spec, c: ContainerSpec, { known, overlays }: Placement, report: Report, written: Written): void {
+  // Without host: and without overlays there is nothing to check here.
+  if (c.host === null && !overlays) return;
+  const path = joinPath(['containers', c.name, 'host']);
+  const joined = c.networks.filter((e) => spec.overlays[e.network]);
+  if (c.host !== null && known.size > 0 && joined.length === 0 && !known.has(c.host)) {
+    report(path, `host ${c.host} is not a host of any overlay (${[...known].sort().join(', ')})`, 'name a host listed under overlays.<name>.hosts');
+  }
+  if (c.host !== null && c.network.kind === 'container') report(path, `conflicting options: host: and network: container:${c.network.target}`, 'the container goes where its namespace\'s owner is');
+  for (const e of joined) checkOverlayEndpoint(spec.overlays[e.network], c, e, report, written);
+  for (const e of c.networks) {
+    const b = spec.bridges[e.network];
+    if (b?.uplink && c.host !== null && e.ip === null) {
+      report(endpointPath(c, e, null, written), `container ${c.name} on uplink bridge ${b.name} is placed on host ${c.host} and needs an explicit ip`, 'each host allocates only for its own containers: on a shared segment, give addresses');
     }
   }
 }

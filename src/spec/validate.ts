@@ -2,25 +2,53 @@
 
 import { isIP } from 'node:net';
 import { tnetError, type TnetError } from '../model/errors.js';
-import type { BridgeSpec, ContainerSpec, EndpointSpec, PortMapping, Spec } from '../model/spec.js';
+import type { BridgeSpec, ContainerSpec, EndpointSpec, Spec } from '../model/spec.js';
 import { broadcast, contains, containsCidr, overlaps, parseCidr, parseIpv4, type Cidr } from '../util/ipv4.js';
 import { joinPath, lookupPos, type PosMap } from './yaml.js';
-import { formatPortMapping, portFamilies } from './ports.js';
-import { checkBridge6, checkDuplicateIps6, checkEndpoint6, checkOverlaps6, checkPorts6 } from './validate-ipv6.js';
-import { checkOverlays, checkPlacement } from './validate-overlays.js';
+import { checkBridge6, checkEndpoint6, checkOverlaps6, checkPorts6 } from './validate-ipv6.js';
+import { checkOverlays, checkPlaced, placementOf, type Placement } from './validate-overlays.js';
 import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Written } from './checks.js';
+import { acrossKeys, checkDuplicateIps, checkDuplicateIps6, checkDuplicateMacs, checkDuplicateNetns, checkPublished } from './validate-across.js';
+import { ContainerChecks, NO_CALLS, recorder, replay, type Call, type Remembered } from './validate-memo.js';
+import type { Indexed, Kind } from './across-index.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
 const DNS_OPTION = /^[a-zA-Z0-9][a-zA-Z0-9_-]*(:[0-9]+)?$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
+export interface ValidateOptions {
+  /** spec.containers' values in order, when the caller has them: listing 10,000 entries costs ~5 ms. */
+  containers?: readonly ContainerSpec[];
+  /** Each container's own results from the loads before (watch mode); used only with `wrote`. */
+  memo?: ContainerMemo;
+}
+
+/** What validate finds of one container alone: its reports, replayed in place, and its keys for the checks across. */
+interface ContainerFacts extends Indexed {
+  /** checkContainer's reports up to those that look at other containers. */
+  own: readonly Call[];
+  placement: readonly Call[];
+}
+
+export type ContainerMemo = ContainerChecks<ContainerFacts>;
+
+export function containerMemo(): ContainerMemo {
+  return new ContainerChecks<ContainerFacts>();
+}
+
+/** The containers a check across containers looks at, with their facts, in spec order. */
+interface Subset {
+  containers: readonly ContainerSpec[];
+  facts: readonly ContainerFacts[];
+}
+
 /**
  * Every semantic error of the spec. `pos`, the positions of the parsed files, adds file:line:col to
  * each error; `wrote`, whether the text holds a field path (writtenIn), tells a field the user wrote from one
  * normalize filled in (without it, the positions tell).
  */
-export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boolean): TnetError[] {
+export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boolean, opts: ValidateOptions = {}): TnetError[] {
   const errors: TnetError[] = [];
   const report: Report = (path, message, hint, onKey) =>
     errors.push(tnetError('invalid', message, {
@@ -34,14 +62,78 @@ export function validate(spec: Spec, pos?: PosMap, wrote?: (path: string) => boo
   checkOverlaps(spec, report, written);
   checkOverlaps6(spec, report);
   checkOverlays(spec, report);
-  for (const c of Object.values(spec.containers)) checkContainer(spec, c, report, written);
-  checkPlacement(spec, report, written);
-  checkDuplicateIps(spec, report, written);
-  checkDuplicateIps6(spec, report, written);
-  checkDuplicateMacs(spec, report, written);
-  checkDuplicate(spec, (c) => c.netns, 'netns', 'netns', report, 'to share a namespace, use network: container:<name>');
-  checkPublished(spec, report);
+  const containers = opts.containers ?? Object.values(spec.containers);
+  const placement = placementOf(spec);
+  const memory = wrote && opts.memo ? opts.memo.under(JSON.stringify([spec.bridges, spec.overlays])) : null;
+  const { facts, calls } = memory
+    ? remembered(spec, containers, placement, written, memory)
+    : { facts: containers.map((c) => containerFacts(spec, c, placement, written)), calls: null };
+  for (let i = 0; i < containers.length; i++) {
+    replay((calls?.[i] ?? facts[i]).own, report);
+    checkWithOthers(spec, containers[i], report);
+  }
+  for (let i = 0; i < containers.length; i++) replay((calls?.[i] ?? facts[i]).placement, report);
+  const among = (kind: Kind): Subset => (memory ? subset(containers, memory.index.involved(kind)) : { containers, facts });
+  const ips = among('ips');
+  checkDuplicateIps(spec, ips.containers, ips.facts, report, written);
+  const ips6 = among('ips6');
+  checkDuplicateIps6(ips6.containers, ips6.facts, report, written);
+  const macs = among('macs');
+  checkDuplicateMacs(macs.containers, macs.facts, report, written);
+  checkDuplicateNetns(among('netns').containers, report);
+  const published = among('published');
+  checkPublished(published.containers, published.facts, report);
   return errors;
+}
+
+function subset(containers: readonly ContainerSpec[], involved: ContainerFacts[]): Subset {
+  return { containers: involved.map((f) => containers[f.at]), facts: involved };
+}
+
+// ---- what is found of each container alone
+
+function containerFacts(spec: Spec, c: ContainerSpec, placement: Placement, written: Written): ContainerFacts {
+  const own: Call[] = [];
+  const placed: Call[] = [];
+  checkContainer(spec, c, recorder(own), written);
+  checkPlaced(spec, c, placement, recorder(placed), written);
+  return { name: c.name, at: 0, seen: 0, own: own.length ? own : NO_CALLS, placement: placed.length ? placed : NO_CALLS, ...acrossKeys(spec, c) };
+}
+
+/**
+ * Each container's facts from the loads before, or found now and kept. `calls`: for the few containers whose
+ * reports depend on other entries (sharedNames), found again on this load, neither taken from nor kept in memory.
+ */
+function remembered(
+  spec: Spec, containers: readonly ContainerSpec[], placement: Placement, written: Written, memory: Remembered<ContainerFacts>,
+): { facts: ContainerFacts[]; calls: (ContainerFacts | undefined)[] | null } {
+  const found: number[] = [];
+  const facts = containers.map((c, i) => {
+    const hit = memory.facts.get(c);
+    if (hit) return hit;
+    found.push(i);
+    return containerFacts(spec, c, placement, written);
+  });
+  memory.index.update(facts);
+  const shared = sharedNames(memory.index.dotted.keys());
+  for (const i of found) if (Object.isFrozen(containers[i]) && !shared.has(containers[i].name)) memory.facts.set(containers[i], facts[i]);
+  if (shared.size === 0) return { facts, calls: null };
+  const calls = containers.map((c) => (shared.has(c.name) ? containerFacts(spec, c, placement, written) : undefined));
+  return { facts, calls };
+}
+
+/**
+ * Names whose fields' `written` answers can depend on another entry: writtenIn tries every cut of a path at a
+ * dot, so `containers.a.b.ip` may be read in container `a` (field `b…`) or in container `a.b`. `dotted`: the
+ * names with a dot or bracket; they and every cut of them are checked afresh on each load. They are rare.
+ */
+function sharedNames(dotted: Iterable<string>): Set<string> {
+  const shared = new Set<string>();
+  for (const name of dotted) {
+    shared.add(name);
+    for (let i = 1; i < name.length; i++) if (name[i] === '.' || name[i] === '[') shared.add(name.slice(0, i));
+  }
+  return shared;
 }
 
 // ---- bridges
@@ -99,6 +191,7 @@ function checkOverlaps(spec: Spec, report: Report, written: Written): void {
 
 // ---- containers
 
+/** A container alone, and the networks it joins. */
 function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: Written): void {
   const at = (f: string) => joinPath(['containers', c.name, f]);
   const nameOk = CONTAINER_NAME.test(c.name) && c.name.length <= 63;
@@ -119,8 +212,12 @@ function checkContainer(spec: Spec, c: ContainerSpec, report: Report, written: W
     c.networks.forEach((e) => checkEndpoint6(spec, c, e, report, written));
     checkPorts6(spec, c, report);
   } else checkConflicts(c, report, written);
+}
+
+/** What checkContainer leaves out, as it looks at other containers: made on every load, in the order it reported. */
+function checkWithOthers(spec: Spec, c: ContainerSpec, report: Report): void {
   if (c.network.kind === 'container') checkChain(spec, c, report);
-  c.links.forEach((l, i) => checkLink(spec, c, l.target, l.alias, joinPath(['containers', c.name, 'links', i]), report));
+  for (let i = 0; i < c.links.length; i++) checkLink(spec, c, c.links[i].target, c.links[i].alias, joinPath(['containers', c.name, 'links', i]), report);
 }
 
 function checkHostname(c: ContainerSpec, path: string, report: Report, given: boolean): void {
@@ -249,72 +346,5 @@ function checkLink(spec: Spec, c: ContainerSpec, target: string, alias: string, 
   const theirs = spec.containers[end.owner].networks.map((e) => e.network);
   if (!c.networks.some((e) => theirs.includes(e.network))) {
     report(path, `link to ${target} on bridge ${end.bridge} from bridge ${c.network.bridge}`, 'links work between containers on the same bridge');
-  }
-}
-
-// ---- across containers
-
-function checkDuplicateIps(spec: Spec, report: Report, written: Written): void {
-  const seen = new Map<string, string>();
-  for (const c of Object.values(spec.containers)) {
-    for (const e of c.networks) {
-      if (e.ip === null) continue;
-      // A plain bridge is local to each host: containers placed on different hosts do not meet there.
-      const local = spec.bridges[e.network] && spec.bridges[e.network].uplink === null;
-      const key = `${e.network}/${e.ip}${local && c.host ? `@${c.host}` : ''}`;
-      const first = seen.get(key);
-      if (first) report(endpointPath(c, e, 'ip', written), `ip ${e.ip} is also the address of ${first} on ${spec.overlays[e.network] ? 'overlay' : 'bridge'} ${e.network}`);
-      else seen.set(key, c.name);
-    }
-  }
-}
-
-function checkDuplicateMacs(spec: Spec, report: Report, written: Written): void {
-  const seen = new Map<string, string>();
-  for (const c of Object.values(spec.containers)) {
-    for (const e of c.networks) {
-      if (e.mac === null) continue;
-      const first = seen.get(e.mac);
-      if (first) report(endpointPath(c, e, 'mac', written), `MAC address ${e.mac} is also used by ${first}`);
-      else seen.set(e.mac, c.name);
-    }
-  }
-}
-
-function checkDuplicate(spec: Spec, get: (c: ContainerSpec) => string | null, field: string, what: string, report: Report, hint?: string): void {
-  const seen = new Map<string, string>();
-  for (const c of Object.values(spec.containers)) {
-    const v = get(c);
-    if (v === null) continue;
-    const first = seen.get(v);
-    if (first) report(joinPath(['containers', c.name, field]), `${what} ${v} is also used by ${first}`, hint);
-    else seen.set(v, c.name);
-  }
-}
-
-/**
- * Same host port and protocol: a conflict when the addresses are equal or either is every address, and the
- * two can land on one host (same `host:`, or either without one, which means every host).
- */
-function checkPublished(spec: Spec, report: Report): void {
-  const seen = new Map<string, { owner: string; host: string | null; m: PortMapping }[]>();
-  for (const c of Object.values(spec.containers)) {
-    if (c.network.kind !== 'bridge') continue;
-    for (const m of c.ports) {
-      if (m.hostPort === null) continue;
-      const key = `${m.proto}/${m.hostPort}`;
-      const list = seen.get(key) ?? [];
-      const sameHost = (o: { host: string | null }) => o.host === null || c.host === null || o.host === c.host;
-      const families = portFamilies(m);
-      const sameFamily = (o: { m: PortMapping }) => portFamilies(o.m).some((f) => families.includes(f));
-      const clash = list.find((o) => sameHost(o) && sameFamily(o) && (o.m.hostIp === null || m.hostIp === null || o.m.hostIp === m.hostIp));
-      if (clash) {
-        const whose = clash.owner === c.name ? 'itself' : clash.owner;
-        const message = `${c.name} publishes ${formatPortMapping(m)}, which ${whose} already publishes as ${formatPortMapping(clash.m)}`;
-        report(joinPath(['containers', c.name, 'ports']), message);
-      }
-      list.push({ owner: c.name, host: c.host, m });
-      seen.set(key, list);
-    }
   }
 }

@@ -24,6 +24,22 @@ const indentOf = (l: string) => l.length - l.trimStart().length;
 /** `key:` with nothing after it but a comment: a block value follows on the next lines. */
 const BLOCK_HEADER = /^([A-Za-z_][\w.-]*):\s*(?:#.*)?$/;
 
+/** The chunker's state before a line: the block mapping it is in (null: none) and its entries' indentation. */
+export interface ScanState {
+  section: string | null;
+  entryIndent: number;
+}
+
+/** Where a chunk starts (its line's offset in the text), and the state before that line: a scan resumes there. */
+export interface Cut {
+  section: string | null;
+  line: number;
+  start: number;
+  before: ScanState;
+}
+
+export const FIRST_STATE: ScanState = { section: null, entryIndent: -1 };
+
 /**
  * The chunks in text order, or null when the text is not safely cut: then the caller parses it whole. A line
  * at an entry's indentation ends the entry before it, as YAML's own indentation rules end a block scalar, a
@@ -32,23 +48,47 @@ const BLOCK_HEADER = /^([A-Za-z_][\w.-]*):\s*(?:#.*)?$/;
  */
 export function splitChunks(text: string): Chunk[] | null {
   if (UNSAFE.test(text)) return null;
-  const lines = text.split('\n');
-  const starts: { line: number; section: string | null }[] = [];
-  let section: string | null = null;
-  let entryIndent = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
+  const scan = scanCuts(text, 0, 0, FIRST_STATE, false);
+  if (!scan) return null;
+  const { cuts } = scan;
+  // Comments before the first key belong to no chunk: they hold no value.
+  return cuts.map((c, k) => ({ section: c.section, line: c.line, text: text.slice(c.start, k + 1 < cuts.length ? cuts[k + 1].start : text.length) }));
+}
+
+/** Whether text may hold YAML the chunker must not cut (see UNSAFE); `from`, `to`: a range of whole lines. */
+export function unsafeIn(text: string, from = 0, to = text.length): boolean {
+  return UNSAFE.test(from === 0 && to === text.length ? text : text.slice(from, to));
+}
+
+/**
+ * The cuts from the line at offset `start` (line number `line`), scanned in `state`; `begun`: a cut was made
+ * before it. `stop(cut)` true ends the scan before that cut, the caller knowing the rest. Null: not safely cut.
+ */
+export function scanCuts(
+  text: string, start: number, line: number, state: ScanState, begun: boolean, stop?: (cut: Cut) => boolean,
+): { cuts: Cut[]; stopped: Cut | null } | null {
+  const cuts: Cut[] = [];
+  let { section, entryIndent } = state;
+  for (let from = start, i = line; from <= text.length; i++) {
+    const nl = text.indexOf('\n', from);
+    const end = nl < 0 ? text.length : nl;
+    const l = text.slice(from, end);
+    const at = from;
+    from = end + 1;
     if (blankOrComment(l)) continue;
     const indent = indentOf(l);
+    const before = { section, entryIndent };
     if (indent === 0) {
-      starts.push({ line: i, section: null });
+      const cut = { section: null, line: i, start: at, before };
+      if (stop?.(cut)) return { cuts, stopped: cut };
+      cuts.push(cut);
       section = BLOCK_HEADER.exec(l)?.[1] ?? null;
       entryIndent = -1;
       continue;
     }
     // Content before the first top-level key, or inside a top-level value that is not a block mapping.
     if (section === null) {
-      if (starts.length === 0) return null;
+      if (!begun && cuts.length === 0) return null;
       continue;
     }
     if (entryIndent === -1) {
@@ -59,12 +99,10 @@ export function splitChunks(text: string): Chunk[] | null {
       entryIndent = indent;
     }
     if (indent < entryIndent) return null;
-    if (indent === entryIndent) starts.push({ line: i, section });
+    if (indent !== entryIndent) continue;
+    const cut = { section, line: i, start: at, before };
+    if (stop?.(cut)) return { cuts, stopped: cut };
+    cuts.push(cut);
   }
-  if (starts.length === 0) return null;
-  return starts.map((s, k) => {
-    // Comments before the first key belong to no chunk: they hold no value.
-    const end = k + 1 < starts.length ? starts[k + 1].line : lines.length;
-    return { section: s.section, line: s.line, text: lines.slice(s.line, end).join('\n') + (end < lines.length ? '\n' : '') };
-  });
+  return !begun && cuts.length === 0 ? null : { cuts, stopped: null };
 }

@@ -99,4 +99,45 @@ test('unchanged entries keep their values from one parse to the next', () => {
   assert.ok(Object.isFrozen(ca(b).a));
 });
 
+/** A seeded generator: the same edits on every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+}
+
+const LINES = [
+  'version: 1', 'name: n', 'containers:', 'bridges:', 'host: {icc: false}', '  web: {ports: ["80:80"]}', '  db:', '    hostname: d',
+  '    dns: [192.0.2.1]', '    ports:', '      - "1:1"', '  - a', '', '# comment', '  # indented comment', '  x: |', '    text',
+  '  y: {a: [1,', '   2]}', '  br0: {subnet: 10.0.0.0/24}', 'extra: 1', '  z: "quoted', '  "', '    deep: {}', ' odd: 1', '  web: {}',
+  '  a.b: {}', '  123: {}', 'list:', '  - 1', '  c1: {bridge: br0}', '  c2: {bridge: br1, ip: 10.0.0.2}',
+];
+
+test('random line edits, one after another: every parse the same as a whole parse', () => {
+  const next = random(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
+  const cache = new ParseCache();
+  const base = 'version: 1\nname: n\nbridges:\n  br0: {subnet: 10.0.0.0/24}\ncontainers:\n' +
+    Array.from({ length: 30 }, (_, i) => `  c${i}: {bridge: br0, ports: ["${10000 + i}:80"]}\n`).join('');
+  let lines = base.split('\n');
+  let good = lines;
+  let cut = 0;
+  for (let k = 0; k < 300; k++) {
+    lines = [...lines];
+    const at = Math.floor(next() * lines.length);
+    const edit = Math.floor(next() * 5);
+    if (edit === 0) lines.splice(at, 1);
+    else if (edit === 1) lines.splice(at, 0, pick(LINES));
+    else if (edit === 2) lines[at] = pick(LINES);
+    else if (edit === 3) lines[at] = (lines[at] ?? '').replace(/\d/, String(Math.floor(next() * 10)));
+    else lines.splice(at, 0, ...lines.slice(Math.floor(next() * lines.length)).slice(0, 3));
+    same(cache, lines.join('\n'));
+    // Text that cannot be cut is mostly undone, as a typo is fixed, so that most edits go through the chunks.
+    if (cache.lastParsed !== 'whole') [good, cut] = [lines, cut + 1];
+    else if (next() < 0.7) lines = good;
+  }
+  assert.ok(cut > 100, `${cut} of 300 edits cut`);
+});
+
 test.run();
