@@ -1,6 +1,7 @@
 // Address, host-port and host veth name allocation: explicit values first, then what containers already
 // hold, then the lowest free.
 
+import { containersOf } from '../spec/lookup.js';
 import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
 import { endpointKey } from '../ownership/marks.js';
 import { tnetError, type Result, ok, fail } from '../model/errors.js';
@@ -9,6 +10,7 @@ import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4 } from
 import { hostIfNames, type HeldLinks } from './veth-names.js';
 import { allocateIps6 } from './allocate-ipv6.js';
 import { networkMembers, pickAddresses, type Member } from './pick-addresses.js';
+import type { LastValue } from '../util/last-value.js';
 
 /**
  * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
@@ -41,15 +43,36 @@ export interface Held {
 
 const NO_LINKS: HeldLinks = { own: {}, names: [] };
 
-export function allocate(spec: Spec, held: Held): Result<Allocation> {
+/** What allocate chose apart from host ports: they depend on the containers' networks alone. */
+export type Addresses = Omit<Allocation, 'hostPorts'>;
+
+/**
+ * `memo`: watch mode's, which an edit that leaves every container's networks as they were (a port, a
+ * hostname) does not make walk ten thousand endpoints again: the lists it compares are what addresses and
+ * names depend on, whole.
+ */
+export function allocate(spec: Spec, held: Held, memo: LastValue<Result<Addresses>> | null = null): Result<Allocation> {
+  const addresses = memo ? memo.get(addressInputs(spec, held), () => allocateAddresses(spec, held)) : allocateAddresses(spec, held);
+  if (!addresses.ok) return addresses;
+  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
+  if (!hostPorts.ok) return hostPorts;
+  return ok({ ...addresses.value, hostPorts: hostPorts.value });
+}
+
+function allocateAddresses(spec: Spec, held: Held): Result<Addresses> {
   const byNetwork = networkMembers(spec);
   const ips = allocateIps(spec, held.ips, byNetwork);
   if (!ips.ok) return ips;
   const ips6 = allocateIps6(spec, held.ips6 ?? {}, byNetwork);
   if (!ips6.ok) return ips6;
-  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
-  if (!hostPorts.ok) return hostPorts;
-  return ok({ ips: ips.value, ips6: ips6.value, hostPorts: hostPorts.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
+  return ok({ ips: ips.value, ips6: ips6.value, hostIfs: hostIfNames(spec, held.links ?? NO_LINKS) });
+}
+
+/** Everything allocateAddresses reads: the spec's name and bridges, each container's name and networks in order, what is held. */
+function addressInputs(spec: Spec, held: Held): unknown[] {
+  const containers = containersOf(spec);
+  const links = held.links ?? NO_LINKS;
+  return [spec.name, Object.values(spec.bridges), containers.map((c) => c.name), containers.map((c) => c.networks), held.ips, held.ips6 ?? {}, links.own, links.names];
 }
 
 /** The address of a container on one of its networks; null when it is not on that network. */
@@ -130,7 +153,7 @@ export const heldPortKey = (container: string, proto: string, containerPort: num
 
 function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[], inUse: ReadonlySet<string>): Result<Record<string, number>> {
   const pending: { key: string; held: string; container: string; proto: string; range: [number, number] }[] = [];
-  for (const c of Object.values(spec.containers)) {
+  for (const c of containersOf(spec)) {
     effectivePorts(c).forEach((p, i) => {
       if (p.hostPort === null) pending.push({ key: portKey(c.name, p.proto, p.containerPort, i), held: heldPortKey(c.name, p.proto, p.containerPort), container: c.name, proto: p.proto, range: p.hostRange ?? EPHEMERAL_RANGE });
     });
@@ -138,7 +161,7 @@ function allocatePorts(spec: Spec, held: Record<string, number>, taken: string[]
   // Nothing to choose (every mapping names its host port): the ports in use need not be listed.
   if (pending.length === 0) return ok({});
   const used = new Set<string>(taken);
-  for (const c of Object.values(spec.containers)) for (const p of effectivePorts(c)) if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
+  for (const c of containersOf(spec)) for (const p of effectivePorts(c)) if (p.hostPort !== null) used.add(`${p.proto}/${p.hostPort}`);
   const out: Record<string, number> = {};
   const keep = (key: string, proto: string, port: number) => {
     used.add(`${proto}/${port}`);

@@ -4,6 +4,10 @@ import type { DesiredBridge, DesiredEndpoint, DesiredFile, DesiredNetns, Desired
 import type { BridgeSpec, ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
+import { LastValue } from '../util/last-value.js';
+import type { Result } from '../model/errors.js';
+import type { Addresses } from './allocate.js';
+import { DnsLines } from './dns.js';
 import { PortRulesMemo } from './firewall/port-rules.js';
 
 /**
@@ -21,6 +25,13 @@ export class DesireCache {
   readonly netns = new Memo<ContainerSpec, DesiredNetns>();
   /** Its hosts and resolv.conf. */
   readonly files = new Memo<ContainerSpec, DesiredFile[]>();
+  /** The addresses and host veth names allocated last, and what they were allocated from (allocate.ts). */
+  readonly addresses = new LastValue<Result<Addresses>>(64);
+  /** Tokens standing for what every container's endpoints, or files, take from beyond it (Memo.within). */
+  readonly endpointsContext = new LastValue<object>(16);
+  readonly filesContext = new LastValue<object>(16);
+  /** Each container's line of the DNS records (dns.ts). */
+  readonly dns = new DnsLines();
   /** The rules of each FwContainer's published ports, by that entry's identity. */
   readonly portRules = new PortRulesMemo();
 

@@ -13,7 +13,7 @@ import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-fil
 import { DesireCache } from './cache.js';
 import { desiredDns, dnsServerFor, hasDns } from './dns.js';
 import { firewallInput } from './firewall-input.js';
-import { rootOf } from '../spec/lookup.js';
+import { containersOf, rootOf } from '../spec/lookup.js';
 import { desiredFirewall, localnetOff } from './firewall/rules.js';
 import { ok, type Result } from '../model/errors.js';
 
@@ -29,7 +29,7 @@ export interface DesireInputs {
 
 /** The desired stage: spec and what the kernel holds → what the kernel should hold. Pure. */
 export function desire({ spec, held, hostResolv, firewall }: DesireInputs, cache: DesireCache = new DesireCache()): Result<DesiredState> {
-  const alloc = allocate(spec, held);
+  const alloc = allocate(spec, held, cache.remembers ? cache.addresses : null);
   if (!alloc.ok) return alloc;
   const rules = firewall ? firewallOf(spec, alloc.value, cache) : null;
   const desired = buildDesired({ spec, alloc: alloc.value, hostResolv, firewall: rules }, cache);
@@ -57,10 +57,13 @@ interface DesiredInputs {
 
 function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cache: DesireCache): DesiredState {
   const host = parseResolv(hostResolv);
-  const containers = Object.values(spec.containers);
+  const containers = containersOf(spec);
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
   const aliases = aliasIndex(spec, alloc);
   const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.subnet6}|${b.gateway6}|${b.mtu}|${b.internal}`]));
+  // What a lone container's files take from beyond it, as in the last pass or not (see files).
+  const filesToken = cache.remembers ? cache.filesContext.get([spec.name, alloc.ips, alloc.ips6, Object.values(spec.bridges), hostResolv], () => ({})) : null;
+  const filesContext: FilesContext = { spec, alloc, host, hostKey: hostResolv, aliases, token: filesToken };
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
@@ -71,10 +74,10 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
     netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c))),
     endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
-    files: withNetns.flatMap((c) => files({ spec, alloc, host, hostKey: hostResolv, aliases }, c, cache)),
+    files: withNetns.flatMap((c) => files(filesContext, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
-    dns: desiredDns(spec, alloc, host),
+    dns: desiredDns(spec, alloc, host, cache.remembers ? cache.dns : null),
   };
 }
 
@@ -117,11 +120,13 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
 function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
   if (!cache.remembers) return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
-  const key = c.networks.map((n, i) => {
+  const key = () => c.networks.map((n, i) => {
     const k = endpointKey(c.name, n.network, i);
     return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
   }).join(' ');
-  return cache.endpoints.get(c, `${spec.name} ${key}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)), c.name);
+  // Addresses, veth names and bridges as in the last pass: each container found then is found again by identity.
+  const token = cache.endpointsContext.get([spec.name, alloc.ips, alloc.ips6, alloc.hostIfs, [...bridgeKeys.values()]], () => ({}));
+  return cache.endpoints.within(token, c, () => `${spec.name} ${key()}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)), c.name);
 }
 
 /** One veth pair per network: eth0, eth1 … in declared order; the default route on the `gateway:` network's. */
@@ -181,7 +186,7 @@ type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>
  */
 function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
   const index: AliasIndex = new Map();
-  for (const c of Object.values(spec.containers)) {
+  for (const c of containersOf(spec)) {
     for (const e of c.networks) {
       if (hasDns(spec.bridges[e.network])) continue;
       const ip = e.aliases.length ? addressOn(c, e.network, alloc) : null;
@@ -205,6 +210,8 @@ interface FilesContext {
   host: HostResolv;
   hostKey: string;
   aliases: AliasIndex;
+  /** Stands for the fields above as in the last pass (DesireCache.filesContext); null: nothing remembered. */
+  token: object | null;
 }
 
 /**
@@ -212,6 +219,18 @@ interface FilesContext {
  * thousand containers' files were written out on every edit, then compared with the files read as new strings.
  */
 function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): DesiredFile[] {
+  if (!cache.remembers || ctx.token === null) return filesOf(ctx, c).make();
+  // A container that takes nothing from the others' fields (no links, its own namespace, no alias to list):
+  // what its files depend on beyond it is what the token stands for.
+  const alone = c.links.length === 0 && c.network.kind !== 'container' && ctx.aliases.size === 0;
+  let parts: ReturnType<typeof filesOf> | null = null;
+  const of = () => (parts ??= filesOf(ctx, c));
+  if (alone) return cache.files.within(ctx.token, c, () => of().key, () => of().make(), c.name);
+  return cache.files.get(c, of().key, () => of().make(), c.name);
+}
+
+/** What a container's files are made of, the key naming all of it, and how to write them. */
+function filesOf(ctx: FilesContext, c: ContainerSpec): { key: string; make: () => DesiredFile[] } {
   const { spec, alloc, host, aliases } = ctx;
   // container:X shares X's namespace, and with it X's view of names, as Docker does.
   const owner = rootOf(spec, c);
@@ -240,8 +259,7 @@ function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): Desired
       { path: `${dir}/resolv.conf`, content: resolv },
     ];
   };
-  if (!cache.remembers) return make();
   // Everything the text depends on beyond `c` itself; the owner's own fields when it is another container.
   const others = owner === c && extra.length === 0 && links.length === 0 ? '' : JSON.stringify([owner, extra, links]);
-  return cache.files.get(c, `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`, make, c.name);
+  return { key: `${spec.name} ${ip} ${ip6} ${server} ${others} ${ctx.hostKey}`, make };
 }

@@ -4,11 +4,13 @@ import type { DesiredDns } from '../model/dns.js';
 import type { BridgeSpec, ContainerSpec, Spec } from '../model/spec.js';
 import { dnsRecordsPath } from '../ownership/paths.js';
 import { DEFAULT_BRIDGE } from '../spec/normalize.js';
-import { rootOf } from '../spec/lookup.js';
+import { containersOf, rootOf } from '../spec/lookup.js';
 import { contains, parseCidr, parseIpv4 } from '../util/ipv4.js';
 import { endpointKey } from '../ownership/marks.js';
 import type { Allocation } from './allocate.js';
 import { upstreamsFor, type HostResolv } from './netns-files.js';
+import { Memo } from '../util/memo.js';
+import { LastValue } from '../util/last-value.js';
 
 /**
  * Docker's embedded DNS serves user-defined networks only: docker0 keeps links and hosts files. A bridge
@@ -38,15 +40,17 @@ export function dnsServerFor(spec: Spec, c: ContainerSpec): string | null {
  * The records as text, one container a line: built as a string, not stringified from objects, since ten thousand
  * containers' records are desired on every reconcile (an object per endpoint cost tens of ms there).
  */
-export function desiredDns(spec: Spec, alloc: Allocation, host: HostResolv): DesiredDns | null {
+export function desiredDns(spec: Spec, alloc: Allocation, host: HostResolv, memo: DnsLines | null = null): DesiredDns | null {
   const withDns = new Map(Object.values(spec.bridges).filter(hasDns).map((b) => [b.name, b]));
   if (withDns.size === 0) return null;
   const networks = JSON.stringify([...withDns.values()].map((b) => ({ name: b.name, address: b.gateway })));
   const hostUpstreams = JSON.stringify(upstreamsFor([], host));
+  const line = (c: ContainerSpec) => (c.network.kind === 'bridge' ? containerLine(spec, c, alloc, withDns, c.dns.length ? null : hostUpstreams, host) : null);
+  const pass = memo?.pass([spec.name, [...withDns.values()], alloc.ips, alloc.ips6, JSON.stringify(host)]);
   const lines: string[] = [];
-  for (const c of Object.values(spec.containers)) {
-    const line = c.network.kind === 'bridge' ? containerLine(spec, c, alloc, withDns, c.dns.length ? null : hostUpstreams, host) : null;
-    if (line !== null) lines.push(line);
+  for (const c of containersOf(spec)) {
+    const text = pass ? pass(c, () => linksKey(spec, c), () => line(c)) : line(c);
+    if (text !== null) lines.push(text);
   }
   const records = `{"spec":${JSON.stringify(spec.name)},"networks":${networks},"containers":[\n${lines.join(',\n')}\n]}\n`;
   return { records, path: dnsRecordsPath(spec.name) };
@@ -91,4 +95,25 @@ function upstreams(c: ContainerSpec, nets: BridgeSpec[], internalOnly: boolean, 
     const n = parseIpv4(ip);
     return n !== null && inside.some((s) => contains(s, n));
   });
+}
+
+/** Whom a container's links reach: the namespaces' owners, which an edit of another container can change. */
+function linksKey(spec: Spec, c: ContainerSpec): string {
+  return c.links.length === 0 ? '' : JSON.stringify(c.links.map((l) => [l.alias, rootOf(spec, spec.containers[l.target]).name]));
+}
+
+/**
+ * Watch mode's: each container's line, found again by identity while the addresses, the networks with DNS
+ * and the host's resolvers are as in the last pass; a line with links names their targets' namespaces too.
+ */
+export class DnsLines {
+  private readonly lines = new Memo<ContainerSpec, string | null>();
+  private readonly context = new LastValue<{ id: number }>(16);
+  private made = 0;
+
+  /** The lookup of one pass whose shared inputs are `inputs`. */
+  pass(inputs: unknown[]): (c: ContainerSpec, links: () => string, make: () => string | null) => string | null {
+    const token = this.context.get(inputs, () => ({ id: ++this.made }));
+    return (c, links, make) => this.lines.within(token, c, () => `${token.id} ${links()}`, make, c.name);
+  }
 }

@@ -4,7 +4,7 @@ import type { FirewallInput, FwContainer } from './firewall/input.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
 import { effectivePorts, portKey, type Allocation } from './allocate.js';
 import { endpointKey } from '../ownership/marks.js';
-import { rootOf } from '../spec/lookup.js';
+import { containersOf, rootOf } from '../spec/lookup.js';
 import type { DesireCache } from './cache.js';
 import { hasDns } from './dns.js';
 
@@ -25,7 +25,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       subnet6: b.subnet6,
       gateway6: b.gateway6,
     })),
-    containers: Object.values(spec.containers).flatMap((c) => container(spec, c, alloc, cache)),
+    containers: containersOf(spec).flatMap((c) => container(spec, c, alloc, cache)),
   };
 }
 

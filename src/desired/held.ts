@@ -2,6 +2,7 @@
 // host ports from DNAT rules, the host ports other specs publish or the host's sockets hold, and the names
 // of the host's interfaces.
 
+import { containersOf } from '../spec/lookup.js';
 import type { FirewallObserved } from '../model/firewall.js';
 import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/observed.js';
 import type { ContainerSpec, Spec } from '../model/spec.js';
@@ -86,7 +87,7 @@ export function held(
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
 export function hasChosenPorts(spec: Spec): boolean {
-  return Object.values(spec.containers).some(choosesPort);
+  return containersOf(spec).some(choosesPort);
 }
 
 /** Whether tnet picks one of this container's host ports (hasChosenPorts, for one container). */
@@ -103,7 +104,7 @@ function heldPorts(spec: Spec, published: PublishedRule[], ips: Record<string, s
   const byIp = new Map([...Object.entries(ips), ...Object.entries(ips6)].map(([key, ip]) => [ip, key]));
   const owner = specOwner(spec.name);
   const explicit = new Set(
-    Object.values(spec.containers).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),
+    containersOf(spec).flatMap((c) => effectivePorts(c).flatMap((p) => (p.hostPort === null ? [] : [`${p.proto}/${p.hostPort}`]))),
   );
   const out: Record<string, number> = {};
   for (const p of published) {

@@ -1,5 +1,6 @@
 // One network's addresses of one family: fixed ones first, then what endpoints already hold, then the lowest free.
 
+import { containersOf } from '../spec/lookup.js';
 import type { EndpointSpec, Spec } from '../model/spec.js';
 import { endpointKey } from '../ownership/marks.js';
 
@@ -13,7 +14,7 @@ export interface Member {
 /** Every network's endpoints, in the spec's order, from one pass over the containers (not one per network). */
 export function networkMembers(spec: Spec): Map<string, Member[]> {
   const out = new Map<string, Member[]>();
-  for (const c of Object.values(spec.containers)) {
+  for (const c of containersOf(spec)) {
     c.networks.forEach((e, i) => {
       const list = out.get(e.network) ?? [];
       if (list.length === 0) out.set(e.network, list);

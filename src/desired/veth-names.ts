@@ -1,5 +1,6 @@
 // Names of the host ends of the spec's veths: distinct from each other and from every other interface.
 
+import { containersOf } from '../spec/lookup.js';
 import type { Spec } from '../model/spec.js';
 import { endpointKey, hostIfName, vxlanName } from '../ownership/marks.js';
 
@@ -22,7 +23,7 @@ export function hostIfNames(spec: Spec, links: HeldLinks): Record<string, string
   const given = specLinkNames(spec);
   const out: Record<string, string> = {};
   const rest: { key: string; container: string; network: string }[] = [];
-  for (const c of Object.values(spec.containers)) {
+  for (const c of containersOf(spec)) {
     c.networks.forEach((e, i) => {
       const key = endpointKey(c.name, e.network, i);
       const kept = Object.hasOwn(links.own, key) ? links.own[key] : undefined;

@@ -34,6 +34,7 @@ import type { FirewallGlue } from './firewall.js';
 import { Session, type SpecFacts } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
+import { containersOf } from '../spec/lookup.js';
 
 /**
  * The tests set TNET_FREEZE: the planner then gets values it cannot change, so a diff that mutated its inputs
@@ -243,8 +244,10 @@ interface DesireContext {
  */
 async function desireOnHost(ctx: DesireContext, reads: BaseReads) {
   const hostLinks = (await reads.kernel).host.links;
-  const ips = heldAddresses(ctx.spec.name, hostLinks, {});
-  const links = heldLinks(ctx.spec.name, hostLinks);
+  const { ips, links } = ctx.session.heldOnHost.get([ctx.spec.name, hostLinks], () => ({
+    ips: heldAddresses(ctx.spec.name, hostLinks, {}),
+    links: heldLinks(ctx.spec.name, hostLinks),
+  }));
   const early = ctx.fw !== null && factsOf(ctx.spec, ctx.session).chosen ? null : desireWith(ctx, ips, links, null);
   const base = await reads.base;
   return { base, ips, links, first: early ?? desireWith(ctx, ips, links, base.observed) };
@@ -297,8 +300,7 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
 function factsOf(spec: Spec, session: Session): SpecFacts {
   return session.specFacts.get(spec, '', () => {
     const facts: SpecFacts = { paths: [], publishes: false, chosen: false };
-    for (const name in spec.containers) {
-      const c = spec.containers[name];
+    for (const c of containersOf(spec)) {
       if (c.netns) facts.paths.push(c.netns);
       if (!facts.publishes && effectivePorts(c).length > 0) facts.publishes = true;
       if (!facts.chosen && choosesPort(c)) facts.chosen = true;

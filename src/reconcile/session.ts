@@ -12,6 +12,9 @@ import { FirewallChoice } from './firewall.js';
 import { InsideMemo } from './inside-memo.js';
 import type { Spec } from '../model/spec.js';
 import { Memo } from '../util/memo.js';
+import { LastValue } from '../util/last-value.js';
+import type { HeldAddresses } from '../desired/held.js';
+import type { HeldLinks } from '../desired/veth-names.js';
 
 /** What the reads and the first desire need to know of a spec, found in one walk of its containers (reconcile.ts). */
 export interface SpecFacts {
@@ -53,6 +56,8 @@ export class Session {
   readonly inside = new InsideMemo();
   /** A pass asks them several times of the same Spec (the early read's key, the reads, the desire). */
   readonly specFacts = new Memo<Spec, SpecFacts>();
+  /** What the host's links hold for the spec (addresses sealed, veth names), while the links are the same. */
+  readonly heldOnHost = new LastValue<{ ips: HeldAddresses; links: HeldLinks }>();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 

@@ -6,6 +6,7 @@ import { firstHost, formatIpv4, parseCidr } from '../util/ipv4.js';
 import { formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
 import { knownHosts } from './validate-overlays.js';
+import { listedAs } from './lookup.js';
 
 /**
  * Every host applies the same spec: a container with `host:` exists only there, one without on every host;
@@ -32,7 +33,9 @@ export function placeOn(spec: Spec, host: string, listed?: readonly ContainerSpe
     }
   }
   errors.push(...bridgePortErrors(spec, bridges, here));
-  return errors.length ? fail(...errors) : ok({ ...spec, bridges, containers });
+  if (errors.length) return fail(...errors);
+  listedAs(containers, here);
+  return ok({ ...spec, bridges, containers });
 }
 
 /** The kernel numbers a bridge's ports 1-1023 (BR_MAX_PORTS): the 1024th enslaving fails ("Exchange full"). */

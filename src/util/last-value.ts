@@ -1,32 +1,46 @@
 // Remembers the value last computed from a list of inputs, and gives it back while the inputs are the same.
 
+import { isDeepStrictEqual } from 'node:util';
+
 /**
  * A stage of watch mode's pass over ten thousand containers sees, edit after edit, the same objects but for a
- * few: a whole diff is skipped when its inputs are those of the last pass. Inputs compare by identity; lists
+ * few: a whole stage is skipped when its inputs are those of the last pass. Inputs compare by identity; lists
  * element by element, plain records key by key (both rebuilt each pass around the same elements), which
- * costs a walk of pointers, not of what they point to. The value must not be changed by whoever gets it.
+ * costs a walk of pointers, not of what they point to. `deep`: how many elements that are not the very same
+ * may still be compared by value, for a stage fed pieces of spec that an edit recreates equal (a container's
+ * networks when its ports changed). The value must not be changed by whoever gets it.
  */
 export class LastValue<V> {
   private last: { inputs: readonly unknown[]; value: V } | null = null;
 
+  constructor(private readonly deep = 0) {}
+
   get(inputs: readonly unknown[], compute: () => V): V {
     const last = this.last;
-    if (last !== null && sameInputs(last.inputs, inputs)) return last.value;
+    if (last !== null && sameInputs(last.inputs, inputs, { left: this.deep })) return last.value;
     const value = compute();
     this.last = { inputs, value };
     return value;
   }
 }
 
-function sameInputs(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => same(x, b[i]));
+interface Budget {
+  left: number;
 }
 
-export function same(a: unknown, b: unknown): boolean {
+function sameInputs(a: readonly unknown[], b: readonly unknown[], deep: Budget): boolean {
+  return a.length === b.length && a.every((x, i) => same(x, b[i], deep));
+}
+
+export function same(a: unknown, b: unknown, deep: Budget = { left: 0 }): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i]);
-  if (isRecord(a) && isRecord(b)) return sameRecord(a, b);
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i] || equal(x, b[i], deep));
+  if (isRecord(a) && isRecord(b)) return sameRecord(a, b, deep);
   return false;
+}
+
+function equal(a: unknown, b: unknown, deep: Budget): boolean {
+  return deep.left-- > 0 && isDeepStrictEqual(a, b);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -35,9 +49,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>, deep: Budget): boolean {
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+  for (const k of keys) if (!Object.hasOwn(b, k) || (a[k] !== b[k] && !equal(a[k], b[k], deep))) return false;
   return true;
 }

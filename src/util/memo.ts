@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
  * reconciles: nothing may change them (the tests freeze them).
  */
 export class Memo<O extends object, V> {
-  private readonly values = new WeakMap<O, { key: string; value: V }>();
+  private readonly values = new WeakMap<O, { key: string; value: V; token?: object }>();
   /** The last value computed under each name (named gets only): see get. */
   private readonly named = new Map<string, V>();
 
@@ -29,6 +29,19 @@ export class Memo<O extends object, V> {
       else this.named.set(name, value);
     }
     this.values.set(of, { key, value });
+    return value;
+  }
+
+  /**
+   * get, for a caller whose pass has a `token` that stands for everything else the value depends on being as
+   * in the pass that last made or found it (a LastValue of those inputs): a value found in that pass is given
+   * back without making its key, which for ten thousand containers costs as much as the lookups save.
+   */
+  within(token: object, of: O, key: () => string, compute: () => V, name?: string): V {
+    const hit = this.values.get(of);
+    if (hit !== undefined && hit.token === token) return hit.value;
+    const value = this.get(of, key(), compute, name);
+    this.values.get(of)!.token = token;
     return value;
   }
 
