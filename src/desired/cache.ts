@@ -8,7 +8,7 @@ import { LastValue } from '../util/last-value.js';
 import type { Result } from '../model/errors.js';
 import type { Addresses } from './allocate.js';
 import { DnsLines } from './dns.js';
-import { PortRulesMemo } from './firewall/port-rules.js';
+import { FirewallMemo } from './firewall/memo.js';
 
 /**
  * Watch mode desires a thousand containers on every edit, most of them the same objects as last time (see
@@ -30,10 +30,11 @@ export class DesireCache {
   /** Tokens standing for what every container's endpoints, or files, take from beyond it (Memo.within). */
   readonly endpointsContext = new LastValue<object>(16);
   readonly filesContext = new LastValue<object>(16);
+  readonly firewallContext = new LastValue<object>(16);
   /** Each container's line of the DNS records (dns.ts). */
   readonly dns = new DnsLines();
-  /** The rules of each FwContainer's published ports, by that entry's identity. */
-  readonly portRules = new PortRulesMemo();
+  /** The rules of each FwContainer's published ports, by that entry's identity; each bridge's view and chains. */
+  readonly firewallRules = new FirewallMemo();
 
   /**
    * `remembers` false: nothing is looked up nor kept, and no key is made. A one-shot command desires once

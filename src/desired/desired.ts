@@ -45,7 +45,7 @@ function firewallOf(spec: Spec, alloc: Allocation, cache: DesireCache): Firewall
   if (!spec.host.iptables) {
     return { spec: spec.name, tables: [], sysctls: localnetOff(Object.values(spec.bridges)), hairpinPorts: [] };
   }
-  return desiredFirewall(firewallInput(spec, alloc, cache), cache.remembers ? cache.portRules : undefined);
+  return desiredFirewall(firewallInput(spec, alloc, cache), cache.remembers ? cache.firewallRules : undefined);
 }
 
 interface DesiredInputs {

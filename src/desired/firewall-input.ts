@@ -9,6 +9,8 @@ import type { DesireCache } from './cache.js';
 import { hasDns } from './dns.js';
 
 export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallInput {
+  // Everything a container without links takes from beyond it, as in the last pass or not (Memo.within).
+  const token = cache.remembers ? cache.firewallContext.get([spec.name, alloc.ips, alloc.ips6, alloc.hostIfs, alloc.hostPorts], () => ({})) : null;
   return {
     spec: spec.name,
     ipMasq: spec.host.ipMasq,
@@ -25,7 +27,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       subnet6: b.subnet6,
       gateway6: b.gateway6,
     })),
-    containers: containersOf(spec).flatMap((c) => container(spec, c, alloc, cache)),
+    containers: containersOf(spec).flatMap((c) => container(spec, c, alloc, cache, token)),
   };
 }
 
@@ -33,13 +35,18 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
  * One entry per endpoint: a container on several bridges is in each bridge's rules with that bridge's address.
  * Ports are published on the default-route network only, as Docker does; links hold on every shared bridge.
  */
-function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache): FwContainer[] {
+function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: DesireCache, token: object | null): FwContainer[] {
+  if (token === null) return entries(spec, c, alloc, effectivePorts(c));
+  // Links reach the owners of other namespaces, which an edit of another container can change.
+  if (c.links.length === 0) return cache.firewall.within(token, c, () => firewallKey(spec, c, alloc), () => entries(spec, c, alloc, effectivePorts(c)), c.name);
+  return cache.firewall.get(c, firewallKey(spec, c, alloc), () => entries(spec, c, alloc, effectivePorts(c)), c.name);
+}
+
+function firewallKey(spec: Spec, c: ContainerSpec, alloc: Allocation): string {
   const ports = effectivePorts(c);
-  if (!cache.remembers) return entries(spec, c, alloc, ports);
   // Besides the container itself: its addresses and host veth names, the host ports chosen for it, whom its
-  // links reach.
-  // Built by concatenation, the words joined by spaces as a list would be: made for every container of every
-  // reconcile, a one-shot command's included, where arrays of its parts cost more than the memo saves.
+  // links reach. Built by concatenation, the words joined by spaces as a list would be: arrays of its parts
+  // for ten thousand containers cost more than the memo saves.
   let key = spec.name;
   for (let i = 0; i < c.networks.length; i++) {
     const k = endpointKey(c.name, c.networks[i].network, i);
@@ -50,7 +57,7 @@ function container(spec: Spec, c: ContainerSpec, alloc: Allocation, cache: Desir
     key += ` ${p.hostPort === null ? alloc.hostPorts[portKey(c.name, p.proto, p.containerPort, j)] ?? '' : ''}`;
   }
   for (const l of c.links) key += ` ${rootOf(spec, spec.containers[l.target]).name}`;
-  return cache.firewall.get(c, key, () => entries(spec, c, alloc, ports), c.name);
+  return key;
 }
 
 function entries(spec: Spec, c: ContainerSpec, alloc: Allocation, ports: ReturnType<typeof effectivePorts>): FwContainer[] {

@@ -61,6 +61,8 @@ function ownedChain(name: string, observed: FwRule[] | undefined, wanted: FwRule
     if (wanted.length) out.replaceChains[name] = wanted;
     return;
   }
+  // The usual case, a bridge's chain of this spec's rules alone as wanted: no set of a thousand rules built.
+  if (same(observed, wanted)) return;
   const wantedSet = new Set(wanted);
   // The set first: most rules are wanted ones, and reading a rule's comment costs a regular expression.
   const ours = (r: FwRule): boolean => wantedSet.has(r) || ownerOf(r) === ctx.owner;

@@ -17,7 +17,11 @@ export class LastValue<V> {
 
   get(inputs: readonly unknown[], compute: () => V): V {
     const last = this.last;
-    if (last !== null && sameInputs(last.inputs, inputs, { left: this.deep })) return last.value;
+    if (last !== null && sameInputs(last.inputs, inputs, { left: this.deep })) {
+      // The inputs of this pass from now on: the next one, made of them, then compares by identity alone.
+      this.last = { inputs, value: last.value };
+      return last.value;
+    }
     const value = compute();
     this.last = { inputs, value };
     return value;

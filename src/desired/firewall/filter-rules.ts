@@ -84,7 +84,7 @@ export function forwardChains(views: BridgeView[], comment: string): Record<stri
   const out: Record<string, CausedRule[]> = { [CHAIN.forward]: [] };
   for (const v of views) {
     // Docker's `-d ip ! -i br -o br -p proto --dport cport -j ACCEPT`, once per served container port.
-    const ports = v.ports.flatMap((p) => p.accepts);
+    const ports = v.accepts;
     if (ports.length) out[bridgeChain('ports', v.bridge.name)] = ports;
     out[CHAIN.forward].push(...bridgeForward(v, ports.length > 0, comment));
   }

@@ -14,7 +14,7 @@ export function dnatChains(views: BridgeView[], comment: string): Record<string,
     if (v.published.length === 0) continue;
     const chain = bridgeChain('dnat', v.bridge.name);
     out[CHAIN.dnat].push(caused(ruleText({ comment, target: chain }), jumpCause(v.bridge.name)));
-    out[chain] = v.ports.flatMap((p) => p.dnat);
+    out[chain] = v.dnat;
   }
   return out;
 }
@@ -28,7 +28,7 @@ export function postroutingChains(views: BridgeView[], ipMasq: boolean, comment:
     if (ipMasq && !v.bridge.internal) {
       out.push(caused(ruleText({ src: v.bridge.subnet, out: { not: br }, comment, target: 'MASQUERADE' }), { kind: 'masquerade', field: 'host.ipMasq', bridge: br }));
     }
-    const hairpin = v.ports.flatMap((p) => p.hairpin);
+    const hairpin = v.hairpin;
     if (hairpin.length) {
       // Out of the bridge they came in by: the chain of the bridge's own (ownership/chains.ts, BRIDGE_CHAIN).
       chains[bridgeChain('hairpin', br)] = hairpin;

@@ -78,19 +78,20 @@ import { dnatChains, postroutingChains } from './nat-rules.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
 import { bridgeViews, reachesLoopback, type BridgeView } from './view.js';
 import { caused, LAYOUT } from './cause.js';
-import { PortRulesMemo } from './port-rules.js';
+import { FirewallMemo } from './memo.js';
 
-/** `memo`: the per-port rules of containers desired before (see port-rules.ts). */
-export function desiredFirewall(input: FirewallInput, memo = new PortRulesMemo()): FirewallDesired {
+/** `memo`: the rules, views and chains desired before (see memo.ts). */
+export function desiredFirewall(input: FirewallInput, memo = new FirewallMemo()): FirewallDesired {
   const views = bridgeViews(input, 4, memo);
   if (views.length === 0) return { spec: input.spec, tables: [], tables6: [], sysctls: {}, hairpinPorts: [] };
   const views6 = bridgeViews(input, 6, memo);
+  const all = [...views, ...views6];
   return {
     spec: input.spec,
-    tables: tablesOf(causedChains(views, input), views),
-    tables6: views6.length ? tablesOf(causedChains(views6, input), views6) : [],
+    tables: tablesOf(causedChains(views, input), views, memo),
+    tables6: views6.length ? tablesOf(causedChains(views6, input), views6, memo) : [],
     sysctls: sysctls(views, views6.length > 0),
-    hairpinPorts: hairpinPorts([...views, ...views6]),
+    hairpinPorts: memo.hairpin.get(all, () => hairpinPorts(all)),
   };
 }
 
@@ -116,15 +117,16 @@ function causedChains(views: BridgeView[], input: FirewallInput): CausedChains {
   };
 }
 
-function texts(chains: Record<string, CausedRule[]>): Record<string, FwRule[]> {
-  return Object.fromEntries(Object.entries(chains).map(([name, rules]) => [name, rules.map((r) => r.rule)]));
+/** A bridge's per-port chains are the view's arrays: their texts are found again while the view is the same. */
+function texts(chains: Record<string, CausedRule[]>, memo: FirewallMemo): Record<string, FwRule[]> {
+  return Object.fromEntries(Object.entries(chains).map(([name, rules]) => [name, memo.textsOf(rules)]));
 }
 
 /** The views are all of one family: their jumps are that family's. */
-function tablesOf(chains: CausedChains, views: BridgeView[]): FwTableDesired[] {
+function tablesOf(chains: CausedChains, views: BridgeView[], memo: FirewallMemo): FwTableDesired[] {
   return [
-    { table: 'filter', chains: texts(chains.filter), keepChains: [CHAIN.user], jumps: FILTER_JUMPS },
-    { table: 'nat', chains: texts(chains.nat), keepChains: [], jumps: views[0]?.family === 6 ? NAT_JUMPS6 : NAT_JUMPS },
+    { table: 'filter', chains: texts(chains.filter, memo), keepChains: [CHAIN.user], jumps: FILTER_JUMPS },
+    { table: 'nat', chains: texts(chains.nat, memo), keepChains: [], jumps: views[0]?.family === 6 ? NAT_JUMPS6 : NAT_JUMPS },
   ];
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { desiredFirewall } from '../../../src/desired/firewall/rules.js';
-import { PortRulesMemo } from '../../../src/desired/firewall/port-rules.js';
+import { FirewallMemo } from '../../../src/desired/firewall/memo.js';
 import type { FirewallInput, FwContainer } from '../../../src/desired/firewall/input.js';
 
 const web = (i: number, hostPort: number): FwContainer => ({
@@ -17,7 +17,7 @@ const input = (containers: FwContainer[]): FirewallInput => ({
 });
 
 test('a memo gives the rules a fresh desire gives, edit after edit', () => {
-  const memo = new PortRulesMemo();
+  const memo = new FirewallMemo();
   let containers = [0, 1, 2].map((i) => web(i, 8000 + i));
   for (const edit of [-1, 1, 1, 0]) {
     if (edit >= 0) containers = containers.map((c, i) => (i === edit ? web(i, c.ports[0].hostPort + 7) : c));
@@ -26,7 +26,7 @@ test('a memo gives the rules a fresh desire gives, edit after edit', () => {
 });
 
 test('an unchanged container keeps its rule objects; a changed one gets new rules', () => {
-  const memo = new PortRulesMemo();
+  const memo = new FirewallMemo();
   const [a, b] = [web(0, 8000), web(1, 8001)];
   const first = [memo.of(a, 4, false, 'C'), memo.of(b, 4, false, 'C')];
   const b2 = web(1, 9001);
