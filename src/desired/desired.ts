@@ -73,12 +73,19 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     vxlans: Object.values(spec.bridges).flatMap((b) => (cache.remembers ? cache.vxlans.get(b, spec.name, () => vxlan(spec.name, b), b.name) : vxlan(spec.name, b))),
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
     netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c))),
-    endpoints: containers.flatMap((c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
-    files: withNetns.flatMap((c) => files(filesContext, c, cache)),
+    endpoints: joined(containers, (c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
+    files: joined(withNetns, (c) => files(filesContext, c, cache)),
     fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
     firewall,
     dns: desiredDns(spec, alloc, host, cache.remembers ? cache.dns : null),
   };
+}
+
+/** flatMap, by pushes: for ten thousand containers' small arrays, several times faster. */
+function joined<T, U>(items: readonly T[], each: (item: T) => readonly U[]): U[] {
+  const out: U[] = [];
+  for (const item of items) for (const u of each(item)) out.push(u);
+  return out;
 }
 
 function bridge(spec: string, b: Spec['bridges'][string]): DesiredBridge {

@@ -280,7 +280,9 @@ function withOwners(desired: DesiredState, observed: ObservedState): ObservedSta
  */
 function withLimits(desired: DesiredState, observed: ObservedState): ObservedState {
   const creates = desired.netns.filter((n) => n.kind === 'created' && !observed.netns[n.name]).length;
-  return { ...observed, limits: readLimits(creates, Object.values(observed.netns).map((n) => n.id)) };
+  // The namespaces named are counted against the limits only when some are created (listing 10,000 costs ~5 ms).
+  const named = creates > 0 ? Object.values(observed.netns).map((n) => n.id) : [];
+  return { ...observed, limits: readLimits(creates, named) };
 }
 
 function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {

@@ -156,8 +156,11 @@ export function localnetOff(bridges: Pick<FwBridge, 'name' | 'external'>[]): Rec
   return Object.fromEntries(bridges.flatMap((b) => localnet(b, false)));
 }
 
-/** A container reaching its own published port (on either family) is sent back out of the port it came in by. */
+/**
+ * A container reaching its own published port (on either family) is sent back out of the port it came in by.
+ * Each view's list is sorted already: the sort of their concatenation merges runs.
+ */
 function hairpinPorts(views: BridgeView[]): string[] {
-  const ports = views.flatMap((v) => v.published.map((p) => p.container.hostIf));
-  return [...new Set(ports)].sort();
+  const all = views.flatMap((v) => v.hairpinPorts).sort();
+  return all.filter((p, i) => i === 0 || p !== all[i - 1]);
 }

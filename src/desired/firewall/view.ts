@@ -25,6 +25,8 @@ export interface BridgeView {
   dnat: CausedRule[];
   hairpin: CausedRule[];
   accepts: CausedRule[];
+  /** The host ends of the containers publishing a port, sorted, once each: they need hairpin mode. */
+  hairpinPorts: string[];
 }
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -61,6 +63,7 @@ function makeView(family: FwFamily, bridge: FwBridge, mine: FwContainer[], comme
     dnat: ports.flatMap((p) => p.dnat),
     hairpin: ports.flatMap((p) => p.hairpin),
     accepts: ports.flatMap((p) => p.accepts),
+    hairpinPorts: [...new Set(ports.flatMap((p) => p.published.map((x) => x.container.hostIf)))].sort(),
   };
 }
 
