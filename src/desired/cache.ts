@@ -5,6 +5,7 @@ import type { BridgeSpec, ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
+import { ListMemo } from '../util/list-memo.js';
 import type { Result } from '../model/errors.js';
 import type { Addresses } from './allocate.js';
 import { DnsLines } from './dns.js';
@@ -27,6 +28,14 @@ export class DesireCache {
   readonly files = new Memo<ContainerSpec, DesiredFile[]>();
   /** The addresses and host veth names allocated last, and what they were allocated from (allocate.ts). */
   readonly addresses = new LastValue<Result<Addresses>>(64);
+  /** Each pass's lists, reused position by position where the container is the one of the last pass. */
+  readonly lists = {
+    netns: new ListMemo<ContainerSpec, DesiredNetns>(),
+    endpoints: new ListMemo<ContainerSpec, DesiredEndpoint[]>(),
+    files: new ListMemo<ContainerSpec, DesiredFile[]>(),
+    dirs: new ListMemo<ContainerSpec, string>(),
+  };
+  readonly firewallLists = new ListMemo<ContainerSpec, FwContainer[]>();
   /** Tokens standing for what every container's endpoints, or files, take from beyond it (Memo.within). */
   readonly endpointsContext = new LastValue<object>(16);
   readonly filesContext = new LastValue<object>(16);

@@ -11,6 +11,7 @@ import { address6On, addressOn, allocate, primaryAddress, primaryAddress6, type 
 import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
 import { DesireCache } from './cache.js';
+import type { ListMemo } from '../util/list-memo.js';
 import { desiredDns, dnsServerFor, hasDns } from './dns.js';
 import { firewallInput } from './firewall-input.js';
 import { containersOf, rootOf } from '../spec/lookup.js';
@@ -61,30 +62,42 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
   const withNetns = containers.filter((c) => c.network.kind !== 'host');
   const aliases = aliasIndex(spec, alloc);
   const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.subnet6}|${b.gateway6}|${b.mtu}|${b.internal}`]));
-  // What a lone container's files take from beyond it, as in the last pass or not (see files).
-  const filesToken = cache.remembers ? cache.filesContext.get([spec.name, alloc.ips, alloc.ips6, Object.values(spec.bridges), hostResolv], () => ({})) : null;
+  const remembers = cache.remembers;
+  // Tokens for what each container's endpoints, or a lone container's files, take from beyond it: the same
+  // object while that is as in the last pass (Memo.within, ListMemo).
+  const endpointsToken = remembers ? cache.endpointsContext.get([spec.name, alloc.ips, alloc.ips6, alloc.hostIfs, [...bridgeKeys.values()]], () => ({})) : null;
+  const filesToken = remembers ? cache.filesContext.get([spec.name, alloc.ips, alloc.ips6, Object.values(spec.bridges), hostResolv], () => ({})) : null;
   const filesContext: FilesContext = { spec, alloc, host, hostKey: hostResolv, aliases, token: filesToken };
+  const each = <O>(list: readonly ContainerSpec[], memo: ListMemo<ContainerSpec, O>, token: unknown, f: (c: ContainerSpec) => O, alone?: (c: ContainerSpec) => boolean): O[] =>
+    remembers ? memo.map(list, token, f, alone) : list.map(f);
+  const lists = cache.lists;
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
     // Docker turns IPv6 forwarding on only for IPv6 networks: a host without one keeps its own setting.
     ipForward6: spec.host.ipForward && Object.values(spec.bridges).some((b) => b.subnet6) ? true : null,
-    bridges: Object.values(spec.bridges).map((b) => (cache.remembers ? cache.bridges.get(b, spec.name, () => bridge(spec.name, b), b.name) : bridge(spec.name, b))),
-    vxlans: Object.values(spec.bridges).flatMap((b) => (cache.remembers ? cache.vxlans.get(b, spec.name, () => vxlan(spec.name, b), b.name) : vxlan(spec.name, b))),
+    bridges: Object.values(spec.bridges).map((b) => (remembers ? cache.bridges.get(b, spec.name, () => bridge(spec.name, b), b.name) : bridge(spec.name, b))),
+    vxlans: Object.values(spec.bridges).flatMap((b) => (remembers ? cache.vxlans.get(b, spec.name, () => vxlan(spec.name, b), b.name) : vxlan(spec.name, b))),
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
-    netns: withNetns.map((c) => (cache.remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c))),
-    endpoints: joined(containers, (c) => endpoints(spec, c, alloc, bridgeKeys, cache)),
-    files: joined(withNetns, (c) => files(filesContext, c, cache)),
-    fileDirs: withNetns.map((c) => `${ETC_NETNS}/${c.name}`),
+    netns: each(withNetns, lists.netns, spec.name, (c) => (remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c)), ownNamespace),
+    endpoints: joined(each(containers, lists.endpoints, endpointsToken, (c) => endpoints(spec, c, alloc, bridgeKeys, cache, endpointsToken))),
+    files: joined(each(withNetns, lists.files, filesToken, (c) => files(filesContext, c, cache), (c) => alone(c, aliases))),
+    fileDirs: each(withNetns, lists.dirs, ETC_NETNS, (c) => `${ETC_NETNS}/${c.name}`),
     firewall,
-    dns: desiredDns(spec, alloc, host, cache.remembers ? cache.dns : null),
+    dns: desiredDns(spec, alloc, host, remembers ? cache.dns : null),
   };
 }
 
-/** flatMap, by pushes: for ten thousand containers' small arrays, several times faster. */
-function joined<T, U>(items: readonly T[], each: (item: T) => readonly U[]): U[] {
+/** A namespace of its own: what it is depends on the container alone (container:X follows X). */
+const ownNamespace = (c: ContainerSpec): boolean => c.network.kind !== 'container';
+
+/** A container whose files take nothing from the others' fields: no links, its own namespace, no alias to list. */
+const alone = (c: ContainerSpec, aliases: AliasIndex): boolean => c.links.length === 0 && c.network.kind !== 'container' && aliases.size === 0;
+
+/** Arrays joined by pushes: for ten thousand containers' small arrays, several times faster than flat(). */
+function joined<U>(lists: readonly (readonly U[])[]): U[] {
   const out: U[] = [];
-  for (const item of items) for (const u of each(item)) out.push(u);
+  for (const list of lists) for (const u of list) out.push(u);
   return out;
 }
 
@@ -124,15 +137,14 @@ function netns(spec: Spec, c: ContainerSpec): DesiredNetns {
  * `bridgeKeys`: what an endpoint takes from its bridge, as a string; with the address and the host end's name
  * (which another endpoint's can change), all it depends on.
  */
-function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache): DesiredEndpoint[] {
+function endpoints(spec: Spec, c: ContainerSpec, alloc: Allocation, bridgeKeys: Map<string, string>, cache: DesireCache, token: object | null): DesiredEndpoint[] {
   if (c.network.kind !== 'bridge') return [];
-  if (!cache.remembers) return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
+  if (token === null) return c.networks.map((n, i) => endpoint(spec, c, n, i, alloc));
   const key = () => c.networks.map((n, i) => {
     const k = endpointKey(c.name, n.network, i);
     return `${alloc.ips[k]}@${alloc.ips6[k] ?? ''}@${alloc.hostIfs[k]}@${bridgeKeys.get(n.network)}`;
   }).join(' ');
   // Addresses, veth names and bridges as in the last pass: each container found then is found again by identity.
-  const token = cache.endpointsContext.get([spec.name, alloc.ips, alloc.ips6, alloc.hostIfs, [...bridgeKeys.values()]], () => ({}));
   return cache.endpoints.within(token, c, () => `${spec.name} ${key()}`, () => c.networks.map((n, i) => endpoint(spec, c, n, i, alloc)), c.name);
 }
 
@@ -227,12 +239,10 @@ interface FilesContext {
  */
 function files(ctx: FilesContext, c: ContainerSpec, cache: DesireCache): DesiredFile[] {
   if (!cache.remembers || ctx.token === null) return filesOf(ctx, c).make();
-  // A container that takes nothing from the others' fields (no links, its own namespace, no alias to list):
-  // what its files depend on beyond it is what the token stands for.
-  const alone = c.links.length === 0 && c.network.kind !== 'container' && ctx.aliases.size === 0;
+  // What a lone container's files depend on beyond it is what the token stands for.
   let parts: ReturnType<typeof filesOf> | null = null;
   const of = () => (parts ??= filesOf(ctx, c));
-  if (alone) return cache.files.within(ctx.token, c, () => of().key, () => of().make(), c.name);
+  if (alone(c, ctx.aliases)) return cache.files.within(ctx.token, c, () => of().key, () => of().make(), c.name);
   return cache.files.get(c, of().key, () => of().make(), c.name);
 }
 

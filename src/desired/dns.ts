@@ -11,6 +11,7 @@ import type { Allocation } from './allocate.js';
 import { upstreamsFor, type HostResolv } from './netns-files.js';
 import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
+import { ListMemo } from '../util/list-memo.js';
 
 /**
  * Docker's embedded DNS serves user-defined networks only: docker0 keeps links and hosts files. A bridge
@@ -46,13 +47,12 @@ export function desiredDns(spec: Spec, alloc: Allocation, host: HostResolv, memo
   const networks = JSON.stringify([...withDns.values()].map((b) => ({ name: b.name, address: b.gateway })));
   const hostUpstreams = JSON.stringify(upstreamsFor([], host));
   const line = (c: ContainerSpec) => (c.network.kind === 'bridge' ? containerLine(spec, c, alloc, withDns, c.dns.length ? null : hostUpstreams, host) : null);
-  const pass = memo?.pass([spec.name, [...withDns.values()], alloc.ips, alloc.ips6, JSON.stringify(host)]);
-  const lines: string[] = [];
-  for (const c of containersOf(spec)) {
-    const text = pass ? pass(c, () => linksKey(spec, c), () => line(c)) : line(c);
-    if (text !== null) lines.push(text);
-  }
-  const records = `{"spec":${JSON.stringify(spec.name)},"networks":${networks},"containers":[\n${lines.join(',\n')}\n]}\n`;
+  const inputs = [spec.name, [...withDns.values()], alloc.ips, alloc.ips6, JSON.stringify(host)];
+  const all = memo ? memo.lines(containersOf(spec), inputs, (c) => linksKey(spec, c), line) : containersOf(spec).map(line);
+  const lines = all.filter((l): l is string => l !== null);
+  const text = () => `{"spec":${JSON.stringify(spec.name)},"networks":${networks},"containers":[\n${lines.join(',\n')}\n]}\n`;
+  // Lines that are the last pass's, one by one: the text too (a megabyte at ten thousand containers).
+  const records = memo ? memo.text.get([spec.name, networks, lines], text) : text();
   return { records, path: dnsRecordsPath(spec.name) };
 }
 
@@ -103,17 +103,20 @@ function linksKey(spec: Spec, c: ContainerSpec): string {
 }
 
 /**
- * Watch mode's: each container's line, found again by identity while the addresses, the networks with DNS
- * and the host's resolvers are as in the last pass; a line with links names their targets' namespaces too.
+ * Watch mode's: each container's line, found again while the addresses, the networks with DNS and the host's
+ * resolvers are as in the last pass (by position, else by identity); a line with links names their targets'
+ * namespaces too, which an edit of another container can change.
  */
 export class DnsLines {
-  private readonly lines = new Memo<ContainerSpec, string | null>();
+  private readonly memo = new Memo<ContainerSpec, string | null>();
+  private readonly list = new ListMemo<ContainerSpec, string | null>();
   private readonly context = new LastValue<{ id: number }>(16);
   private made = 0;
+  readonly text = new LastValue<string>();
 
-  /** The lookup of one pass whose shared inputs are `inputs`. */
-  pass(inputs: unknown[]): (c: ContainerSpec, links: () => string, make: () => string | null) => string | null {
+  lines(containers: readonly ContainerSpec[], inputs: unknown[], links: (c: ContainerSpec) => string, make: (c: ContainerSpec) => string | null): (string | null)[] {
     const token = this.context.get(inputs, () => ({ id: ++this.made }));
-    return (c, links, make) => this.lines.within(token, c, () => `${token.id} ${links()}`, make, c.name);
+    const each = (c: ContainerSpec) => this.memo.within(token, c, () => `${token.id} ${links(c)}`, () => make(c), c.name);
+    return this.list.map(containers, token, each, (c) => c.links.length === 0);
   }
 }

@@ -27,8 +27,17 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
       subnet6: b.subnet6,
       gateway6: b.gateway6,
     })),
-    containers: containersOf(spec).flatMap((c) => container(spec, c, alloc, cache, token)),
+    containers: entriesOf(spec, alloc, cache, token),
   };
+}
+
+/** Every container's entries, position by position the last pass's where the container and the token are. */
+function entriesOf(spec: Spec, alloc: Allocation, cache: DesireCache, token: object | null): FwContainer[] {
+  const each = (c: ContainerSpec) => container(spec, c, alloc, cache, token);
+  const lists = token === null ? containersOf(spec).map(each) : cache.firewallLists.map(containersOf(spec), token, each, (c) => c.links.length === 0);
+  const out: FwContainer[] = [];
+  for (const list of lists) for (const e of list) out.push(e);
+  return out;
 }
 
 /**
