@@ -6,6 +6,10 @@ import { desire } from '../../src/desired/desired.js';
 import { DesireCache } from '../../src/desired/cache.js';
 import { parseSources } from '../../src/spec/load.js';
 import type { Spec } from '../../src/model/spec.js';
+import { LoadCache, loadSpec } from '../../src/spec/load.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function spec(yaml: string): Spec {
   const r = parseSources([{ file: 'net.yaml', text: `version: 1\nname: net\n${yaml}` }], 'net');
@@ -44,6 +48,55 @@ test('remembering nothing: no endpoint nor firewall entry is shared between two 
   const remembering = new DesireCache();
   const [c, d] = [desired(remembering), desired(remembering)];
   assert.ok(c.endpoints[0] === d.endpoints[0]);
+});
+
+/** One spec's versions, each an edit of the one before; unchanged containers stay the same objects (LoadCache). */
+const EDITS = [
+  `bridges:\n  br1: {subnet: 10.1.0.0/24, subnet6: "fd00:1::/64"}\n  br2: {subnet: 10.2.0.0/24}\ncontainers:
+  web: {bridge: br1, ports: ["8080:80"], links: [db, cache]}
+  db: {bridge: br1}
+  cache: {networks: {br1: {aliases: [kv]}, br2: {}}}
+  side: {network: "container:web"}
+  a: {bridge: br2, ports: ["9000:80"]}
+  b: {bridge: br2}`,
+  // A port.
+  'a: {bridge: br2, ports: ["9000:80"]}=>a: {bridge: br2, ports: ["9001:80"]}',
+  // The linked container now shares another's namespace: web's files, rules and records follow it.
+  'db: {bridge: br1}=>db: {network: "container:cache"}',
+  // A hostname (web links to cache: its hosts file names it), then an alias.
+  'cache: {networks: {br1: {aliases: [kv]}, br2: {}}}=>cache: {hostname: store, networks: {br1: {aliases: [kv]}, br2: {}}}',
+  'aliases: [kv]}=>aliases: [kv, redis]}',
+  // A container added before others, then removed; one moved to the other bridge.
+  'a: {bridge: br2, ports: ["9001:80"]}=>n: {bridge: br2}\n  a: {bridge: br2, ports: ["9001:80"]}',
+  'b: {bridge: br2}=>b: {bridge: br1}',
+  'n: {bridge: br2}\n  =>',
+  // The bridge's subnet: every address moves.
+  'br2: {subnet: 10.2.0.0/24}=>br2: {subnet: 10.3.0.0/24}',
+];
+
+test('remembering across edits: each desired state equals one desired afresh', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tnet-desire-')), 'net.yaml');
+  const load = new LoadCache();
+  const cache = new DesireCache();
+  let text = `version: 1\nname: net\n${EDITS[0]}\n`;
+  const hostResolvs = ['nameserver 192.0.2.53\n', 'nameserver 192.0.2.54\n'];
+  for (const [i, edit] of EDITS.entries()) {
+    if (i > 0) {
+      const [from, to] = edit.split('=>');
+      assert.ok(text.includes(from), `edit ${i} applies`);
+      text = text.replace(from, to);
+    }
+    writeFileSync(file, text);
+    const s = await loadSpec(file, { cache: load, host: 'h' });
+    if (!s.ok) throw new Error(`edit ${i}: ${s.errors[0].message}`);
+    // The host's resolvers change once, at the last edit (every file follows).
+    for (const hostResolv of i === EDITS.length - 1 ? hostResolvs : hostResolvs.slice(0, 1)) {
+      const inputs = { spec: s.value, held: { ips: { web: '10.1.0.9' }, hostPorts: {} }, hostResolv, firewall: true };
+      const warm = desire(inputs, cache);
+      const fresh = desire(inputs, new DesireCache(false));
+      assert.equal(warm, fresh, `edit ${i}`);
+    }
+  }
 });
 
 test.run();

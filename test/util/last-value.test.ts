@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LastValue, same } from '../../src/util/last-value.js';
 import { Memo } from '../../src/util/memo.js';
+import { ListMemo } from '../../src/util/list-memo.js';
 
 test('same: identity; lists element by element; plain records key by key; nothing deeper', () => {
   const a = { x: [1] };
@@ -40,6 +41,20 @@ test('Memo with a name: a value computed anew that equals the last of its name i
   assert.is.not(changed, first);
   assert.equal(changed, [{ n: 2 }]);
   assert.is.not(memo.get({}, 'k', () => [{ n: 1 }], 'c2'), first, 'another name shares nothing');
+});
+
+test('ListMemo: a result reused where the item is the last call\'s at the same position, the token the same, and the item alone', () => {
+  const memo = new ListMemo<{ n: number; linked?: boolean }, string>();
+  let runs = 0;
+  const f = (x: { n: number }) => `${x.n}:${++runs}`;
+  const [a, b, c] = [{ n: 1 }, { n: 2 }, { n: 3, linked: true }];
+  const alone = (x: { linked?: boolean }) => !x.linked;
+  const first = memo.map([a, b, c], 't', f, alone);
+  assert.equal(first, ['1:1', '2:2', '3:3']);
+  assert.equal(memo.map([a, b, c], 't', f, alone), ['1:1', '2:2', '3:4'], 'not alone: mapped again');
+  assert.equal(memo.map([b, a, c], 't', f, alone), ['2:5', '1:6', '3:7'], 'moved: mapped again');
+  assert.equal(memo.map([b, a, c], 'u', f, alone), ['2:8', '1:9', '3:10'], 'another token');
+  assert.equal(memo.map([b, a], 'u', f, alone), ['2:8', '1:9']);
 });
 
 test.run();
