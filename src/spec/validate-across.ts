@@ -64,32 +64,29 @@ function publishedOf(c: ContainerSpec): Published[] | null {
 }
 
 export function checkDuplicateIps(spec: Spec, containers: readonly ContainerSpec[], keys: readonly AcrossKeys[], report: Report, written: Written): void {
-  const seen = new Map<string, string>();
-  for (let i = 0; i < containers.length; i++) {
-    const ips = keys[i].ips;
-    if (ips === null) continue;
-    const c = containers[i];
-    c.networks.forEach((e, j) => {
-      const key = ips[j];
-      if (key === null) return;
-      const first = seen.get(key);
-      if (first) report(endpointPath(c, e, 'ip', written), `ip ${e.ip} is also the address of ${first} on ${spec.overlays[e.network] ? 'overlay' : 'bridge'} ${e.network}`);
-      else seen.set(key, c.name);
-    });
-  }
+  eachDuplicate(containers, keys, 'ips', (c, e, first) =>
+    report(endpointPath(c, e, 'ip', written), `ip ${e.ip} is also the address of ${first} on ${spec.overlays[e.network] ? 'overlay' : 'bridge'} ${e.network}`));
 }
 
 export function checkDuplicateIps6(containers: readonly ContainerSpec[], keys: readonly AcrossKeys[], report: Report, written: Written): void {
+  eachDuplicate(containers, keys, 'ips6', (c, e, first) => report(endpointPath(c, e, 'ip6', written), `ip6 ${e.ip6} is also the address of ${first} on ${e.network}`));
+}
+
+/** Each endpoint whose key (of one family) an earlier container's endpoint holds, with that container's name, in spec order. */
+function eachDuplicate(
+  containers: readonly ContainerSpec[], keys: readonly AcrossKeys[], family: 'ips' | 'ips6',
+  found: (c: ContainerSpec, e: ContainerSpec['networks'][number], first: string) => void,
+): void {
   const seen = new Map<string, string>();
   for (let i = 0; i < containers.length; i++) {
-    const ips = keys[i].ips6;
+    const ips = keys[i][family];
     if (ips === null) continue;
     const c = containers[i];
     c.networks.forEach((e, j) => {
       const key = ips[j];
       if (key === null) return;
       const first = seen.get(key);
-      if (first) report(endpointPath(c, e, 'ip6', written), `ip6 ${e.ip6} is also the address of ${first} on ${e.network}`);
+      if (first) found(c, e, first);
       else seen.set(key, c.name);
     });
   }
