@@ -7,6 +7,7 @@ import { endpointKey } from '../ownership/marks.js';
 import { containersOf, rootOf } from '../spec/lookup.js';
 import type { DesireCache } from './cache.js';
 import { hasDns } from './dns.js';
+import { joined } from '../util/joined.js';
 
 export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache): FirewallInput {
   // Everything a container without links takes from beyond it, as in the last pass or not (Memo.within).
@@ -34,10 +35,7 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
 /** Every container's entries, position by position the last pass's where the container and the token are. */
 function entriesOf(spec: Spec, alloc: Allocation, cache: DesireCache, token: object | null): FwContainer[] {
   const each = (c: ContainerSpec) => container(spec, c, alloc, cache, token);
-  const lists = token === null ? containersOf(spec).map(each) : cache.firewallLists.map(containersOf(spec), token, each, (c) => c.links.length === 0);
-  const out: FwContainer[] = [];
-  for (const list of lists) for (const e of list) out.push(e);
-  return out;
+  return joined(token === null ? containersOf(spec).map(each) : cache.firewallLists.map(containersOf(spec), token, each, (c) => c.links.length === 0));
 }
 
 /**

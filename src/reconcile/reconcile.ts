@@ -35,6 +35,7 @@ import { Session, type SpecFacts } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
 import { containersOf } from '../spec/lookup.js';
+import { same } from '../util/last-value.js';
 
 /**
  * The tests set TNET_FREEZE: the planner then gets values it cannot change, so a diff that mutated its inputs
@@ -322,10 +323,6 @@ function readsKey(spec: Spec, fw: FirewallGlue | null, session: Session): string
 }
 
 function sameHeld(a: HeldAddresses, b: HeldAddresses): boolean {
-  const same = (x: Record<string, string>, y: Record<string, string>) => {
-    const keys = Object.keys(y);
-    return keys.length === Object.keys(x).length && keys.every((k) => x[k] === y[k]);
-  };
   return same(a.v4, b.v4) && same(a.v6, b.v6);
 }
 
