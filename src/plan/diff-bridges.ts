@@ -3,6 +3,7 @@
 import type { Action } from '../model/action.js';
 import type { DesiredBridge } from '../model/desired.js';
 import type { ObservedLink } from '../model/observed.js';
+import { linkLocal6 } from '../util/ipv6.js';
 import { diffAddresses } from './diff-addresses.js';
 
 /** `uplink`: the observed uplink of a bridge that has one, whose MAC the bridge takes (diff-uplinks moves the rest). */
@@ -15,6 +16,10 @@ export function diffBridge(d: DesiredBridge, seen: ObservedLink | undefined, upl
       { op: 'bridge-add', name: d.name, mac: mac ?? '', mtu: d.mtu, mark: d.mark },
       ...(d.address ? [{ op: 'addr-add', ns: null, dev: d.name, cidr: d.address } as const] : []),
       ...(d.address6 ? [{ op: 'addr-add', ns: null, dev: d.name, cidr: d.address6 } as const] : []),
+      // The host asks for a container's MAC (to forward or DNAT to it) from the bridge's link-local address
+      // only: the kernel's own would be tentative (DAD) for a second or two after the first port comes up,
+      // and every packet routed into the bridge meanwhile dropped. The same address, given without DAD.
+      ...(d.address6 && mac ? [{ op: 'addr-add', ns: null, dev: d.name, cidr: linkLocal6(mac) } as const] : []),
       { op: 'link-set', ns: null, dev: d.name, set: { up: true } },
     ];
   }

@@ -117,3 +117,15 @@ export function isLinkLocal6(text: string): boolean {
   const n = parseIpv6(text);
   return n !== null && n >> 118n === 0x3fan;
 }
+
+/**
+ * The link-local address the kernel derives from a MAC (EUI-64, the universal/local bit flipped), as fe80::/64
+ * CIDR: tnet gives it to a bridge itself, without DAD (see diff-bridges.ts).
+ */
+export function linkLocal6(mac: string): string {
+  const b = mac.split(':').map((h) => parseInt(h, 16));
+  const iid = [b[0]! ^ 2, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  let n = 0xfe80n << 112n;
+  for (const [i, v] of iid.entries()) n |= BigInt(v) << BigInt(8 * (7 - i));
+  return `${formatIpv6(n)}/64`;
+}

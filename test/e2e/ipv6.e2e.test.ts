@@ -108,6 +108,25 @@ containers:
   assert.is(await box.must('ip -n i -6 route show default'), '', 'no default route on an internal bridge');
 });
 
+t('a new bridge routes into its containers at once: its link-local address is not waiting on DAD', async ({ box, servers }) => {
+  await addOutside6(box);
+  const spec = box.writeSpec('new.yaml', `version: 1
+name: fresh
+bridges:
+  br6: { subnet: 10.66.0.0/24, subnet6: "fd00:66::/64" }
+containers:
+  a: { bridge: br6, ports: ["8080:80"] }
+`);
+  await applyOk(box, spec);
+  // The host solicits a container's MAC from the bridge's link-local address; while that is tentative (the
+  // kernel's own, for a second or two after the first port came up) nothing routed into the bridge arrives.
+  assert.match(await box.must('ip -6 addr show dev br6 scope link'), /inet6 fe80::42:aff:fe42:1\/64 scope link nodad/);
+  assert.not.match(await box.must('ip -6 addr show dev br6'), /tentative/);
+  await servers.start('a', 'a', { tcp: [80], host: '::' });
+  // a has sent nothing yet: the host must find it itself, within the client's first SYN or its retry.
+  assert.is(await tcp(box, 'outside6', HOST6_IP, 8080), `a ${OUTSIDE6_IP}`);
+});
+
 t('bad IPv6 input is refused before any action, naming the field', async ({ box }) => {
   const spec = box.writeSpec('bad.yaml', `version: 1
 bridges:

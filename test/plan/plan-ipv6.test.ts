@@ -39,7 +39,7 @@ const text = (r: ReturnType<typeof plan>): string[] =>
 
 test('from an empty host: IPv6 forwarding, gateway6 on the bridge, ip6 and the IPv6 default route inside', () => {
   assert.equal(text(plan(want, emptyObserved({ ipForward6: false }))), [
-    'sysctl', 'netns-add', 'netns-mark', 'bridge-add', 'addr-add 10.60.0.1/24', 'addr-add fd00:60::1/64', 'link-set', 'veth-add', 'link-set', 'link-set',
+    'sysctl', 'netns-add', 'netns-mark', 'bridge-add', 'addr-add 10.60.0.1/24', 'addr-add fd00:60::1/64', 'addr-add fe80::42:aff:fe3c:1/64', 'link-set', 'veth-add', 'link-set', 'link-set',
     'addr-add 10.60.0.2/24', 'route-replace default', 'addr-add fd00:60::2/64', 'route-replace ::/0',
   ]);
 });

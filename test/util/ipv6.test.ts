@@ -2,7 +2,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { canonicalCidr6, canonicalIpv6, contains6, formatIpv6, isLinkLocal6, last6, overlaps6, parseCidr6, parseIpv6 } from '../../src/util/ipv6.js';
+import { canonicalCidr6, canonicalIpv6, contains6, formatIpv6, isLinkLocal6, last6, linkLocal6, overlaps6, parseCidr6, parseIpv6 } from '../../src/util/ipv6.js';
 
 test('parse: compression, leading zeros, a trailing dotted quad; refuses what is not IPv6', () => {
   assert.is(parseIpv6('::'), 0n);
@@ -36,6 +36,11 @@ test('blocks: host bits cleared, last address, containment and overlap', () => {
   assert.is(parseCidr6('fd00::/129'), null);
   assert.ok(isLinkLocal6('fe80::1'));
   assert.not.ok(isLinkLocal6('fd00::1'));
+});
+
+test('linkLocal6: the EUI-64 address the kernel itself derives from a MAC', () => {
+  assert.is(linkLocal6('02:42:0a:3d:00:01'), 'fe80::42:aff:fe3d:1/64');
+  assert.is(linkLocal6('f2:ff:69:eb:8f:0c'), 'fe80::f0ff:69ff:feeb:8f0c/64');
 });
 
 test.run();
