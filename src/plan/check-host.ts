@@ -35,8 +35,35 @@ const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {
 };
 
 /** The DNAT rules this spec wants, of both families, as published ports. */
-const wantedPorts = (desired: DesiredState, only: (rule: FwRule) => boolean = () => true): PublishedRule[] =>
-  [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)].flatMap((r) => (only(r) ? (parseDnat(r) ?? []) : []));
+function wantedPorts(desired: DesiredState, only?: (rule: FwRule) => boolean): PublishedRule[] {
+  const out: PublishedRule[] = [];
+  for (const rules of [natOf(desired.firewall?.tables), natOf(desired.firewall?.tables6)]) {
+    for (const r of rules) {
+      const p = only === undefined || only(r) ? parseDnat(r) : null;
+      if (p) out.push(p);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a rule names a port some socket holds (`--dport N `): each rule is read once, whatever the number of
+ * sockets, where a search of its text per socket cost ten thousand rules times every listening port.
+ */
+function mentionsHeld(listening: readonly ListeningSocket[]): (rule: FwRule) => boolean {
+  const held = new Set(listening.map((s) => s.port));
+  return (rule) => {
+    for (let i = rule.indexOf(DPORT); i !== -1; i = rule.indexOf(DPORT, i + 1)) {
+      let j = i + DPORT.length;
+      let port = 0;
+      for (let c = rule.charCodeAt(j); c >= 48 && c <= 57; c = rule.charCodeAt(++j)) port = port * 10 + c - 48;
+      if (j > i + DPORT.length && rule.charCodeAt(j) === 32 && held.has(port)) return true;
+    }
+    return false;
+  };
+}
+
+const DPORT = '--dport ';
 
 /** `only`: a cheap test of the rule text first; parsing ten thousand rules on every plan was most of it. */
 const observedPorts = (observed: ObservedState, only?: (rule: FwRule) => boolean): PublishedRule[] => allPublished(observed.firewall, only);
@@ -87,8 +114,7 @@ export function portsInTheWay(desired: DesiredState, observed: ObservedState): {
   if (observed.listening.length === 0) return [];
   const own = specOwner(desired.spec);
   // Only rules naming a port some socket holds can be in its way: the others are not parsed at all.
-  const held = new Set(observed.listening.map((s) => `--dport ${s.port} `));
-  const mentions = (rule: FwRule) => { for (const d of held) if (rule.includes(d)) return true; return false; };
+  const mentions = mentionsHeld(observed.listening);
   // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
   const mine = new Map<string, PublishedRule[]>();
   for (const p of observedPorts(observed, mentions)) {

@@ -130,7 +130,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   // Namespaces read just now may hold addresses no seal recorded (after a crash): only then desire again.
   // The host's links are those of the first desire: host veth names come out the same.
   // The host's links are those desired from already (the same view): only the namespaces read add to them.
-  const ips = withNetnsAddresses(target.name, baseIps, inside.netns);
+  const ips = session.heldInside.get([target.name, baseIps, inside.netns], () => withNetnsAddresses(target.name, baseIps, inside.netns));
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
   const observed = withLimits(desired.value, withOwners(desired.value, inside));

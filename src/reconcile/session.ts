@@ -58,6 +58,8 @@ export class Session {
   readonly specFacts = new Memo<Spec, SpecFacts>();
   /** What the host's links hold for the spec (addresses sealed, veth names), while the links are the same. */
   readonly heldOnHost = new LastValue<{ ips: HeldAddresses; links: HeldLinks }>();
+  /** The same with the addresses of the namespaces entered, while those and the links' are the same. */
+  readonly heldInside = new LastValue<HeldAddresses>();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 

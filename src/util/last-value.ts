@@ -43,6 +43,24 @@ export function same(a: unknown, b: unknown, deep: Budget = { left: 0 }): boolea
   return false;
 }
 
+/**
+ * Deep equality of two values built around shared parts (a spec read again after an edit, whose unchanged
+ * containers are the very objects they were): what is identical is not walked, where isDeepStrictEqual walks
+ * ten thousand keys to find the one that differs.
+ */
+export function equalShared(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => equalShared(x, b[i]));
+  if (!isRecord(a) || !isRecord(b)) return isDeepStrictEqual(a, b);
+  let keys = 0;
+  for (const k in a) {
+    keys++;
+    if (!Object.hasOwn(b, k) || !equalShared(a[k], b[k])) return false;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && --keys < 0) return false;
+  return keys === 0;
+}
+
 function equal(a: unknown, b: unknown, deep: Budget): boolean {
   return deep.left-- > 0 && isDeepStrictEqual(a, b);
 }

@@ -1,6 +1,5 @@
 // The watch loop: one reconcile at a time against the last good spec, re-read when it changes.
 
-import { isDeepStrictEqual } from 'node:util';
 import { fail, internalError, TnetFailure, type Result, type TnetError } from '../model/errors.js';
 import type { Spec } from '../model/spec.js';
 import type { Outcome } from '../reconcile/reconcile.js';
@@ -12,6 +11,7 @@ import type { Logger } from './logger.js';
 import { metricTrigger, type WatchMetrics } from './reconcile-stats.js';
 import { traceAt } from '../util/trace.js';
 import { DEBUG } from '../util/debug.js';
+import { equalShared } from '../util/last-value.js';
 
 /** Why a reconcile runs: the first one, an edit, SIGHUP, a kernel event, the periodic resync, or a retry. */
 export type Trigger = 'start' | 'spec' | 'hup' | 'kernel' | 'resync' | 'retry';
@@ -207,7 +207,7 @@ export class Controller {
       this.deps.log.warn(`spec renamed from '${before.name}' to '${loaded.value.name}': what '${before.name}' created is left as is; remove it with tnet destroy -f SPEC --name ${before.name}`, { spec: loaded.value.name });
     }
     // Unchanged containers are the same objects (normalize.ts): the comparison skips them by identity.
-    if (before && !isDeepStrictEqual(before, loaded.value)) this.deps.log.info('spec changed', { spec: loaded.value.name });
+    if (before && !equalShared(before, loaded.value)) this.deps.log.info('spec changed', { spec: loaded.value.name });
   }
 
   private problem(message: string, errors: TnetError[], meta: Record<string, unknown>, always = false): void {

@@ -87,4 +87,10 @@ test('portsInTheWay names the sockets whose owners are worth looking up', () => 
   assert.equal(portsInTheWay(want(dnat('q', '8070/tcp')), host([s, socket('tcp', '0.0.0.0', 22)])).map((c) => c.socket.inode), [4242]);
 });
 
+test('a socket is in the way of its own port only, not of one its number begins or ends', () => {
+  for (const port of [80, 807, 8071, 18070]) assert.equal(portsInTheWay(want(dnat('q', '8070/tcp')), host([socket('tcp', '0.0.0.0', port)])), [], String(port));
+  const many = host([socket('tcp', '0.0.0.0', 80), socket('tcp', '0.0.0.0', 8070, { inode: 9 })]);
+  assert.equal(portsInTheWay(want(dnat('q', '8070/tcp'), dnat('q', '80/tcp')), many).map((c) => [c.port.hostPort, c.socket.inode]), [[8070, 9], [80, 77]]);
+});
+
 test.run();

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LastValue, same } from '../../src/util/last-value.js';
+import { isDeepStrictEqual } from 'node:util';
+import { equalShared, LastValue, same } from '../../src/util/last-value.js';
 import { Memo } from '../../src/util/memo.js';
 import { ListMemo } from '../../src/util/list-memo.js';
 
@@ -18,6 +19,29 @@ test('same: identity; lists element by element; plain records key by key; nothin
   assert.not.ok(same({ k: a }, { k: a, l: a }));
   assert.not.ok(same({ k: undefined }, { l: undefined }), 'a key missing is not a key set to undefined');
   assert.not.ok(same(new Map(), new Map()), 'maps and sets only by identity');
+});
+
+test('equalShared: isDeepStrictEqual\'s answer, walking only what is not shared', () => {
+  const shared = { ports: ['8080:80'], bridge: 'br0' };
+  const base = { name: 's', containers: { a: shared, b: { bridge: 'br1' } }, list: [1, { x: 2 }] };
+  const variants: unknown[] = [
+    base,
+    { ...base },
+    { ...base, containers: { ...base.containers } },
+    { ...base, containers: { ...base.containers, b: { bridge: 'br1' } } },
+    { ...base, containers: { ...base.containers, b: { bridge: 'br2' } } },
+    { ...base, containers: { a: shared } },
+    { ...base, containers: { ...base.containers, c: undefined } },
+    { ...base, containers: { b: base.containers.b, a: shared } },
+    { ...base, list: [1, { x: 2 }] },
+    { ...base, list: [1, { x: 3 }] },
+    { ...base, list: [1] },
+    { ...base, extra: null },
+    { name: 's', containers: base.containers },
+    [base],
+    null,
+  ];
+  for (const x of variants) for (const y of variants) assert.is(equalShared(x, y), isDeepStrictEqual(x, y), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
 });
 
 test('LastValue: computed again exactly when an input is not the same', () => {

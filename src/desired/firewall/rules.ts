@@ -158,9 +158,26 @@ export function localnetOff(bridges: Pick<FwBridge, 'name' | 'external'>[]): Rec
 
 /**
  * A container reaching its own published port (on either family) is sent back out of the port it came in by.
- * Each view's list is sorted already: the sort of their concatenation merges runs.
+ * Each view's list is sorted and unique already: merged two by two, not sorted again (10,000 names sorted
+ * cost ~10 ms of every edit).
  */
 function hairpinPorts(views: BridgeView[]): string[] {
-  const all = views.flatMap((v) => v.hairpinPorts).sort();
-  return all.filter((p, i) => i === 0 || p !== all[i - 1]);
+  let runs = views.map((v) => v.hairpinPorts).filter((r) => r.length > 0);
+  while (runs.length > 1) runs = runs.flatMap((r, i) => (i % 2 ? [] : [i + 1 < runs.length ? mergeUnique(r, runs[i + 1]) : r]));
+  return runs[0] ?? [];
+}
+
+/** Two sorted lists of unique names as one, each name once (an IPv4 and IPv6 view share their bridge's). */
+function mergeUnique(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] < b[j]) out.push(a[i++]);
+    else if (b[j] < a[i]) out.push(b[j++]);
+    else (out.push(a[i++]), j++);
+  }
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }

@@ -86,6 +86,19 @@ test('bridge-nf-call-ip6tables on with the IPv6 rules; no route_localnet for IPv
   assert.equal(d.hairpinPorts, ['veth-n1'], 'a container reaching its own [::]: port needs hairpin too');
 });
 
+test('hairpin ports of every bridge and both families: each host veth once, in order', () => {
+  const bridges = ['b1', 'b2', 'b3'].map((name, k): FwBridge => ({ ...dual, name, subnet: `10.${k}.0.0/16`, gateway: `10.${k}.0.1`, subnet6: `fd00:${k}::/64`, gateway6: `fd00:${k}::1` }));
+  const hostIfs = ['v-q', 'v-a', 'v-m', 'v-c', 'v-z', 'v-b', 'v-k'];
+  const containers = hostIfs.map((hostIf, i): FwContainer => ({
+    ...n1, name: `c${i}`, hostIf, bridge: bridges[i % 3].name, ip: `10.${i % 3}.0.${i + 2}`, ip6: `fd00:${i % 3}::${i + 2}`,
+    ports: [port({ hostPort: 8000 + i }), ...(i % 2 ? [port({ hostPort: 9000 + i, family: 6 })] : [])], links: [],
+  }));
+  const d = desiredFirewall(quickstart({ bridges, containers, ipMasq: true }));
+  assert.equal(d.hairpinPorts, [...hostIfs].sort());
+  const one = desiredFirewall(quickstart({ bridges: [bridges[1]], containers: containers.filter((c) => c.bridge === 'b2'), ipMasq: true }));
+  assert.equal(one.hairpinPorts, ['v-a', 'v-z']);
+});
+
 test('ports by family: 0.0.0.0 is IPv4 only, [::] IPv6 only, an address its own family, none both with one host port', () => {
   const dnat = (d: FirewallDesired) => [v4(d, 'nat').chains['TNET-DNAT-docker0'] ?? [], v6(d, 'nat').chains['TNET-DNAT-docker0'] ?? []];
   assert.equal(dnat(withPorts(port({ family: 4 }))), [[`-p tcp -m tcp --dport 8080 ${C} -j DNAT --to-destination 172.17.0.2:80`], []]);
