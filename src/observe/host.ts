@@ -46,6 +46,15 @@ export async function readLinks(names: readonly string[]): Promise<ObservedLink[
 }
 
 /**
+ * Every host link read again, without addresses (watch mode: a burst of events naming more links than are
+ * worth reading one by one). Null when the read failed: the caller then reads everything.
+ */
+export async function readAllLinks(): Promise<ObservedLink[] | null> {
+  const r = await run('ip', ['-j', '-d', 'link', 'show']);
+  return r.code === 0 ? parseLinks(r.stdout) : null;
+}
+
+/**
  * nsid → a name of that namespace: one RTM_GETNSID per name under /run/netns, by the netlink worker or by
  * `ip netns list`. Not `netns list-id`: its dump comes back incomplete past a few hundred namespaces
  * (iproute2 6.1), and every seal whose namespace it missed would send tnet into that namespace.

@@ -14,7 +14,7 @@ import type { Spec } from '../model/spec.js';
 import type { ObservedLink } from '../model/observed.js';
 import { Kept } from '../util/kept.js';
 import { hostLinkChange, watchKernel, type KernelEvents } from './kernel-events.js';
-import { readLinks } from '../observe/host.js';
+import { readAllLinks, readLinks } from '../observe/host.js';
 import { watchRuleset, type RulesetEvents } from './ruleset-events.js';
 import { watchNetnsFiles, type FilesEvents } from './netns-files-events.js';
 
@@ -45,6 +45,13 @@ export class HostReads {
    * such burst would send the next edit to read ten thousand links again.
    */
   private readonly changedLinks = new Map<number, string>();
+  /**
+   * More links than PATCH_MAX named since: all of them are read again (one `ip link show`, not the addresses,
+   * routes and namespaces), compared the same way. After an apply of ten thousand containers the kernel
+   * restates their ports for a minute, in bursts of thousands: each dropped the view, and the next pass read
+   * the whole host and desired and planned again, for nothing, as the first edits waited behind it.
+   */
+  private allLinks = false;
   /** The view the last reconcile left (refresh), its report, and whether only link events came since. */
   private settled: { view: Promise<KernelView>; report: ReconcileReport } | null = null;
   private onlyLinks = false;
@@ -95,6 +102,7 @@ export class HostReads {
     const unchanged = !report.actions.some(touchesKernelView) && epoch === this.kernelChanges;
     // Links that changed meanwhile are read again on top of the view kept; a fresh read covers them.
     if (!unchanged) this.changedLinks.clear();
+    if (!unchanged) this.allLinks = false;
     // The reads begin on the next turn, once the reconcile's outcome is logged: at ten thousand containers
     // watching the folders and starting processes from this large one take ~30-50 ms that the edit need not
     // wait for. What is kept is decided now; a reconcile that comes first waits for the view as for any read.
@@ -116,10 +124,13 @@ export class HostReads {
    * gone, new or renamed since cannot be patched in: the view is read whole then.
    */
   kept(): Promise<KernelView> | null {
-    if (this.kernel === null || this.changedLinks.size === 0) return this.kernel;
+    if (this.kernel === null || (this.changedLinks.size === 0 && !this.allLinks)) return this.kernel;
     const changed = new Map(this.changedLinks);
+    const all = this.allLinks;
     this.changedLinks.clear();
-    const view = this.kernel.then(async (v) => withLinks(v, changed, await readLinks([...changed.values()])) ?? observeKernel());
+    this.allLinks = false;
+    const view = this.kernel.then(async (v) =>
+      (all ? withAllLinks(v, await readAllLinks()) : withLinks(v, changed, await readLinks([...changed.values()]))) ?? observeKernel());
     this.kernel = view;
     return view;
   }
@@ -145,6 +156,7 @@ export class HostReads {
   forget(): void {
     this.onlyLinks = false;
     this.changedLinks.clear();
+    this.allLinks = false;
     this.kernel = null;
     this.rules.drop();
     this.rules6.drop();
@@ -181,8 +193,13 @@ export class HostReads {
   /** A host link's change is noted to be read again; any other event drops the view. Either way it is drift. */
   private kernelEvent(line: string): void {
     const link = hostLinkChange(line);
-    if (link === null || this.changedLinks.size >= PATCH_MAX) return this.kernelChanged({ event: line.slice(0, 200) });
-    this.changedLinks.set(link.index, link.name);
+    if (link === null) return this.kernelChanged({ event: line.slice(0, 200) });
+    if (this.allLinks || this.changedLinks.size >= PATCH_MAX) {
+      this.allLinks = true;
+      this.changedLinks.clear();
+    } else {
+      this.changedLinks.set(link.index, link.name);
+    }
     this.on.drift('kernel', { event: line.slice(0, 200) });
   }
 
@@ -190,6 +207,7 @@ export class HostReads {
     this.kernel = null;
     this.onlyLinks = false;
     this.changedLinks.clear();
+    this.allLinks = false;
     this.kernelChanges++;
     this.on.drift('kernel', detail);
   }
@@ -232,6 +250,15 @@ export class HostReads {
 
 /** Past this many links changed, reading all of them at once costs less than one by one. */
 const PATCH_MAX = 1000;
+
+/**
+ * `view` with every host link read again (`fresh`), as withLinks: the very view when none changed. Null when
+ * a link came or went since (their events drop the view anyway) or the read failed.
+ */
+export function withAllLinks(view: KernelView, fresh: readonly ObservedLink[] | null): KernelView | null {
+  if (fresh === null || fresh.length !== view.host.links.length) return null;
+  return withLinks(view, new Map(fresh.map((l) => [l.ifindex, l.name])), fresh);
+}
 
 /**
  * `view` with the links of `changed` (index → name) replaced by `fresh`, their addresses kept (an address

@@ -198,6 +198,35 @@ t('host links changed by hand are repaired through their events, each read again
   assert.is(await w.stop(), 0);
 });
 
+t('a burst restating more host links than are worth reading one by one: all read again at once, no pass; a change within one is repaired', async (ctx) => {
+  const { box, spec } = ctx;
+  save(spec, withPort(8080, ['c1', 'c2']));
+  // 1,200 foreign links: after an apply of thousands of containers the kernel restates their ports so.
+  const pairs = Array.from({ length: 600 }, (_, i) => [`fa${i}`, `fb${i}`]);
+  const names = pairs.flat();
+  // Up: the kernel tells of an alias set only on a link that is up.
+  const made = pairs.flatMap(([a, b]) => [`link add ${a} up type veth peer name ${b}`, `link set dev ${b} up`]);
+  await box.must(`ip -batch - <<'EOF'\n${[...made, ...names.map((n) => `link set dev ${n} alias ${n}`)].join('\n')}\nEOF`);
+  const w = start(ctx, '--resync', '60s', '--log-level', 'debug');
+  await w.ready();
+  const restate = names.map((n) => `link set dev ${n} alias ${n}`).join('\n');
+  const quiet = w.lines.length;
+  await box.must(`ip -batch - <<'EOF'\n${restate}\nEOF`);
+  await w.waitFor((l) => l.message.startsWith('kernel events restated host links as they were'), 5000, quiet);
+  await new Promise((r) => setTimeout(r, 1000));
+  // Each look answered by the links alone ('restated'), none by a pass over the whole host.
+  const after = w.lines.slice(quiet).map((l) => l.message);
+  const looks = after.filter((m) => m === 'no changes' || m.startsWith('applied'));
+  assert.equal(looks, after.filter((m) => m.startsWith('kernel events restated')).map(() => 'no changes'), after.join('\n'));
+  // The same burst with c1's port among them, hairpin off: the links read again differ, and a pass repairs it.
+  const veth = ((await box.json('ip -j link show master br-w')) as { ifname: string; ifalias?: string }[]).find((l) => l.ifalias?.includes('/veth/c1@'))!.ifname;
+  const from = w.lines.length;
+  await box.must(`ip -batch - <<'EOF'\n${restate}\nlink set dev ${veth} type bridge_slave hairpin off\nEOF`);
+  await w.waitFor((l) => l.message.startsWith('applied') && l.trigger === 'kernel', 5000, from);
+  assert.match(await box.must(`ip -d link show dev ${veth}`), /hairpin on/);
+  assert.is(await w.stop(), 0);
+});
+
 t('an edit queued with kernel events that only restated links is applied, not answered by the pass before', async (ctx) => {
   const { box, spec } = ctx;
   save(spec, withPort(8080));

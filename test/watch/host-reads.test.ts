@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ObservedLink } from '../../src/model/observed.js';
-import { withLinks } from '../../src/watch/host-reads.js';
+import { withAllLinks, withLinks } from '../../src/watch/host-reads.js';
 import { hostLinkChange } from '../../src/watch/kernel-events.js';
 
 test('a host link that changed is named by its event; deletions, addresses, routes and namespaces are not', () => {
@@ -45,6 +45,18 @@ test('a link the view lacks, renamed, or not read back: no patch, the view is re
   assert.is(withLinks(view, new Map([[5, 'va']]), [link(5, 'vc')]), null);
   assert.is(withLinks(view, new Map([[5, 'va'], [6, 'vb']]), [link(5, 'va')]), null);
   assert.is(withLinks(view, new Map([[5, 'va']]), null), null);
+});
+
+test('every link read again: the very view when none changed, patched when one did, none when one came or went', () => {
+  const again = view.host.links.map((l) => ({ ...l, addrs: [], addrs6: [] }));
+  assert.is(withAllLinks(view, again), view);
+  const changed = withAllLinks(view, again.map((l) => (l.name === 'vb' ? { ...l, hairpin: false } : l)));
+  assert.ok(changed && changed !== view);
+  assert.is(changed.host.links[2].hairpin, false);
+  assert.equal(changed.host.links[0].addrs, ['10.0.0.1/24'], 'addresses are the view\'s');
+  assert.is(withAllLinks(view, again.slice(1)), null);
+  assert.is(withAllLinks(view, [...again, link(9, 'vz')]), null);
+  assert.is(withAllLinks(view, null), null);
 });
 
 test.run();
