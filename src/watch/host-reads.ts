@@ -181,6 +181,8 @@ export class HostReads {
           // What happened while it was down went unreported.
           this.kernelChanged({ restarted: 'ip monitor' });
         }),
+      // Events the kernel dropped may have been any change: the view goes, and the next look reads it all.
+      () => this.kernelChanged({ lost: 'ip monitor: the kernel dropped events (ENOBUFS)' }),
     );
   }
 

@@ -31,11 +31,22 @@ export function hostLinkChange(line: string): { index: number; name: string } | 
   return m ? { index: Number(m[1]), name: m[2] } : null;
 }
 
-export function watchKernel(onEvent: (line: string) => void, onExit: (code: number | null) => void): KernelEvents {
+/**
+ * `ip monitor` reads the kernel's events from a netlink socket; when they come faster than it reads (a burst of
+ * thousands, its buffer capped by net.core.rmem_max) the kernel drops some, and `ip` says so on stderr and
+ * goes on. What was dropped is unknown: `onLost` is told, and whoever listens must read everything again.
+ */
+export const LOST = /netlink receive error .*\(105\)|No buffer space available/;
+
+/** `script`: the monitor's command line (tests give their own). */
+export function watchKernel(onEvent: (line: string) => void, onExit: (code: number | null) => void, onLost: () => void = () => {}, script = SCRIPT): KernelEvents {
   let closed = false;
-  const child: ChildProcess = spawn('sh', ['-c', SCRIPT], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child: ChildProcess = spawn('sh', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (relevant(line)) onEvent(line);
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (LOST.test(line)) onLost();
   });
   child.once('error', () => {});
   child.once('exit', (code) => {
