@@ -201,6 +201,8 @@ export async function runWatch(o: WatchOptions): Promise<number> {
   if (!stopped) {
     if (o.resyncMs > 0) resync = setInterval(() => void controller.request('resync'), o.resyncMs);
     log.info(`watching ${o.file}`, { spec: controller.current?.name ?? null, resync: o.resyncMs > 0 ? formatDuration(o.resyncMs) : 'off', pid: process.pid });
+    const applied = controller.current;
+    if (applied && controller.isApplied(applied) && !controller.reconciling) speculator.warm(applied, collector.now);
   }
   return done;
 }

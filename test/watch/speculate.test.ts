@@ -80,8 +80,6 @@ test('nothing started: nothing to take', async () => {
   assert.is(await s.take(files.current), null);
 });
 
-test.run();
-
 test('the spec the controller applied last is not planned again: it will not reconcile for it', async () => {
   const applied = spec('a');
   const r = rig((sp) => sp === applied);
@@ -93,3 +91,40 @@ test('the spec the controller applied last is not planned again: it will not rec
   assert.is(madeFor(await r.s.take(r.files.current)), 'b');
   assert.equal(r.runs, ['b'], 'only the new spec was planned');
 });
+
+test('the dry passes after start: two for the spec applied, though it is idle; an edit meanwhile runs after them, and its plan is taken', async () => {
+  const r = rig(() => true);
+  r.hold();
+  r.s.warm(spec('applied'));
+  await tick();
+  r.files.current = spec('edited');
+  r.s.start();
+  r.release();
+  await tick();
+  await tick();
+  assert.equal(r.runs, ['applied', 'applied'], 'the edit waits; idle (the spec applied) plans nothing');
+  const s2 = rig(() => false);
+  s2.hold();
+  s2.s.warm(spec('applied'));
+  s2.files.current = spec('edited');
+  s2.s.start();
+  s2.release();
+  await tick();
+  await tick();
+  assert.is(madeFor(await s2.s.take(s2.files.current)), 'edited');
+  assert.equal(s2.runs, ['applied', 'applied', 'edited']);
+});
+
+test('a kernel event during the dry passes stops them', async () => {
+  const r = rig();
+  r.hold();
+  r.s.warm(spec('applied'));
+  await tick();
+  r.s.invalidate();
+  r.release();
+  await tick();
+  await tick();
+  assert.equal(r.runs, ['applied']);
+});
+
+test.run();
