@@ -69,7 +69,7 @@ export class Speculator {
    * A dry pass for the spec just applied, while nothing else plans: the first edits after start otherwise
    * each filled what warm passes keep (the namespaces as one finds them) and ran code V8 had not optimised
    * yet, at 10,000 containers 0.3-0.7 s where later edits take 0.2 s. Its plan is dropped; an edit meanwhile
-   * waits for it as for any run.
+   * waits for the pass in flight, as for any run, and the rest is skipped.
    */
   warm(spec: Spec, after: () => void = () => {}): void {
     if (this.busy) return;
@@ -84,10 +84,11 @@ export class Speculator {
     };
     // Twice: V8 optimises a function after it ran hot, and most of a pass is one walk per stage. `after`
     // each (a garbage collection): the peak memory stays that of one pass.
+    // An edit that came meanwhile (queued as `again`) is not kept waiting for more than the pass in flight.
     const pass = async () => {
-      if (this.epoch !== epoch) return;
+      if (this.epoch !== epoch || this.again) return;
       await this.deps.plan(spec, null).catch(() => null);
-      after();
+      if (!this.again) after();
     };
     void pass().then(pass).finally(done);
   }

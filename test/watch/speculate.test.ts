@@ -92,7 +92,7 @@ test('the spec the controller applied last is not planned again: it will not rec
   assert.equal(r.runs, ['b'], 'only the new spec was planned');
 });
 
-test('the dry passes after start: two for the spec applied, though it is idle; an edit meanwhile runs after them, and its plan is taken', async () => {
+test('the dry passes after start: for the spec applied, though it is idle; an edit meanwhile runs after the one in flight, and its plan is taken', async () => {
   const r = rig(() => true);
   r.hold();
   r.s.warm(spec('applied'));
@@ -102,7 +102,7 @@ test('the dry passes after start: two for the spec applied, though it is idle; a
   r.release();
   await tick();
   await tick();
-  assert.equal(r.runs, ['applied', 'applied'], 'the edit waits; idle (the spec applied) plans nothing');
+  assert.equal(r.runs, ['applied'], 'the edit waits for the pass in flight only; idle (the spec applied) plans nothing');
   const s2 = rig(() => false);
   s2.hold();
   s2.s.warm(spec('applied'));
@@ -112,7 +112,12 @@ test('the dry passes after start: two for the spec applied, though it is idle; a
   await tick();
   await tick();
   assert.is(madeFor(await s2.s.take(s2.files.current)), 'edited');
-  assert.equal(s2.runs, ['applied', 'applied', 'edited']);
+  assert.equal(s2.runs, ['applied', 'edited']);
+  const quiet = rig();
+  quiet.s.warm(spec('applied'));
+  await tick();
+  await tick();
+  assert.equal(quiet.runs, ['applied', 'applied'], 'two passes when no edit comes');
 });
 
 test('a kernel event during the dry passes stops them', async () => {
