@@ -250,6 +250,21 @@ export class HostReads {
   }
 }
 
+/**
+ * Two reads of one link, field by field: the values by identity, the few objects (its mark, its addresses)
+ * deeply. isDeepStrictEqual on each of ten thousand links was a third of reading them all again.
+ */
+function sameLink(a: ObservedLink, b: ObservedLink): boolean {
+  const keys = Object.keys(a) as (keyof ObservedLink)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k];
+    const y = b[k];
+    if (x !== y && (typeof x !== 'object' || x === null || !Object.hasOwn(b, k) || !isDeepStrictEqual(x, y))) return false;
+  }
+  return true;
+}
+
 /** Past this many links changed, reading all of them at once costs less than one by one. */
 const PATCH_MAX = 1000;
 
@@ -277,7 +292,7 @@ export function withLinks(view: KernelView, changed: ReadonlyMap<number, string>
     found++;
     if (now.name !== old.name) return null;
     const patched = { ...now, addrs: old.addrs, addrs6: old.addrs6 };
-    if (isDeepStrictEqual(patched, old)) return old;
+    if (sameLink(patched, old)) return old;
     moved = true;
     return patched;
   });

@@ -40,6 +40,15 @@ test('links read again as they were leave the very view, so what is keyed by it 
   assert.is(withLinks(view, new Map([[1, 'br0']]), [link(1, 'br0', { kind: 'bridge', master: null })]), view);
 });
 
+test('a link\'s mark compares by value: read again equal, the very view; another, a patch', () => {
+  const owner = { spec: 'q', kind: 'veth', name: 'c1' } as unknown as ObservedLink['owner'];
+  const marked = { ...view, host: { ...view.host, links: [view.host.links[0], link(5, 'va', { owner }), view.host.links[2]] } };
+  assert.is(withLinks(marked, new Map([[5, 'va']]), [link(5, 'va', { owner: { ...owner! } })]), marked);
+  const other = withLinks(marked, new Map([[5, 'va']]), [link(5, 'va', { owner: { ...owner!, name: 'c2' } })]);
+  assert.ok(other && other !== marked);
+  assert.is(withLinks(marked, new Map([[5, 'va']]), [link(5, 'va', { owner: null })])?.host.links[1].owner, null);
+});
+
 test('a link the view lacks, renamed, or not read back: no patch, the view is read whole', () => {
   assert.is(withLinks(view, new Map([[9, 'vz']]), [link(9, 'vz')]), null);
   assert.is(withLinks(view, new Map([[5, 'va']]), [link(5, 'vc')]), null);
