@@ -38,8 +38,13 @@ export function parseDnat(rule: FwRule): PublishedRule | null {
  * `only`: those whose text passes it.
  */
 export function publishedRules(nat: FwTableObserved | undefined, only?: (rule: FwRule) => boolean): PublishedRule[] {
+  return parsedDnat(dnatRulesOf((c) => nat?.chains[c]?.rules), only);
+}
+
+/** The DNAT rules among `rules` as published ports; `only`: those whose text passes it, the others not parsed. */
+export function parsedDnat(rules: readonly FwRule[], only?: (rule: FwRule) => boolean): PublishedRule[] {
   const out: PublishedRule[] = [];
-  for (const r of dnatRulesOf((c) => nat?.chains[c]?.rules)) {
+  for (const r of rules) {
     const p = only === undefined || only(r) ? parseDnat(r) : null;
     if (p) out.push(p);
   }

@@ -8,7 +8,7 @@ import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { dnatRulesOf } from '../ownership/chains.js';
 import { notOwnedBy, specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { allPublished, clashes, parseDnat, type PublishedRule } from '../observe/published.js';
+import { allPublished, clashes, parsedDnat, type PublishedRule } from '../observe/published.js';
 import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
@@ -36,14 +36,7 @@ const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {
 
 /** The DNAT rules this spec wants, of both families, as published ports. */
 function wantedPorts(desired: DesiredState, only?: (rule: FwRule) => boolean): PublishedRule[] {
-  const out: PublishedRule[] = [];
-  for (const rules of [natOf(desired.firewall?.tables), natOf(desired.firewall?.tables6)]) {
-    for (const r of rules) {
-      const p = only === undefined || only(r) ? parseDnat(r) : null;
-      if (p) out.push(p);
-    }
-  }
-  return out;
+  return [...parsedDnat(natOf(desired.firewall?.tables), only), ...parsedDnat(natOf(desired.firewall?.tables6), only)];
 }
 
 /**

@@ -9,7 +9,7 @@ import { SavedRules } from './saved-rules.js';
 import { readRulesAhead, type ReconcileReport } from '../reconcile/reconcile.js';
 import { touchesKernelView } from '../reconcile/verify.js';
 import { Session } from '../reconcile/session.js';
-import { isDeepStrictEqual } from 'node:util';
+import { equalShared } from '../util/last-value.js';
 import type { Spec } from '../model/spec.js';
 import type { ObservedLink } from '../model/observed.js';
 import { Kept } from '../util/kept.js';
@@ -101,8 +101,10 @@ export class HostReads {
     // A port edit changes rules only: reading 10,000 links again would make the next edit wait for it.
     const unchanged = !report.actions.some(touchesKernelView) && epoch === this.kernelChanges;
     // Links that changed meanwhile are read again on top of the view kept; a fresh read covers them.
-    if (!unchanged) this.changedLinks.clear();
-    if (!unchanged) this.allLinks = false;
+    if (!unchanged) {
+      this.changedLinks.clear();
+      this.allLinks = false;
+    }
     // The reads begin on the next turn, once the reconcile's outcome is logged: at ten thousand containers
     // watching the folders and starting processes from this large one take ~30-50 ms that the edit need not
     // wait for. What is kept is decided now; a reconcile that comes first waits for the view as for any read.
@@ -250,21 +252,6 @@ export class HostReads {
   }
 }
 
-/**
- * Two reads of one link, field by field: the values by identity, the few objects (its mark, its addresses)
- * deeply. isDeepStrictEqual on each of ten thousand links was a third of reading them all again.
- */
-function sameLink(a: ObservedLink, b: ObservedLink): boolean {
-  const keys = Object.keys(a) as (keyof ObservedLink)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const k of keys) {
-    const x = a[k];
-    const y = b[k];
-    if (x !== y && (typeof x !== 'object' || x === null || !Object.hasOwn(b, k) || !isDeepStrictEqual(x, y))) return false;
-  }
-  return true;
-}
-
 /** Past this many links changed, reading all of them at once costs less than one by one. */
 const PATCH_MAX = 1000;
 
@@ -292,7 +279,9 @@ export function withLinks(view: KernelView, changed: ReadonlyMap<number, string>
     found++;
     if (now.name !== old.name) return null;
     const patched = { ...now, addrs: old.addrs, addrs6: old.addrs6 };
-    if (sameLink(patched, old)) return old;
+    // Field by field, the mark and addresses deeply: isDeepStrictEqual on each of ten thousand links was a
+    // third of reading them all again.
+    if (equalShared(patched, old)) return old;
     moved = true;
     return patched;
   });

@@ -56,13 +56,16 @@ export class Speculator {
       .then((p) => (p?.ok ? p.value : null))
       .catch(() => null);
     this.run = { epoch, spec, planned };
-    void planned.finally(() => {
-      this.busy = false;
-      if (this.again) {
-        this.again = false;
-        this.start();
-      }
-    });
+    void planned.finally(() => this.finish());
+  }
+
+  /** A run is over: the edit that came meanwhile, if any, starts its own. */
+  private finish(): void {
+    this.busy = false;
+    if (this.again) {
+      this.again = false;
+      this.start();
+    }
   }
 
   /**
@@ -75,13 +78,6 @@ export class Speculator {
     if (this.busy) return;
     this.busy = true;
     const epoch = this.epoch;
-    const done = (): void => {
-      this.busy = false;
-      if (this.again) {
-        this.again = false;
-        this.start();
-      }
-    };
     // Twice: V8 optimises a function after it ran hot, and most of a pass is one walk per stage. `after`
     // each (a garbage collection): the peak memory stays that of one pass.
     // An edit that came meanwhile (queued as `again`) is not kept waiting for more than the pass in flight.
@@ -90,7 +86,7 @@ export class Speculator {
       await this.deps.plan(spec, null).catch(() => null);
       if (!this.again) after();
     };
-    void pass().then(pass).finally(done);
+    void pass().then(pass).finally(() => this.finish());
   }
 
   /** The host changed, or is about to (kernel event, reconcile): plans made so far no longer hold. */
