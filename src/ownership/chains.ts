@@ -54,12 +54,27 @@ const JUMP = / -[jg] (\S+)$/;
  * kept them there) and, at each jump into a bridge's DNAT chain, that chain's. `rulesOf` reads one chain.
  */
 export function dnatRulesOf(rulesOf: (chain: string) => readonly FwRule[] | undefined): FwRule[] {
-  const out: FwRule[] = [];
+  return dnatRuleLists(rulesOf).flat();
+}
+
+/**
+ * The same as lists in that order: each bridge's DNAT chain as the very array `rulesOf` gave (what is derived
+ * from one can be kept by its identity), TNET's own rules between the jumps as lists of their own.
+ */
+export function dnatRuleLists(rulesOf: (chain: string) => readonly FwRule[] | undefined): (readonly FwRule[])[] {
+  const out: (readonly FwRule[])[] = [];
+  let own: FwRule[] = [];
   for (const r of rulesOf(CHAIN.dnat) ?? []) {
     const target = JUMP.exec(r)?.[1];
-    if (target && parseBridgeChain(target)?.kind === 'dnat') out.push(...(rulesOf(target) ?? []));
-    else out.push(r);
+    if (!target || parseBridgeChain(target)?.kind !== 'dnat') {
+      own.push(r);
+      continue;
+    }
+    if (own.length) out.push(own);
+    own = [];
+    out.push(rulesOf(target) ?? []);
   }
+  if (own.length) out.push(own);
   return out;
 }
 

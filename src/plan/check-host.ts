@@ -6,21 +6,24 @@ import type { ListeningSocket, ObservedState } from '../model/observed.js';
 import { overlaps, parseCidr } from '../util/ipv4.js';
 import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
-import { dnatRulesOf } from '../ownership/chains.js';
+import { dnatRuleLists } from '../ownership/chains.js';
 import { notOwnedBy, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { allPublished, clashes, parsedDnat, type PublishedRule } from '../observe/published.js';
 import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
+import type { HostCheckMemo } from './memo.js';
 
 /** `linkErrors`: checkHostLinks' (the planner remembers them apart: they depend on the links alone). */
-export function checkHost(desired: DesiredState, observed: ObservedState, links: LinksByName, linkErrors = checkHostLinks(desired, links)): TnetError[] {
+/** `memo`: watch mode's, kept across passes (memo.ts); without one every rule is read. */
+export function checkHost(desired: DesiredState, observed: ObservedState, links: LinksByName, linkErrors = checkHostLinks(desired, links), memo: HostCheckMemo | null = null): TnetError[] {
+  const paths = memo ? memo.paths.get([desired.netns, observed.paths], () => checkPaths(desired, observed)) : checkPaths(desired, observed);
   return [
     ...linkErrors,
     ...checkRoutes(desired, observed),
-    ...checkPaths(desired, observed),
-    ...checkPublished(desired, observed),
-    ...checkInUse(desired, observed),
+    ...paths,
+    ...checkPublished(desired, observed, memo),
+    ...checkInUse(desired, observed, memo),
   ];
 }
 
@@ -29,23 +32,29 @@ export function checkHostLinks(desired: DesiredState, links: LinksByName): TnetE
   return [...checkLinks(desired, links), ...checkOverlayLinks(desired, links)];
 }
 
-const natOf = (tables: FwTableDesired[] | undefined): FwRule[] => {
+const natOf = (tables: FwTableDesired[] | undefined): (readonly FwRule[])[] => {
   const chains = tables?.find((t) => t.table === 'nat')?.chains;
-  return dnatRulesOf((c) => chains?.[c]);
+  return dnatRuleLists((c) => chains?.[c]);
 };
 
-/** The DNAT rules this spec wants, of both families, as published ports. */
-function wantedPorts(desired: DesiredState, only?: (rule: FwRule) => boolean): PublishedRule[] {
-  return [...parsedDnat(natOf(desired.firewall?.tables), only), ...parsedDnat(natOf(desired.firewall?.tables6), only)];
+/**
+ * The DNAT rules this spec wants, of both families, as published ports. `only` with its `key` (what else
+ * it depends on) and a memo: each chain's found by the chain's array.
+ */
+function wantedPorts(desired: DesiredState, only?: { test: (rule: FwRule) => boolean; key: string; memo: HostCheckMemo | null }): PublishedRule[] {
+  const lists = [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)];
+  if (!only) return lists.flatMap((l) => parsedDnat(l));
+  const { test, key, memo } = only;
+  return lists.flatMap((l) => (memo ? memo.mentions.get(l, key, () => parsedDnat(l, test)) : parsedDnat(l, test)));
 }
 
 /**
  * Whether a rule names a port some socket holds (`--dport N `): each rule is read once, whatever the number of
  * sockets, where a search of its text per socket cost ten thousand rules times every listening port.
  */
-function mentionsHeld(listening: readonly ListeningSocket[]): (rule: FwRule) => boolean {
+function mentionsHeld(listening: readonly ListeningSocket[]): { test: (rule: FwRule) => boolean; key: string } {
   const held = new Set(listening.map((s) => s.port));
-  return (rule) => {
+  return { key: [...held].sort((a, b) => a - b).join(' '), test: (rule) => {
     for (let i = rule.indexOf(DPORT); i !== -1; i = rule.indexOf(DPORT, i + 1)) {
       let j = i + DPORT.length;
       let port = 0;
@@ -53,7 +62,7 @@ function mentionsHeld(listening: readonly ListeningSocket[]): (rule: FwRule) => 
       if (j > i + DPORT.length && rule.charCodeAt(j) === 32 && held.has(port)) return true;
     }
     return false;
-  };
+  } };
 }
 
 const DPORT = '--dport ';
@@ -78,10 +87,11 @@ function containerOf(desired: DesiredState): (p: PublishedRule) => string {
 }
 
 /** A host port another spec already publishes (as `docker run -p` fails with "port is already allocated"). */
-function checkPublished(desired: DesiredState, observed: ObservedState): TnetError[] {
+function checkPublished(desired: DesiredState, observed: ObservedState, memo: HostCheckMemo | null): TnetError[] {
   const own = specOwner(desired.spec);
   // Rules carrying this spec's own comment are not parsed: only another spec's can clash, and usually there is none.
-  const others = observedPorts(observed, notOwnedBy(own)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  const find = () => observedPorts(observed, notOwnedBy(own)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
+  const others = memo ? memo.others.get([observed.firewall, own], find) : find();
   if (others.length === 0) return [];
   const nameOf = containerOf(desired);
   const errors: TnetError[] = [];
@@ -103,19 +113,20 @@ function checkPublished(desired: DesiredState, observed: ObservedState): TnetErr
  * this spec's rules already publish is not new: the service bound it after, and a re-apply of an unchanged
  * spec must not start failing for it (dockerd, too, checks only when a container starts).
  */
-export function portsInTheWay(desired: DesiredState, observed: ObservedState): { port: PublishedRule; socket: ListeningSocket }[] {
+export function portsInTheWay(desired: DesiredState, observed: ObservedState, memo: HostCheckMemo | null = null): { port: PublishedRule; socket: ListeningSocket }[] {
   if (observed.listening.length === 0) return [];
   const own = specOwner(desired.spec);
   // Only rules naming a port some socket holds can be in its way: the others are not parsed at all.
   const mentions = mentionsHeld(observed.listening);
+  const seen = () => observedPorts(observed, mentions.test);
   // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
   const mine = new Map<string, PublishedRule[]>();
-  for (const p of observedPorts(observed, mentions)) {
+  for (const p of memo ? memo.observedMentions.get([observed.firewall, mentions.key], seen) : seen()) {
     if (p.owner !== own) continue;
     const k = portKey(p);
     mine.set(k, [...(mine.get(k) ?? []), p]);
   }
-  return wantedPorts(desired, mentions).flatMap((port) => {
+  return wantedPorts(desired, { ...mentions, memo }).flatMap((port) => {
     if (mine.get(portKey(port))?.some((m) => covers(m, port))) return [];
     const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];
@@ -149,9 +160,9 @@ const holds6 = (s: ListeningSocket, port: PublishedRule): boolean => {
   return ip === '::' || (port.hostIp === null ? ip !== '::1' : port.hostIp === ip);
 };
 
-function checkInUse(desired: DesiredState, observed: ObservedState): TnetError[] {
+function checkInUse(desired: DesiredState, observed: ObservedState, memo: HostCheckMemo | null): TnetError[] {
   const nameOf = containerOf(desired);
-  return portsInTheWay(desired, observed).map(({ port, socket }) => {
+  return portsInTheWay(desired, observed, memo).map(({ port, socket }) => {
     const name = nameOf(port);
     const bound = socket.ip.includes(':') ? `[${socket.ip}]:${socket.port}` : `${socket.ip}:${socket.port}`;
     const by = socket.owner ? `pid ${socket.owner.pid} (${socket.owner.comm})` : 'a process tnet could not name';

@@ -3,7 +3,8 @@
 import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FirewallDesired, FirewallObserved, FwFamily, FwRule, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
 import { isTnetChain, notOwnedBy, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { diffChains, type FwContext } from './fw-chains.js';
+import { diffChains, type ChainsMemo, type FwContext } from './fw-chains.js';
+import { LastValue } from '../util/last-value.js';
 import { diffJumps } from './fw-jumps.js';
 
 const TABLES: FwTableName[] = ['filter', 'nat'];
@@ -14,27 +15,44 @@ const TABLES: FwTableName[] = ['filter', 'nat'];
  * unless another spec still uses them; TNET-USER stays when it holds the admin's rules. The IPv6 tables
  * are diffed the same way, apart, when they were read (`observed.tables6`); unread, they are left alone.
  */
-export function diffFirewall(desired: FirewallDesired, observed: FirewallObserved): Action[] {
+export function diffFirewall(desired: FirewallDesired, observed: FirewallObserved, memo: FirewallPlanMemo | null = null): Action[] {
   const owner = specOwner(desired.spec);
   return [
-    ...diffFamily(desired.tables, observed.tables, owner, 4),
-    ...(observed.tables6 ? diffFamily(desired.tables6 ?? [], observed.tables6, owner, 6) : []),
+    ...diffFamily(desired.tables, observed.tables, owner, 4, memo),
+    ...(observed.tables6 ? diffFamily(desired.tables6 ?? [], observed.tables6, owner, 6, memo) : []),
   ];
 }
 
+/**
+ * Watch mode's, kept across passes: each table's chains diffed (fw-chains.ts), and whether other specs have
+ * rules, while the tables observed are the same (finding out reads every rule of every tnet chain).
+ */
+export class FirewallPlanMemo {
+  readonly chains = new Map<string, ChainsMemo>();
+  readonly others = new Map<FwFamily, LastValue<boolean>>();
+}
+
 /** One family's tables: at most one fw-update per table. */
-function diffFamily(desired: FwTableDesired[], observed: FwTableObserved[], owner: string, family: FwFamily): Action[] {
-  const ctx: FwContext = { owner, othersPresent: othersPresent(observed, owner) };
+function diffFamily(desired: FwTableDesired[], observed: FwTableObserved[], owner: string, family: FwFamily, memo: FirewallPlanMemo | null): Action[] {
+  const others = memo ? slot(memo.others, family, () => new LastValue<boolean>()).get([observed, owner], () => othersPresent(observed, owner)) : othersPresent(observed, owner);
+  const ctx: FwContext = { owner, othersPresent: others };
   return TABLES.flatMap((table): Action[] => {
     const ot = observed.find((t) => t.table === table) ?? { table, chains: {} };
-    const update = diffTable(desired.find((t) => t.table === table), ot, ctx);
+    const chains = memo ? slot(memo.chains, `${family} ${table}`, (): ChainsMemo => new Map()) : null;
+    const update = diffTable(desired.find((t) => t.table === table), ot, ctx, chains);
     if (isEmpty(update)) return [];
     return [family === 6 ? { op: 'fw-update', table, family, update } : { op: 'fw-update', table, update }];
   });
 }
 
-function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext): FwTableUpdate {
-  const chains = diffChains(dt, ot, ctx);
+function slot<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+
+function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext, memo: ChainsMemo | null): FwTableUpdate {
+  const chains = diffChains(dt, ot, ctx, memo);
   const survivors = new Set([...Object.keys(ot.chains), ...chains.createChains]);
   for (const c of chains.deleteChains) survivors.delete(c);
   const jumps = diffJumps(dt, ot, survivors, ctx);

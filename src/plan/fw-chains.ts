@@ -34,17 +34,50 @@ function foreignReference(name: string, ot: FwTableObserved, ctx: FwContext): bo
   );
 }
 
-export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext): ChainsDiff {
-  const out: ChainsDiff = { createChains: [], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] };
+/**
+ * What one chain's diff found, by chain name, while its rules wanted and observed are the same arrays (watch
+ * mode: desire keeps an unchanged bridge's chains, and the rules read stay until the next apply). An edit of
+ * one port then compares the one chain it changed, not a thousand rules of every bridge.
+ */
+export type ChainsMemo = Map<string, { observed: FwRule[] | undefined; wanted: FwRule[]; kept: boolean; owner: string; diff: ChainsDiff }>;
+
+const emptyDiff = (): ChainsDiff => ({ createChains: [], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] });
+
+export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwContext, memo: ChainsMemo | null = null): ChainsDiff {
+  const out = emptyDiff();
   const keep = new Set(dt?.keepChains ?? []);
+  const seen: ChainsMemo = new Map();
   for (const name of tnetChainNames(dt, ot)) {
     const observed = ot.chains[name]?.rules;
     const wanted = dt?.chains[name];
-    if (keep.has(name)) keepChain(name, observed, wanted ?? [], out);
-    else if (wanted !== undefined) ownedChain(name, observed, wanted, ctx, out);
-    else if (observed !== undefined) unwantedChain(name, observed, ot, ctx, out);
+    const kept = keep.has(name);
+    if (wanted === undefined) {
+      if (observed !== undefined && !kept) unwantedChain(name, observed, ot, ctx, out);
+      else if (kept) keepChain(name, observed, [], out);
+      continue;
+    }
+    // Its own diff depends on the chain's two lists and the owner alone (unlike an unwanted chain's).
+    const hit = memo?.get(name);
+    const reuse = hit !== undefined && hit.observed === observed && hit.wanted === wanted && hit.kept === kept && hit.owner === ctx.owner;
+    const diff = reuse ? hit.diff : emptyDiff();
+    if (!reuse && kept) keepChain(name, observed, wanted, diff);
+    else if (!reuse) ownedChain(name, observed, wanted, ctx, diff);
+    seen.set(name, { observed, wanted, kept, owner: ctx.owner, diff });
+    mergeInto(out, diff);
+  }
+  if (memo) {
+    memo.clear();
+    for (const [k, v] of seen) memo.set(k, v);
   }
   return out;
+}
+
+function mergeInto(out: ChainsDiff, d: ChainsDiff): void {
+  out.createChains.push(...d.createChains);
+  Object.assign(out.replaceChains, d.replaceChains);
+  out.deleteChains.push(...d.deleteChains);
+  out.deleteRules.push(...d.deleteRules);
+  out.insertRules.push(...d.insertRules);
 }
 
 /** Created once with its seed, never edited afterwards: the admin's chain. */

@@ -3,7 +3,11 @@
 import type { Action } from '../model/action.js';
 import type { TnetError } from '../model/errors.js';
 import { LastValue } from '../util/last-value.js';
+import { Memo } from '../util/memo.js';
+import type { FwRule } from '../model/firewall.js';
+import type { PublishedRule } from '../observe/published.js';
 import type { NetnsDiff } from './diff-netns.js';
+import { FirewallPlanMemo } from './diff-firewall.js';
 import type { UplinkDiff } from './diff-uplinks.js';
 import type { LinksByName } from './links-by-name.js';
 
@@ -23,4 +27,21 @@ export class PlanMemo {
   readonly uplinks = new LastValue<UplinkDiff>();
   readonly prune = new LastValue<Action[]>();
   readonly links = new LastValue<Action[]>();
+  readonly host = new HostCheckMemo();
+  readonly firewall = new FirewallPlanMemo();
+}
+
+/**
+ * The checks of published ports read every DNAT rule, wanted and observed: ten thousand of each. What they
+ * find in a bridge's DNAT chain is kept by the chain's array (desire keeps an unchanged bridge's), what they
+ * find among the rules observed while those are the same, so an edit reads the chain it changed.
+ */
+export class HostCheckMemo {
+  /** A chain's rules naming a port some socket holds, parsed; keyed by those ports. */
+  readonly mentions = new Memo<readonly FwRule[], PublishedRule[]>();
+  /** The rules observed naming such a port, parsed, of both families. */
+  readonly observedMentions = new LastValue<PublishedRule[]>();
+  /** Other specs' published ports, observed. */
+  readonly others = new LastValue<PublishedRule[]>();
+  readonly paths = new LastValue<TnetError[]>();
 }

@@ -32,7 +32,7 @@ export function plan(desired: DesiredState, observed: ObservedState, memo: PlanM
     veths: at(memo?.veths, [desired.endpoints, links], () => desired.endpoints.filter((e) => !links.has(e.hostIf)).length),
   };
   const errors = [
-    ...checkHost(desired, observed, links, at(memo?.hostLinks, [...ours, links], () => checkHostLinks(desired, links))),
+    ...checkHost(desired, observed, links, at(memo?.hostLinks, [...ours, links], () => checkHostLinks(desired, links)), memo?.host ?? null),
     ...at(memo?.innerNames, [desired.endpoints, observed.netns, observed.links, links, netns.fresh], () => checkInnerNames(desired, observed, links, netns.fresh)),
     ...checkLimits(desired, observed, adds), ...netns.errors, ...files.errors,
   ];
@@ -49,7 +49,7 @@ export function plan(desired: DesiredState, observed: ObservedState, memo: PlanM
     ...linked,
     ...uplinks.actions,
     ...files.actions,
-    ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall) : []),
+    ...(desired.firewall && observed.firewall ? diffFirewall(desired.firewall, observed.firewall, memo?.firewall ?? null) : []),
     ...diffDns(desired, observed),
   ]);
 }

@@ -15,7 +15,7 @@ import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import type { Spec } from '../model/spec.js';
+import type { ContainerSpec, Spec } from '../model/spec.js';
 import { observeInside, observeKernel, readBase, type BaseObservation, type BaseReads, type KernelView } from '../observe/observe.js';
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
@@ -31,7 +31,7 @@ import { applyPlan, type ApplyOutcome, type PhaseListener } from '../actuate/app
 import { afterFailure } from './rollback.js';
 import { verifyApplied } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
-import { Session, type SpecFacts } from './session.js';
+import { Session, type ContainerFacts, type SpecFacts } from './session.js';
 import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
 import { containersOf } from '../spec/lookup.js';
@@ -133,7 +133,7 @@ async function planOnce(spec: Spec, opts: Omit<ReconcileOptions, 'dryRun'>, sess
   const ips = session.heldInside.get([target.name, baseIps, inside.netns], () => withNetnsAddresses(target.name, baseIps, inside.netns));
   const desired = sameHeld(baseIps, ips) ? first : desireWith(ctx, ips, links, inside);
   if (!desired.ok) return desired;
-  const observed = withLimits(desired.value, withOwners(desired.value, inside));
+  const observed = withLimits(desired.value, withOwners(desired.value, inside, session), session);
   if (FREEZE) [desired.value, observed].forEach((v) => freeze(v, true));
   opts.progress?.('planning', 0);
   const planned = plan(desired.value, observed, session.plan);
@@ -272,8 +272,8 @@ function desireWith(ctx: DesireContext, ips: HeldAddresses, links: HeldLinks, se
  * The processes holding the sockets a published port would take over, for the planner to name them. Looking
  * them up walks /proc: done only when there are such sockets, that is when the plan is about to refuse.
  */
-function withOwners(desired: DesiredState, observed: ObservedState): ObservedState {
-  const inTheWay = portsInTheWay(desired, observed).map((c) => c.socket.inode);
+function withOwners(desired: DesiredState, observed: ObservedState, session: Session): ObservedState {
+  const inTheWay = portsInTheWay(desired, observed, session.plan?.host ?? null).map((c) => c.socket.inode);
   if (inTheWay.length === 0) return observed;
   const owners = socketOwners(inTheWay);
   return { ...observed, listening: observed.listening.map((s) => ({ ...s, owner: owners.get(s.inode) ?? s.owner })) };
@@ -283,8 +283,8 @@ function withOwners(desired: DesiredState, observed: ObservedState): ObservedSta
  * The kernel's limits, for the planner to check: a few /proc files, and more only when the spec has
  * namespaces not there yet (a re-apply creates none and skips it).
  */
-function withLimits(desired: DesiredState, observed: ObservedState): ObservedState {
-  const creates = desired.netns.filter((n) => n.kind === 'created' && !observed.netns[n.name]).length;
+function withLimits(desired: DesiredState, observed: ObservedState, session: Session): ObservedState {
+  const creates = session.creates.get([desired.netns, observed.netns], () => desired.netns.filter((n) => n.kind === 'created' && !observed.netns[n.name]).length);
   // The namespaces named are counted against the limits only when some are created (listing 10,000 costs ~5 ms).
   const named = creates > 0 ? Object.values(observed.netns).map((n) => n.id) : [];
   return { ...observed, limits: readLimits(creates, named) };
@@ -303,14 +303,17 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
   };
 }
 
-/** One walk of the containers for all of SpecFacts, once per Spec and session. */
+/** One walk of the containers for all of SpecFacts, once per Spec and session; each container's part once per container. */
 function factsOf(spec: Spec, session: Session): SpecFacts {
   return session.specFacts.get(spec, '', () => {
     const facts: SpecFacts = { paths: [], publishes: false, chosen: false };
+    const each = (c: ContainerSpec): ContainerFacts => ({ publishes: effectivePorts(c).length > 0, chosen: choosesPort(c) });
     for (const c of containersOf(spec)) {
       if (c.netns) facts.paths.push(c.netns);
-      if (!facts.publishes && effectivePorts(c).length > 0) facts.publishes = true;
-      if (!facts.chosen && choosesPort(c)) facts.chosen = true;
+      if (facts.publishes && facts.chosen) continue;
+      const f = session.containerFacts.get(c, '', () => each(c));
+      facts.publishes ||= f.publishes;
+      facts.chosen ||= f.chosen;
     }
     return facts;
   });

@@ -10,7 +10,7 @@ import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
 import { InsideMemo } from './inside-memo.js';
-import type { Spec } from '../model/spec.js';
+import type { ContainerSpec, Spec } from '../model/spec.js';
 import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
 import type { HeldAddresses } from '../desired/held.js';
@@ -23,6 +23,11 @@ export interface SpecFacts {
   /** Whether it publishes any host port: only then are the host's sockets read. */
   publishes: boolean;
   /** Whether tnet picks some host port itself (hasChosenPorts). */
+  chosen: boolean;
+}
+
+export interface ContainerFacts {
+  publishes: boolean;
   chosen: boolean;
 }
 
@@ -56,10 +61,14 @@ export class Session {
   readonly inside = new InsideMemo();
   /** A pass asks them several times of the same Spec (the early read's key, the reads, the desire). */
   readonly specFacts = new Memo<Spec, SpecFacts>();
+  /** One container's part of them: an edit makes a new Spec, and its unchanged containers are looked up. */
+  readonly containerFacts = new Memo<ContainerSpec, ContainerFacts>();
   /** What the host's links hold for the spec (addresses sealed, veth names), while the links are the same. */
   readonly heldOnHost = new LastValue<{ ips: HeldAddresses; links: HeldLinks }>();
   /** The same with the addresses of the namespaces entered, while those and the links' are the same. */
   readonly heldInside = new LastValue<HeldAddresses>();
+  /** How many namespaces the desired state creates, while it and the namespaces observed are the same. */
+  readonly creates = new LastValue<number>();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 

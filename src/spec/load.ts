@@ -41,7 +41,7 @@ export class LoadCache {
   readonly normalForms = new NormalForms();
   readonly cleanValues: CleanValues = new WeakMap();
   readonly checks = containerMemo();
-  last: { key: string; result: Result<Spec> } | null = null;
+  last: { key: LoadKey; result: Result<Spec> } | null = null;
 }
 
 /** `arg`: a file, a directory (its *.yaml and *.yml, merged) or '-' for stdin. */
@@ -51,10 +51,22 @@ export async function loadSpec(arg: string, opts: LoadOptions = {}): Promise<Res
   const { sources, name } = read.value;
   if (opts.checked) return loadChecked(opts.checked, sources, name, opts);
   if (!opts.cache) return buildSpec(sources, name, opts);
-  const key = JSON.stringify([sources, name, opts.name, opts.host]);
-  if (opts.cache.last?.key !== key) opts.cache.last = { key, result: buildSpec(sources, name, opts) };
+  const key: LoadKey = { sources, name, forced: opts.name, host: opts.host };
+  if (!opts.cache.last || !sameKey(opts.cache.last.key, key)) opts.cache.last = { key, result: buildSpec(sources, name, opts) };
   return opts.cache.last.result;
 }
+
+/** What a load depends on: compared field by field, where a JSON text of it copied the whole spec each read. */
+interface LoadKey {
+  sources: Source[];
+  name: string;
+  forced: string | undefined;
+  host: string | undefined;
+}
+
+const sameKey = (a: LoadKey, b: LoadKey): boolean =>
+  a.name === b.name && a.forced === b.forced && a.host === b.host && a.sources.length === b.sources.length &&
+  a.sources.every((s, i) => s.file === b.sources[i].file && s.text === b.sources[i].text);
 
 /** A spec checked before from the same text is taken as it was; a new one is kept once it passes. */
 function loadChecked(checked: CheckedSpecs, sources: Source[], defaultName: string, opts: LoadOptions): Result<Spec> {

@@ -17,9 +17,18 @@ export function placeOn(spec: Spec, host: string, listed?: readonly ContainerSpe
   const bridges = { ...spec.bridges };
   for (const o of Object.values(spec.overlays)) if (o.hosts[host]) bridges[o.name] = overlayBridge(o, host);
   const all = listed ?? Object.values(spec.containers);
-  const here = all.filter((c) => c.host === null || c.host === host);
-  // The same object when every container is here (the usual spec): no copy of 10,000 entries per edit.
+  // The usual spec places nothing with host: and has no overlay: one walk tells, and nothing is copied.
+  const here = all.some((c) => c.host !== null && c.host !== host) ? all.filter((c) => c.host === null || c.host === host) : all;
   const containers = here.length === all.length ? spec.containers : Object.fromEntries(here.map((c) => [c.name, c]));
+  const errors = Object.keys(spec.overlays).length ? overlayErrors(spec, host, here) : [];
+  errors.push(...bridgePortErrors(spec, bridges, here));
+  if (errors.length) return fail(...errors);
+  listedAs(containers, here);
+  return ok({ ...spec, bridges, containers });
+}
+
+/** Containers on every host that join an overlay this host is not part of. */
+function overlayErrors(spec: Spec, host: string, here: readonly ContainerSpec[]): TnetError[] {
   const errors: TnetError[] = [];
   for (const c of here) {
     for (const e of c.networks) {
@@ -32,10 +41,7 @@ export function placeOn(spec: Spec, host: string, listed?: readonly ContainerSpe
       }));
     }
   }
-  errors.push(...bridgePortErrors(spec, bridges, here));
-  if (errors.length) return fail(...errors);
-  listedAs(containers, here);
-  return ok({ ...spec, bridges, containers });
+  return errors;
 }
 
 /** The kernel numbers a bridge's ports 1-1023 (BR_MAX_PORTS): the 1024th enslaving fails ("Exchange full"). */
@@ -44,7 +50,10 @@ export const BRIDGE_MAX_PORTS = 1023;
 /** Over the limit on this host: refused before anything is created, not halfway through an apply. */
 function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: readonly ContainerSpec[]): TnetError[] {
   const ports = new Map<string, number>();
-  for (const c of containers) for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + 1);
+  for (const c of containers) {
+    const n = c.networks;
+    for (let i = 0; i < n.length; i++) ports.set(n[i].network, (ports.get(n[i].network) ?? 0) + 1);
+  }
   return Object.values(bridges).flatMap((b) => {
     const overlay = spec.overlays[b.name] !== undefined;
     const n = (ports.get(b.name) ?? 0) + (b.uplink ? 1 : 0) + (overlay ? 1 : 0);

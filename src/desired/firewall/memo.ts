@@ -18,6 +18,7 @@ export class FirewallMemo {
   private readonly texts = new Memo<CausedRule[], FwRule[]>();
   private readonly ip6 = new Memo<FwContainer, FwContainer>();
   readonly hairpin = new LastValue<string[]>();
+  private readonly lists = new Map<string, readonly string[]>();
 
   /** One container's published ports and their rules (port-rules.ts). */
   of(c: FwContainer, family: FwFamily, internal: boolean, comment: string): PortRules {
@@ -30,6 +31,17 @@ export class FirewallMemo {
     let slot = this.views.get(key);
     if (slot === undefined) this.views.set(key, (slot = new LastValue<unknown>()));
     return slot.get([bridge, members, comment], make) as V;
+  }
+
+  /**
+   * The list last given under `key` when it has the same names, else `list`: a bridge's view made again for
+   * an edited port still needs hairpin on the same veths, and what is kept by that list's identity still holds.
+   */
+  sameList(key: string, list: string[]): string[] {
+    const before = this.lists.get(key);
+    if (before !== undefined && before.length === list.length && before.every((x, i) => x === list[i])) return before as string[];
+    this.lists.set(key, list);
+    return list;
   }
 
   /** A chain's rule texts. */

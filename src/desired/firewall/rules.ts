@@ -91,7 +91,8 @@ export function desiredFirewall(input: FirewallInput, memo = new FirewallMemo())
     tables: tablesOf(causedChains(views, input), views, memo),
     tables6: views6.length ? tablesOf(causedChains(views6, input), views6, memo) : [],
     sysctls: sysctls(views, views6.length > 0),
-    hairpinPorts: memo.hairpin.get(all, () => hairpinPorts(all)),
+    // By each view's list, which an edit of ports leaves the same (memo.sameList).
+    hairpinPorts: memo.hairpin.get(all.map((v) => v.hairpinPorts), () => hairpinPorts(all)),
   };
 }
 

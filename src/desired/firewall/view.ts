@@ -63,7 +63,7 @@ function makeView(family: FwFamily, bridge: FwBridge, mine: FwContainer[], comme
     dnat: ports.flatMap((p) => p.dnat),
     hairpin: ports.flatMap((p) => p.hairpin),
     accepts: ports.flatMap((p) => p.accepts),
-    hairpinPorts: [...new Set(ports.flatMap((p) => p.published.map((x) => x.container.hostIf)))].sort(),
+    hairpinPorts: memo.sameList(`${family} ${bridge.name}`, [...new Set(ports.flatMap((p) => p.published.map((x) => x.container.hostIf)))].sort()),
   };
 }
 
