@@ -40,15 +40,33 @@ function save6(backend: FirewallBackend, how: 'read' | 'try'): Promise<string | 
 
 /**
  * parseIptablesSave remembering its last text's tables: watch mode reads the same kept text again and again.
+ * A new text (after an apply) keeps the chains whose rules are those of the last one: the same arrays, so
+ * what the planner derived from a chain is found again by its identity (plan/memo.ts), and an edit of one
+ * port reads the chains it changed, not the thirty thousand rules of every bridge.
  * The tables are shared between reads: nothing may change them (the tests freeze them).
  */
 export function lastTextParser(): (text: string) => FwTableObserved[] {
   let last: { text: string; tables: FwTableObserved[] } | null = null;
   return (text) => {
-    if (last?.text !== text) last = { text, tables: parseIptablesSave(text) };
+    if (last?.text !== text) last = { text, tables: keptChains(parseIptablesSave(text), last?.tables ?? []) };
     return last.tables;
   };
 }
+
+function keptChains(tables: FwTableObserved[], before: FwTableObserved[]): FwTableObserved[] {
+  return tables.map((t) => {
+    const old = before.find((b) => b.table === t.table)?.chains;
+    if (!old) return t;
+    const chains: FwTableObserved['chains'] = {};
+    for (const [name, c] of Object.entries(t.chains)) {
+      const o = old[name];
+      chains[name] = o && o.policy === c.policy && sameRules(o.rules, c.rules) ? o : c;
+    }
+    return { ...t, chains };
+  });
+}
+
+const sameRules = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */
 export function readSysctls(keys: string[]): Record<string, string> {

@@ -8,8 +8,9 @@ import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { dnatRuleLists } from '../ownership/chains.js';
 import { notOwnedBy, specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { allPublished, clashes, parsedDnat, type PublishedRule } from '../observe/published.js';
-import type { FwRule, FwTableDesired } from '../model/firewall.js';
+import { clashes, parsedDnat, type PublishedRule } from '../observe/published.js';
+import type { Memo } from '../util/memo.js';
+import type { FwRule, FwTableDesired, FwTableObserved } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
 import type { HostCheckMemo } from './memo.js';
@@ -37,22 +38,43 @@ const natOf = (tables: FwTableDesired[] | undefined): (readonly FwRule[])[] => {
   return dnatRuleLists((c) => chains?.[c]);
 };
 
+/** The DNAT rules this spec wants, of both families, as published ports. */
+function wantedPorts(desired: DesiredState, only?: Found): PublishedRule[] {
+  return foundIn([...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)], only);
+}
+
+/** The DNAT rules observed, of both families (ip6tables' when read). */
+function observedPorts(observed: ObservedState, only?: Found): PublishedRule[] {
+  const nat = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat')?.chains;
+  const lists = (tables: FwTableObserved[] | null | undefined) => {
+    const chains = nat(tables);
+    return dnatRuleLists((c) => chains?.[c]?.rules);
+  };
+  return foundIn([...lists(observed.firewall?.tables), ...lists(observed.firewall?.tables6)], only);
+}
+
 /**
- * The DNAT rules this spec wants, of both families, as published ports. `only` with its `key` (what else
- * it depends on) and a memo: each chain's found by the chain's array.
+ * Which rules to parse: those passing `test`. `key` names what else the test depends on; with a memo, what
+ * a list gave is found again by the list's array (a bridge's DNAT chain, wanted or observed, which an edit of
+ * another bridge leaves the same).
  */
-function wantedPorts(desired: DesiredState, only?: { test: (rule: FwRule) => boolean; key: string; memo: HostCheckMemo | null }): PublishedRule[] {
-  const lists = [...natOf(desired.firewall?.tables), ...natOf(desired.firewall?.tables6)];
+interface Found {
+  test: (rule: FwRule) => boolean;
+  key: string;
+  memo: Memo<readonly FwRule[], PublishedRule[]> | null;
+}
+
+function foundIn(lists: (readonly FwRule[])[], only?: Found): PublishedRule[] {
   if (!only) return lists.flatMap((l) => parsedDnat(l));
   const { test, key, memo } = only;
-  return lists.flatMap((l) => (memo ? memo.mentions.get(l, key, () => parsedDnat(l, test)) : parsedDnat(l, test)));
+  return lists.flatMap((l) => (memo ? memo.get(l, key, () => parsedDnat(l, test)) : parsedDnat(l, test)));
 }
 
 /**
  * Whether a rule names a port some socket holds (`--dport N `): each rule is read once, whatever the number of
  * sockets, where a search of its text per socket cost ten thousand rules times every listening port.
  */
-function mentionsHeld(listening: readonly ListeningSocket[]): { test: (rule: FwRule) => boolean; key: string } {
+function mentionsHeld(listening: readonly ListeningSocket[]): Omit<Found, 'memo'> {
   const held = new Set(listening.map((s) => s.port));
   return { key: [...held].sort((a, b) => a - b).join(' '), test: (rule) => {
     for (let i = rule.indexOf(DPORT); i !== -1; i = rule.indexOf(DPORT, i + 1)) {
@@ -66,9 +88,6 @@ function mentionsHeld(listening: readonly ListeningSocket[]): { test: (rule: FwR
 }
 
 const DPORT = '--dport ';
-
-/** `only`: a cheap test of the rule text first; parsing ten thousand rules on every plan was most of it. */
-const observedPorts = (observed: ObservedState, only?: (rule: FwRule) => boolean): PublishedRule[] => allPublished(observed.firewall, only);
 
 /** `0.0.0.0:8080/tcp`, `[::]:8080/tcp`, `[2001:db8::1]:8080/tcp`. */
 const where = (p: PublishedRule) =>
@@ -90,8 +109,7 @@ function containerOf(desired: DesiredState): (p: PublishedRule) => string {
 function checkPublished(desired: DesiredState, observed: ObservedState, memo: HostCheckMemo | null): TnetError[] {
   const own = specOwner(desired.spec);
   // Rules carrying this spec's own comment are not parsed: only another spec's can clash, and usually there is none.
-  const find = () => observedPorts(observed, notOwnedBy(own)).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
-  const others = memo ? memo.others.get([observed.firewall, own], find) : find();
+  const others = observedPorts(observed, { test: notOwnedBy(own), key: own, memo: memo?.others ?? null }).filter((p) => p.owner !== own && specOfOwner(p.owner) !== null);
   if (others.length === 0) return [];
   const nameOf = containerOf(desired);
   const errors: TnetError[] = [];
@@ -118,15 +136,15 @@ export function portsInTheWay(desired: DesiredState, observed: ObservedState, me
   const own = specOwner(desired.spec);
   // Only rules naming a port some socket holds can be in its way: the others are not parsed at all.
   const mentions = mentionsHeld(observed.listening);
-  const seen = () => observedPorts(observed, mentions.test);
+  const memos = { memo: memo?.mentions ?? null };
   // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
   const mine = new Map<string, PublishedRule[]>();
-  for (const p of memo ? memo.observedMentions.get([observed.firewall, mentions.key], seen) : seen()) {
+  for (const p of observedPorts(observed, { ...mentions, ...memos })) {
     if (p.owner !== own) continue;
     const k = portKey(p);
     mine.set(k, [...(mine.get(k) ?? []), p]);
   }
-  return wantedPorts(desired, { ...mentions, memo }).flatMap((port) => {
+  return wantedPorts(desired, { ...mentions, ...memos }).flatMap((port) => {
     if (mine.get(portKey(port))?.some((m) => covers(m, port))) return [];
     const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];

@@ -4,7 +4,7 @@ import type { Action, FwTableUpdate } from '../model/action.js';
 import type { FirewallDesired, FirewallObserved, FwFamily, FwRule, FwTableDesired, FwTableName, FwTableObserved } from '../model/firewall.js';
 import { isTnetChain, notOwnedBy, ownerOf, specOfOwner, specOwner } from '../ownership/rule-owner.js';
 import { diffChains, type ChainsMemo, type FwContext } from './fw-chains.js';
-import { LastValue } from '../util/last-value.js';
+import { Memo } from '../util/memo.js';
 import { diffJumps } from './fw-jumps.js';
 
 const TABLES: FwTableName[] = ['filter', 'nat'];
@@ -29,13 +29,13 @@ export function diffFirewall(desired: FirewallDesired, observed: FirewallObserve
  */
 export class FirewallPlanMemo {
   readonly chains = new Map<string, ChainsMemo>();
-  readonly others = new Map<FwFamily, LastValue<boolean>>();
+  /** Whether a chain's rules observed hold another spec's, by the chain's array (parsing keeps unchanged ones). */
+  readonly others = new Memo<readonly FwRule[], boolean>();
 }
 
 /** One family's tables: at most one fw-update per table. */
 function diffFamily(desired: FwTableDesired[], observed: FwTableObserved[], owner: string, family: FwFamily, memo: FirewallPlanMemo | null): Action[] {
-  const others = memo ? slot(memo.others, family, () => new LastValue<boolean>()).get([observed, owner], () => othersPresent(observed, owner)) : othersPresent(observed, owner);
-  const ctx: FwContext = { owner, othersPresent: others };
+  const ctx: FwContext = { owner, othersPresent: othersPresent(observed, owner, memo) };
   return TABLES.flatMap((table): Action[] => {
     const ot = observed.find((t) => t.table === table) ?? { table, chains: {} };
     const chains = memo ? slot(memo.chains, `${family} ${table}`, (): ChainsMemo => new Map()) : null;
@@ -65,14 +65,15 @@ function diffTable(dt: FwTableDesired | undefined, ot: FwTableObserved, ctx: FwC
 }
 
 /** Rules of another spec (`tnet:<other>`) in any tnet chain of any table of the family. */
-function othersPresent(tables: FwTableObserved[], owner: string): boolean {
+function othersPresent(tables: FwTableObserved[], owner: string, memo: FirewallPlanMemo | null): boolean {
   const foreign = notOwnedBy(owner);
   const other = (r: FwRule): boolean => {
     if (!foreign(r)) return false;
     const o = ownerOf(r);
     return specOfOwner(o) !== null && o !== owner;
   };
-  return tables.some((t) => Object.entries(t.chains).some(([name, c]) => isTnetChain(name) && c.rules.some(other)));
+  const inChain = (rules: readonly FwRule[]): boolean => (memo ? memo.others.get(rules, owner, () => rules.some(other)) : rules.some(other));
+  return tables.some((t) => Object.entries(t.chains).some(([name, c]) => isTnetChain(name) && inChain(c.rules)));
 }
 
 function isEmpty(u: FwTableUpdate): boolean {

@@ -33,15 +33,13 @@ export class PlanMemo {
 
 /**
  * The checks of published ports read every DNAT rule, wanted and observed: ten thousand of each. What they
- * find in a bridge's DNAT chain is kept by the chain's array (desire keeps an unchanged bridge's), what they
- * find among the rules observed while those are the same, so an edit reads the chain it changed.
+ * find in a bridge's DNAT chain is kept by the chain's array (desire keeps an unchanged bridge's, and so does
+ * parsing the rules observed, observe/firewall.ts), so an edit reads the chains it changed.
  */
 export class HostCheckMemo {
   /** A chain's rules naming a port some socket holds, parsed; keyed by those ports. */
   readonly mentions = new Memo<readonly FwRule[], PublishedRule[]>();
-  /** The rules observed naming such a port, parsed, of both families. */
-  readonly observedMentions = new LastValue<PublishedRule[]>();
-  /** Other specs' published ports, observed. */
-  readonly others = new LastValue<PublishedRule[]>();
+  /** A chain's rules observed without this spec's comment, parsed; keyed by the spec's owner. */
+  readonly others = new Memo<readonly FwRule[], PublishedRule[]>();
   readonly paths = new LastValue<TnetError[]>();
 }

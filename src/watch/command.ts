@@ -10,7 +10,6 @@ import { settlePending } from '../reconcile/pending.js';
 import { renderUndo } from '../render/undo.js';
 import type { Logger } from './logger.js';
 import { LoadCache, loadSpec } from '../spec/load.js';
-import type { Spec } from '../model/spec.js';
 import { Controller } from './controller.js';
 import { Debouncer } from './debounce.js';
 import { DnsServerEvents } from './dns-server-events.js';
@@ -135,7 +134,7 @@ export async function runWatch(o: WatchOptions): Promise<number> {
       speculator.invalidate();
       // Read again while idle, as this reconcile left the host: the next edit need not wait for it. Both
       // outcomes handled here: a failed read is retried by whoever uses it, never left unhandled.
-      if (r.ok) void host.refresh(spec, r.value, epoch).then(() => warmAfter(spec), collector.schedule);
+      if (r.ok) void host.refresh(spec, r.value, epoch).then(collector.schedule, collector.schedule);
       if (r.ok) dnsServer.follow(dnsServerNeeded(r.value.desired.dns, r.value.observed.dns));
       return r;
     },
@@ -144,11 +143,6 @@ export async function runWatch(o: WatchOptions): Promise<number> {
     eventsMissed: () => kernelChanged.trigger(),
     specSettled: () => !specChanged.pending,
   });
-  // Once the host is read again after an apply, while nothing else is due: a dry pass, then the garbage.
-  const warmAfter = (spec: Spec) => {
-    if (!stopped && controller.current === spec && controller.isApplied(spec) && !controller.reconciling && !specChanged.pending) speculator.warm(spec, collector.schedule, 1);
-    else collector.schedule();
-  };
   const onSpecSettled = () => {
     traceAt('spec settled');
     void controller.request('spec');

@@ -69,28 +69,24 @@ export class Speculator {
   }
 
   /**
-   * Dry passes for the spec just applied, while nothing else plans: the first edits after start otherwise
+   * A dry pass for the spec just applied, while nothing else plans: the first edits after start otherwise
    * each filled what warm passes keep (the namespaces as one finds them) and ran code V8 had not optimised
-   * yet, at 10,000 containers 0.3-0.7 s where later edits take 0.2 s; after an apply, one pass finds what the
-   * planner keeps of the rules as the apply left them (plan/memo.ts), which the next edit would otherwise
-   * read whole. Their plans are dropped; an edit meanwhile waits for the pass in flight, as for any run, and
-   * the rest is skipped.
+   * yet, at 10,000 containers 0.3-0.7 s where later edits take 0.2 s. Its plan is dropped; an edit meanwhile
+   * waits for the pass in flight, as for any run, and the rest is skipped.
    */
-  warm(spec: Spec, after: () => void = () => {}, passes = 2): void {
+  warm(spec: Spec, after: () => void = () => {}): void {
     if (this.busy) return;
     this.busy = true;
     const epoch = this.epoch;
-    // Twice at start: V8 optimises a function after it ran hot, and most of a pass is one walk per stage.
-    // `after` each (a garbage collection): the peak memory stays that of one pass.
+    // Twice: V8 optimises a function after it ran hot, and most of a pass is one walk per stage. `after`
+    // each (a garbage collection): the peak memory stays that of one pass.
     // An edit that came meanwhile (queued as `again`) is not kept waiting for more than the pass in flight.
     const pass = async () => {
       if (this.epoch !== epoch || this.again) return;
       await this.deps.plan(spec, null).catch(() => null);
       if (!this.again) after();
     };
-    let runs = pass();
-    for (let k = 1; k < passes; k++) runs = runs.then(pass);
-    void runs.finally(() => this.finish());
+    void pass().then(pass).finally(() => this.finish());
   }
 
   /** The host changed, or is about to (kernel event, reconcile): plans made so far no longer hold. */

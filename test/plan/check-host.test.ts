@@ -5,6 +5,7 @@ import { linksByName } from '../../src/plan/links-by-name.js';
 import type { ListeningSocket, ObservedState } from '../../src/model/observed.js';
 import type { DesiredEndpoint } from '../../src/model/desired.js';
 import { desired, emptyObserved } from '../helpers/fixtures.js';
+import { PlanMemo } from '../../src/plan/memo.js';
 
 const ep = { container: 'web', address: '172.17.0.2/16' } as DesiredEndpoint;
 
@@ -91,6 +92,27 @@ test('a socket is in the way of its own port only, not of one its number begins 
   for (const port of [80, 807, 8071, 18070]) assert.equal(portsInTheWay(want(dnat('q', '8070/tcp')), host([socket('tcp', '0.0.0.0', port)])), [], String(port));
   const many = host([socket('tcp', '0.0.0.0', 80), socket('tcp', '0.0.0.0', 8070, { inode: 9 })]);
   assert.equal(portsInTheWay(want(dnat('q', '8070/tcp'), dnat('q', '80/tcp')), many).map((c) => [c.port.hostPort, c.socket.inode]), [[8070, 9], [80, 77]]);
+});
+
+test('with a memo, a sequence of checks finds what checks without one find, chains changed or not', () => {
+  const memo = new PlanMemo().host;
+  const sockets = [socket('tcp', '0.0.0.0', 8070), socket('tcp', '0.0.0.0', 9090)];
+  const other = (port: string) => dnat('r', port);
+  const steps: [ReturnType<typeof want>, ObservedState][] = [
+    [want(dnat('q', '8070/tcp')), host(sockets)],
+    [want(dnat('q', '8070/tcp')), host(sockets, [dnat('q', '8070/tcp')])],
+    [want(dnat('q', '9090/tcp')), host(sockets, [dnat('q', '8070/tcp')])],
+    [want(dnat('q', '7070/tcp')), host(sockets, [other('7070/tcp')])],
+    [want(dnat('q', '7070/tcp')), host(sockets.slice(1), [other('7070/tcp')])],
+    [want(dnat('q', '9090/tcp')), host(sockets.slice(1))],
+  ];
+  for (const [i, [d, o]] of steps.entries()) {
+    assert.equal(checkHost(d, o, linksByName(o), [], memo), checkHost(d, o, linksByName(o), []), `step ${i}`);
+    assert.equal(portsInTheWay(d, o, memo), portsInTheWay(d, o), `step ${i}`);
+  }
+  // Not all empty: the memo finds the socket in the way and the port another spec holds.
+  const codes = steps.map(([d, o]) => checkHost(d, o, linksByName(o), [], memo).length);
+  assert.equal(codes, [1, 0, 1, 1, 1, 1]);
 });
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diffFirewall } from '../../src/plan/diff-firewall.js';
+import { diffFirewall, FirewallPlanMemo } from '../../src/plan/diff-firewall.js';
 import { desiredFirewall } from '../../src/desired/firewall/rules.js';
 import type { FirewallDesired, FirewallObserved, FwTableObserved } from '../../src/model/firewall.js';
 import { quickstart } from '../desired/firewall/fw-fixtures.js';
@@ -224,6 +224,23 @@ test('a changed spec edits only the chains that changed, keeping the other spec\
   const after = applyAll(both, actions);
   assert.equal(diffFirewall(r, after), []);
   assert.equal(diffFirewall(noPorts, after), []);
+});
+
+test('with a memo, each diff of a sequence equals the diff made without one', () => {
+  const memo = new FirewallPlanMemo();
+  const r = desiredFirewall({ spec: 'r', ipMasq: false, containers: [], bridges: [{ name: 'br-r', subnet: '10.5.0.0/24', gateway: '10.5.0.1', icc: true, internal: false, external: false, dns: false }] });
+  const host = foreignHost();
+  const q = converge(want(), host);
+  const both = converge(r, q);
+  const noPorts = desiredFirewall(quickstart({ containers: [] }));
+  const flushed = edit(q, (filter) => (filter.chains['TNET-FORWARD'].rules = []));
+  const steps: [FirewallDesired, FirewallObserved][] = [
+    [want(), host], [want(), q], [want(), q], [noPorts, q], [want(), flushed], [want(), q],
+    [want(), both], [{ spec: 'q', tables: [], sysctls: {}, hairpinPorts: [] }, both], [r, both], [noPorts, both], [want(), both],
+  ];
+  for (const [i, [d, o]] of steps.entries()) assert.equal(diffFirewall(d, o, memo), diffFirewall(d, o), `step ${i}`);
+  // Not a sequence of empty diffs.
+  assert.equal(steps.map(([d, o]) => diffFirewall(d, o, memo).length > 0), [true, false, false, true, true, false, false, true, false, true, false]);
 });
 
 test.run();
