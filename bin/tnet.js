@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // Entry point: runs the bundled CLI (npm ci builds it through the prepare script).
 import { main } from '../dist/bin/main.js';
 

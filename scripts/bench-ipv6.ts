@@ -7,11 +7,10 @@
 // that a busy moment of a shared machine falls on one run of each rather than on all of one kind; the ratio is
 // of the medians. The no-op must change nothing and enter no namespace (the exec log says so).
 
-import { join, resolve } from 'node:path';
-import { Sandbox } from '../test/helpers/sandbox.js';
+import { join } from 'node:path';
+import { Sandbox, TNET } from '../test/helpers/sandbox.js';
 import { execLog, mutations, namespaceEntries } from './bench-exec-log.js';
 
-const CLI = resolve('bin/tnet.js');
 
 export interface Ipv6Bench {
   n: number;
@@ -41,7 +40,7 @@ export function ipv6SpecYaml(n: number, dual: boolean): string {
 
 async function timedTnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ ms: number; out: string }> {
   const t = performance.now();
-  const r = await box.run(['env', ...env, process.execPath, CLI, ...args]);
+  const r = await box.run(['env', ...env, ...TNET, ...args]);
   const ms = performance.now() - t;
   if (r.code !== 0) throw new Error(`tnet ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   return { ms, out: r.stdout };

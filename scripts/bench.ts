@@ -22,14 +22,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Sandbox } from '../test/helpers/sandbox.js';
+import { Sandbox, TNET } from '../test/helpers/sandbox.js';
 import { Watch } from '../test/helpers/watch.js';
 import { perContainerChart } from './bench-chart.js';
 import { dnsTable, measureDns, type DnsBench } from './bench-dns.js';
 import { execLog, mutations, namespaceEntries } from './bench-exec-log.js';
 import { ipv6Table, measureIpv6, type Ipv6Bench } from './bench-ipv6.js';
 
-const CLI = resolve('bin/tnet.js');
 const WORKER = resolve('libexec/tnet-netlink.pl');
 const CNI_DIR = '/usr/lib/cni';
 
@@ -164,7 +163,7 @@ async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
 
 /** Runs tnet in the sandbox with TNET_TRACE (for maxrss and phases) and extra environment; fails loudly. */
 async function tnet(box: Sandbox, env: string[], ...args: string[]): Promise<{ ms: number; rssKb: number; out: string; stderr: string; phases: [string, number][] }> {
-  const [ms, r] = await timed(() => box.run(['env', 'TNET_TRACE=1', ...env, process.execPath, CLI, ...args]));
+  const [ms, r] = await timed(() => box.run(['env', 'TNET_TRACE=1', ...env, ...TNET, ...args]));
   if (r.code !== 0) throw new Error(`tnet ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   const rssKb = Number(/maxrss (\d+) KB/.exec(r.stderr)?.[1] ?? 0);
   const phases = [...r.stderr.matchAll(/^tnet trace: (.+?) ([\d.]+) ms$/gm)].map((m): [string, number] => [m[1], Number(m[2])]);
@@ -248,8 +247,10 @@ async function measureWatch(box: Sandbox, spec: string, n: number): Promise<{ ed
       await new Promise((r) => setTimeout(r, 1000)); // the last reconcile's own kernel echoes settle
       const from = w.lines.length;
       lastChanged = Math.floor((n * (k + 1)) / (WATCH_EDITS + 2));
+      // The text made first: only the write and what follows it are the edit's (10,000 lines take a few ms).
+      const text = specYaml(n, lastChanged);
       const t = performance.now();
-      writeFileSync(spec, specYaml(n, lastChanged));
+      writeFileSync(spec, text);
       await w.waitFor((l) => l.message.startsWith('applied'), 60_000, from);
       out.push(performance.now() - t);
       process.stderr.write(`  watch edit ${k + 1}: ${out[k].toFixed(0)} ms\n`);

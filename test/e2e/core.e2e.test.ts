@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { applyOk, Sandbox } from '../helpers/sandbox.js';
+import { applyOk, Sandbox, TNET } from '../helpers/sandbox.js';
 
 const QUICKSTART = readFileSync('examples/quickstart.yaml', 'utf8');
 const t = suite<{ box: Sandbox; spec: string }>('core');
@@ -262,7 +262,7 @@ t('the nsenter + ip fallback (no perl) wires exactly what the netlink worker wir
   await applyOk(box, spec);
   const other = await Sandbox.create();
   try {
-    const r = await other.run(['env', 'TNET_NETLINK=ip', process.execPath, resolve('bin/tnet.js'), 'apply', '-f', spec]);
+    const r = await other.run(['env', 'TNET_NETLINK=ip', ...TNET, 'apply', '-f', spec]);
     assert.is(r.code, 0, r.stderr);
     assert.is(await brief(other), await brief(box));
     assert.ok(await other.ping('nginx-2', '172.17.0.2'));

@@ -3,11 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Sandbox, type RunResult } from '../helpers/sandbox.js';
+import { join } from 'node:path';
+import { Sandbox, type RunResult, TNET } from '../helpers/sandbox.js';
 
 const QUICKSTART = readFileSync('examples/quickstart.yaml', 'utf8');
-const CLI = resolve('bin/tnet.js');
 const t = suite<{ box: Sandbox; spec: string }>('errors');
 
 t.before.each(async (ctx) => {
@@ -24,7 +23,7 @@ async function withFakeIp(box: Sandbox, script: string, env: string[], ...args: 
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'ip'), `#!/bin/sh\n${script}\n`);
   chmodSync(join(bin, 'ip'), 0o755);
-  return box.run(['env', ...env, `PATH=${bin}:${process.env.PATH}`, process.execPath, CLI, ...args]);
+  return box.run(['env', ...env, `PATH=${bin}:${process.env.PATH}`, ...TNET, ...args]);
 }
 
 const STACK_FRAME = /^\s+at .*\(?(file|node):/m;

@@ -5,14 +5,13 @@
 
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { applyOk, type Sandbox } from '../helpers/sandbox.js';
+import { applyOk, type Sandbox, TNET } from '../helpers/sandbox.js';
 import { netSuite, restoreShim, rules, rules6 } from '../helpers/net.js';
 import { until, Watch } from '../helpers/watch.js';
 
 const t = netSuite('firewall: ip6tables');
-const CLI = resolve('bin/tnet.js');
 const C = '-m comment --comment "tnet:six"';
 
 const FOREIGN6 = `set -e
@@ -134,7 +133,7 @@ t('legacy: the IPv6 rules go to ip6tables-legacy as the IPv4 ones to iptables-le
 /** The programs a run of tnet started, from TNET_EXEC_LOG. */
 async function commandsOf(box: Sandbox, ...args: string[]): Promise<{ out: string; cmds: string[] }> {
   const log = join(box.dir, `exec-${Date.now()}.log`);
-  const r = await box.run(['env', `TNET_EXEC_LOG=${log}`, process.execPath, CLI, ...args]);
+  const r = await box.run(['env', `TNET_EXEC_LOG=${log}`, ...TNET, ...args]);
   assert.is(r.code, 0, r.stderr + r.stdout);
   const cmds = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as string[])[0]);
   return { out: r.stdout, cmds };

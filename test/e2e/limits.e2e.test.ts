@@ -1,13 +1,11 @@
 // End to end, as root in throwaway namespaces: the kernel's limits refused before acting, or lived with.
 
-import { resolve } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox } from '../helpers/sandbox.js';
+import { Sandbox, TNET } from '../helpers/sandbox.js';
 import { Watch } from '../helpers/watch.js';
 
 const t = suite('kernel limits');
-const CLI = resolve('bin/tnet.js');
 
 /** A spec of `n` containers on one bridge (a /22 holds 1021). */
 const many = (n: number, name = 'many') =>
@@ -15,7 +13,7 @@ const many = (n: number, name = 'many') =>
 
 /** tnet in the sandbox with its limit of open files lowered first (`-S`: the soft one only). */
 async function tnetWithFiles(box: Sandbox, ulimit: string, ...args: string[]) {
-  return box.run(['sh', '-c', `ulimit ${ulimit} && exec "$@"`, 'sh', process.execPath, CLI, ...args]);
+  return box.run(['sh', '-c', `ulimit ${ulimit} && exec "$@"`, 'sh', ...TNET, ...args]);
 }
 
 async function nothingCreated(box: Sandbox): Promise<void> {

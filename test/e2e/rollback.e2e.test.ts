@@ -3,14 +3,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { applyOk, Sandbox, type RunResult } from '../helpers/sandbox.js';
+import { applyOk, Sandbox, type RunResult, TNET } from '../helpers/sandbox.js';
 import { Watch } from '../helpers/watch.js';
 import { INTENT_DIR } from '../../src/ownership/paths.js';
 import { parseSeal } from '../../src/ownership/marks.js';
 
-const CLI = resolve('bin/tnet.js');
 const t = suite<{ box: Sandbox; spec: string }>('rollback');
 
 t.before.each(async (ctx) => {
@@ -95,7 +94,7 @@ async function withFault(box: Sandbox, name: string, body: string, ...args: stri
 
 async function withFaultEnv(box: Sandbox, name: string, body: string, env: string[], ...args: string[]): Promise<RunResult> {
   const path = await installFault(box, name, body);
-  return box.run(['env', ...env, path, process.execPath, CLI, ...args]);
+  return box.run(['env', ...env, path, ...TNET, ...args]);
 }
 
 const FAIL_RESTORE = 'cat >/dev/null; echo "iptables-restore: line 2 failed: injected fault" >&2; exit 1';

@@ -1,13 +1,12 @@
 // End to end at a size past the old cliffs: 2,100 containers over three bridges, a no-op that enters nothing.
 
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox } from '../helpers/sandbox.js';
+import { Sandbox, TNET } from '../helpers/sandbox.js';
 
 const t = suite('scale');
-const CLI = resolve('bin/tnet.js');
 const N = 2100;
 /** The holders' sleep, of a length no other run on the machine uses: pgrep sees every process of the host. */
 const HOLD = `sleep ${86_000 + Math.floor(Math.random() * 10_000)}`;
@@ -35,7 +34,7 @@ t(`${N} containers: the re-apply reads the host side only, enters no namespace, 
     assert.is((await box.must('ls /run/netns | wc -l')).trim(), String(N));
     assert.ok(await box.ping('c2099', '10.62.0.1'), 'the last container reaches its gateway');
     const log = join(box.dir, 'exec.log');
-    const again = await box.run(['env', `TNET_EXEC_LOG=${log}`, process.execPath, CLI, 'apply', '-f', file]);
+    const again = await box.run(['env', `TNET_EXEC_LOG=${log}`, ...TNET, 'apply', '-f', file]);
     assert.is(again.code, 0, again.stderr);
     assert.match(again.stdout, 'No changes');
     const cmds = commands(log);

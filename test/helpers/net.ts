@@ -3,10 +3,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Sandbox, type RunResult } from './sandbox.js';
+import { Sandbox, TNET, type RunResult } from './sandbox.js';
 
 /** The uplink: the sandbox host is 198.18.0.1, the outside host 198.18.0.2 (RFC 2544 benchmarking space). */
 /** A suite whose every test gets a fresh Sandbox with the outside host attached, and its servers stopped after. */
@@ -238,7 +238,7 @@ export async function restoreShim(box: Sandbox): Promise<{ tnet: (...args: strin
   }
   const path = `${dir}:${process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}`;
   return {
-    tnet: (...args) => box.run(['env', `PATH=${path}`, process.execPath, resolve('bin/tnet.js'), ...args]),
+    tnet: (...args) => box.run(['env', `PATH=${path}`, ...TNET, ...args]),
     log: () => readFileSync(log, 'utf8'),
     clear: () => writeFileSync(log, ''),
   };

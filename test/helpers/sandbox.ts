@@ -3,11 +3,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const CLI = resolve('bin/tnet.js');
+
+/**
+ * tnet as its shebang runs it (`env -S node FLAGS`): the tests and benches start `process.execPath` on the
+ * file, which skips the shebang, so they pass the same flags (V8's young generation size).
+ */
+export const TNET = [process.execPath, ...shebangFlags(CLI), CLI];
+
+function shebangFlags(file: string): string[] {
+  const words = readFileSync(file, 'utf8').split('\n', 1)[0].split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
+}
 
 // The holder process keeps the namespaces alive; everything else enters them with nsenter.
 const HOLDER = `
@@ -75,7 +86,7 @@ export class Sandbox {
   }
 
   async tnet(...args: string[]): Promise<RunResult> {
-    return this.run([process.execPath, CLI, ...args]);
+    return this.run([...TNET, ...args]);
   }
 
   /** Starts a long-running command inside the sandbox (tnet watch); nsenter execs it, so signals reach it directly. */
@@ -84,12 +95,12 @@ export class Sandbox {
   }
 
   spawnTnet(...args: string[]): ChildProcess {
-    return this.spawn([process.execPath, CLI, ...args]);
+    return this.spawn([...TNET, ...args]);
   }
 
   /** spawnTnet with `NAME=value` settings in its environment (a PATH with fault injectors first, say). */
   spawnTnetWith(env: string[], ...args: string[]): ChildProcess {
-    return this.spawn(['env', ...env, process.execPath, CLI, ...args]);
+    return this.spawn(['env', ...env, ...TNET, ...args]);
   }
 
   /** Writes a spec into the sandbox's scratch folder and returns its path. */
