@@ -24,8 +24,8 @@ export function diffFirewall(desired: FirewallDesired, observed: FirewallObserve
 }
 
 /**
- * Watch mode's, kept across passes: each table's chains diffed (fw-chains.ts), and whether other specs have
- * rules, while the tables observed are the same (finding out reads every rule of every tnet chain).
+ * Watch mode's, kept across passes: each table's chains diffed (fw-chains.ts), and whether each chain holds
+ * other specs' rules (finding out reads every rule of every tnet chain), both by the chains' arrays.
  */
 export class FirewallPlanMemo {
   readonly chains = new Map<string, ChainsMemo>();
