@@ -2,7 +2,7 @@
 // plus the switches the rules need.
 
 import { readFileSync } from 'node:fs';
-import type { FirewallObserved, FwTableName, FwTableObserved } from '../model/firewall.js';
+import type { FirewallObserved, FwRule, FwTableName, FwTableObserved } from '../model/firewall.js';
 import type { FirewallBackend } from '../model/backends.js';
 import { parseIptablesSave } from './iptables-save.js';
 
@@ -60,10 +60,19 @@ function keptChains(tables: FwTableObserved[], before: FwTableObserved[]): FwTab
     const chains: FwTableObserved['chains'] = {};
     for (const [name, c] of Object.entries(t.chains)) {
       const o = old[name];
-      chains[name] = o && o.policy === c.policy && sameRules(o.rules, c.rules) ? o : c;
+      chains[name] = o && o.policy === c.policy && sameRules(o.rules, c.rules) ? o : { ...c, rules: ownCopy(c.rules) };
     }
     return { ...t, chains };
   });
+}
+
+/**
+ * The rules as strings of their own. A line split from a text is a slice that keeps the whole text alive
+ * (V8's sliced strings): a chain kept across reads would keep every text it was first read from, 4 MB each
+ * at 10,000 containers, one more per edit of another bridge. Joined and split again, it keeps its own.
+ */
+function ownCopy(rules: FwRule[]): FwRule[] {
+  return rules.length ? rules.join('\n').split('\n') : [];
 }
 
 const sameRules = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
