@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { FirewallObserved, FwRule, FwTableName, FwTableObserved } from '../model/firewall.js';
 import type { FirewallBackend } from '../model/backends.js';
 import { parseIptablesSave } from './iptables-save.js';
+import { same } from '../util/last-value.js';
 
 export interface FirewallProbe {
   /** Sysctl keys to read (`net.bridge.bridge-nf-call-iptables` …); unreadable ones are left out. */
@@ -60,7 +61,7 @@ function keptChains(tables: FwTableObserved[], before: FwTableObserved[]): FwTab
     const chains: FwTableObserved['chains'] = {};
     for (const [name, c] of Object.entries(t.chains)) {
       const o = old[name];
-      chains[name] = o && o.policy === c.policy && sameRules(o.rules, c.rules) ? o : { ...c, rules: ownCopy(c.rules) };
+      chains[name] = o && o.policy === c.policy && same(o.rules, c.rules) ? o : { ...c, rules: ownCopy(c.rules) };
     }
     return { ...t, chains };
   });
@@ -74,8 +75,6 @@ function keptChains(tables: FwTableObserved[], before: FwTableObserved[]): FwTab
 function ownCopy(rules: FwRule[]): FwRule[] {
   return rules.length ? rules.join('\n').split('\n') : [];
 }
-
-const sameRules = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((r, i) => r === b[i]);
 
 /** Synchronous: a handful of tiny /proc files. Hairpin mode is read with the links (`ip -d`), not here. */
 export function readSysctls(keys: string[]): Record<string, string> {

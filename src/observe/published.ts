@@ -1,7 +1,7 @@
 // Reads published ports back from tnet's DNAT rules, of iptables and ip6tables: which host ports each spec holds.
 
 import type { FirewallObserved, FwFamily, FwRule, FwTableObserved } from '../model/firewall.js';
-import { dnatRulesOf } from '../ownership/chains.js';
+import { dnatRuleLists, dnatRulesOf } from '../ownership/chains.js';
 import { ownerOf } from '../ownership/rule-owner.js';
 
 export interface PublishedRule {
@@ -53,8 +53,19 @@ export function parsedDnat(rules: readonly FwRule[], only?: (rule: FwRule) => bo
 
 /** The DNAT rules of both families, those of ip6tables when they were read. */
 export function allPublished(fw: FirewallObserved | null | undefined, only?: (rule: FwRule) => boolean): PublishedRule[] {
-  const nat = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat');
-  return [...publishedRules(nat(fw?.tables), only), ...publishedRules(nat(fw?.tables6), only)];
+  return parsedDnat(dnatListsOf(fw).flat(), only);
+}
+
+/**
+ * The same rules unparsed, as dnatRuleLists gives them, IPv4's then IPv6's: each bridge's DNAT chain is the
+ * array read, for what is derived from it to be kept by its identity.
+ */
+export function dnatListsOf(fw: FirewallObserved | null | undefined): (readonly FwRule[])[] {
+  const lists = (tables: FwTableObserved[] | null | undefined) => {
+    const chains = tables?.find((t) => t.table === 'nat')?.chains;
+    return dnatRuleLists((c) => chains?.[c]?.rules);
+  };
+  return [...lists(fw?.tables), ...lists(fw?.tables6)];
 }
 
 type Where = Omit<PublishedRule, 'owner' | 'toIp' | 'toPort'>;

@@ -8,9 +8,9 @@ import { formatCidr6, overlaps6, parseCidr6 } from '../util/ipv6.js';
 import { mark, parseMark } from '../ownership/marks.js';
 import { dnatRuleLists } from '../ownership/chains.js';
 import { notOwnedBy, specOfOwner, specOwner } from '../ownership/rule-owner.js';
-import { clashes, parsedDnat, type PublishedRule } from '../observe/published.js';
+import { clashes, dnatListsOf, parsedDnat, type PublishedRule } from '../observe/published.js';
 import type { Memo } from '../util/memo.js';
-import type { FwRule, FwTableDesired, FwTableObserved } from '../model/firewall.js';
+import type { FwRule, FwTableDesired } from '../model/firewall.js';
 import { checkOverlayLinks, uplinkDevices } from './check-links.js';
 import type { LinksByName } from './links-by-name.js';
 import type { HostCheckMemo } from './memo.js';
@@ -45,12 +45,7 @@ function wantedPorts(desired: DesiredState, only?: Found): PublishedRule[] {
 
 /** The DNAT rules observed, of both families (ip6tables' when read). */
 function observedPorts(observed: ObservedState, only?: Found): PublishedRule[] {
-  const nat = (tables: FwTableObserved[] | null | undefined) => tables?.find((t) => t.table === 'nat')?.chains;
-  const lists = (tables: FwTableObserved[] | null | undefined) => {
-    const chains = nat(tables);
-    return dnatRuleLists((c) => chains?.[c]?.rules);
-  };
-  return foundIn([...lists(observed.firewall?.tables), ...lists(observed.firewall?.tables6)], only);
+  return foundIn(dnatListsOf(observed.firewall), only);
 }
 
 /**
@@ -135,16 +130,15 @@ export function portsInTheWay(desired: DesiredState, observed: ObservedState, me
   if (observed.listening.length === 0) return [];
   const own = specOwner(desired.spec);
   // Only rules naming a port some socket holds can be in its way: the others are not parsed at all.
-  const mentions = mentionsHeld(observed.listening);
-  const memos = { memo: memo?.mentions ?? null };
+  const found = { ...mentionsHeld(observed.listening), memo: memo?.mentions ?? null };
   // By family, protocol and port: a scan of every rule for every port grows with N² (two families at 1,000 ports).
   const mine = new Map<string, PublishedRule[]>();
-  for (const p of observedPorts(observed, { ...mentions, ...memos })) {
+  for (const p of observedPorts(observed, found)) {
     if (p.owner !== own) continue;
     const k = portKey(p);
     mine.set(k, [...(mine.get(k) ?? []), p]);
   }
-  return wantedPorts(desired, { ...mentions, ...memos }).flatMap((port) => {
+  return wantedPorts(desired, found).flatMap((port) => {
     if (mine.get(portKey(port))?.some((m) => covers(m, port))) return [];
     const socket = observed.listening.find((s) => (port.family === 6 ? holds6(s, port) : holds(s, port)));
     return socket ? [{ port, socket }] : [];

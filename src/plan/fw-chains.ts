@@ -39,7 +39,7 @@ function foreignReference(name: string, ot: FwTableObserved, ctx: FwContext): bo
  * mode: desire keeps an unchanged bridge's chains, and the rules read stay until the next apply). An edit of
  * one port then compares the one chain it changed, not a thousand rules of every bridge.
  */
-export type ChainsMemo = Map<string, { observed: FwRule[] | undefined; wanted: FwRule[]; kept: boolean; owner: string; diff: ChainsDiff }>;
+export type ChainsMemo = Map<string, { observed: FwRule[] | undefined; wanted: FwRule[] | undefined; kept: boolean; owner: string; diff: ChainsDiff }>;
 
 const emptyDiff = (): ChainsDiff => ({ createChains: [], replaceChains: {}, deleteChains: [], deleteRules: [], insertRules: [] });
 
@@ -51,17 +51,14 @@ export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, 
     const observed = ot.chains[name]?.rules;
     const wanted = dt?.chains[name];
     const kept = keep.has(name);
-    if (wanted === undefined) {
-      if (observed !== undefined && !kept) unwantedChain(name, observed, ot, ctx, out);
-      else if (kept) keepChain(name, observed, [], out);
+    if (wanted === undefined && !kept) {
+      if (observed !== undefined) unwantedChain(name, observed, ot, ctx, out);
       continue;
     }
-    // Its own diff depends on the chain's two lists and the owner alone (unlike an unwanted chain's).
+    // A wanted or kept chain's diff depends on its two lists and the owner alone (an unwanted one's does not).
     const hit = memo?.get(name);
     const reuse = hit !== undefined && hit.observed === observed && hit.wanted === wanted && hit.kept === kept && hit.owner === ctx.owner;
-    const diff = reuse ? hit.diff : emptyDiff();
-    if (!reuse && kept) keepChain(name, observed, wanted, diff);
-    else if (!reuse) ownedChain(name, observed, wanted, ctx, diff);
+    const diff = reuse ? hit.diff : chainDiff(name, observed, wanted ?? [], kept, ctx);
     seen.set(name, { observed, wanted, kept, owner: ctx.owner, diff });
     mergeInto(out, diff);
   }
@@ -70,6 +67,13 @@ export function diffChains(dt: FwTableDesired | undefined, ot: FwTableObserved, 
     for (const [k, v] of seen) memo.set(k, v);
   }
   return out;
+}
+
+function chainDiff(name: string, observed: FwRule[] | undefined, wanted: FwRule[], kept: boolean, ctx: FwContext): ChainsDiff {
+  const diff = emptyDiff();
+  if (kept) keepChain(name, observed, wanted, diff);
+  else ownedChain(name, observed, wanted, ctx, diff);
+  return diff;
 }
 
 function mergeInto(out: ChainsDiff, d: ChainsDiff): void {

@@ -26,10 +26,8 @@ export interface SpecFacts {
   chosen: boolean;
 }
 
-export interface ContainerFacts {
-  publishes: boolean;
-  chosen: boolean;
-}
+/** One container's part of SpecFacts. */
+export type ContainerFacts = Pick<SpecFacts, 'publishes' | 'chosen'>;
 
 export interface SessionOptions {
   /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */

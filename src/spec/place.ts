@@ -50,10 +50,7 @@ export const BRIDGE_MAX_PORTS = 1023;
 /** Over the limit on this host: refused before anything is created, not halfway through an apply. */
 function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: readonly ContainerSpec[]): TnetError[] {
   const ports = new Map<string, number>();
-  for (const c of containers) {
-    const n = c.networks;
-    for (let i = 0; i < n.length; i++) ports.set(n[i].network, (ports.get(n[i].network) ?? 0) + 1);
-  }
+  for (const c of containers) for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + 1);
   return Object.values(bridges).flatMap((b) => {
     const overlay = spec.overlays[b.name] !== undefined;
     const n = (ports.get(b.name) ?? 0) + (b.uplink ? 1 : 0) + (overlay ? 1 : 0);

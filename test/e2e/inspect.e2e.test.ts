@@ -4,8 +4,7 @@
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolve } from 'node:path';
-import { applyOk, Sandbox } from '../helpers/sandbox.js';
+import { applyOk, Sandbox, TNET } from '../helpers/sandbox.js';
 
 const t = suite<{ box: Sandbox; spec: string }>('inspect and port');
 
@@ -156,7 +155,7 @@ t('progress: nothing when stderr is not a terminal; on a terminal, phases drawn 
   assert.is(piped.stderr, '', 'not a terminal: no progress');
   assert.not.match(piped.stdout, /\r|\x1b/);
   // `script` gives the command a terminal: what a user at one sees.
-  const cli = `${process.execPath} ${resolve('bin/tnet.js')}`;
+  const cli = TNET.join(' ');
   const tty = await box.sh(`script -qec '${cli} destroy -f ${spec}' /dev/null`);
   assert.is(tty.code, 0, tty.stdout);
   assert.match(tty.stdout, /\r\x1b\[2Ktnet destroy: reading the host, [\d.]+ s/);

@@ -3,7 +3,7 @@
 import type { CausedRule, FwFamily, FwRule } from '../../model/firewall.js';
 import type { FwBridge, FwContainer } from './input.js';
 import { PortRulesMemo, type PortRules } from './port-rules.js';
-import { LastValue } from '../../util/last-value.js';
+import { LastValue, same } from '../../util/last-value.js';
 import { Memo } from '../../util/memo.js';
 
 /**
@@ -39,7 +39,7 @@ export class FirewallMemo {
    */
   sameList(key: string, list: string[]): string[] {
     const before = this.lists.get(key);
-    if (before !== undefined && before.length === list.length && before.every((x, i) => x === list[i])) return before as string[];
+    if (before !== undefined && same(before, list)) return before as string[];
     this.lists.set(key, list);
     return list;
   }
