@@ -1,6 +1,7 @@
 // Questions later stages ask of a valid spec: whose namespace a container shares.
 
 import type { ContainerSpec, Spec } from '../model/spec.js';
+import { listPatchOf } from '../util/patch.js';
 
 /** container:X chains end at the container whose namespace they all share. */
 export function rootOf(spec: Spec, c: ContainerSpec): ContainerSpec {
@@ -29,9 +30,17 @@ export function containersOf(spec: Pick<Spec, 'containers'>): readonly Container
  * name is an array index ("42"): objects list those first, and the list must be the order they give.
  */
 export function listedAs(containers: Spec['containers'], list: readonly ContainerSpec[]): void {
-  if (!LISTS.has(containers) && !list.some((c) => isIndex(c.name))) LISTS.set(containers, list);
+  if (LISTS.has(containers)) return;
+  // A list patched from one found fine holds the same names (util/patch.ts): no name to look at again.
+  const from = listPatchOf(list)?.from;
+  if ((from && NAMED.has(from)) || !list.some((c) => isIndex(c.name))) {
+    LISTS.set(containers, list);
+    NAMED.add(list);
+  }
 }
 
 const isIndex = (name: string): boolean => name.charCodeAt(0) <= 57 && /^(0|[1-9]\d{0,9})$/.test(name);
 
 const LISTS = new WeakMap<object, readonly ContainerSpec[]>();
+/** Lists whose names are no array index. */
+const NAMED = new WeakSet<readonly ContainerSpec[]>();

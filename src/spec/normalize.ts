@@ -7,6 +7,7 @@ import { firstHost, formatCidr, formatIpv4, overlaps, parseCidr, type Cidr } fro
 import { canonicalCidr6, canonicalIpv6, formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { joinPath } from './yaml.js';
 import { parseExpose, parsePortMapping } from './ports.js';
+import { patchList, patchRecord, recordPatchOf } from '../util/patch.js';
 import { didYouMean, type RawBridge, type RawContainer, type RawHost, type RawOverlay, type RawSpec } from './schema.js';
 
 export const DEFAULT_BRIDGE = 'docker0';
@@ -38,32 +39,107 @@ export function normalizeListed(raw: RawSpec, name: string, memo: NormalForms = 
   const declared = { bridges: Object.keys(bridges), overlays: Object.keys(overlays) };
   // All a container's normal form depends on besides its own entry: see NormalForms.
   const context = memo.context(JSON.stringify([declared, raw.bridges ?? {}, raw.overlays ?? {}]));
-  // One walk for the entries remembered (all but the edited ones, in watch mode); the others are normalized
-  // once docker0's need is known. Slots are taken in spec order, which addresses are allocated in.
+  const entries = raw.containers ?? {};
+  const walk = patchedWalk(entries, context, declared, bridges, host, memo, errors) ?? fullWalk(entries, context, declared, bridges, host, memo, errors);
+  if (errors.length > 0) return fail(...errors);
+  memo.walked(walk);
+  return ok({ spec: { name, host, bridges, overlays, containers: walk.containers }, containers: walk.list });
+}
+
+/** A walk of the containers' entries: what it made, and what the next walk may patch it from. */
+export interface Walk {
+  entries: object;
+  context: string;
+  containers: Record<string, ContainerSpec>;
+  list: ContainerSpec[];
+  /** The entries' keys in order, and by name their positions (made when first asked for). */
+  keys: string[] | null;
+  at: Map<string, number> | null;
+  /** How many containers join docker0: while any does, the spec has it. */
+  docker0: number;
+}
+
+/** A container's network and endpoints, before docker0's need is known and it is normalized. */
+interface Entry {
+  at: number;
+  name: string;
+  c: RawContainer;
+  network: NetworkMode;
+  endpoints: EndpointSpec[];
+  known: ContainerSpec | null;
+}
+
+function entryOf(at: number, name: string, c: RawContainer | null, context: string, declared: Declared, memo: NormalForms, errors: TnetError[]): Entry {
+  const raw = c ?? {};
+  const known = memo.get(name, raw, context);
+  const network = known?.network ?? resolveNetwork(name, raw, declared, errors);
+  return { at, name, c: raw, network, endpoints: known?.networks ?? endpointsOf(raw, network), known };
+}
+
+const joinsDocker0 = (endpoints: readonly EndpointSpec[]): number => (endpoints.some((e) => e.network === DEFAULT_BRIDGE) ? 1 : 0);
+
+/**
+ * One walk for the entries remembered (all but the edited ones, in watch mode); the others are normalized
+ * once docker0's need is known. Slots are taken in spec order, which addresses are allocated in.
+ */
+function fullWalk(
+  entries: Record<string, RawContainer | null>, context: string, declared: Declared, bridges: Record<string, BridgeSpec>, host: HostSpec,
+  memo: NormalForms, errors: TnetError[],
+): Walk {
   const containers: Record<string, ContainerSpec> = {};
   const list: ContainerSpec[] = [];
-  const fresh: { at: number; name: string; c: RawContainer; network: NetworkMode; endpoints: EndpointSpec[] }[] = [];
-  let usesDocker0 = false;
-  const entries = raw.containers ?? {};
-  for (const n of Object.keys(entries)) {
-    const c = entries[n] ?? {};
-    const known = memo.get(n, c, context);
-    const network = known?.network ?? resolveNetwork(n, c, declared, errors);
-    const endpoints = known?.networks ?? endpointsOf(c, network);
-    for (let i = 0; i < endpoints.length && !usesDocker0; i++) usesDocker0 = endpoints[i].network === DEFAULT_BRIDGE;
-    containers[n] = known as ContainerSpec;
-    if (!known) fresh.push({ at: list.length, name: n, c, network, endpoints });
-    list.push(known as ContainerSpec);
+  const fresh: Entry[] = [];
+  const keys = Object.keys(entries);
+  let docker0 = 0;
+  for (const n of keys) {
+    const e = entryOf(list.length, n, entries[n], context, declared, memo, errors);
+    docker0 += joinsDocker0(e.endpoints);
+    containers[n] = e.known as ContainerSpec;
+    if (!e.known) fresh.push(e);
+    list.push(e.known as ContainerSpec);
   }
-  if (usesDocker0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
+  normalizeFresh(fresh, docker0, bridges, host, context, memo, errors, (f, spec) => (list[f.at] = containers[f.name] = spec));
+  // A container named __proto__ sets the record's prototype, as it always has: it is no entry of the record,
+  // and no walk is patched from this one.
+  const proto = Object.hasOwn(entries, '__proto__');
+  return { entries, context, containers, list: proto ? Object.values(containers) : list, keys: proto ? null : keys, at: null, docker0 };
+}
+
+/**
+ * The last walk patched, when `entries` is its entries with a few values replaced (util/patch.ts, an edit of
+ * a few containers of ten thousand): only those are looked at. Null when it is not.
+ */
+function patchedWalk(
+  entries: Record<string, RawContainer | null>, context: string, declared: Declared, bridges: Record<string, BridgeSpec>, host: HostSpec,
+  memo: NormalForms, errors: TnetError[],
+): Walk | null {
+  const last = memo.lastWalk;
+  const patch = recordPatchOf(entries);
+  if (!last || !patch || patch.from !== last.entries || last.context !== context || last.keys === null) return null;
+  const keys = last.keys;
+  const at = (last.at ??= new Map(keys.map((k, i) => [k, i])));
+  const changed = patch.keys.map((n) => entryOf(at.get(n)!, n, entries[n], context, declared, memo, errors)).sort((a, b) => a.at - b.at);
+  let docker0 = last.docker0;
+  for (const e of changed) docker0 += joinsDocker0(e.endpoints) - joinsDocker0(last.list[e.at].networks);
+  const items = changed.map((e) => e.known as ContainerSpec);
+  normalizeFresh(changed.filter((e) => !e.known), docker0, bridges, host, context, memo, errors, (f, spec) => (items[changed.indexOf(f)] = spec));
+  const containers = patchRecord(last.containers, keys, new Map(changed.map((e, i) => [e.name, items[i]])));
+  if (containers === null) return null;
+  return { entries, context, containers, list: patchList(last.list, changed.map((e) => e.at), items), keys, at, docker0 };
+}
+
+/** Normalizes the entries not remembered, docker0 added to `bridges` when some container joins it. */
+function normalizeFresh(
+  fresh: readonly Entry[], docker0: number, bridges: Record<string, BridgeSpec>, host: HostSpec, context: string, memo: NormalForms,
+  errors: TnetError[], put: (f: Entry, spec: ContainerSpec) => void,
+): void {
+  if (docker0 > 0 && !bridges[DEFAULT_BRIDGE]) bridges[DEFAULT_BRIDGE] = implicitDocker0(host);
   for (const f of fresh) {
     const before = errors.length;
-    list[f.at] = containers[f.name] = normalizeContainer(f.name, f.c, f.network, f.endpoints, bridges, errors);
-    if (errors.length === before) memo.set(f.name, f.c, context, containers[f.name]);
+    const spec = normalizeContainer(f.name, f.c, f.network, f.endpoints, bridges, errors);
+    put(f, spec);
+    if (errors.length === before) memo.set(f.name, f.c, context, spec);
   }
-  if (errors.length > 0) return fail(...errors);
-  // A container named __proto__ sets the record's prototype, as it always has: it is no entry of the record.
-  return ok({ spec: { name, host, bridges, overlays, containers }, containers: Object.hasOwn(entries, '__proto__') ? Object.values(containers) : list });
 }
 
 /**
@@ -76,6 +152,12 @@ export function normalizeListed(raw: RawSpec, name: string, memo: NormalForms = 
 export class NormalForms {
   private readonly forms = new WeakMap<object, { name: string; context: string; spec: ContainerSpec }>();
   private last = '';
+  /** The last walk that found no error: the next one may patch it (patchedWalk). */
+  lastWalk: Walk | null = null;
+
+  walked(walk: Walk): void {
+    this.lastWalk = walk;
+  }
 
   /** The context as last seen when it is unchanged: 10,000 comparisons of one string object, not of its text. */
   context(text: string): string {

@@ -4,6 +4,7 @@ import { freeze } from 'immer';
 import { ok, type Result, type SourcePos } from '../model/errors.js';
 import { emptyPosMap, lazyPosMap, parseYaml, type ParsedSource, type PosMap } from './yaml.js';
 import { FIRST_STATE, scanCuts, unsafeIn, type Cut, type ScanState } from './yaml-chunks.js';
+import { patchRecord } from '../util/patch.js';
 
 /** A chunk parsed alone: its one key, value, and positions with lines counted from the chunk's first. */
 interface Piece {
@@ -14,11 +15,25 @@ interface Piece {
   placed?: { line: number; value: [string, SourcePos][]; key: [string, SourcePos][] };
 }
 
-/** A file as last read whole and well: its text, where its chunks start, and their pieces. */
+/** A file as last read whole and well: its text, where its chunks start, their pieces, and what they made. */
 interface FileState {
   text: string;
   cuts: Cut[];
   pieces: Piece[];
+  made: Assembled;
+}
+
+/** A block mapping as assembled: its record (frozen) and its keys in order. */
+interface Section {
+  record: Record<string, unknown>;
+  keys: string[];
+}
+
+/** The top-level record, its sections, and which cuts are top-level fields. */
+interface Assembled {
+  source: ParsedSource;
+  sections: Map<string, Section>;
+  tops: number[];
 }
 
 /** The cuts of a text and, for each, its piece when known (unchanged text); `byText`: other pieces that may recur. */
@@ -44,11 +59,11 @@ export class ParseCache {
     const before = this.files.get(file);
     const cut = before ? recut(before, text) : firstCut(text);
     const pieces = cut ? piecesOf(file, text, cut) : null;
-    const assembled = cut && pieces ? assemble(file, cut.cuts, pieces.pieces) : null;
-    this.lastParsed = assembled ? pieces!.parsed : 'whole';
+    const made = cut && pieces ? ((before && reassemble(before, cut.cuts, pieces)) ?? assemble(file, cut.cuts, pieces.pieces)) : null;
+    this.lastParsed = made ? pieces!.parsed : 'whole';
     // A text that failed is mostly the last good one with a typo: the fix is cut against the last good one.
-    if (assembled) this.files.set(file, { text, cuts: cut!.cuts, pieces: pieces!.pieces });
-    return assembled ? ok(assembled) : parseYaml(file, text);
+    if (made) this.files.set(file, { text, cuts: cut!.cuts, pieces: pieces!.pieces, made });
+    return made ? ok(made.source) : parseYaml(file, text);
   }
 }
 
@@ -86,7 +101,9 @@ function recut(old: FileState, text: string): Recut | null {
   const kept = Math.max(r, 0);
   const moved = scan.stopped ? old.cuts.slice(m) : [];
   const lines = scan.stopped ? scan.stopped.line - old.cuts[m].line : 0;
-  const cuts = [...old.cuts.slice(0, kept), ...scan.cuts, ...moved.map((c) => ({ ...c, start: c.start + delta, line: c.line + lines }))];
+  // The cuts after the edit are the old ones, moved only when the edit changed the length or the line count.
+  const shifted = delta === 0 && lines === 0 ? moved : moved.map((c) => ({ section: c.section, line: c.line + lines, start: c.start + delta, before: c.before }));
+  const cuts = [...old.cuts.slice(0, kept), ...scan.cuts, ...shifted];
   const known: (Piece | undefined)[] = [...old.pieces.slice(0, kept), ...scan.cuts.map(() => undefined), ...old.pieces.slice(scan.stopped ? m : old.cuts.length)];
   // The old chunks scanned over: an entry moved or restored finds its piece by its text.
   const byText = new Map<string, Piece>();
@@ -94,12 +111,21 @@ function recut(old: FileState, text: string): Recut | null {
   return { cuts, known, byText };
 }
 
-function piecesOf(file: string, text: string, { cuts, known, byText }: Recut): { pieces: Piece[]; parsed: number } | null {
+/** `looked`: the positions whose piece was not known by position (parsed, or found by text). */
+interface Pieces {
+  pieces: Piece[];
+  parsed: number;
+  looked: number[];
+}
+
+function piecesOf(file: string, text: string, { cuts, known, byText }: Recut): Pieces | null {
   const pieces: Piece[] = [];
+  const looked: number[] = [];
   let parsed = 0;
   for (let k = 0; k < cuts.length; k++) {
     let p = known[k];
     if (!p) {
+      looked.push(k);
       const t = chunkText(text, cuts, k);
       p = byText.get(t);
       if (!p) {
@@ -112,7 +138,7 @@ function piecesOf(file: string, text: string, { cuts, known, byText }: Recut): {
     }
     pieces.push(p);
   }
-  return { pieces, parsed };
+  return { pieces, parsed, looked };
 }
 
 function chunkText(text: string, cuts: readonly Cut[], k: number): string {
@@ -168,31 +194,69 @@ function parsePiece(file: string, text: string): Piece | null {
   return { key: keys[0], value: freeze((v as Record<string, unknown>)[keys[0]], true), pos: r.value.pos };
 }
 
-function assemble(file: string, cuts: readonly Cut[], pieces: readonly Piece[]): ParsedSource | null {
+function assemble(file: string, cuts: readonly Cut[], pieces: readonly Piece[]): Assembled | null {
   const root: Record<string, unknown> = {};
-  const sections = new Map<string, Record<string, unknown>>();
-  let top = false;
+  const sections = new Map<string, Section>();
+  const tops: number[] = [];
   for (let k = 0; k < cuts.length; k++) {
     const c = cuts[k];
     const p = pieces[k];
     if (c.section === null) {
       if (Object.hasOwn(root, p.key)) return null; // a duplicate: the whole parse words the error
       root[p.key] = p.value;
-      top = true;
+      tops.push(k);
       continue;
     }
     let into = sections.get(c.section);
     if (!into) {
       if (root[c.section] !== null) return null;
-      into = {};
+      into = { record: {}, keys: [] };
       sections.set(c.section, into);
-      root[c.section] = into;
+      root[c.section] = into.record;
     }
-    if (Object.hasOwn(into, p.key)) return null;
-    into[p.key] = p.value;
+    if (Object.hasOwn(into.record, p.key)) return null;
+    into.record[p.key] = p.value;
+    into.keys.push(p.key);
   }
-  // Positions only when an error asks for one: placing every chunk's costs ~90 ms an edit at 10,000 entries.
-  return top ? { file, value: root, pos: lazyPosMap(() => positions(cuts, pieces)) } : null;
+  if (tops.length === 0) return null;
+  // Frozen as the pieces are: a section an edit leaves alone is the very record of the last parse.
+  for (const s of sections.values()) Object.freeze(s.record);
+  return { source: sourceOf(file, root, cuts, pieces), sections, tops };
+}
+
+/**
+ * The last parse's records again where no entry changed, and a section's record patched (util/patch.ts) where
+ * only values did: an edit of one container of ten thousand builds no record of them by walking the text's
+ * chunks. Null when the edit did more (a key added, removed, renamed or moved; a top-level field added):
+ * assemble then builds everything.
+ */
+function reassemble(old: FileState, cuts: readonly Cut[], { pieces, looked }: Pieces): Assembled | null {
+  if (cuts.length !== old.cuts.length) return null;
+  const changes = new Map<string, Map<string, unknown>>();
+  for (const k of looked) {
+    const p = pieces[k];
+    const was = old.pieces[k];
+    if (cuts[k].section !== old.cuts[k].section || p.key !== was.key) return null;
+    if (p === was || cuts[k].section === null) continue;
+    const section = cuts[k].section!;
+    if (!changes.has(section)) changes.set(section, new Map());
+    changes.get(section)!.set(p.key, p.value);
+  }
+  const sections = new Map<string, Section>();
+  for (const [name, s] of old.made.sections) {
+    const changed = changes.get(name);
+    const record = changed ? patchRecord(s.record, s.keys, changed) : s.record;
+    if (record === null) return null;
+    sections.set(name, { record: Object.freeze(record), keys: s.keys });
+  }
+  const root: Record<string, unknown> = {};
+  for (const k of old.made.tops) root[pieces[k].key] = sections.get(pieces[k].key)?.record ?? pieces[k].value;
+  return { source: sourceOf(old.made.source.file, root, cuts, pieces), sections, tops: old.made.tops };
+}
+
+// Positions only when an error asks for one: placing every chunk's costs ~90 ms an edit at 10,000 entries.
+function sourceOf(file: string, root: Record<string, unknown>, cuts: readonly Cut[], pieces: readonly Piece[]): ParsedSource {
+  return { file, value: root, pos: lazyPosMap(() => positions(cuts, pieces)) };
 }
 
 function positions(cuts: readonly Cut[], pieces: readonly Piece[]): PosMap {

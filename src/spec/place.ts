@@ -7,6 +7,7 @@ import { formatIpv6, parseCidr6 } from '../util/ipv6.js';
 import { VXLAN_OVERHEAD } from './normalize.js';
 import { knownHosts } from './validate-overlays.js';
 import { listedAs } from './lookup.js';
+import { listPatchOf } from '../util/patch.js';
 
 /**
  * Every host applies the same spec: a container with `host:` exists only there, one without on every host;
@@ -49,8 +50,7 @@ export const BRIDGE_MAX_PORTS = 1023;
 
 /** Over the limit on this host: refused before anything is created, not halfway through an apply. */
 function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: readonly ContainerSpec[]): TnetError[] {
-  const ports = new Map<string, number>();
-  for (const c of containers) for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + 1);
+  const ports = portCounts(containers);
   return Object.values(bridges).flatMap((b) => {
     const overlay = spec.overlays[b.name] !== undefined;
     const n = (ports.get(b.name) ?? 0) + (b.uplink ? 1 : 0) + (overlay ? 1 : 0);
@@ -60,6 +60,30 @@ function bridgePortErrors(spec: Spec, bridges: Spec['bridges'], containers: read
       hint: 'spread the containers over several bridges',
     })];
   });
+}
+
+/** Endpoints per network, kept by list: a list patched from one counted is counted by its changes. */
+const COUNTS = new WeakMap<readonly ContainerSpec[], ReadonlyMap<string, number>>();
+
+function portCounts(containers: readonly ContainerSpec[]): ReadonlyMap<string, number> {
+  const known = COUNTS.get(containers);
+  if (known) return known;
+  const patch = listPatchOf(containers);
+  const before = patch && COUNTS.get(patch.from);
+  const ports = new Map(before ?? []);
+  const count = (c: ContainerSpec, by: number) => {
+    for (const e of c.networks) ports.set(e.network, (ports.get(e.network) ?? 0) + by);
+  };
+  if (patch && before) {
+    for (const i of patch.at) {
+      count(patch.from[i], -1);
+      count(containers[i], 1);
+    }
+  } else {
+    for (const c of containers) count(c, 1);
+  }
+  COUNTS.set(containers, ports);
+  return ports;
 }
 
 function overlayBridge(o: OverlaySpec, host: string): BridgeSpec {

@@ -1,6 +1,7 @@
 // Structural check of a parsed spec against specs/tnet.schema.json: unknown fields, wrong types, version.
 
 import { readFileSync } from 'node:fs';
+import { recordPatchOf } from '../util/patch.js';
 import { packageFile } from '../util/package-files.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { joinPath, lookupPos, type PathSeg, type PosMap } from './yaml.js';
@@ -174,27 +175,36 @@ function checkCleanOnce(value: Record<string, unknown>, s: SchemaNode, segs: Pat
   let seen = clean.get(s);
   if (seen?.has(value)) return;
   const errors = ctx.errors.length;
-  checkObject(value, s, segs, ctx);
+  // A record patched from one found clean (an edit of a few of ten thousand entries): the same keys, so
+  // only the values replaced need a look.
+  const patch = recordPatchOf(value);
+  if (patch && seen?.has(patch.from)) checkObject(value, s, segs, ctx, patch.keys);
+  else checkObject(value, s, segs, ctx);
   if (ctx.errors.length > errors) return;
   if (!seen) clean.set(s, (seen = new WeakSet()));
   seen.add(value);
 }
 
-function checkObject(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx): void {
+/** `only`: the keys to look at, the others known clean (their required fields too). */
+function checkObject(value: Record<string, unknown>, s: SchemaNode, segs: PathSeg[], ctx: Ctx, only?: readonly string[]): void {
   const known = s.properties ?? {};
   // The entries of a name-keyed mapping (10,000 containers) found clean before, skipped before any other step.
   const rest = typeof s.additionalProperties === 'object' ? s.additionalProperties : null;
   const cleanRest = rest && ctx.clean ? ctx.clean.get(resolve(rest, ctx.root)) : undefined;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
+  const field = (key: string) => {
     const sub = Object.hasOwn(known, key) ? known[key] : rest;
-    if (sub === rest && cleanRest?.has(value[key] as object)) continue;
+    if (sub === rest && cleanRest?.has(value[key] as object)) return;
     if (sub) {
       segs.push(key);
       check(value[key], sub, segs, ctx);
       segs.pop();
     } else if (s.additionalProperties === false) ctx.errors.push(unknownField(key, Object.keys(known), [...segs], ctx.pos));
+  };
+  if (only) {
+    for (const key of only) field(key);
+    return;
   }
+  for (const key in value) if (Object.hasOwn(value, key)) field(key);
   if (ctx.fragment && segs.length === 0) return;
   for (const req of s.required ?? []) {
     if (!(req in value)) ctx.errors.push(missing(req, known[req], [...segs], ctx));

@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Spec } from '../../src/model/spec.js';
 import { LoadCache, loadSpec } from '../../src/spec/load.js';
+import { containersOf } from '../../src/spec/lookup.js';
+import { listPatchOf, recordPatchOf } from '../../src/util/patch.js';
 
 const HEAD = [
   'version: 1',
@@ -134,6 +136,41 @@ test('containers unchanged by an edit are the same objects', async () => {
   const before = await load(text(BASE));
   const after = await load(text(set(BASE, 'w7', '{bridge: br0, ports: ["30007:80"]}')));
   for (const [name, c] of Object.entries(after.containers)) assert.is(c === before.containers[name], name !== 'w7', name);
+});
+
+
+test('value edits patch the last load: docker0 comes and goes, a bridge fills up, as a fresh load gives', async () => {
+  const toDocker0 = set(BASE, 'w3', '{ports: ["20003:80"]}');
+  const both = set(toDocker0, 'w4', '{network: bridge}');
+  await sameAsFresh([text(BASE), text(toDocker0), text(both), text(set(both, 'w3', '{bridge: br0}')), text(BASE), text(set(BASE, 'w2', '{bridge: nowhere}')), text(BASE)]);
+  // 1,023 ports on br0 (12 of BASE's containers join it): one more moved there is refused, and moved back is fine.
+  // Every container on this host, so that placement keeps the list normalize patched, and counts by the patch.
+  const local = BASE.filter(([n]) => n !== 'far' && n !== 'near');
+  const many = [...local, ...Array.from({ length: 1023 - 12 }, (_, i): [string, string] => [`m${i}`, '{bridge: br0}'])];
+  await sameAsFresh([text(many), text(set(many, 'w0', '{bridge: br0}')), text(many)]);
+  const file = join(mkdtempSync(join(tmpdir(), 'tnet-cache-')), 'full.yaml');
+  writeFileSync(file, text(set(many, 'w0', '{bridge: br0}')));
+  const full = await loadSpec(file, { host: 'h' });
+  assert.ok(!full.ok && /bridge br0 would have 1024 ports/.test(full.errors[0].message), 'the edit fills br0 over its limit');
+});
+
+test('an edit of one container: the containers record and list are patched from the last load', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'tnet-cache-')), 'patch.yaml');
+  const cache = new LoadCache();
+  const load = async (t: string): Promise<Spec> => {
+    writeFileSync(file, t);
+    const r = await loadSpec(file, { cache, host: 'h' });
+    if (!r.ok) throw new Error(r.errors[0].message);
+    return r.value;
+  };
+  // Every container on this host: placement keeps the record as normalize made it.
+  const here = BASE.filter(([n]) => n !== 'far' && n !== 'near');
+  const before = await load(text(here));
+  const after = await load(text(set(here, 'w7', '{bridge: br0, ports: ["30007:80"]}')));
+  assert.equal(recordPatchOf(after.containers), { from: before.containers, keys: ['w7'] });
+  assert.equal(listPatchOf(containersOf(after))?.at, [here.findIndex(([n]) => n === 'w7')]);
+  assert.ok(listPatchOf(containersOf(after))?.from === containersOf(before));
+  assert.equal(after.containers.w7.ports.map((p) => p.hostPort), [30007]);
 });
 
 test.run();

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { ParseCache } from '../../src/spec/parse-cache.js';
 import { parseYaml } from '../../src/spec/yaml.js';
 import { splitChunks } from '../../src/spec/yaml-chunks.js';
+import { recordPatchOf } from '../../src/util/patch.js';
 
 const quickstart = readFileSync(fileURLToPath(new URL('../../../examples/quickstart.yaml', import.meta.url)), 'utf8');
 
@@ -138,6 +139,31 @@ test('random line edits, one after another: every parse the same as a whole pars
     else if (next() < 0.7) lines = good;
   }
   assert.ok(cut > 100, `${cut} of 300 edits cut`);
+});
+
+
+test('an edit of values only: sections left alone are the very records, the edited one a patch of the last', () => {
+  const cache = new ParseCache();
+  const text = (port: number, version = 1) =>
+    `version: ${version}\nbridges:\n  br0: {subnet: 10.0.0.0/24}\ncontainers:\n${Array.from({ length: 20 }, (_, i) => `  c${i}: {ports: ["${i === 5 ? port : 1000 + i}:80"]}\n`).join('')}`;
+  const sections = (t: string) => {
+    const r = cache.parse('f.yaml', t);
+    if (!r.ok) throw new Error(r.errors[0].message);
+    assert.equal(r, parseYaml('f.yaml', t));
+    return r.value.value as { bridges: object; containers: Record<string, unknown> };
+  };
+  const a = sections(text(1005));
+  const b = sections(text(40005));
+  assert.ok(a.bridges === b.bridges, 'bridges untouched: the same record');
+  assert.ok(a.containers !== b.containers);
+  assert.equal(recordPatchOf(b.containers), { from: a.containers, keys: ['c5'] });
+  assert.ok(Object.isFrozen(b.containers));
+  const c = sections(text(40005, 2));
+  assert.ok(c.containers === b.containers && c.bridges === b.bridges, 'a top-level field edited: the sections stay');
+  // An entry added is no patch: the section is built anew.
+  const d = sections(`${text(40005, 2)}  extra: {}\n`);
+  assert.is(recordPatchOf(d.containers), undefined);
+  assert.equal(Object.keys(d.containers).at(-1), 'extra');
 });
 
 test.run();

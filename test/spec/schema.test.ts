@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TnetError } from '../../src/model/errors.js';
 import { parseYaml } from '../../src/spec/yaml.js';
+import { patchRecord } from '../../src/util/patch.js';
 import { checkSchema, didYouMean, specSchema, SUPPORTED_KEYWORDS, type SchemaNode } from '../../src/spec/schema.js';
 
 function check(text: string, fragment = false): TnetError[] {
@@ -124,7 +125,6 @@ test('every field the JSON schema names is accepted, and nothing else', () => {
   }
 });
 
-test.run();
 
 test('frozen entries shared between parses: an error is found every time, a clean one is clean only where it was checked', () => {
   const r = parseYaml('s.yaml', 'version: 1\n');
@@ -141,3 +141,26 @@ test('frozen entries shared between parses: an error is found every time, a clea
   // The same frozen object, clean as a bridge, is still checked as a container.
   assert.equal(checkSchema({ version: 1, containers: { web: net } }, pos, { clean }).map((e) => e.path), ['containers.web.subnet']);
 });
+
+test('a record patched from one found clean: its replaced entries are checked, as a whole check would', () => {
+  const r = parseYaml('s.yaml', 'version: 1\n');
+  if (!r.ok) throw new Error(r.errors[0].message);
+  const pos = r.value.pos;
+  const clean = new WeakMap();
+  const entries: Record<string, unknown> = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`c${i}`, Object.freeze({ ports: Object.freeze([`${1000 + i}:80`]) })]));
+  const keys = Object.keys(entries);
+  const before = Object.freeze(entries);
+  assert.equal(checkSchema({ version: 1, containers: before }, pos, { clean }), []);
+  const bad = patchRecord(before, keys, new Map<string, unknown>([['c7', Object.freeze({ prots: Object.freeze(['80']) })], ['c9', Object.freeze({ mtu: 'big' })]]))!;
+  Object.freeze(bad);
+  const whole = checkSchema({ version: 1, containers: bad }, pos).map((e) => [e.path, e.message]);
+  assert.equal(whole.map(([p]) => p), ['containers.c7.prots', 'containers.c9.mtu']);
+  assert.equal(checkSchema({ version: 1, containers: bad }, pos, { clean }).map((e) => [e.path, e.message]), whole);
+  // A record patched from one with errors is not taken as clean anywhere: checked whole.
+  const fixed = Object.freeze(patchRecord(bad, keys, new Map<string, unknown>([['c9', Object.freeze({ mtu: 1400 })]]))!);
+  assert.equal(checkSchema({ version: 1, containers: fixed }, pos, { clean }).map((e) => e.path), ['containers.c7.prots']);
+  const good = Object.freeze(patchRecord(before, keys, new Map<string, unknown>([['c3', Object.freeze({ mtu: 1400 })]]))!);
+  assert.equal(checkSchema({ version: 1, containers: good }, pos, { clean }), []);
+});
+
+test.run();
