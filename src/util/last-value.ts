@@ -1,6 +1,7 @@
 // Remembers the value last computed from a list of inputs, and gives it back while the inputs are the same.
 
 import { isDeepStrictEqual } from 'node:util';
+import { recordPatchOf } from './patch.js';
 
 /**
  * A stage of watch mode's pass over ten thousand containers sees, edit after edit, the same objects but for a
@@ -52,6 +53,8 @@ export function equalShared(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => equalShared(x, b[i]));
   if (!isRecord(a) || !isRecord(b)) return isDeepStrictEqual(a, b);
+  const patched = patchBetween(a, b);
+  if (patched) return patched.every((k) => equalShared(a[k], b[k]));
   let keys = 0;
   for (const k in a) {
     keys++;
@@ -65,6 +68,14 @@ function equal(a: unknown, b: unknown, deep: Budget): boolean {
   return deep.left-- > 0 && isDeepStrictEqual(a, b);
 }
 
+/** The keys replaced when one record was patched from the other; null when neither was. */
+function patchBetween(a: object, b: object): readonly string[] | null {
+  const ab = recordPatchOf(b);
+  if (ab?.from === a) return ab.keys;
+  const ba = recordPatchOf(a);
+  return ba?.from === b ? ba.keys : null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -72,6 +83,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>, deep: Budget): boolean {
+  // One patched from the other (util/patch.ts): the same keys, the same values but for the keys replaced.
+  const patched = patchBetween(a, b);
+  if (patched) return patched.every((k) => a[k] === b[k] || equal(a[k], b[k], deep));
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
   for (const k of keys) if (!Object.hasOwn(b, k) || (a[k] !== b[k] && !equal(a[k], b[k], deep))) return false;

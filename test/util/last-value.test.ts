@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { equalShared, LastValue, same } from '../../src/util/last-value.js';
 import { Memo } from '../../src/util/memo.js';
 import { ListMemo } from '../../src/util/list-memo.js';
+import { patchRecord } from '../../src/util/patch.js';
 
 test('same: identity; lists element by element; plain records key by key; nothing deeper', () => {
   const a = { x: [1] };
@@ -42,6 +43,19 @@ test('equalShared: isDeepStrictEqual\'s answer, walking only what is not shared'
     null,
   ];
   for (const x of variants) for (const y of variants) assert.is(equalShared(x, y), isDeepStrictEqual(x, y), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+});
+
+test('records patched from one another: same and equalShared look at the keys replaced, with the answers of a whole walk', () => {
+  const entries = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`c${i}`, { port: 1000 + i }]));
+  const keys = Object.keys(entries);
+  const equalValue = patchRecord(entries, keys, new Map([['c3', { port: 1003 }]]))!;
+  const otherValue = patchRecord(entries, keys, new Map([['c3', { port: 9 }]]))!;
+  const sameValue = patchRecord(entries, keys, new Map([['c3', entries.c3]]))!;
+  for (const [x, y] of [[entries, equalValue], [equalValue, entries], [entries, otherValue], [otherValue, entries], [entries, sameValue], [equalValue, otherValue]]) {
+    assert.is(equalShared(x, y), isDeepStrictEqual(x, y));
+    assert.is(same(x, y), Object.keys(x).every((k) => x[k] === y[k]) && Object.keys(x).length === Object.keys(y).length);
+    assert.is(same(x, y, { left: 1 }), isDeepStrictEqual(x, y));
+  }
 });
 
 test('LastValue: computed again exactly when an input is not the same', () => {

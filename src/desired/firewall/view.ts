@@ -6,6 +6,7 @@ import type { FirewallInput, FwBridge, FwContainer } from './input.js';
 import type { PortRules, Published, ServedPort } from './port-rules.js';
 import { FirewallMemo } from './memo.js';
 import { commentMatch, specOwner } from '../../ownership/rule-owner.js';
+import { joined } from '../../util/joined.js';
 
 export type { Published, ServedPort };
 
@@ -57,13 +58,14 @@ function makeView(family: FwFamily, bridge: FwBridge, mine: FwContainer[], comme
   const ports = mine.map((c) => memo.of(c, family, bridge.internal, comment));
   const served = new Map<string, ServedPort[]>();
   mine.forEach((c, i) => ports[i].served.length && served.set(c.name, ports[i].served));
+  // Joined by pushes, not flatMap: a bridge of a thousand containers is made again for each port edited.
+  const published = joined(ports.map((p) => p.published));
   return {
-    family, bridge, containers: mine, ports, served,
-    published: ports.flatMap((p) => p.published),
-    dnat: ports.flatMap((p) => p.dnat),
-    hairpin: ports.flatMap((p) => p.hairpin),
-    accepts: ports.flatMap((p) => p.accepts),
-    hairpinPorts: memo.sameList(`${family} ${bridge.name}`, [...new Set(ports.flatMap((p) => p.published.map((x) => x.container.hostIf)))].sort()),
+    family, bridge, containers: mine, ports, served, published,
+    dnat: joined(ports.map((p) => p.dnat)),
+    hairpin: joined(ports.map((p) => p.hairpin)),
+    accepts: joined(ports.map((p) => p.accepts)),
+    hairpinPorts: memo.sameList(`${family} ${bridge.name}`, [...new Set(published.map((x) => x.container.hostIf))].sort()),
   };
 }
 
