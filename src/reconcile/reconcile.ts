@@ -15,14 +15,13 @@ import type { Action } from '../model/action.js';
 import type { DesiredState } from '../model/desired.js';
 import { caught, fail, ok, type Result, type TnetError, type TnetWarning, type UndoReport } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
-import type { ContainerSpec, Spec } from '../model/spec.js';
+import type { Spec } from '../model/spec.js';
 import { observeInside, observeKernel, readBase, type BaseObservation, type BaseReads, type KernelView } from '../observe/observe.js';
 import { readLimits } from '../observe/limits.js';
 import { socketOwners } from '../observe/listening.js';
 import { desire } from '../desired/desired.js';
-import { choosesPort, held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
+import { held, heldAddresses, heldLinks, withNetnsAddresses, type HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
-import { effectivePorts } from '../desired/allocate.js';
 import { deletedNamespaces, plan } from '../plan/plan.js';
 import { netnsHolders } from '../observe/holders.js';
 import { vouched } from '../plan/vouch.js';
@@ -31,7 +30,8 @@ import { applyPlan, type ApplyOutcome, type PhaseListener } from '../actuate/app
 import { afterFailure } from './rollback.js';
 import { verifyApplied } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
-import { Session, type ContainerFacts, type SpecFacts } from './session.js';
+import { Session } from './session.js';
+import type { SpecFacts } from './spec-facts.js';
 import type { LinkBackend } from '../model/backends.js';
 import { trace } from '../util/trace.js';
 import { containersOf } from '../spec/lookup.js';
@@ -303,20 +303,8 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
   };
 }
 
-/** One walk of the containers for all of SpecFacts, once per Spec and session; each container's part once per container. */
 function factsOf(spec: Spec, session: Session): SpecFacts {
-  return session.specFacts.get(spec, '', () => {
-    const facts: SpecFacts = { paths: [], publishes: false, chosen: false };
-    const each = (c: ContainerSpec): ContainerFacts => ({ publishes: effectivePorts(c).length > 0, chosen: choosesPort(c) });
-    for (const c of containersOf(spec)) {
-      if (c.netns) facts.paths.push(c.netns);
-      if (facts.publishes && facts.chosen) continue;
-      const f = session.containerFacts.get(c, '', () => each(c));
-      facts.publishes ||= f.publishes;
-      facts.chosen ||= f.chosen;
-    }
-    return facts;
-  });
+  return session.specFacts.of(containersOf(spec));
 }
 
 /** What observeOptions reads for a spec, as a comparable value. */

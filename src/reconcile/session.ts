@@ -10,24 +10,10 @@ import type { LinkBackend } from '../model/backends.js';
 import type { FilesReader } from '../observe/files.js';
 import { FirewallChoice } from './firewall.js';
 import { InsideMemo } from './inside-memo.js';
-import type { ContainerSpec, Spec } from '../model/spec.js';
-import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
+import { SpecFactsMemo } from './spec-facts.js';
 import type { HeldAddresses } from '../desired/held.js';
 import type { HeldLinks } from '../desired/veth-names.js';
-
-/** What the reads and the first desire need to know of a spec, found in one walk of its containers (reconcile.ts). */
-export interface SpecFacts {
-  /** The `netns:` paths it names. */
-  paths: string[];
-  /** Whether it publishes any host port: only then are the host's sockets read. */
-  publishes: boolean;
-  /** Whether tnet picks some host port itself (hasChosenPorts). */
-  chosen: boolean;
-}
-
-/** One container's part of SpecFacts. */
-export type ContainerFacts = Pick<SpecFacts, 'publishes' | 'chosen'>;
 
 export interface SessionOptions {
   /** Watch mode: iptables-nft-save's output, kept while xtables-monitor vouches for it. */
@@ -57,10 +43,8 @@ export class Session {
   readonly plan: PlanMemo | null;
   /** Watch mode: the namespaces as the last warm pass found them. */
   readonly inside = new InsideMemo();
-  /** A pass asks them several times of the same Spec (the early read's key, the reads, the desire). */
-  readonly specFacts = new Memo<Spec, SpecFacts>();
-  /** One container's part of them: an edit makes a new Spec, and its unchanged containers are looked up. */
-  readonly containerFacts = new Memo<ContainerSpec, ContainerFacts>();
+  /** What the reads and the first desire need to know of the spec's containers (spec-facts.ts). */
+  readonly specFacts = new SpecFactsMemo();
   /** What the host's links hold for the spec (addresses sealed, veth names), while the links are the same. */
   readonly heldOnHost = new LastValue<{ ips: HeldAddresses; links: HeldLinks }>();
   /** The same with the addresses of the namespaces entered, while those and the links' are the same. */
