@@ -74,6 +74,28 @@ export class AcrossIndex<F extends Indexed> {
     this.last = facts;
   }
 
+  /**
+   * update, for facts that are the last ones but at positions `at` (a list patched from the last, an edit of
+   * a few containers): only those leave and enter. The others keep the load they were last seen in, which
+   * is all a later update asks of them (in the index or not).
+   */
+  updateAt(facts: readonly F[], at: readonly number[]): void {
+    const load = ++this.load;
+    for (const i of at) {
+      const was = this.last[i];
+      if (was === facts[i]) continue;
+      this.leave(was);
+      was.seen = 0;
+    }
+    for (const i of at) {
+      const f = facts[i];
+      f.at = i;
+      if (f.seen === 0) this.enter(f);
+      f.seen = load;
+    }
+    this.last = facts;
+  }
+
   /** The containers holding a key of `kind` some other claim holds too, in spec order; empty when none. */
   involved(kind: Kind): F[] {
     const claims = this.claims.get(kind)!;

@@ -25,6 +25,8 @@ export function replay(calls: readonly Call[], report: Report): void {
 export interface Remembered<F extends Indexed> {
   facts: WeakMap<ContainerSpec, F>;
   index: AcrossIndex<F>;
+  /** The last list checked and its facts, position by position: a list patched from it is looked up by its changes. */
+  last?: { containers: readonly ContainerSpec[]; facts: readonly F[] };
 }
 
 /**

@@ -11,6 +11,7 @@ import { checkCidr, checkMtu, endpointPath, ifnameProblem, type Report, type Wri
 import { acrossKeys, checkDuplicateIps, checkDuplicateIps6, checkDuplicateMacs, checkDuplicateNetns, checkPublished } from './validate-across.js';
 import { ContainerChecks, NO_CALLS, recorder, replay, type Call, type Remembered } from './validate-memo.js';
 import type { Indexed, Kind } from './across-index.js';
+import { listPatchOf } from '../util/patch.js';
 
 const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
@@ -108,13 +109,25 @@ function remembered(
   spec: Spec, containers: readonly ContainerSpec[], placement: Placement, written: Written, memory: Remembered<ContainerFacts>,
 ): { facts: ContainerFacts[]; calls: (ContainerFacts | undefined)[] | null } {
   const found: number[] = [];
-  const facts = containers.map((c, i) => {
+  const factsOf = (c: ContainerSpec, i: number) => {
     const hit = memory.facts.get(c);
     if (hit) return hit;
     found.push(i);
     return containerFacts(spec, c, placement, written);
-  });
-  memory.index.update(facts);
+  };
+  // A list patched from the last one checked (an edit of a few containers): only those are looked up.
+  const patch = listPatchOf(containers);
+  const last = memory.last;
+  let facts: ContainerFacts[];
+  if (patch && last && patch.from === last.containers) {
+    facts = last.facts.slice();
+    for (const i of patch.at) facts[i] = factsOf(containers[i], i);
+    memory.index.updateAt(facts, patch.at);
+  } else {
+    facts = containers.map(factsOf);
+    memory.index.update(facts);
+  }
+  memory.last = { containers, facts };
   const shared = sharedNames(memory.index.dotted.keys());
   for (const i of found) if (Object.isFrozen(containers[i]) && !shared.has(containers[i].name)) memory.facts.set(containers[i], facts[i]);
   if (shared.size === 0) return { facts, calls: null };
