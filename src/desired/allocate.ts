@@ -2,7 +2,7 @@
 // hold, then the lowest free.
 
 import { containersOf } from '../spec/lookup.js';
-import type { ContainerSpec, PortMapping, Spec } from '../model/spec.js';
+import type { ContainerSpec, EndpointSpec, PortMapping, Spec } from '../model/spec.js';
 import { endpointKey } from '../ownership/marks.js';
 import { tnetError, type Result, ok, fail } from '../model/errors.js';
 import { EPHEMERAL_RANGE } from '../spec/ports.js';
@@ -10,7 +10,9 @@ import { broadcast, firstHost, formatIpv4, lastHost, parseCidr, parseIpv4 } from
 import { hostIfNames, type HeldLinks } from './veth-names.js';
 import { allocateIps6 } from './allocate-ipv6.js';
 import { networkMembers, pickAddresses, type Member } from './pick-addresses.js';
-import type { LastValue } from '../util/last-value.js';
+import { LastValue } from '../util/last-value.js';
+import { ListMemo } from '../util/list-memo.js';
+import { listPatchOf } from '../util/patch.js';
 
 /**
  * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
@@ -47,17 +49,43 @@ const NO_LINKS: HeldLinks = { own: {}, names: [] };
 export type Addresses = Omit<Allocation, 'hostPorts'>;
 
 /**
- * `memo`: watch mode's, which an edit that leaves every container's networks as they were (a port, a
- * hostname) does not make walk ten thousand endpoints again: the lists it compares are what addresses and
- * names depend on, whole.
+ * Watch mode's, which an edit that leaves every container's networks as they were (a port, a hostname) does
+ * not make walk ten thousand endpoints again: the lists it compares are what addresses and names depend on,
+ * whole, each kept by position (ListMemo) so that a containers list patched from the last is compared by
+ * its patch.
  */
-export function allocate(spec: Spec, held: Held, memo: LastValue<Result<Addresses>> | null = null): Result<Allocation> {
-  const addresses = memo ? memo.get(addressInputs(spec, held), () => allocateAddresses(spec, held)) : allocateAddresses(spec, held);
+export class AllocateMemo {
+  readonly addresses = new LastValue<Result<Addresses>>(64);
+  readonly names = new ListMemo<ContainerSpec, string>();
+  readonly networks = new ListMemo<ContainerSpec, readonly EndpointSpec[]>();
+  /** The last list whose ports were allocated, when none of its mappings left the host port to tnet. */
+  chooseless: readonly ContainerSpec[] | null = null;
+}
+
+export function allocate(spec: Spec, held: Held, memo: AllocateMemo | null = null): Result<Allocation> {
+  const addresses = memo ? memo.addresses.get(addressInputs(spec, held, memo), () => allocateAddresses(spec, held)) : allocateAddresses(spec, held);
   if (!addresses.ok) return addresses;
-  const hostPorts = allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
+  const hostPorts = chooseless(spec, memo) ? ok({}) : allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
   return ok({ ...addresses.value, hostPorts: hostPorts.value });
 }
+
+/**
+ * Whether no mapping leaves its host port to tnet, known without a walk: the list is patched from one where
+ * none did and no container it replaced does. Such a list is remembered for the next (memo.chooseless).
+ */
+function chooseless(spec: Spec, memo: AllocateMemo | null): boolean {
+  if (memo === null) return false;
+  const list = containersOf(spec);
+  const patch = listPatchOf(list);
+  const none = list === memo.chooseless || (patch !== undefined && patch.from === memo.chooseless && !patch.at.some((i) => choosesPort(list[i])))
+    || !list.some(choosesPort);
+  memo.chooseless = none ? list : null;
+  return none;
+}
+
+/** Whether some mapping of the container leaves its host port to tnet. */
+export const choosesPort = (c: ContainerSpec): boolean => effectivePorts(c).some((p) => p.hostPort === null);
 
 function allocateAddresses(spec: Spec, held: Held): Result<Addresses> {
   const byNetwork = networkMembers(spec);
@@ -69,10 +97,12 @@ function allocateAddresses(spec: Spec, held: Held): Result<Addresses> {
 }
 
 /** Everything allocateAddresses reads: the spec's name and bridges, each container's name and networks in order, what is held. */
-function addressInputs(spec: Spec, held: Held): unknown[] {
+function addressInputs(spec: Spec, held: Held, memo: AllocateMemo): unknown[] {
   const containers = containersOf(spec);
   const links = held.links ?? NO_LINKS;
-  return [spec.name, Object.values(spec.bridges), containers.map((c) => c.name), containers.map((c) => c.networks), held.ips, held.ips6 ?? {}, links.own, links.names];
+  const names = memo.names.map(containers, memo, (c) => c.name);
+  const networks = memo.networks.map(containers, memo, (c) => c.networks);
+  return [spec.name, Object.values(spec.bridges), names, networks, held.ips, held.ips6 ?? {}, links.own, links.names];
 }
 
 /** The address of a container on one of its networks; null when it is not on that network. */

@@ -6,8 +6,8 @@ import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
 import { ListMemo } from '../util/list-memo.js';
-import type { Result } from '../model/errors.js';
-import type { Addresses } from './allocate.js';
+import { JoinedMemo } from '../util/joined.js';
+import { AllocateMemo } from './allocate.js';
 import { DnsLines } from './dns.js';
 import { FirewallMemo } from './firewall/memo.js';
 
@@ -27,7 +27,7 @@ export class DesireCache {
   /** Its hosts and resolv.conf. */
   readonly files = new Memo<ContainerSpec, DesiredFile[]>();
   /** The addresses and host veth names allocated last, and what they were allocated from (allocate.ts). */
-  readonly addresses = new LastValue<Result<Addresses>>(64);
+  readonly addresses = new AllocateMemo();
   /** Each pass's lists, reused position by position where the container is the one of the last pass. */
   readonly lists = {
     netns: new ListMemo<ContainerSpec, DesiredNetns>(),
@@ -36,6 +36,12 @@ export class DesireCache {
     dirs: new ListMemo<ContainerSpec, string>(),
   };
   readonly firewallLists = new ListMemo<ContainerSpec, FwContainer[]>();
+  /** Those lists joined: the last result while they are the same, patched where they are patched. */
+  readonly joins = {
+    endpoints: new JoinedMemo<DesiredEndpoint>(),
+    files: new JoinedMemo<DesiredFile>(),
+    firewall: new JoinedMemo<FwContainer>(),
+  };
   /** Tokens standing for what every container's endpoints, or files, take from beyond it (Memo.within). */
   readonly endpointsContext = new LastValue<object>(16);
   readonly filesContext = new LastValue<object>(16);

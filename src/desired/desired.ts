@@ -12,7 +12,7 @@ import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
 import { DesireCache } from './cache.js';
 import type { ListMemo } from '../util/list-memo.js';
-import { joined } from '../util/joined.js';
+import { joined, type JoinedMemo } from '../util/joined.js';
 import { desiredDns, dnsServerFor, hasDns } from './dns.js';
 import { firewallInput } from './firewall-input.js';
 import { containersOf, rootOf } from '../spec/lookup.js';
@@ -67,11 +67,14 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
   // Tokens for what each container's endpoints, or a lone container's files, take from beyond it: the same
   // object while that is as in the last pass (Memo.within, ListMemo).
   const endpointsToken = remembers ? cache.endpointsContext.get([spec.name, alloc.ips, alloc.ips6, alloc.hostIfs, [...bridgeKeys.values()]], () => ({})) : null;
-  const filesToken = remembers ? cache.filesContext.get([spec.name, alloc.ips, alloc.ips6, Object.values(spec.bridges), hostResolv], () => ({})) : null;
+  // Whether any alias is listed is in it too, as `alone` depends on it (an alias edited changes the addresses'
+  // inputs, and so the addresses, anyway).
+  const filesToken = remembers ? cache.filesContext.get([spec.name, alloc.ips, alloc.ips6, Object.values(spec.bridges), hostResolv, aliases.size === 0], () => ({})) : null;
   const filesContext: FilesContext = { spec, alloc, host, hostKey: hostResolv, aliases, token: filesToken };
   const each = <O>(list: readonly ContainerSpec[], memo: ListMemo<ContainerSpec, O>, token: unknown, f: (c: ContainerSpec) => O, alone?: (c: ContainerSpec) => boolean): O[] =>
     remembers ? memo.map(list, token, f, alone) : list.map(f);
   const lists = cache.lists;
+  const join = <U>(memo: JoinedMemo<U>, parts: readonly (readonly U[])[]): U[] => (remembers ? memo.join(parts) : joined(parts));
   return {
     spec: spec.name,
     ipForward: spec.host.ipForward ? true : null,
@@ -81,8 +84,8 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     vxlans: Object.values(spec.bridges).flatMap((b) => (remembers ? cache.vxlans.get(b, spec.name, () => vxlan(spec.name, b), b.name) : vxlan(spec.name, b))),
     // The same objects while the container is: a warm pass then knows no namespace changed (reconcile/inside-memo.ts).
     netns: each(withNetns, lists.netns, spec.name, (c) => (remembers ? cache.netns.get(c, `${spec.name} ${c.network.kind === 'container' ? rootOf(spec, c).name : ''}`, () => netns(spec, c), c.name) : netns(spec, c)), ownNamespace),
-    endpoints: joined(each(containers, lists.endpoints, endpointsToken, (c) => endpoints(spec, c, alloc, bridgeKeys, cache, endpointsToken))),
-    files: joined(each(withNetns, lists.files, filesToken, (c) => files(filesContext, c, cache), (c) => alone(c, aliases))),
+    endpoints: join(cache.joins.endpoints, each(containers, lists.endpoints, endpointsToken, (c) => endpoints(spec, c, alloc, bridgeKeys, cache, endpointsToken))),
+    files: join(cache.joins.files, each(withNetns, lists.files, filesToken, (c) => files(filesContext, c, cache), (c) => alone(c, aliases))),
     fileDirs: each(withNetns, lists.dirs, ETC_NETNS, (c) => `${ETC_NETNS}/${c.name}`),
     firewall,
     dns: desiredDns(spec, alloc, host, remembers ? cache.dns : null),
@@ -92,7 +95,10 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
 /** A namespace of its own: what it is depends on the container alone (container:X follows X). */
 const ownNamespace = (c: ContainerSpec): boolean => c.network.kind !== 'container';
 
-/** A container whose files take nothing from the others' fields: no links, its own namespace, no alias to list. */
+/**
+ * A container whose files take nothing from the others' fields: no links, its own namespace, no alias to list
+ * (whether there is one is in the files' token: ListMemo asks this of the item alone).
+ */
 const alone = (c: ContainerSpec, aliases: AliasIndex): boolean => c.links.length === 0 && c.network.kind !== 'container' && aliases.size === 0;
 
 function bridge(spec: string, b: Spec['bridges'][string]): DesiredBridge {

@@ -35,7 +35,8 @@ export function firewallInput(spec: Spec, alloc: Allocation, cache: DesireCache)
 /** Every container's entries, position by position the last pass's where the container and the token are. */
 function entriesOf(spec: Spec, alloc: Allocation, cache: DesireCache, token: object | null): FwContainer[] {
   const each = (c: ContainerSpec) => container(spec, c, alloc, cache, token);
-  return joined(token === null ? containersOf(spec).map(each) : cache.firewallLists.map(containersOf(spec), token, each, (c) => c.links.length === 0));
+  if (token === null) return joined(containersOf(spec).map(each));
+  return cache.joins.firewall.join(cache.firewallLists.map(containersOf(spec), token, each, (c) => c.links.length === 0));
 }
 
 /**

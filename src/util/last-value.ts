@@ -1,7 +1,7 @@
 // Remembers the value last computed from a list of inputs, and gives it back while the inputs are the same.
 
 import { isDeepStrictEqual } from 'node:util';
-import { recordPatchOf } from './patch.js';
+import { listPatchOf, recordPatchOf } from './patch.js';
 
 /**
  * A stage of watch mode's pass over ten thousand containers sees, edit after edit, the same objects but for a
@@ -39,7 +39,7 @@ function sameInputs(a: readonly unknown[], b: readonly unknown[], deep: Budget):
 
 export function same(a: unknown, b: unknown, deep: Budget = { left: 0 }): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => x === b[i] || equal(x, b[i], deep));
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && sameItems(a, b, deep);
   if (isRecord(a) && isRecord(b)) return sameRecord(a, b, deep);
   return false;
 }
@@ -80,6 +80,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+/** Lists of one length, item by item; one patched from the other (util/patch.ts) at its patch's positions only. */
+function sameItems(a: readonly unknown[], b: readonly unknown[], deep: Budget): boolean {
+  const at = listPatchOf(b)?.from === a ? listPatchOf(b)!.at : listPatchOf(a)?.from === b ? listPatchOf(a)!.at : null;
+  if (at) return at.every((i) => a[i] === b[i] || equal(a[i], b[i], deep));
+  return a.every((x, i) => x === b[i] || equal(x, b[i], deep));
 }
 
 function sameRecord(a: Record<string, unknown>, b: Record<string, unknown>, deep: Budget): boolean {

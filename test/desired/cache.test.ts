@@ -70,6 +70,13 @@ const EDITS = [
   'a: {bridge: br2, ports: ["9001:80"]}=>n: {bridge: br2}\n  a: {bridge: br2, ports: ["9001:80"]}',
   'b: {bridge: br2}=>b: {bridge: br1}',
   'n: {bridge: br2}\n  =>',
+  // The last alias goes (every container's files become its own alone), a port, the alias back.
+  'aliases: [kv, redis]}=>aliases: []}',
+  'b: {bridge: br1}=>b: {bridge: br1, ports: ["7000:70"]}',
+  'aliases: []}=>aliases: [kv]}',
+  // A host port left to tnet, then named again.
+  'ports: ["7000:70"]=>ports: ["70"]',
+  'ports: ["70"]=>ports: ["7000:70"]',
   // The bridge's subnet: every address moves.
   'br2: {subnet: 10.2.0.0/24}=>br2: {subnet: 10.3.0.0/24}',
 ];

@@ -4,7 +4,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { equalShared, LastValue, same } from '../../src/util/last-value.js';
 import { Memo } from '../../src/util/memo.js';
 import { ListMemo } from '../../src/util/list-memo.js';
-import { patchRecord } from '../../src/util/patch.js';
+import { listPatchOf, patchList, patchRecord } from '../../src/util/patch.js';
+import { joined, JoinedMemo } from '../../src/util/joined.js';
 
 test('same: identity; lists element by element; plain records key by key; nothing deeper', () => {
   const a = { x: [1] };
@@ -93,6 +94,68 @@ test('ListMemo: a result reused where the item is the last call\'s at the same p
   assert.equal(memo.map([b, a, c], 't', f, alone), ['2:5', '1:6', '3:7'], 'moved: mapped again');
   assert.equal(memo.map([b, a, c], 'u', f, alone), ['2:8', '1:9', '3:10'], 'another token');
   assert.equal(memo.map([b, a], 'u', f, alone), ['2:8', '1:9']);
+});
+
+test('ListMemo over patched lists: what a whole map gives, mapping only the items replaced and those not alone', () => {
+  const memo = new ListMemo<{ n: number; linked?: boolean }, string>();
+  const mapped: number[] = [];
+  const f = (x: { n: number }) => {
+    mapped.push(x.n);
+    return `r${x.n}`;
+  };
+  const alone = (x: { linked?: boolean }) => !x.linked;
+  const items = Array.from({ length: 10 }, (_, n) => ({ n, linked: n === 4 }));
+  const first = memo.map(items, 't', f, alone);
+  assert.equal(first, items.map((x) => `r${x.n}`));
+  mapped.length = 0;
+  const same = patchList(items, [2], [items[2]]);
+  assert.is(memo.map(same, 't', f, alone), first, 'the same results: the very last list');
+  assert.equal(mapped, [2, 4], 'the item replaced and the one not alone');
+  mapped.length = 0;
+  const edited = patchList(same, [2, 7], [{ n: 12 }, { n: 17, linked: true }]);
+  const out = memo.map(edited, 't', f, alone);
+  assert.equal(out, edited.map((x) => `r${x.n}`));
+  assert.equal(mapped, [12, 4, 17]);
+  assert.equal(listPatchOf(out), { from: first, at: [2, 7] });
+  mapped.length = 0;
+  const back = patchList(edited, [7], [items[7]]);
+  assert.equal(memo.map(back, 't', f, alone), back.map((x) => `r${x.n}`));
+  assert.equal(mapped, [4, 7], 'the item no longer linked is mapped once, then alone again');
+  mapped.length = 0;
+  memo.map(patchList(back, [1], [items[1]]), 't', f, alone);
+  assert.equal(mapped, [1, 4]);
+  mapped.length = 0;
+  memo.map(patchList(back, [1], [items[1]]), 'u', f, alone);
+  assert.is(mapped.length, 10, 'another token: every item');
+});
+
+test('JoinedMemo: joined() of every list, the last result for the last lists, patched in place for lists of the same lengths', () => {
+  const memo = new JoinedMemo<string>();
+  const lists = [['a'], ['b', 'c'], [], ['d']];
+  const first = memo.join(lists);
+  assert.equal(first, ['a', 'b', 'c', 'd']);
+  assert.is(memo.join(lists), first);
+  const patched = patchList(lists, [1], [['B', 'c']]);
+  const second = memo.join(patched);
+  assert.equal(second, ['a', 'B', 'c', 'd']);
+  assert.equal(listPatchOf(second), { from: first, at: [1] });
+  const longer = patchList(patched, [2], [['x']]);
+  assert.equal(memo.join(longer), joined(longer), 'a list of another length: joined whole');
+  const equal = patchList(longer, [0], [['a']]);
+  assert.is(memo.join(equal), memo.join(equal));
+  assert.equal(memo.join(equal), joined(equal));
+  assert.equal(memo.join([['z']]), ['z']);
+});
+
+test('same() over lists patched from one another: the answer of a whole comparison', () => {
+  const base = Array.from({ length: 8 }, (_, n) => ({ n }));
+  const equalItem = patchList(base, [3], [{ n: 3 }]);
+  const sameItem = patchList(base, [3], [base[3]]);
+  const other = patchList(base, [3], [{ n: 9 }]);
+  for (const [x, y] of [[base, equalItem], [equalItem, base], [base, sameItem], [base, other], [other, equalItem]]) {
+    assert.is(same(x, y), x.every((v, i) => v === y[i]));
+    assert.is(same(x, y, { left: 1 }), isDeepStrictEqual(x, y));
+  }
 });
 
 test.run();
