@@ -5,11 +5,12 @@ import type { BridgeSpec, ContainerSpec } from '../model/spec.js';
 import type { FwContainer } from './firewall/input.js';
 import { Memo } from '../util/memo.js';
 import { LastValue } from '../util/last-value.js';
-import { ListMemo } from '../util/list-memo.js';
+import { FilterMemo, ListMemo } from '../util/list-memo.js';
 import { JoinedMemo } from '../util/joined.js';
 import { AllocateMemo } from './allocate.js';
 import { DnsLines } from './dns.js';
 import { FirewallMemo } from './firewall/memo.js';
+import { listPatchOf } from '../util/patch.js';
 
 /**
  * Watch mode desires a thousand containers on every edit, most of them the same objects as last time (see
@@ -36,6 +37,9 @@ export class DesireCache {
     dirs: new ListMemo<ContainerSpec, string>(),
   };
   readonly firewallLists = new ListMemo<ContainerSpec, FwContainer[]>();
+  /** The containers with a namespace, and the alias index while it is empty, patched as the containers list is. */
+  readonly withNetns = new FilterMemo<ContainerSpec>();
+  readonly aliases = new NoAliases();
   /** Those lists joined: the last result while they are the same, patched where they are patched. */
   readonly joins = {
     endpoints: new JoinedMemo<DesiredEndpoint>(),
@@ -62,5 +66,30 @@ export class DesireCache {
   trim(live: number): void {
     for (const m of [this.endpoints, this.firewall, this.netns, this.files]) m.trim(live);
     for (const m of [this.bridges, this.vxlans]) m.trim(0);
+  }
+}
+
+/** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
+export type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>;
+
+/**
+ * The last alias index while there was none to list: a containers list patched from that one, whose replaced
+ * containers have no alias either, has none (specs without aliases, the usual ones, then never walk for it).
+ */
+export class NoAliases {
+  private last: { list: readonly ContainerSpec[]; listed: string; index: AliasIndex } | null = null;
+
+  /** `listed`: the networks whose aliases go to hosts files (those without DNS), as one string. */
+  get(list: readonly ContainerSpec[], listed: string, make: () => AliasIndex): AliasIndex {
+    const last = this.last;
+    const patch = listPatchOf(list);
+    const none = (c: ContainerSpec) => c.networks.every((e) => e.aliases.length === 0);
+    if (last && patch && patch.from === last.list && last.listed === listed && patch.at.every((i) => none(list[i]))) {
+      this.last = { list, listed, index: last.index };
+      return last.index;
+    }
+    const index = make();
+    this.last = index.size === 0 ? { list, listed, index } : null;
+    return index;
   }
 }

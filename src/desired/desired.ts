@@ -10,7 +10,7 @@ import { parseCidr6 } from '../util/ipv6.js';
 import { address6On, addressOn, allocate, primaryAddress, primaryAddress6, type Allocation, type Held } from './allocate.js';
 import { endpointKey, macForIp, mark, sealAlias, vxlanName } from '../ownership/marks.js';
 import { hostsFile, parseResolv, resolvConf, type HostResolv } from './netns-files.js';
-import { DesireCache } from './cache.js';
+import { DesireCache, type AliasIndex } from './cache.js';
 import type { ListMemo } from '../util/list-memo.js';
 import { joined, type JoinedMemo } from '../util/joined.js';
 import { desiredDns, dnsServerFor, hasDns } from './dns.js';
@@ -60,8 +60,8 @@ interface DesiredInputs {
 function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cache: DesireCache): DesiredState {
   const host = parseResolv(hostResolv);
   const containers = containersOf(spec);
-  const withNetns = containers.filter((c) => c.network.kind !== 'host');
-  const aliases = aliasIndex(spec, alloc);
+  const withNetns = cache.remembers ? cache.withNetns.filter(containers, hasNetns) : containers.filter(hasNetns);
+  const aliases = cache.remembers ? cache.aliases.get(containers, withoutDns(spec), () => aliasIndex(spec, alloc)) : aliasIndex(spec, alloc);
   const bridgeKeys = new Map(Object.values(spec.bridges).map((b) => [b.name, `${b.name}|${b.subnet}|${b.gateway}|${b.subnet6}|${b.gateway6}|${b.mtu}|${b.internal}`]));
   const remembers = cache.remembers;
   // Tokens for what each container's endpoints, or a lone container's files, take from beyond it: the same
@@ -91,6 +91,8 @@ function buildDesired({ spec, alloc, hostResolv, firewall }: DesiredInputs, cach
     dns: desiredDns(spec, alloc, host, remembers ? cache.dns : null),
   };
 }
+
+const hasNetns = (c: ContainerSpec): boolean => c.network.kind !== 'host';
 
 /** A namespace of its own: what it is depends on the container alone (container:X follows X). */
 const ownNamespace = (c: ContainerSpec): boolean => c.network.kind !== 'container';
@@ -195,14 +197,15 @@ function linkAddresses(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc
   return { ip: primaryAddress(target, alloc), ip6: primaryAddress6(target, alloc) };
 }
 
-/** Docker's network aliases, without its DNS: a hosts line on every other container sharing the network. */
-type AliasIndex = Map<string, { container: string; name: string; ip: string }[]>;
+
 
 /**
  * Network → the endpoints on it with aliases: built once, not scanned again for every container. Only
  * networks without DNS: on the others tnet's server answers for aliases, and no hosts file changes when a
  * container comes or goes.
  */
+const withoutDns = (spec: Spec): string => Object.values(spec.bridges).filter((b) => !hasDns(b)).map((b) => b.name).join(' ');
+
 function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
   const index: AliasIndex = new Map();
   for (const c of containersOf(spec)) {

@@ -1,6 +1,6 @@
 // Maps a list to a list again, reusing the result at each position where the item is the one of the last call.
 
-import { listPatchOf, noteListPatch } from './patch.js';
+import { listPatchOf, noteListPatch, patchList } from './patch.js';
 
 /**
  * Watch mode maps ten thousand containers to their endpoints, files and rules on every edit, and all but
@@ -65,6 +65,30 @@ export class ListMemo<I, O> {
     const out = outs.slice();
     redo.forEach((i, k) => (out[i] = results[k]));
     noteListPatch(out, outs, moved);
+    return out;
+  }
+}
+
+/**
+ * list.filter(keep), for watch mode: a list patched from the last one, whose replaced items are kept or
+ * dropped as the ones they replaced were, is filtered by patching the last result at their places (noted as
+ * its patch, or the very last result when none of them is kept). `keep` must answer from the item alone.
+ */
+export class FilterMemo<T> {
+  private last: { list: readonly T[]; out: T[]; places: readonly number[] } | null = null;
+
+  filter(list: readonly T[], keep: (item: T) => boolean): T[] {
+    const last = this.last;
+    const patch = listPatchOf(list);
+    if (last && patch && patch.from === last.list && patch.at.every((i) => keep(list[i]) === last.places[i] >= 0)) {
+      const kept = patch.at.filter((i) => last.places[i] >= 0);
+      const out = kept.length ? patchList(last.out, kept.map((i) => last.places[i]), kept.map((i) => list[i])) : last.out;
+      this.last = { list, out, places: last.places };
+      return out;
+    }
+    const out: T[] = [];
+    const places = list.map((item) => (keep(item) ? out.push(item) - 1 : -1));
+    this.last = { list, out, places };
     return out;
   }
 }

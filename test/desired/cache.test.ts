@@ -77,6 +77,10 @@ const EDITS = [
   // A host port left to tnet, then named again.
   'ports: ["7000:70"]=>ports: ["70"]',
   'ports: ["70"]=>ports: ["7000:70"]',
+  // A container on the host's network (no namespace of its own), a port elsewhere, and back.
+  'b: {bridge: br1, ports: ["7000:70"]}=>b: {network: host}',
+  '"9001:80"=>"9002:80"',
+  'b: {network: host}=>b: {bridge: br1}',
   // The bridge's subnet: every address moves.
   'br2: {subnet: 10.2.0.0/24}=>br2: {subnet: 10.3.0.0/24}',
 ];

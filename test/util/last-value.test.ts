@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { isDeepStrictEqual } from 'node:util';
 import { equalShared, LastValue, same } from '../../src/util/last-value.js';
 import { Memo } from '../../src/util/memo.js';
-import { ListMemo } from '../../src/util/list-memo.js';
+import { FilterMemo, ListMemo } from '../../src/util/list-memo.js';
 import { listPatchOf, patchList, patchRecord } from '../../src/util/patch.js';
 import { joined, JoinedMemo } from '../../src/util/joined.js';
 
@@ -156,6 +156,23 @@ test('same() over lists patched from one another: the answer of a whole comparis
     assert.is(same(x, y), x.every((v, i) => v === y[i]));
     assert.is(same(x, y, { left: 1 }), isDeepStrictEqual(x, y));
   }
+});
+
+test('FilterMemo: filter()\'s result, patched where the patch keeps the same items in, whole where it does not', () => {
+  const memo = new FilterMemo<{ n: number; out?: boolean }>();
+  const keep = (x: { out?: boolean }) => !x.out;
+  const items: { n: number; out?: boolean }[] = Array.from({ length: 8 }, (_, n) => ({ n, out: n === 2 }));
+  const first = memo.filter(items, keep);
+  assert.equal(first, items.filter(keep));
+  const edited = patchList(items, [5], [{ n: 15 }]);
+  const second = memo.filter(edited, keep);
+  assert.equal(second, edited.filter(keep));
+  assert.equal(listPatchOf(second), { from: first, at: [4] });
+  assert.is(memo.filter(patchList(edited, [2], [{ n: 12, out: true }]), keep), second, 'only a dropped item replaced: the last result');
+  const flipped = patchList(edited, [3], [{ n: 13, out: true }]);
+  const third = memo.filter(flipped, keep);
+  assert.equal(third, flipped.filter(keep));
+  assert.is(listPatchOf(third), undefined, 'an item dropped that was kept: filtered whole');
 });
 
 test.run();
