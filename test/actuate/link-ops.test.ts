@@ -51,7 +51,7 @@ test('ip lines are the ones tnet has always sent', () => {
     'link set dev veth1234567 alias tnet:q/veth/a',
   ]);
   assert.equal(ipLines(EXAMPLES['bridge-add']), [
-    'link add name docker0 address 02:42:ac:11:00:01 mtu 1500 type bridge',
+    'link add name docker0 address 02:42:ac:11:00:01 mtu 1500 type bridge forward_delay 0',
     'link set dev docker0 alias tnet:q/bridge/docker0',
   ]);
   assert.equal(ipLines({ op: 'link-set', ns: null, dev: 'veth1234567', set: { master: 'docker0', ipv6: false, up: true, hairpin: true } }), [

@@ -68,6 +68,17 @@ t('quickstart: every network mode wired as Docker wires it, and containers reach
   assert.is((await box.tnet('exec', 'nginx-2', '--', 'ping', '-c1', '-W1', 'web')).code, 0);
 });
 
+t('bridges tnet makes arm no forward-delay timer: a port forwards at once, and the kernel does not restate it 15 s later', async ({ box, spec }) => {
+  await applyOk(box, spec);
+  const bridges = (await box.json('ip -j -d link show type bridge')) as { ifname: string; linkinfo: { info_data: { forward_delay: number; stp_state: number } } }[];
+  assert.ok(bridges.length > 0);
+  for (const b of bridges) assert.equal([b.ifname, b.linkinfo.info_data.forward_delay, b.linkinfo.info_data.stp_state], [b.ifname, 0, 0]);
+  const ports = (await box.json('ip -j -d link show type veth')) as { ifname: string; linkinfo: { info_slave_kind?: string; info_slave_data?: { state: string; forward_delay_timer: number } } }[];
+  const enslaved = ports.filter((p) => p.linkinfo.info_slave_kind === 'bridge');
+  assert.ok(enslaved.length > 0);
+  for (const p of enslaved) assert.equal([p.ifname, p.linkinfo.info_slave_data!.state, p.linkinfo.info_slave_data!.forward_delay_timer], [p.ifname, 'forwarding', 0]);
+});
+
 t('a second apply performs no action and leaves identical kernel state', async ({ box, spec }) => {
   await applyOk(box, spec);
   const before = await state(box);
