@@ -31,9 +31,10 @@ export function containersOf(spec: Pick<Spec, 'containers'>): readonly Container
  */
 export function listedAs(containers: Spec['containers'], list: readonly ContainerSpec[]): void {
   if (LISTS.has(containers)) return;
-  // A list patched from one found fine holds the same names (util/patch.ts): no name to look at again.
-  const from = listPatchOf(list)?.from;
-  if ((from && NAMED.has(from)) || !list.some((c) => isIndex(c.name))) {
+  // A list patched from one found fine, with the same names where it was patched (util/patch.ts), is fine.
+  const patch = listPatchOf(list);
+  const renamed = (p: NonNullable<typeof patch>) => p.at.some((i) => list[i].name !== p.from[i].name);
+  if ((patch && NAMED.has(patch.from) && !renamed(patch)) || !list.some((c) => isIndex(c.name))) {
     LISTS.set(containers, list);
     NAMED.add(list);
   }

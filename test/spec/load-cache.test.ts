@@ -124,20 +124,24 @@ test('names with dots: a field path that reads into another entry is looked up a
   await sameAsFresh([text(BASE), text(dotted), text(BASE), text(set(dotted, 'w1.x', '{bridge: br1}')), text(dotted)]);
 });
 
-test('containers unchanged by an edit are the same objects', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'tnet-cache-')), 'same.yaml');
+/** Loads each text given through one LoadCache, as watch mode does; a text must load. */
+function loader(): (text: string) => Promise<Spec> {
+  const file = join(mkdtempSync(join(tmpdir(), 'tnet-cache-')), 'spec.yaml');
   const cache = new LoadCache();
-  const load = async (t: string): Promise<Spec> => {
+  return async (t) => {
     writeFileSync(file, t);
     const r = await loadSpec(file, { cache, host: 'h' });
     if (!r.ok) throw new Error(r.errors[0].message);
     return r.value;
   };
+}
+
+test('containers unchanged by an edit are the same objects', async () => {
+  const load = loader();
   const before = await load(text(BASE));
   const after = await load(text(set(BASE, 'w7', '{bridge: br0, ports: ["30007:80"]}')));
   for (const [name, c] of Object.entries(after.containers)) assert.is(c === before.containers[name], name !== 'w7', name);
 });
-
 
 test('value edits patch the last load: docker0 comes and goes, a bridge fills up, as a fresh load gives', async () => {
   const toDocker0 = set(BASE, 'w3', '{ports: ["20003:80"]}');
@@ -155,14 +159,7 @@ test('value edits patch the last load: docker0 comes and goes, a bridge fills up
 });
 
 test('an edit of one container: the containers record and list are patched from the last load', async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'tnet-cache-')), 'patch.yaml');
-  const cache = new LoadCache();
-  const load = async (t: string): Promise<Spec> => {
-    writeFileSync(file, t);
-    const r = await loadSpec(file, { cache, host: 'h' });
-    if (!r.ok) throw new Error(r.errors[0].message);
-    return r.value;
-  };
+  const load = loader();
   // Every container on this host: placement keeps the record as normalize made it.
   const here = BASE.filter(([n]) => n !== 'far' && n !== 'near');
   const before = await load(text(here));
