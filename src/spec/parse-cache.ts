@@ -129,7 +129,7 @@ function piecesOf(file: string, text: string, { cuts, known, byText }: Recut): P
       const t = chunkText(text, cuts, k);
       p = byText.get(t);
       if (!p) {
-        const made = parsePiece(file, t);
+        const made = parsePiece(file, own(t));
         if (!made) return null;
         parsed++;
         // Two chunks of one text (an entry under two sections) share their piece, as a whole parse would not mind.
@@ -183,6 +183,15 @@ function commonSuffix(a: string, b: string, max: number): number {
   while (i + BLOCK <= max && a.slice(a.length - i - BLOCK, a.length - i) === b.slice(b.length - i - BLOCK, b.length - i)) i += BLOCK;
   while (i < max && a.charCodeAt(a.length - 1 - i) === b.charCodeAt(b.length - 1 - i)) i++;
   return i;
+}
+
+/**
+ * The chunk as a string of its own. A slice of the file's text keeps the whole text alive (V8's sliced
+ * strings), and so would every value parsed from it: each piece kept across edits kept the text of the edit
+ * it was parsed in (by hand at 10,000 containers, 0.44 MB an edit, with no end).
+ */
+function own(chunk: string): string {
+  return Buffer.from(chunk, 'utf8').toString('utf8');
 }
 
 function parsePiece(file: string, text: string): Piece | null {
