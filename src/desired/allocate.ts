@@ -12,7 +12,6 @@ import { allocateIps6 } from './allocate-ipv6.js';
 import { networkMembers, pickAddresses, type Member } from './pick-addresses.js';
 import { LastValue } from '../util/last-value.js';
 import { ListMemo } from '../util/list-memo.js';
-import { listPatchOf } from '../util/patch.js';
 
 /**
  * Addresses and host veth names are keyed by endpointKey (the container's name for eth0,
@@ -41,6 +40,8 @@ export interface Held {
   inUse?: string[];
   /** The host's interfaces, which host veth names keep or avoid (veth-names.ts); absent: none. */
   links?: HeldLinks;
+  /** false: no mapping of the spec leaves its host port to tnet (held.ts knows it), so none is chosen; absent: unknown. */
+  chooses?: boolean;
 }
 
 const NO_LINKS: HeldLinks = { own: {}, names: [] };
@@ -58,34 +59,15 @@ export class AllocateMemo {
   readonly addresses = new LastValue<Result<Addresses>>(64);
   readonly names = new ListMemo<ContainerSpec, string>();
   readonly networks = new ListMemo<ContainerSpec, readonly EndpointSpec[]>();
-  /** The last list whose ports were allocated, when none of its mappings left the host port to tnet. */
-  chooseless: readonly ContainerSpec[] | null = null;
 }
 
 export function allocate(spec: Spec, held: Held, memo: AllocateMemo | null = null): Result<Allocation> {
   const addresses = memo ? memo.addresses.get(addressInputs(spec, held, memo), () => allocateAddresses(spec, held)) : allocateAddresses(spec, held);
   if (!addresses.ok) return addresses;
-  const hostPorts = chooseless(spec, memo) ? ok({}) : allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
+  const hostPorts = held.chooses === false ? ok({}) : allocatePorts(spec, held.hostPorts, held.taken ?? [], new Set(held.inUse));
   if (!hostPorts.ok) return hostPorts;
   return ok({ ...addresses.value, hostPorts: hostPorts.value });
 }
-
-/**
- * Whether no mapping leaves its host port to tnet, known without a walk: the list is patched from one where
- * none did and no container it replaced does. Such a list is remembered for the next (memo.chooseless).
- */
-function chooseless(spec: Spec, memo: AllocateMemo | null): boolean {
-  if (memo === null) return false;
-  const list = containersOf(spec);
-  const patch = listPatchOf(list);
-  const none = list === memo.chooseless || (patch !== undefined && patch.from === memo.chooseless && !patch.at.some((i) => choosesPort(list[i])))
-    || !list.some(choosesPort);
-  memo.chooseless = none ? list : null;
-  return none;
-}
-
-/** Whether some mapping of the container leaves its host port to tnet. */
-export const choosesPort = (c: ContainerSpec): boolean => effectivePorts(c).some((p) => p.hostPort === null);
 
 function allocateAddresses(spec: Spec, held: Held): Result<Addresses> {
   const byNetwork = networkMembers(spec);

@@ -197,15 +197,14 @@ function linkAddresses(spec: Spec, from: ContainerSpec, to: ContainerSpec, alloc
   return { ip: primaryAddress(target, alloc), ip6: primaryAddress6(target, alloc) };
 }
 
-
+/** The networks whose aliases go to hosts files (those without DNS, see aliasIndex), as one string. */
+const withoutDns = (spec: Spec): string => Object.values(spec.bridges).filter((b) => !hasDns(b)).map((b) => b.name).join(' ');
 
 /**
  * Network → the endpoints on it with aliases: built once, not scanned again for every container. Only
  * networks without DNS: on the others tnet's server answers for aliases, and no hosts file changes when a
  * container comes or goes.
  */
-const withoutDns = (spec: Spec): string => Object.values(spec.bridges).filter((b) => !hasDns(b)).map((b) => b.name).join(' ');
-
 function aliasIndex(spec: Spec, alloc: Allocation): AliasIndex {
   const index: AliasIndex = new Map();
   for (const c of containersOf(spec)) {

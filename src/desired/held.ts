@@ -5,11 +5,11 @@
 import { containersOf } from '../spec/lookup.js';
 import type { FirewallObserved } from '../model/firewall.js';
 import type { ListeningSocket, ObservedLink, ObservedNetns } from '../model/observed.js';
-import type { Spec } from '../model/spec.js';
+import type { ContainerSpec, Spec } from '../model/spec.js';
 import { netnsOfKey, parseMark, parseSeal } from '../ownership/marks.js';
 import { specOwner } from '../ownership/rule-owner.js';
 import { allPublished, type PublishedRule } from '../observe/published.js';
-import { choosesPort, effectivePorts, heldPortKey, type Held } from './allocate.js';
+import { effectivePorts, heldPortKey, type Held } from './allocate.js';
 import type { HeldLinks } from './veth-names.js';
 
 /** Addresses held, by endpoint key: IPv4 (`v4`) and, on dual-stack networks, IPv6 (`v6`). */
@@ -82,7 +82,7 @@ export function held(
 ): Held {
   // Both are read only to choose host ports: a spec that names all of its own needs neither, nor the rules parsed.
   const published = chosen ? allPublished(rules) : [];
-  return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links };
+  return { ips, ips6, hostPorts: heldPorts(spec, published, ips, ips6), taken: takenPorts(spec.name, published), inUse: portsInUse(listening), links, chooses: chosen };
 }
 
 /** Ports published without a host port (`"80"`, publishAll): tnet picks one, and keeps it across applies. */
@@ -90,6 +90,8 @@ export function hasChosenPorts(spec: Spec): boolean {
   return containersOf(spec).some(choosesPort);
 }
 
+/** Whether tnet picks one of this container's host ports (hasChosenPorts, for one container). */
+export const choosesPort = (c: ContainerSpec): boolean => effectivePorts(c).some((p) => p.hostPort === null);
 
 /**
  * The host ports tnet chose earlier, read back from the spec's DNAT rules of both families (a mapping on

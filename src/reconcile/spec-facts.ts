@@ -1,6 +1,7 @@
 // What the reads and the first desire need to know of a spec's containers, kept by list and patched by its changes.
 
-import { choosesPort, effectivePorts } from '../desired/allocate.js';
+import { effectivePorts } from '../desired/allocate.js';
+import { choosesPort } from '../desired/held.js';
 import type { ContainerSpec } from '../model/spec.js';
 import { Memo } from '../util/memo.js';
 import { listPatchOf } from '../util/patch.js';

@@ -42,7 +42,7 @@ export function normalizeListed(raw: RawSpec, name: string, memo: NormalForms = 
   const entries = raw.containers ?? {};
   const walk = patchedWalk(entries, context, declared, bridges, host, memo, errors) ?? fullWalk(entries, context, declared, bridges, host, memo, errors);
   if (errors.length > 0) return fail(...errors);
-  memo.walked(walk);
+  memo.lastWalk = walk;
   return ok({ spec: { name, host, bridges, overlays, containers: walk.containers }, containers: walk.list });
 }
 
@@ -154,10 +154,6 @@ export class NormalForms {
   private last = '';
   /** The last walk that found no error: the next one may patch it (patchedWalk). */
   lastWalk: Walk | null = null;
-
-  walked(walk: Walk): void {
-    this.lastWalk = walk;
-  }
 
   /** The context as last seen when it is unchanged: 10,000 comparisons of one string object, not of its text. */
   context(text: string): string {

@@ -76,6 +76,14 @@ function patchBetween(a: object, b: object): readonly string[] | null {
   return ba?.from === b ? ba.keys : null;
 }
 
+/** The positions replaced when one list was patched from the other; null when neither was. */
+function listPatchBetween(a: readonly unknown[], b: readonly unknown[]): readonly number[] | null {
+  const ab = listPatchOf(b);
+  if (ab?.from === a) return ab.at;
+  const ba = listPatchOf(a);
+  return ba?.from === b ? ba.at : null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
@@ -84,7 +92,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Lists of one length, item by item; one patched from the other (util/patch.ts) at its patch's positions only. */
 function sameItems(a: readonly unknown[], b: readonly unknown[], deep: Budget): boolean {
-  const at = listPatchOf(b)?.from === a ? listPatchOf(b)!.at : listPatchOf(a)?.from === b ? listPatchOf(a)!.at : null;
+  const at = listPatchBetween(a, b);
   if (at) return at.every((i) => a[i] === b[i] || equal(a[i], b[i], deep));
   return a.every((x, i) => x === b[i] || equal(x, b[i], deep));
 }

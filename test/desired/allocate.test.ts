@@ -120,6 +120,19 @@ test('held: the ports of the host sockets, once each, per protocol', () => {
   assert.equal(h.inUse, ['tcp/22', 'udp/22']);
 });
 
+test('held says whether the spec leaves a host port to tnet; allocate then chooses one, as without the hint', () => {
+  const links = { own: {}, names: [] };
+  const named = spec(`version: 1\ncontainers:\n  a: {ports: ["8080:80"]}\n  b: {}\n`);
+  const chosen = spec(`version: 1\ncontainers:\n  a: {ports: ["8080:80"]}\n  b: {ports: ["80"]}\n`);
+  assert.is(held(named, {}, links, null).chooses, false);
+  assert.is(held(chosen, {}, links, null).chooses, true);
+  for (const s of [named, chosen]) {
+    const hinted = allocate(s, held(s, {}, links, null));
+    assert.equal(hinted, allocate(s, { ips: {}, hostPorts: {}, links }));
+    assert.equal(hinted.ok && hinted.value.hostPorts, s === chosen ? { 'b/tcp/80/0': 32768 } : {});
+  }
+});
+
 test('a range whose every port is in use is exhausted', () => {
   const s = spec(`version: 1
 containers:
