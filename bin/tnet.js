@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
 // Entry point: runs the bundled CLI (npm ci builds it through the prepare script).
-import { main } from '../dist/bin/main.js';
+import { loadCli } from './cli-loader.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const { cli, cache } = loadCli();
+if (process.env.TNET_TRACE) process.stderr.write(`tnet trace: code cache ${cache}\n`);
+process.exitCode = await cli.main(process.argv.slice(2));
 // The benchmark reads the peak resident set from here.
 if (process.env.TNET_TRACE) process.stderr.write(`tnet trace: maxrss ${process.resourceUsage().maxRSS} KB\n`);

@@ -49,6 +49,8 @@ spec=$pkg/examples/quickstart.yaml
 [ -f "$spec" ] || fail "the installed package has no examples/quickstart.yaml"
 
 step "tnet validate -f $spec" tnet validate -f "$spec"
+# The bundle's code cache, written by the prepare script, is in the tarball and taken by the installed node.
+step "the installed tnet loads from its code cache" sh -c 'TNET_TRACE=1 tnet validate -f "$1" 2>&1 | grep -q "^tnet trace: code cache used$"' sh "$spec"
 step "tnet graph -f $spec --format dot" sh -c 'tnet graph -f "$1" --format dot | grep -q "\"container:nginx-1\""' sh "$spec"
 
 # Inside the namespace: private /run, /etc/netns and /sys as the tests' sandbox makes them (test/helpers/sandbox.ts).
@@ -81,4 +83,4 @@ kill "$watch" 2>/dev/null; wait "$watch" || true
 step "tnet apply -f $spec, twice, then tnet watch --metrics, in a throwaway namespace" \
   unshare -n -m --propagation private sh -c "$inside" sh "$spec"
 
-echo "check-package: OK: $(basename "$tarball") installs with npm install -g; the installed tnet validates, graphs and applies the quickstart (then No changes, and nginx-2 pings nginx-1), and its watch answers /healthz, in a throwaway namespace"
+echo "check-package: OK: $(basename "$tarball") installs with npm install -g; the installed tnet loads from its code cache, validates, graphs and applies the quickstart (then No changes, and nginx-2 pings nginx-1), and its watch answers /healthz, in a throwaway namespace"

@@ -26,7 +26,8 @@ async function withFakeIp(box: Sandbox, script: string, env: string[], ...args: 
   return box.run(['env', ...env, `PATH=${bin}:${process.env.PATH}`, ...TNET, ...args]);
 }
 
-const STACK_FRAME = /^\s+at .*\(?(file|node):/m;
+// A frame of the bundle (a path: it is compiled as a script) or of a module or Node itself (a URL).
+const STACK_FRAME = /^\s+at .*\(?(file:|node:|\/\S+:\d+:\d+)/m;
 
 t('a failing ip: error[observe] naming it and its stderr, a hint, nothing changed, exit 1', async ({ box, spec }) => {
   const r = await withFakeIp(box, 'echo "RTNETLINK answers: Operation not permitted" >&2; exit 2', [], 'apply', '-f', spec);

@@ -179,7 +179,7 @@ test('one-shot commands never load prom-client; the watch metrics module does', 
   // A command's modules are loaded before its flags are checked: `apply` without -f loads all of apply's.
   const script = `
     import { createRequire } from 'node:module';
-    const { main } = await import('./dist/bin/main.js');
+    const { main } = createRequire(import.meta.url)('./dist/bin/tnet.cjs');
     process.stderr.write = () => true;
     for (const argv of [['apply'], ['plan'], ['validate', '-f', 'examples/quickstart.yaml'], ['status', '--format', 'x', '-o', 'json', '-f', '/nonexistent'], ['graph', '--format', 'nope'], ['watch', '--metrics', 'nope', '-f', 'x']]) await main(argv);
     const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/prom-client/'));

@@ -1,0 +1,32 @@
+// The bundled CLI as bin/tnet.js loads it: from V8's code cache under the entry's flags, compiled afresh otherwise.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const FLAGS = readFileSync('bin/tnet.js', 'utf8').split('\n', 1)[0].split(/\s+/).filter((w) => w.startsWith('--'));
+
+/** Loads the bundle in a node started with `flags`, runs `tnet validate` on the quickstart: the cache's fate and the exit code. */
+function load(flags: string[]): { cache: string; code: number } {
+  const script = `
+    const { loadCli } = await import('./bin/cli-loader.js');
+    const { cli, cache } = loadCli();
+    process.stdout.write = () => true;
+    const code = await cli.main(['validate', '-f', 'examples/quickstart.yaml']);
+    console.error(JSON.stringify({ cache, code }));`;
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return JSON.parse(r.stderr.trim().split('\n').pop()!);
+}
+
+test("the build's code cache is taken under bin/tnet.js's flags", () => {
+  assert.ok(FLAGS.length > 0, 'bin/tnet.js passes node flags: the cache is made under them');
+  assert.equal(load(FLAGS), { cache: 'used', code: 0 });
+});
+
+test('under other flags V8 refuses the cache, and the bundle is compiled and runs all the same', () => {
+  assert.equal(load([]), { cache: 'rejected', code: 0 });
+});
+
+test.run();
