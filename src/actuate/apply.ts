@@ -142,7 +142,17 @@ interface Step {
   run(): Promise<TnetError[]>;
   /** Runs though it has no action of its own: they were counted by an earlier step (the reload after 'dns start'). */
   needed?: boolean;
+  /**
+   * Changes nothing the check after the apply reads of the host (links, addresses, routes, nsids, files, the
+   * fdb): the insides of namespaces, the DNS records, the intents' drop (reconcile/verify.ts reads those apart).
+   */
+  hostUnchanged?: boolean;
+  /** Once it went through, the check may read this part. */
+  settles?: SettledPart;
 }
+
+/** What the check after an apply reads apart (reconcile/verify.ts): the host side, and the DNS server's state. */
+export type SettledPart = 'host' | 'dns';
 
 /** Told as each phase starts: its name and how many actions it carries out (a terminal shows it, see cli/progress.ts). */
 export type PhaseListener = (phase: string, actions: number) => void;
@@ -151,6 +161,12 @@ export interface ApplyOptions {
   /** Undo: every step runs whatever failed before it, and batches go on past a line that fails. */
   tolerant?: boolean;
   onPhase?: PhaseListener;
+  /**
+   * Told when the apply is done with a part the check reads: 'host' once, before the first stage from which
+   * on no step changes the host side (after the last stage if some step of each does); 'dns' once the DNS
+   * step went through. The check reads each then, beside what is left.
+   */
+  onSettled?: (part: SettledPart) => void;
 }
 
 export interface ApplyOutcome {
@@ -169,23 +185,35 @@ export async function applyPlan(
   plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[], opts: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { errors: [], attempted: [] };
-  for (const [i, stage] of stages(toPhases(plan), firewall, links, opts.tolerant === true).entries()) {
+  const all = stages(toPhases(plan), firewall, links, opts.tolerant === true);
+  const settledAt = hostSettledAt(all);
+  for (const [i, stage] of all.entries()) {
+    if (i === settledAt) opts.onSettled?.('host');
     // Bookkeeping steps (intents) do nothing to see.
     const shown = stage.filter((s) => s.actions.length);
     if (shown.length) opts.onPhase?.(shown.map((s) => s.name).join(' + '), shown.reduce((n, s) => n + s.actions.length, 0));
     for (const step of stage) out.attempted.push(...step.actions);
     // TNET_TRACE names each step by its stage: steps of one stage ran side by side, their times overlap.
-    const errors = await Promise.all(stage.map((step) => timedStep(step, `stage ${i}: ${step.name}`)));
+    const errors = await Promise.all(stage.map((step) => timedStep(step, `stage ${i}: ${step.name}`, opts.onSettled)));
     out.errors.push(...errors.flat());
-    if (out.errors.length && !opts.tolerant) break;
+    if (out.errors.length && !opts.tolerant) return out;
   }
+  if (settledAt === all.length) opts.onSettled?.('host');
   return out;
 }
 
-async function timedStep(step: Step, label: string): Promise<TnetError[]> {
+/** The first stage from which on every step leaves the host side as it is. */
+function hostSettledAt(all: Step[][]): number {
+  let i = all.length;
+  while (i > 0 && all[i - 1].every((s) => s.hostUnchanged === true)) i--;
+  return i;
+}
+
+async function timedStep(step: Step, label: string, onSettled: ApplyOptions['onSettled']): Promise<TnetError[]> {
   const t = performance.now();
   const errors = await step.run();
   trace(label, t);
+  if (errors.length === 0 && step.settles) onSettled?.(step.settles);
   return errors;
 }
 
@@ -221,18 +249,26 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
     // Seals last among the insides: each one only once its namespace's side went through, since it vouches
     // for it. The DNS server's records and reload need nothing from inside the namespaces, only their bridges.
     [
-      { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links) },
+      { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links), hostUnchanged: insidesOnly(p) },
       // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
-      { name: 'dns', actions: p.dns.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(p.dns), needed: p.dns.length > 0 },
+      { name: 'dns', actions: p.dns.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(p.dns), needed: p.dns.length > 0, hostUnchanged: true, settles: 'dns' },
     ],
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     [{ name: 'prune batch', actions: p.prune, run: () => batch(p.prune) }],
     [{ name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) }],
-    [{ name: 'intents dropped', actions: [], run: () => dropIntents(p.intents) }],
+    [{ name: 'intents dropped', actions: [], run: () => dropIntents(p.intents), hostUnchanged: true }],
   ];
   // Empty steps are left out, but for the intents' bookkeeping first and last.
   const last = all.length - 1;
   return all.map((stage, i) => stage.filter((s) => s.actions.length > 0 || s.needed === true || i === 0 || i === last)).filter((stage) => stage.length > 0);
+}
+
+/**
+ * Whether configuring the insides leaves the host side as it is: not when a seal (an alias on a host veth) is
+ * set, nor when a link is deleted inside, since a veth's host end goes with it.
+ */
+function insidesOnly(p: Phases): boolean {
+  return p.seal.length === 0 && [...p.inside.values()].every((actions) => actions.every((a) => a.op !== 'link-del'));
 }
 
 async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[]): Promise<TnetError[]> {

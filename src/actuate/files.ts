@@ -53,7 +53,8 @@ function writeFolder(dir: string, files: Extract<FileAction, { op: 'file-write' 
     return;
   }
   const staging = join(dirname(dir), `.tnet-${basename(dir)}`);
-  rmSync(staging, { recursive: true, force: true });
+  // Looked for first: rmSync of a path that is not there throws and catches an error, ~60 µs a folder.
+  if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   // hosts first: from then on the staging folder is recognisably tnet's.
   const ordered = [...files].sort((a, b) => Number(basename(b.path) === 'hosts') - Number(basename(a.path) === 'hosts'));

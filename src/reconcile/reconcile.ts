@@ -28,7 +28,7 @@ import { vouched } from '../plan/vouch.js';
 import { portsInTheWay } from '../plan/check-host.js';
 import { applyPlan, type ApplyOutcome, type PhaseListener } from '../actuate/apply.js';
 import { afterFailure } from './rollback.js';
-import { verifyApplied } from './verify.js';
+import { AppliedCheck } from './verify.js';
 import type { FirewallGlue } from './firewall.js';
 import { Session } from './session.js';
 import type { SpecFacts } from './spec-facts.js';
@@ -171,9 +171,11 @@ function hostResolvConf(): string {
 export async function commit(planned: Planned, keep = false, progress?: PhaseListener): Promise<Outcome> {
   const { report, fw, links, started } = planned;
   if (report.actions.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started });
-  const applied = await caughtOutcome(applyPlan(report.actions, fw, links, { onPhase: progress }));
+  // The check reads each part as soon as the apply is done with it (verify.ts).
+  const check = new AppliedCheck(report.actions, report.desired, report.observed, fw);
+  const applied = await caughtOutcome(applyPlan(report.actions, fw, links, { onPhase: progress, onSettled: (part) => check.settled(part) }));
   if (!applied.errors.length) progress?.('verifying', 0);
-  const outcome = applied.errors.length ? applied : { ...applied, errors: await verified(report, fw) };
+  const outcome = applied.errors.length ? applied : { ...applied, errors: await verified(check) };
   if (outcome.errors.length === 0) return ok({ ...report, applied: true, ms: performance.now() - started, warnings: stillHeld(report) });
   progress?.(keep ? 'listing what went through' : 'rolling back', 0);
   const undo = await caught(afterFailure({ before: report.observed, outcome, fw, links }, keep).then(ok));
@@ -202,9 +204,9 @@ function stillHeld(report: ReconcileReport): TnetWarning[] {
 }
 
 /** What the apply touched, read again: a failure to read is a failure to verify. */
-async function verified(report: ReconcileReport, fw: FirewallGlue | null): Promise<TnetError[]> {
+async function verified(check: AppliedCheck): Promise<TnetError[]> {
   const t = performance.now();
-  const r = await caught(verifyApplied(report.actions, report.desired, report.observed, fw).then(ok));
+  const r = await caught(check.result().then(ok));
   trace('verify', t);
   return r.ok ? r.value : r.errors;
 }

@@ -2,13 +2,15 @@
 
 import { isDnsAction, type Action } from '../model/action.js';
 import { IPV6_FORWARD, type DesiredState } from '../model/desired.js';
-import { tnetError, type TnetError } from '../model/errors.js';
+import { TnetFailure, tnetError, type TnetError } from '../model/errors.js';
 import type { ObservedState } from '../model/observed.js';
 import { enterAgain, observeAgain } from '../observe/observe.js';
 import { plan } from '../plan/plan.js';
 import { touchedNamespaces } from '../plan/residue.js';
 import { vouched } from '../plan/vouch.js';
 import { describe } from '../actuate/link-ops.js';
+import type { SettledPart } from '../actuate/apply.js';
+import { deferred } from '../util/deferred.js';
 import type { FirewallGlue } from './firewall.js';
 
 /**
@@ -20,16 +22,78 @@ import type { FirewallGlue } from './firewall.js';
  *   seal vouches once every step went through (set after the inside, or with a new namespace's veth under
  *   its intent, dropped by then), as a re-apply trusts it (`--deep` enters all);
  * - not the rules: iptables-restore commits a table atomically, so its success means the kernel holds it.
- * Empty: all is as desired.
+ *
+ * Each part is read as soon as the apply is done with it (actuate/apply.ts says when): the host side once no
+ * step left changes it, the DNS state once the DNS step went through. Both are read, and the plan made again,
+ * while the insides of the namespaces are configured, a wait of the kernel's that leaves the cores mostly idle;
+ * only namespaces the check must enter wait for the apply's end. The intents this apply records are left out
+ * of the host's read: they are dropped before the check counts, and only an apply that went through is checked.
  */
-export async function verifyApplied(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<TnetError[]> {
-  // Only rules changed (a port edit, say): nothing to read again, and a plan from the same reads says nothing.
-  if (actions.every((a) => a.op === 'fw-update')) return [];
-  const after = await observeTouched(actions, desired, before, fw);
-  const again = plan(desired, after);
-  if (!again.ok) return again.errors;
+export class AppliedCheck {
+  readonly #host = deferred<void>();
+  readonly #dns = deferred<void>();
+  readonly #prepared: Promise<Prepared>;
+
+  constructor(readonly actions: readonly Action[], readonly desired: DesiredState, readonly before: ObservedState, readonly fw: FirewallGlue | null) {
+    // Only rules changed (a port edit, say): nothing to read again, and a plan from the same reads says nothing.
+    this.#prepared = actions.every((a) => a.op === 'fw-update') ? Promise.resolve({ enter: new Set(), observed: before, missing: [] }) : this.#prepare();
+    this.#prepared.catch(() => undefined);
+  }
+
+  /** The apply is done with this part: the check may read it. */
+  settled(part: SettledPart): void {
+    (part === 'host' ? this.#host : this.#dns).resolve();
+  }
+
+  /** Once the apply went through: empty when all is as desired. */
+  async result(): Promise<TnetError[]> {
+    // Told or not, every part is settled now.
+    this.settled('host');
+    this.settled('dns');
+    const { enter, observed, missing } = await this.#prepared;
+    if (enter.size === 0) return unverified(missing);
+    const again = plan(this.desired, await enterAgain(observed, enter));
+    return again.ok ? unverified(again.value) : again.errors;
+  }
+
+  async #prepare(): Promise<Prepared> {
+    const { actions, before, desired, fw } = this;
+    await this.#host.promise;
+    const host = await readHostAgain(actions, before);
+    const dns = actions.some(isDnsAction);
+    if (dns) await this.#dns.promise;
+    const read = dns ? await observeAgain(host, { kernel: false, firewall: null, files: false, fdb: false, dns, enter: new Set() }) : host;
+    const switches = fw && actions.some((a) => a.op === 'sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
+    const withSwitches = { ...read, firewall: switches };
+    const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));
+    const trusted = vouched(desired, withSwitches, ids);
+    // Trusted as planning trusts them: not read, with the mark their seal vouches for.
+    const netns = Object.fromEntries(
+      Object.entries(withSwitches.netns).map(([name, n]) => {
+        const mark = trusted.get(name);
+        return [name, mark === undefined ? n : { ...n, read: false, mark, links: [], routes: [] }];
+      }),
+    );
+    const observed = { ...withSwitches, netns };
+    const enter = new Set(touchedNamespaces(actions).filter((n) => !trusted.has(n) && netns[n]));
+    if (enter.size > 0) return { enter, observed, missing: [] };
+    const again = plan(desired, observed);
+    if (!again.ok) throw new TnetFailure(again.errors);
+    return { enter, observed, missing: again.value };
+  }
+}
+
+/** What the check read while the apply went on, and when it entered no namespace, what is still to do. */
+interface Prepared {
+  enter: ReadonlySet<string>;
+  observed: ObservedState;
+  missing: Action[];
+}
+
+/** The actions a plan from the state read after the apply still holds, as the check's error. */
+function unverified(actions: readonly Action[]): TnetError[] {
   // The rules were not read again: a firewall update planned from the old ones says nothing.
-  const missing = again.value.filter((a) => a.op !== 'fw-update');
+  const missing = actions.filter((a) => a.op !== 'fw-update');
   if (missing.length === 0) return [];
   const shown = missing.slice(0, 5).map((a) => describe(a));
   const more = missing.length > shown.length ? `, and ${missing.length - shown.length} more` : '';
@@ -47,21 +111,11 @@ export function touchesKernelView(a: Action): boolean {
   return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' || a.key === IPV6_FORWARD : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op) && !isDnsAction(a);
 }
 
-async function observeTouched(actions: readonly Action[], desired: DesiredState, before: ObservedState, fw: FirewallGlue | null): Promise<ObservedState> {
+/** The host side of the check: what the actions touched of links, addresses, routes, nsids, files and the fdb. */
+async function readHostAgain(actions: readonly Action[], before: ObservedState): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
-  const kernel = actions.some(touchesKernelView);
-  const host = await observeAgain(before, { kernel, firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), dns: actions.some(isDnsAction), enter: new Set() });
-  const switches = fw && has('sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
-  const withSwitches = { ...host, firewall: switches };
-  const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));
-  const trusted = vouched(desired, withSwitches, ids);
-  // Trusted as planning trusts them: not read, with the mark their seal vouches for.
-  const netns = Object.fromEntries(
-    Object.entries(withSwitches.netns).map(([name, n]) => {
-      const mark = trusted.get(name);
-      return [name, mark === undefined ? n : { ...n, read: false, mark, links: [], routes: [] }];
-    }),
-  );
-  const enter = touchedNamespaces(actions).filter((n) => !trusted.has(n) && netns[n]);
-  return enterAgain({ ...withSwitches, netns }, new Set(enter));
+  const host = await observeAgain(before, { kernel: actions.some(touchesKernelView), firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), dns: false, enter: new Set() });
+  const own = new Set(actions.flatMap((a) => (a.op === 'netns-mark' ? [a.name] : [])));
+  if (own.size === 0 || !Object.keys(host.intents).some((n) => own.has(n))) return host;
+  return { ...host, intents: Object.fromEntries(Object.entries(host.intents).filter(([n]) => !own.has(n))) };
 }

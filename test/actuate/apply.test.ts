@@ -92,4 +92,26 @@ test('the rules go in before the insides; a failure there stops the apply before
   assert.equal(order, ['rules', 'rules', 'insides']);
 });
 
+test('the check may read the host before the insides, unless a seal is set or a link deleted in there', async () => {
+  const inside = PLAN.filter((a) => a.op !== 'link-seal');
+  const told = async (plan: Action[]) => {
+    const order: string[] = [];
+    const linked: LinkBackend = { name: 'netlink', configure: async () => (order.push('insides'), []) };
+    const { errors } = await applyPlan(plan, null, [linked], { onSettled: (part) => order.push(`settled ${part}`) });
+    assert.equal(errors, []);
+    return order;
+  };
+  assert.equal(await told(inside), ['settled host', 'insides']);
+  assert.equal(await told(PLAN), ['insides', 'settled host'], 'a seal is an alias on a host veth');
+  assert.equal(await told([...inside, { op: 'link-del', ns: 'a', dev: 'eth1' }]), ['insides', 'settled host'], "a veth's host end goes with it");
+});
+
+test('an apply that fails tells the check nothing: it is not checked', async () => {
+  const told: string[] = [];
+  const failing: LinkBackend = { name: 'netlink', configure: async () => [tnetError('kernel', 'configuring namespace a failed')] };
+  const { errors } = await applyPlan(PLAN, null, [failing], { onSettled: (part) => told.push(part) });
+  assert.is(errors.length, 1);
+  assert.equal(told, []);
+});
+
 test.run();
