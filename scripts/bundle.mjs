@@ -49,5 +49,5 @@ writeFileSync('dist/bin/dns-server.js', "// tnet's DNS server as an ES module en
 
 // The code cache, by a node started with bin/tnet.js's flags: V8 takes a cache only under the flags it was made with.
 const flags = readFileSync('bin/tnet.js', 'utf8').split('\n', 1)[0].split(/\s+/).filter((w) => w.startsWith('--'));
-const made = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', "(await import('./bin/cli-loader.js')).writeCodeCache()"], { stdio: 'inherit' });
+const made = spawnSync(process.execPath, [...flags, '-e', "require('./bin/cli-loader.cjs').writeCodeCache()"], { stdio: 'inherit' });
 if (made.status !== 0) process.exit(made.status ?? 1);

@@ -10,7 +10,8 @@ const FLAGS = readFileSync('bin/tnet.js', 'utf8').split('\n', 1)[0].split(/\s+/)
 /** Loads the bundle in a node started with `flags`, runs `tnet validate` on the quickstart: the cache's fate and the exit code. */
 function load(flags: string[]): { cache: string; code: number } {
   const script = `
-    const { loadCli } = await import('./bin/cli-loader.js');
+    import { createRequire } from 'node:module';
+    const { loadCli } = createRequire(import.meta.url)('./bin/cli-loader.cjs');
     const { cli, cache } = loadCli();
     process.stdout.write = () => true;
     const code = await cli.main(['validate', '-f', 'examples/quickstart.yaml']);
