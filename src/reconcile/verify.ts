@@ -57,30 +57,39 @@ export class AppliedCheck {
   }
 
   async #prepare(): Promise<Prepared> {
-    const { actions, before, desired, fw } = this;
+    const { actions, desired } = this;
+    const { observed, trusted } = vouchedFor(desired, await this.#read());
+    const enter = new Set(touchedNamespaces(actions).filter((n) => !trusted.has(n) && observed.netns[n]));
+    if (enter.size > 0) return { enter, observed, missing: [] };
+    const again = plan(desired, observed);
+    if (!again.ok) throw new TnetFailure(again.errors);
+    return { enter, observed, missing: again.value };
+  }
+
+  /** The host side once it is settled, then the DNS state once that is, with the switches the apply set. */
+  async #read(): Promise<ObservedState> {
+    const { actions, before, fw } = this;
     await this.#host.promise;
     const host = await readHostAgain(actions, before);
     const dns = actions.some(isDnsAction);
     if (dns) await this.#dns.promise;
     const read = dns ? await observeAgain(host, { kernel: false, firewall: null, files: false, fdb: false, dns, enter: new Set() }) : host;
     const switches = fw && actions.some((a) => a.op === 'sysctl') && before.firewall ? { ...before.firewall, sysctls: fw.switches() } : before.firewall;
-    const withSwitches = { ...read, firewall: switches };
-    const ids = new Map(Object.values(withSwitches.netns).map((n) => [n.name, n.id]));
-    const trusted = vouched(desired, withSwitches, ids);
-    // Trusted as planning trusts them: not read, with the mark their seal vouches for.
-    const netns = Object.fromEntries(
-      Object.entries(withSwitches.netns).map(([name, n]) => {
-        const mark = trusted.get(name);
-        return [name, mark === undefined ? n : { ...n, read: false, mark, links: [], routes: [] }];
-      }),
-    );
-    const observed = { ...withSwitches, netns };
-    const enter = new Set(touchedNamespaces(actions).filter((n) => !trusted.has(n) && netns[n]));
-    if (enter.size > 0) return { enter, observed, missing: [] };
-    const again = plan(desired, observed);
-    if (!again.ok) throw new TnetFailure(again.errors);
-    return { enter, observed, missing: again.value };
+    return { ...read, firewall: switches };
   }
+}
+
+/** The namespaces a seal vouches for, trusted as planning trusts them: not read, with the mark the seal vouches for. */
+function vouchedFor(desired: DesiredState, observed: ObservedState): { observed: ObservedState; trusted: ReadonlyMap<string, string> } {
+  const ids = new Map(Object.values(observed.netns).map((n) => [n.name, n.id]));
+  const trusted = vouched(desired, observed, ids);
+  const netns = Object.fromEntries(
+    Object.entries(observed.netns).map(([name, n]) => {
+      const mark = trusted.get(name);
+      return [name, mark === undefined ? n : { ...n, read: false, mark, links: [], routes: [] }];
+    }),
+  );
+  return { observed: { ...observed, netns }, trusted };
 }
 
 /** What the check read while the apply went on, and when it entered no namespace, what is still to do. */
