@@ -138,7 +138,7 @@ function reason(r: LineReply): string {
 }
 
 /**
- * The server's CommonJS bundle beside this chunk (dist/bin: 1.4 MB less resident than an ES module), or the
+ * The server's CommonJS bundle beside the CLI's (dist/bin: 1.4 MB less resident than an ES module), or the
  * compiled module when run unbundled.
  */
 function serverScript(): string {
