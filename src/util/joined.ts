@@ -1,6 +1,6 @@
 // Joins a list of lists into one, by pushes; again by the lists replaced when the list of lists is a patch.
 
-import { listPatchOf, noteListPatch } from './patch.js';
+import { listPatchOf, patchList } from './patch.js';
 
 /** For ten thousand small arrays (a container's endpoints, its files), several times faster than flat(). */
 export function joined<U>(lists: readonly (readonly U[])[]): U[] {
@@ -43,18 +43,17 @@ export class JoinedMemo<U> {
   }
 
   private patched(lists: readonly (readonly U[])[], at: readonly number[]): U[] {
-    const out = this.out.slice();
+    // `at` ascends, and so do the lists' starts: so do the places moved, as patchList wants them.
     const moved: number[] = [];
+    const items: U[] = [];
     for (const i of at) {
       const from = this.starts[i];
       lists[i].forEach((u, k) => {
-        if (out[from + k] === u) return;
-        out[from + k] = u;
+        if (this.out[from + k] === u) return;
         moved.push(from + k);
+        items.push(u);
       });
     }
-    if (moved.length === 0) return this.out;
-    noteListPatch(out, this.out, moved);
-    return out;
+    return moved.length === 0 ? this.out : patchList(this.out, moved, items);
   }
 }

@@ -1,6 +1,6 @@
 // Maps a list to a list again, reusing the result at each position where the item is the one of the last call.
 
-import { listPatchOf, noteListPatch, patchList } from './patch.js';
+import { listPatchOf, patchList } from './patch.js';
 
 /**
  * Watch mode maps ten thousand containers to their endpoints, files and rules on every edit, and all but
@@ -58,14 +58,16 @@ export class ListMemo<I, O> {
       else lonely.add(i);
     }
     const redo = [...new Set([...at, ...lonely])].sort((a, b) => a - b);
-    const results = redo.map((i) => each(items[i]));
+    const moved: number[] = [];
+    const results: O[] = [];
+    for (const i of redo) {
+      const result = each(items[i]);
+      if (result === outs[i]) continue;
+      moved.push(i);
+      results.push(result);
+    }
     this.lonely = lonely;
-    const moved = redo.filter((i, k) => results[k] !== outs[i]);
-    if (moved.length === 0) return outs as O[];
-    const out = outs.slice();
-    redo.forEach((i, k) => (out[i] = results[k]));
-    noteListPatch(out, outs, moved);
-    return out;
+    return moved.length === 0 ? (outs as O[]) : patchList(outs, moved, results);
   }
 }
 

@@ -65,11 +65,6 @@ function dictionary<T>(): Record<string, T> {
   return out;
 }
 
-/** Notes that `list` is `from` with the items at `at` replaced (same length, `at` ascending). */
-export function noteListPatch<T>(list: readonly T[], from: readonly T[], at: readonly number[]): void {
-  if (list.length === from.length) LISTS.set(list, { from: new WeakRef(from), at });
-}
-
 /** `from` with `items` at positions `at` (ascending), noted as made from it. */
 export function patchList<T>(from: readonly T[], at: readonly number[], items: readonly T[]): T[] {
   const out = from.slice();
