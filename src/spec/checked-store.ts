@@ -6,13 +6,12 @@
 // kept. Only root's own files are believed: a kept spec skips validation, so one another user could write
 // would let them hand root a spec no check ever saw.
 
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deserialize, serialize } from 'node:v8';
 import type { Spec } from '../model/spec.js';
 import { CHECKED_DIR } from '../ownership/paths.js';
+import { sha256Hex } from '../util/sha256.js';
 
 /** What a load was asked for: with the sources, everything a Spec depends on. */
 export interface CheckedKey {
@@ -29,8 +28,8 @@ export interface CheckedSpecs {
 
 /** How many sources' specs are kept: one slot per file or folder loaded (and name and host), newest kept. */
 const SLOTS = 16;
-/** Bumped when what is stored changes shape. */
-const FORMAT = 1;
+/** Bumped when what is stored changes shape (2: JSON, before it V8's serialization). */
+const FORMAT = 2;
 
 /**
  * The store under `dir`, or null where it cannot be trusted or used: not root, or code not built to files
@@ -56,7 +55,7 @@ class FileStore implements CheckedSpecs {
         const data = readFileSync(fd);
         const headLength = data.readUInt32LE(0);
         if (data.subarray(4, 4 + headLength).toString('utf8') !== this.digest(key)) return null;
-        return deserialize(data.subarray(4 + headLength)) as Spec;
+        return JSON.parse(data.subarray(4 + headLength).toString('utf8')) as Spec;
       } finally {
         closeSync(fd);
       }
@@ -67,6 +66,8 @@ class FileStore implements CheckedSpecs {
 
   /** Best effort: a store that cannot be written costs the next load its parse, nothing else. */
   put(key: CheckedKey, spec: Spec): void {
+    const text = plainJson(spec);
+    if (text === null) return;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       if (!trusted(statSync(this.dir))) return;
@@ -75,7 +76,7 @@ class FileStore implements CheckedSpecs {
       size.writeUInt32LE(head.length);
       const path = this.path(key);
       const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.concat([size, head, serialize(spec)]), { mode: 0o600 });
+      writeFileSync(tmp, Buffer.concat([size, head, Buffer.from(text, 'utf8')]), { mode: 0o600 });
       renameSync(tmp, path);
       this.evict();
     } catch {
@@ -86,11 +87,11 @@ class FileStore implements CheckedSpecs {
   /** The slot: which sources were loaded and how; the digest inside says whether their text is the same. */
   private path(key: CheckedKey): string {
     const where = JSON.stringify([key.sources.map((s) => s.file), key.defaultName, key.name ?? null, key.host]);
-    return join(this.dir, `${sha256(where).slice(0, 32)}.spec`);
+    return join(this.dir, `${sha256Hex(where).slice(0, 32)}.spec`);
   }
 
   private digest(key: CheckedKey): string {
-    return sha256(JSON.stringify([FORMAT, this.build, key.sources, key.defaultName, key.name ?? null, key.host]));
+    return sha256Hex(JSON.stringify([FORMAT, this.build, key.sources, key.defaultName, key.name ?? null, key.host]));
   }
 
   private evict(): void {
@@ -107,8 +108,6 @@ function trusted(st: { uid: number; mode: number }): boolean {
   return st.uid === 0 && (st.mode & 0o022) === 0;
 }
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-
 /**
  * The code that checks specs, as the names, sizes and times of the files it was built to: the bundle's
  * folder (dist/bin). Compiled modules (dist/src, the tests) are spread over folders whose change this would
@@ -119,11 +118,31 @@ function buildId(): string | null {
   if (basename(here) !== 'bin') return null;
   try {
     const files = readdirSync(here).filter((f) => /\.[cm]?js$/.test(f)).sort();
-    return sha256(JSON.stringify(files.map((f) => {
+    return sha256Hex(JSON.stringify(files.map((f) => {
       const st = statSync(join(here, f));
       return [f, st.size, st.mtimeMs];
     })));
   } catch {
     return null;
   }
+}
+
+/**
+ * The spec as JSON, or null when JSON would not give it back as it is: a value JSON drops or changes
+ * (undefined, NaN, -0, a function), an object that is not plain, or one object reached twice (parsed back, it
+ * would be two). JSON.parse reads a spec of 3,000 containers in a third of the time v8.deserialize takes.
+ */
+export function plainJson(spec: Spec): string | null {
+  const seen = new Set<object>();
+  const plain = (v: unknown): boolean => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+    if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+    if (typeof v !== 'object' || seen.has(v)) return false;
+    seen.add(v);
+    if (Array.isArray(v)) return v.every(plain);
+    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+    for (const k in v) if (!plain((v as Record<string, unknown>)[k])) return false;
+    return true;
+  };
+  return plain(spec) ? JSON.stringify(spec) : null;
 }

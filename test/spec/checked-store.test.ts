@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkedSpecs, type CheckedKey } from '../../src/spec/checked-store.js';
+import { checkedSpecs, plainJson, type CheckedKey } from '../../src/spec/checked-store.js';
+import type { Spec } from '../../src/model/spec.js';
 import { loadSpec } from '../../src/spec/load.js';
 
 const root = process.getuid?.() === 0;
@@ -39,6 +40,51 @@ test('a spec loaded twice from the same text comes back equal, from the store', 
   assert.ok(again.ok);
   assert.equal(again.value, first.value);
   assert.is.not(again.value, first.value);
+});
+
+const RICH = `version: 1
+name: rich
+host: {icc: false}
+bridges:
+  br0: {subnet: 10.1.0.0/16, subnet6: "2001:db8:1::/64"}
+  br1: {subnet: 10.2.0.0/16, internal: true}
+containers:
+  web: {bridge: br0, ports: ["8080:80", "0.0.0.0:53:53/udp", "[::]:8443:443", "9000-9002:90"], dns: [192.0.2.1], extraHosts: ["x:192.0.2.5"], expose: [81]}
+  db: {networks: {br0: {aliases: [dbx]}, br1: {}}, links: ["web:w"], publishAll: true, expose: [5432]}
+  lone: {network: none}
+  hosty: {network: host}
+  shared: {network: "container:web"}
+`;
+
+test('a spec of every kind of container, port and network comes back from the store as parsing makes it', async () => {
+  if (!root) return;
+  const { file, store } = setup();
+  writeFileSync(file, RICH);
+  const checked = checkedSpecs(store, 'build-a')!;
+  const parsed = await loadSpec(file, { checked, host: 'h1' });
+  assert.ok(parsed.ok);
+  const kept = checked.get(keyOf(file, RICH));
+  assert.ok(kept, 'kept');
+  // dequal compares the keys too: a key JSON dropped or added would show.
+  assert.equal(kept, parsed.value);
+  assert.equal(Object.keys(kept.containers), Object.keys(parsed.value.containers));
+});
+
+test('plainJson refuses what JSON would not give back as it is', () => {
+  const base = { name: 'x', host: {}, bridges: {}, overlays: {}, containers: {} } as unknown as Spec;
+  assert.ok(plainJson(base));
+  const shared = { a: 1 };
+  for (const [why, extra] of [
+    ['undefined', { v: undefined }],
+    ['NaN', { v: Number.NaN }],
+    ['-0', { v: -0 }],
+    ['a Map', { v: new Map() }],
+    ['a class', { v: new (class Thing {})() }],
+    ['a function', { v: () => 1 }],
+    ['one object twice', { v: shared, w: shared }],
+  ] as const) {
+    assert.is(plainJson({ ...base, containers: extra } as unknown as Spec), null, why);
+  }
 });
 
 test('what the store holds for the text is what loads: so it holds only specs that passed', async () => {

@@ -21,6 +21,24 @@ test('parse and format dotted quads', () => {
   }
 });
 
+/** The rule as first written: four dot-separated octets, each 0 or 1-255 without a leading zero. */
+function reference(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return null;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+test('parseIpv4 reads what the rule allows and nothing else, over many near-misses', () => {
+  const pieces = ['0', '1', '9', '10', '00', '01', '99', '255', '256', '300', '999', '1000', '', 'a', '-1', ' ', '+1', '0x1', '１'];
+  let seed = 7;
+  const pick = () => pieces[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % pieces.length];
+  for (let k = 0; k < 20000; k++) {
+    const count = 2 + (k % 5);
+    const text = Array.from({ length: count }, pick).join(k % 97 === 0 ? ',' : '.');
+    assert.is(parseIpv4(text), reference(text), JSON.stringify(text));
+  }
+});
+
 test('parse CIDR: host bits cleared, kept by parseIpv4Prefix', () => {
   assert.equal(parseCidr('172.17.0.0/16'), { network: 0xac110000, prefix: 16 });
   assert.equal(parseCidr('172.17.3.4/16'), { network: 0xac110000, prefix: 16 });

@@ -123,15 +123,19 @@ function failure(code: 'observe' | 'firewall', cmd: string, tables: FwTableName[
 }
 
 interface Weighed {
-  weight: number;
+  /** Whether the variant holds a rule or a user chain (false when it is missing or empty). */
+  used: boolean;
   saved: string;
 }
 
-/** Rules and user chains a variant holds (0 when it is missing or empty), with the text read. */
+/** A rule, or a user chain's line (`:NAME - [0:0]`; built-in chains have a policy instead of `-`). */
+const RULE_OR_CHAIN = /^(?:-A |:\S+ - \[\d+:\d+\]$)/m;
+
+/** Whether a variant is in use, with the text read: the first rule found says so, without counting the rest. */
 async function weigh(variant: IptablesVariant, kept: RulesKeeper | null): Promise<Weighed> {
   const read = () => saveText(variant);
   const saved = await (variant === 'nf_tables' && kept ? kept.read(read) : read()).catch(() => '');
-  return { weight: saved.split('\n').filter((l) => l.startsWith('-A ') || / - \[\d+:\d+\]$/.test(l)).length, saved };
+  return { used: RULE_OR_CHAIN.test(saved), saved };
 }
 
 /** What plain `iptables` is on this machine: `iptables v1.8.9 (nf_tables)` or `(legacy)`. */
@@ -151,8 +155,8 @@ export async function chooseVariant(): Promise<IptablesVariant> {
 /** The variant, with the rules read while choosing it: handed to the backend, observing them costs no process. */
 export async function detectVariant(kept: RulesKeeper | null = null): Promise<{ variant: IptablesVariant; saved: string }> {
   const [legacy, nft] = await Promise.all([weigh('legacy', kept), weigh('nf_tables', kept)]);
-  if (legacy.weight > 0 && nft.weight === 0) return { variant: 'legacy', saved: legacy.saved };
-  if (nft.weight > 0 && legacy.weight === 0) return { variant: 'nf_tables', saved: nft.saved };
+  if (legacy.used && !nft.used) return { variant: 'legacy', saved: legacy.saved };
+  if (nft.used && !legacy.used) return { variant: 'nf_tables', saved: nft.saved };
   const variant = await installedDefault();
   return { variant, saved: variant === 'legacy' ? legacy.saved : nft.saved };
 }
