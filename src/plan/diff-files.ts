@@ -15,6 +15,23 @@ export function folderOwner(observed: ObservedState, dir: string): string | null
 export function diffFiles(desired: DesiredState, observed: ObservedState): { actions: Action[]; errors: TnetError[] } {
   const actions: Action[] = [];
   const errors: TnetError[] = [];
+  // The files that differ first, without an index of anything: on a re-apply none does, and the folders are
+  // looked at only for those that do (every folder has its hosts file among the files wanted).
+  const differing = desired.files.filter((f) => observed.files[f.path] !== f.content);
+  const blocked = differing.length > 0 ? blockedDirs(desired, observed, errors) : new Set<string>();
+  for (const f of differing) {
+    const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+    if (!blocked.has(dir)) actions.push({ op: 'file-write', path: f.path, content: f.content });
+  }
+  const wanted = new Set(desired.fileDirs);
+  for (const dir of observed.fileDirs) {
+    if (!wanted.has(dir) && parseMark(folderOwner(observed, dir))?.spec === desired.spec) actions.push({ op: 'dir-remove', path: dir });
+  }
+  return { actions, errors };
+}
+
+/** The folders wanted that exist and are not this spec's (another spec's, or no tnet's), each with its error. */
+function blockedDirs(desired: DesiredState, observed: ObservedState, errors: TnetError[]): Set<string> {
   const present = new Set(observed.fileDirs);
   const blocked = new Set<string>();
   // A hosts file as wanted starts with this spec's mark: its folder is ours, with no mark to parse.
@@ -34,13 +51,5 @@ export function diffFiles(desired: DesiredState, observed: ObservedState): { act
       );
     }
   }
-  for (const f of desired.files) {
-    const dir = f.path.slice(0, f.path.lastIndexOf('/'));
-    if (!blocked.has(dir) && observed.files[f.path] !== f.content) actions.push({ op: 'file-write', path: f.path, content: f.content });
-  }
-  const wanted = new Set(desired.fileDirs);
-  for (const dir of observed.fileDirs) {
-    if (!wanted.has(dir) && parseMark(folderOwner(observed, dir))?.spec === desired.spec) actions.push({ op: 'dir-remove', path: dir });
-  }
-  return { actions, errors };
+  return blocked;
 }
