@@ -100,6 +100,8 @@ export interface Reread {
   dns: boolean;
   /** Namespaces to enter; the others keep the mark `before` gives them, unread (as vouched namespaces are). */
   enter: ReadonlySet<string>;
+  /** Intents not to read (with the kernel): the check's own apply dropped them by the time it counts. */
+  intentsExcept?: ReadonlySet<string>;
 }
 
 /** The insides of the named namespaces read again, the rest of `observed` as it is. */
@@ -119,7 +121,7 @@ export async function observeAgain(before: ObservedState, r: Reread): Promise<Ob
     r.files ? observeFiles(null) : null,
     r.fdb ? observeFdb() : before.fdb,
     r.dns ? observeDns(before.dns.spec) : before.dns,
-    kernel ? observeIntents() : before.intents,
+    kernel ? observeIntents(r.intentsExcept) : before.intents,
   ]);
   const out: ObservedState = { ...before, firewall, fdb, dns, intents };
   if (files) Object.assign(out, { files: files.files, fileDirs: files.dirs });

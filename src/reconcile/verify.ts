@@ -17,11 +17,13 @@ import type { FirewallGlue } from './firewall.js';
  * The kernel may accept a command and still not hold its result (a setting it clamps or resets, an address a
  * link drops, a route that goes with it). Only what the actions touched is read again, the rest of `before`
  * stands, so a large apply stays fast:
- * - links, addresses and routes of the host; switches; files; forwarding entries, each when touched;
+ * - links, addresses and routes of the host; switches; forwarding entries, each when touched;
  * - the namespaces the apply entered, except those whose host veth now carries the seal the spec asks for: a
  *   seal vouches once every step went through (set after the inside, or with a new namespace's veth under
  *   its intent, dropped by then), as a re-apply trusts it (`--deep` enters all);
- * - not the rules: iptables-restore commits a table atomically, so its success means the kernel holds it.
+ * - not the rules: iptables-restore commits a table atomically, so its success means the kernel holds it;
+ * - not the files: a write that returned holds its text (no kernel clamps a file), so they are taken as the
+ *   apply left them; reading back two per container took the cores from the namespaces being configured.
  *
  * Each part is read as soon as the apply is done with it (actuate/apply.ts says when): the host side once no
  * step left changes it, the DNS state once the DNS step went through. Both are read, and the plan made again,
@@ -120,11 +122,30 @@ export function touchesKernelView(a: Action): boolean {
   return a.op === 'sysctl' ? a.key === 'net.ipv4.ip_forward' || a.key === IPV6_FORWARD : !['file-write', 'dir-remove', 'fw-update', 'fdb-add', 'fdb-del'].includes(a.op) && !isDnsAction(a);
 }
 
-/** The host side of the check: what the actions touched of links, addresses, routes, nsids, files and the fdb. */
+/** The host side of the check: what the actions touched of links, addresses, routes, nsids and the fdb; the files as written. */
 async function readHostAgain(actions: readonly Action[], before: ObservedState): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
-  const host = await observeAgain(before, { kernel: actions.some(touchesKernelView), firewall: null, files: has('file-write', 'dir-remove'), fdb: has('fdb-add', 'fdb-del'), dns: false, enter: new Set() });
   const own = new Set(actions.flatMap((a) => (a.op === 'netns-mark' ? [a.name] : [])));
-  if (own.size === 0 || !Object.keys(host.intents).some((n) => own.has(n))) return host;
-  return { ...host, intents: Object.fromEntries(Object.entries(host.intents).filter(([n]) => !own.has(n))) };
+  const kernel = actions.some(touchesKernelView);
+  const read = await observeAgain(before, { kernel, firewall: null, files: false, fdb: has('fdb-add', 'fdb-del'), dns: false, enter: new Set(), intentsExcept: own });
+  // Intents not read again are as before, but for this apply's own: gone by the time the check counts.
+  const intents = kernel || own.size === 0 ? read.intents : Object.fromEntries(Object.entries(read.intents).filter(([n]) => !own.has(n)));
+  const host = { ...read, intents };
+  return has('file-write', 'dir-remove') ? { ...host, ...filesAfter(actions, before) } : host;
+}
+
+/** The files under /etc/netns as the apply left them: `before` with the folders it removed gone and the files it wrote. */
+export function filesAfter(actions: readonly Action[], before: Pick<ObservedState, 'files' | 'fileDirs'>): Pick<ObservedState, 'files' | 'fileDirs'> {
+  // The files read are those right inside each folder (observe/files.ts): a file is gone with its folder.
+  const removed = new Set(actions.flatMap((a) => (a.op === 'dir-remove' ? [a.path] : [])));
+  const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/'));
+  const files: Record<string, string> = {};
+  for (const [path, content] of Object.entries(before.files)) if (!removed.has(folderOf(path))) files[path] = content;
+  const dirs = new Set(before.fileDirs.filter((d) => !removed.has(d)));
+  for (const a of actions) {
+    if (a.op !== 'file-write') continue;
+    files[a.path] = a.content;
+    dirs.add(folderOf(a.path));
+  }
+  return { files, fileDirs: [...dirs].sort() };
 }
