@@ -2,7 +2,7 @@
 // then the insides of the namespaces the host side does not vouch for.
 
 import type { ObservedState } from '../model/observed.js';
-import { NO_DNS, observeDns } from './dns.js';
+import { NO_DNS, observeDns, type RecordsReader } from './dns.js';
 import { observeFdb } from './fdb.js';
 import { observeFiles } from './files.js';
 import type { FilesReader } from './files.js';
@@ -24,6 +24,8 @@ export interface ObserveOptions {
   listening?: boolean;
   /** The spec whose DNS records are read, with whether tnet's DNS server answers; absent: not read. */
   dns?: string;
+  /** Reads them (watch mode keeps one, which reads a file again only once it changed). */
+  dnsRecords?: RecordsReader;
 }
 
 /** Everything but the namespaces' insides: `netns` is still empty, `listed` says which exist. */
@@ -66,7 +68,7 @@ export function readBase(opts: ObserveOptions, kernel?: Promise<KernelView> | nu
   const fdb = opts.fdb ? observeFdb() : Promise.resolve([]);
   const files = observeFiles(opts.files);
   const listening = opts.listening ? readListening() : Promise.resolve([]);
-  const dns = opts.dns === undefined ? Promise.resolve(NO_DNS) : observeDns(opts.dns);
+  const dns = opts.dns === undefined ? Promise.resolve(NO_DNS) : observeDns(opts.dns, opts.dnsRecords);
   const rest = Promise.all([files, namespaceIds(opts.paths), observeIntents(), listening, dns]);
   // One Promise.all: every read has its handler from the start, so a failing one is never an unhandled rejection.
   const base = Promise.all([rest, view, fdb, firewall]).then(([[files, paths, intents, sockets, dns], { host, listed }, fdbs, fw]) => {

@@ -302,6 +302,7 @@ function observeOptions(spec: Spec, fw: FirewallGlue | null, session: Session) {
     // Without a firewall nothing is published, so no socket can be in the way.
     listening: fw !== null && facts.publishes,
     dns: spec.name,
+    dnsRecords: session.dnsRecords,
   };
 }
 

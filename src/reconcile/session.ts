@@ -1,6 +1,7 @@
 // What lives across the reconciles of one process: the firewall backend chosen, memos, and the reads watch
 // mode keeps. A one-shot command makes one and drops it; `tnet watch` keeps one for as long as it runs.
 
+import { RecordsReader } from '../observe/dns.js';
 import type { RulesKeeper } from '../actuate/firewall/iptables.js';
 import { ipLinks } from '../actuate/links/ip.js';
 import { netlinkLinks } from '../actuate/links/netlink.js';
@@ -51,6 +52,8 @@ export class Session {
   readonly heldInside = new LastValue<HeldAddresses>();
   /** How many namespaces the desired state creates, while it and the namespaces observed are the same. */
   readonly creates = new LastValue<number>();
+  /** This spec's DNS records as last read, while the file is the same. */
+  readonly dnsRecords = new RecordsReader();
   readonly files: FilesReader | null;
   readonly links: readonly LinkBackend[];
 
