@@ -143,8 +143,8 @@ interface Step {
   /** Runs though it has no action of its own: they were counted by an earlier step (the reload after 'dns start'). */
   needed?: boolean;
   /**
-   * Changes nothing the check after the apply reads of the host (links, addresses, routes, nsids, files, the
-   * fdb): the insides of namespaces, the DNS records, the intents' drop (reconcile/verify.ts reads those apart).
+   * Changes nothing the check after the apply reads of the host (links, addresses, routes, nsids, the fdb): the
+   * insides of namespaces, the DNS records, the intents' drop (reconcile/verify.ts reads those apart).
    */
   hostUnchanged?: boolean;
   /** Once it went through, the check may read this part. */

@@ -1,9 +1,10 @@
 // Reads what the host has of tnet's DNS server: this spec's records, other specs' records, whether it answers.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import type { ObservedDns } from '../model/dns.js';
 import { DNS_CONTROL, DNS_SPECS_DIR, dnsRecordsPath } from '../ownership/paths.js';
 import { answersPing } from '../util/line-socket.js';
+import { readTextOr } from '../util/read-text.js';
 
 /** A host where tnet's DNS server has never run. */
 export const NO_DNS: ObservedDns = Object.freeze({ spec: '', records: null, others: [], running: false });
@@ -38,7 +39,7 @@ export class RecordsReader {
       return null;
     }
     if (this.last?.path === path && this.last.stamp === stamp) return this.last.text;
-    const text = readOrNull(path);
+    const text = readTextOr(path, null);
     this.last = Date.now() - changedMs > RACY_MS ? { path, stamp, text } : null;
     return text;
   }
@@ -52,13 +53,5 @@ function recordFiles(): string[] {
     return readdirSync(DNS_SPECS_DIR).filter((f) => f.endsWith('.json')).sort();
   } catch {
     return [];
-  }
-}
-
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
   }
 }

@@ -1,7 +1,8 @@
 // Reads the marks an apply records under /run/tnet/creating before it creates namespaces.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { INTENT_DIR } from '../ownership/paths.js';
+import { readTextOr } from '../util/read-text.js';
 
 /**
  * Name → mark, for each intent but those `except` names (the check after an apply leaves out the apply's
@@ -19,16 +20,8 @@ export async function observeIntents(except: ReadonlySet<string> = new Set()): P
   const out: Record<string, string> = {};
   for (const n of names) {
     if (except.has(n)) continue;
-    const mark = readOrEmpty(`${INTENT_DIR}/${n}`).trim();
+    const mark = readTextOr(`${INTENT_DIR}/${n}`, '').trim();
     if (mark) out[n] = mark;
   }
   return out;
-}
-
-function readOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
 }

@@ -1,6 +1,6 @@
 // Whether a spec may still hold rules in the ip6tables tables when it asks for none: a bridge of it with IPv6.
 
-import { readFileSync } from 'node:fs';
+import { readTextOr } from '../util/read-text.js';
 import { parseMark } from '../ownership/marks.js';
 
 /** Scope of a global or unique local address in /proc/net/if_inet6 (link-local is 20, host 10). */
@@ -33,10 +33,4 @@ export function ipv6Trace(spec: string, bridges: readonly string[], read: (path:
 }
 
 /** No IPv6 in the kernel, an interface gone meanwhile: nothing there. */
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
+const readOr = (path: string): string => readTextOr(path, '');

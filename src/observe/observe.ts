@@ -102,7 +102,7 @@ export interface Reread {
   dns: boolean;
   /** Namespaces to enter; the others keep the mark `before` gives them, unread (as vouched namespaces are). */
   enter: ReadonlySet<string>;
-  /** Intents not to read (with the kernel): the check's own apply dropped them by the time it counts. */
+  /** Intents left out, read again or not: the check's own apply dropped them by the time it counts. */
   intentsExcept?: ReadonlySet<string>;
 }
 
@@ -111,6 +111,12 @@ export async function enterAgain(observed: ObservedState, names: ReadonlySet<str
   if (names.size === 0) return observed;
   const listed = Object.values(observed.netns).filter((n) => names.has(n.name)).map((n) => ({ name: n.name, id: n.id }));
   return { ...observed, netns: { ...observed.netns, ...(await readNetns(listed)) } };
+}
+
+/** `intents` but the names in `except`. */
+function without(intents: Record<string, string>, except: ReadonlySet<string> | undefined): Record<string, string> {
+  if (!except?.size || !Object.keys(intents).some((n) => except.has(n))) return intents;
+  return Object.fromEntries(Object.entries(intents).filter(([n]) => !except.has(n)));
 }
 
 /** `before` with the parts named read afresh: after an apply, only what it touched is read again. */
@@ -123,7 +129,7 @@ export async function observeAgain(before: ObservedState, r: Reread): Promise<Ob
     r.files ? observeFiles(null) : null,
     r.fdb ? observeFdb() : before.fdb,
     r.dns ? observeDns(before.dns.spec) : before.dns,
-    kernel ? observeIntents(r.intentsExcept) : before.intents,
+    kernel ? observeIntents(r.intentsExcept) : without(before.intents, r.intentsExcept),
   ]);
   const out: ObservedState = { ...before, firewall, fdb, dns, intents };
   if (files) Object.assign(out, { files: files.files, fileDirs: files.dirs });

@@ -126,11 +126,7 @@ export function touchesKernelView(a: Action): boolean {
 async function readHostAgain(actions: readonly Action[], before: ObservedState): Promise<ObservedState> {
   const has = (...ops: Action['op'][]) => actions.some((a) => ops.includes(a.op));
   const own = new Set(actions.flatMap((a) => (a.op === 'netns-mark' ? [a.name] : [])));
-  const kernel = actions.some(touchesKernelView);
-  const read = await observeAgain(before, { kernel, firewall: null, files: false, fdb: has('fdb-add', 'fdb-del'), dns: false, enter: new Set(), intentsExcept: own });
-  // Intents not read again are as before, but for this apply's own: gone by the time the check counts.
-  const intents = kernel || own.size === 0 ? read.intents : Object.fromEntries(Object.entries(read.intents).filter(([n]) => !own.has(n)));
-  const host = { ...read, intents };
+  const host = await observeAgain(before, { kernel: actions.some(touchesKernelView), firewall: null, files: false, fdb: has('fdb-add', 'fdb-del'), dns: false, enter: new Set(), intentsExcept: own });
   return has('file-write', 'dir-remove') ? { ...host, ...filesAfter(actions, before) } : host;
 }
 
