@@ -4,6 +4,7 @@
 import { tnetError, TnetFailure } from '../../model/errors.js';
 import type { FwFamily, FwTableName } from '../../model/firewall.js';
 import { run, start, type Started } from '../../util/exec.js';
+import { readTextOr } from '../../util/read-text.js';
 import type { FirewallBackend } from '../../model/backends.js';
 
 export type IptablesVariant = 'nf_tables' | 'legacy';
@@ -131,8 +132,15 @@ interface Weighed {
 /** A rule, or a user chain's line (`:NAME - [0:0]`; built-in chains have a policy instead of `-`). */
 const RULE_OR_CHAIN = /^(?:-A |:\S+ - \[\d+:\d+\]$)/m;
 
+/**
+ * The legacy tables this network namespace holds, as the kernel lists them: none (or no ip_tables at all)
+ * means iptables-legacy-save would print nothing, and the process it costs every command is spared.
+ */
+const LEGACY_TABLES = '/proc/net/ip_tables_names';
+
 /** Whether a variant is in use, with the text read: the first rule found says so, without counting the rest. */
 async function weigh(variant: IptablesVariant, kept: RulesKeeper | null): Promise<Weighed> {
+  if (variant === 'legacy' && readTextOr(LEGACY_TABLES, '').trim() === '') return { used: false, saved: '' };
   const read = () => saveText(variant);
   const saved = await (variant === 'nf_tables' && kept ? kept.read(read) : read()).catch(() => '');
   return { used: RULE_OR_CHAIN.test(saved), saved };
