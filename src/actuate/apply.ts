@@ -1,7 +1,7 @@
 // Executes a plan in stages (namespaces and links with the rules, then the insides with files and DNS), batched per step.
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
-import type { LinkBackend } from '../model/backends.js';
+import type { LinkBackend, ReadyLinks } from '../model/backends.js';
 import type { FwFamily, FwTableName } from '../model/firewall.js';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { applyDns, startDns } from './dns.js';
@@ -184,8 +184,21 @@ export interface ApplyOutcome {
 export async function applyPlan(
   plan: Action[], firewall: FirewallApplier | null, links: readonly LinkBackend[], opts: ApplyOptions = {},
 ): Promise<ApplyOutcome> {
+  const ahead: Ahead = { ready: null };
+  try {
+    return await runStages(stages(toPhases(plan), firewall, links, opts.tolerant === true, ahead), opts);
+  } finally {
+    ahead.ready?.close();
+  }
+}
+
+/** The insides' processes when their backend starts them ahead (LinkBackend.ready), from the host batch's stage on. */
+interface Ahead {
+  ready: ReadyLinks | null;
+}
+
+async function runStages(all: Step[][], opts: ApplyOptions): Promise<ApplyOutcome> {
   const out: ApplyOutcome = { errors: [], attempted: [] };
-  const all = stages(toPhases(plan), firewall, links, opts.tolerant === true);
   const settledAt = hostSettledAt(all);
   for (const [i, stage] of all.entries()) {
     if (i === settledAt) opts.onSettled?.('host');
@@ -219,7 +232,7 @@ async function timedStep(step: Step, label: string, onSettled: ApplyOptions['onS
 
 const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.seal];
 
-function stages(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean): Step[][] {
+function stages(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean, ahead: Ahead): Step[][] {
   const batch = (actions: Action[]) => hostBatch(batchLines(actions), force);
   const firstPart = [...p.teardown, ...p.netnsAdd];
   // Before the namespaces are addressed: on a dual-stack bridge each new address makes its container send
@@ -237,15 +250,23 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   const dnsStart: Step = { name: 'dns start', actions: [...early, ...serve], run: () => startDnsWith(early) };
   // Files under /etc/netns are data alone: written meanwhile too, a few folders per turn of the event loop.
   const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
+  // Last of the stage, once the others' processes are started: the insides' workers, idle until the insides.
+  const readyLinks = links[0]?.ready;
+  const workers: Step = {
+    name: 'workers started',
+    actions: [],
+    run: async () => ((ahead.ready = readyLinks?.() ?? null), []),
+    needed: p.inside.size > 0 && readyLinks !== undefined,
+  };
   const all: Step[][] = [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
     [{ name: 'intents', actions: [], run: () => recordIntents(p.intents) }],
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts).
     ...(p.attach.length === 0
-      ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dnsStart, files]]
+      ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dnsStart, files, workers]]
       : [
-          [{ name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) }, rules, dnsStart, files],
+          [{ name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) }, rules, dnsStart, files, workers],
           [{ name: 'host batch', actions: p.host, run: () => batch(p.host) }],
         ]),
     [{ name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) }],
@@ -254,7 +275,7 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
     // Seals last among the insides: each one only once its namespace's side went through, since it vouches
     // for it. The DNS server's records and reload need nothing from inside the namespaces, only their bridges.
     [
-      { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links), hostUnchanged: insidesOnly(p) },
+      { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links, ahead.ready), hostUnchanged: insidesOnly(p) },
       // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
       { name: 'dns', actions: later.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(later), needed: later.length > 0, hostUnchanged: true, settles: 'dns' },
     ],
@@ -282,10 +303,11 @@ function insidesOnly(p: Phases): boolean {
   return p.seal.length === 0 && [...p.inside.values()].every((actions) => actions.every((a) => a.op !== 'link-del'));
 }
 
-async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[]): Promise<TnetError[]> {
+/** `ready`: the first backend's processes started ahead, if it did. */
+async function insideNamespaces(jobs: Phases['inside'], seals: SealAction[], links: readonly LinkBackend[], ready: ReadyLinks | null): Promise<TnetError[]> {
   if (jobs.size === 0 && seals.length === 0) return [];
-  for (const backend of links) {
-    const r = await backend.configure(jobs, seals);
+  for (const [i, backend] of links.entries()) {
+    const r = await (i === 0 && ready ? ready.configure : backend.configure)(jobs, seals);
     if (r !== 'unavailable') return r;
   }
   return [tnetError('kernel', `no link backend could configure the namespaces (tried: ${links.map((b) => b.name).join(', ') || 'none'})`)];

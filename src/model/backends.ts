@@ -32,4 +32,15 @@ export interface LinkBackend {
    * 'unavailable': this backend cannot serve these jobs here (no perl, say) and changed nothing.
    */
   configure(jobs: ReadonlyMap<string, Action[]>, seals: SealAction[]): Promise<TnetError[] | 'unavailable'>;
+  /**
+   * Starts now the processes a later `configure` of the insides will use, idle on their input: an apply asks
+   * while the host batch runs, so their start-up is paid then. The configure it returns uses them; `close`
+   * lets those it did not use exit unused (an apply that stopped before the insides).
+   */
+  ready?(): ReadyLinks;
+}
+
+export interface ReadyLinks {
+  configure: LinkBackend['configure'];
+  close(): void;
 }
