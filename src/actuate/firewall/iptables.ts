@@ -1,6 +1,8 @@
 // The iptables backend: picks nf_tables or legacy as the host already uses it, and never mixes the two
 // (ip6tables is always the variant iptables is).
 
+import { realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { tnetError, TnetFailure } from '../../model/errors.js';
 import type { FwFamily, FwTableName } from '../../model/firewall.js';
 import { run, start, type Started } from '../../util/exec.js';
@@ -146,10 +148,32 @@ async function weigh(variant: IptablesVariant, kept: RulesKeeper | null): Promis
   return { used: RULE_OR_CHAIN.test(saved), saved };
 }
 
-/** What plain `iptables` is on this machine: `iptables v1.8.9 (nf_tables)` or `(legacy)`. */
+/** What plain `iptables` is on this machine: the program it resolves to, else `iptables v1.8.9 (nf_tables)` or `(legacy)`. */
 async function installedDefault(): Promise<IptablesVariant> {
+  const known = multiCallVariant();
+  if (known) return known;
   const r = await run('iptables', ['--version']).catch(() => null);
   return r && /legacy/.test(r.stdout) ? 'legacy' : 'nf_tables';
+}
+
+/**
+ * The variant of the first `iptables` on `path` (what a spawn of it runs), when it resolves to one of the
+ * multi-call programs, which act by that name: Debian's alternatives link it to xtables-nft-multi or
+ * xtables-legacy-multi. Null for anything else (a program of its own, a wrapper): `iptables --version` says
+ * then. On a host without rules every command asked, in a process on the way to its plan.
+ */
+export function multiCallVariant(path: string = process.env.PATH ?? ''): IptablesVariant | null {
+  for (const dir of path.split(':')) {
+    if (!dir) continue;
+    let program: string;
+    try {
+      program = basename(realpathSync(join(dir, 'iptables')));
+    } catch {
+      continue;
+    }
+    return program === 'xtables-nft-multi' ? 'nf_tables' : program === 'xtables-legacy-multi' ? 'legacy' : null;
+  }
+  return null;
 }
 
 /**
