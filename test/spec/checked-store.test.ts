@@ -1,5 +1,6 @@
 // Specs kept by the digest of their text: the same text gives the same Spec, anything else is loaded afresh.
 
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ test('a spec loaded twice from the same text comes back equal, from the store', 
   const checked = checkedSpecs(store, 'build-a');
   const first = await loadSpec(file, { checked, host: 'h1' });
   assert.ok(first.ok);
+  assert.not.ok(existsSync(store), 'written later: not on the way to the plan');
+  checked!.flush();
   assert.equal(readdirSync(store).filter((f) => f.endsWith('.spec')).length, 1);
   const kept = checked!.get(keyOf(file));
   assert.ok(kept);
@@ -130,6 +133,7 @@ test('a file or folder others could write is not believed', async () => {
   const { file, store } = setup();
   const checked = checkedSpecs(store, 'build-a')!;
   assert.ok((await loadSpec(file, { checked, host: 'h1' })).ok);
+  checked.flush();
   const [slot] = readdirSync(store).filter((f) => f.endsWith('.spec'));
   chmodSync(join(store, slot), 0o666);
   assert.is(checked.get(keyOf(file)), null);
@@ -137,6 +141,20 @@ test('a file or folder others could write is not believed', async () => {
   assert.ok(checked.get(keyOf(file)));
   chmodSync(store, 0o777);
   assert.is(checked.get(keyOf(file)), null);
+});
+
+test('a command that ends before the write is due still keeps its spec, as it exits', () => {
+  if (!root) return;
+  const { file, store } = setup();
+  const module = new URL('../../src/spec/load.js', import.meta.url).href;
+  const storeModule = new URL('../../src/spec/checked-store.js', import.meta.url).href;
+  const script = `const { loadSpec } = await import(${JSON.stringify(module)});
+const { checkedSpecs } = await import(${JSON.stringify(storeModule)});
+const r = await loadSpec(${JSON.stringify(file)}, { checked: checkedSpecs(${JSON.stringify(store)}, 'build-a'), host: 'h1' });
+process.exitCode = r.ok ? 0 : 1;`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  assert.ok(checkedSpecs(store, 'build-a')!.get(keyOf(file)), 'written before the process exited');
 });
 
 test.run();
