@@ -10,7 +10,7 @@ import { fdbBatch, fdbLines } from './bridge-batch.js';
 import { hostBatch } from './ip-batch.js';
 import { batchLines } from './link-ops.js';
 import { applyNamespaces } from './namespaces.js';
-import { dropIntents, recordIntents } from './intents.js';
+import { dropIntents, intentsFile, recordIntents } from './intents.js';
 import { trace } from '../util/trace.js';
 
 export interface FirewallApplier {
@@ -234,6 +234,7 @@ const insideActions = (p: Phases) => [...[...p.inside.values()].flat(), ...p.sea
 
 function stages(p: Phases, firewall: FirewallApplier | null, links: readonly LinkBackend[], force: boolean, ahead: Ahead): Step[][] {
   const batch = (actions: Action[]) => hostBatch(batchLines(actions), force);
+  const intents = intentsFile();
   const firstPart = [...p.teardown, ...p.netnsAdd];
   // Before the namespaces are addressed: on a dual-stack bridge each new address makes its container send
   // MLD reports, which the bridge floods to every port unless the rules already drop them there. Rules name
@@ -261,7 +262,7 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   const all: Step[][] = [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
-    [{ name: 'intents', actions: [], run: () => recordIntents(p.intents) }],
+    [{ name: 'intents', actions: [], run: () => recordIntents(p.intents, intents) }],
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts).
     ...(p.attach.length === 0
       ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dnsStart, files, workers]]
@@ -282,7 +283,7 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     [{ name: 'prune batch', actions: p.prune, run: () => batch(p.prune) }],
     [{ name: 'prune files', actions: p.pruneDirs, run: () => applyFiles(p.pruneDirs) }],
-    [{ name: 'intents dropped', actions: [], run: () => dropIntents(p.intents), hostUnchanged: true }],
+    [{ name: 'intents dropped', actions: [], run: () => dropIntents(p.intents, intents), hostUnchanged: true }],
   ];
   // Empty steps are left out, but for the intents' bookkeeping first and last.
   const last = all.length - 1;

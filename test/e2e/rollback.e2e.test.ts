@@ -272,7 +272,8 @@ t('--no-rollback, the worker fails inside one namespace: its seal does not vouch
   // still there, since the apply did not get through: they keep those seals from vouching.
   const kept = await aliases();
   assert.ok(parseSeal(kept.a) && parseSeal(kept.b), `sealed as made: ${JSON.stringify(kept)}`);
-  const intents = async () => (await box.must(`ls -A ${INTENT_DIR} 2>/dev/null || true`)).split(/\s+/).filter(Boolean).sort();
+  // One file per apply, a line `name<TAB>mark` each.
+  const intents = async () => (await box.must(`cat ${INTENT_DIR}/.*.intents 2>/dev/null | cut -f1 || true`)).split(/\s+/).filter(Boolean).sort();
   assert.equal(await intents(), ['a', 'b']);
   const plan = await box.tnet('plan', '-f', spec);
   assert.match(plan.stdout, /address 10\.70\.0\.\d+\/24 on b:eth0/, 'b is entered and its address planned');
