@@ -250,8 +250,8 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   const later = p.dns.filter((a) => !early.some((e) => e === a));
   const dnsStart: Step = { name: 'dns start', actions: [...early, ...serve], run: () => startDnsWith(early) };
   // Files under /etc/netns are data alone, written once the host batch is done: beside it, 1,000 folders took
-  // ~300 ms and made the batch ~100 ms slower (its `netns add`s mount, and each path these writes walk meets
-  // that); after it, ~55 ms. Applies of 1,000 in turn, eight each: 2.09 s beside, 2.02 s after (medians).
+  // ~300 ms and made the batch ~100 ms slower (its `netns add`s are bind mounts, which path walks may retry
+  // against: a guess); after it, ~55 ms. Applies of 1,000 in turn, eight each: 2.09 s beside, 2.02 s after (medians).
   const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
   // Last of the stage, once the others' processes are started: the insides' workers, idle until the insides.
   const readyLinks = links[0]?.ready;
