@@ -34,6 +34,11 @@ export function parseLinks(json: string): ObservedLink[] {
   return (JSON.parse(json) as IpAddrJson[]).map(toLink);
 }
 
+/** One element of `ip -j -d addr show` (or `link show`), parsed. */
+export function linkOf(json: string): ObservedLink {
+  return toLink(JSON.parse(json) as IpAddrJson);
+}
+
 function toLink(j: IpAddrJson): ObservedLink {
   const kind = j.linkinfo?.info_kind ?? '';
   return {
@@ -69,12 +74,16 @@ function vxlanInfo(d: { id?: number; local?: string; port?: number; learning?: b
 }
 
 export function parseRoutes(json: string): ObservedRoute[] {
-  return (JSON.parse(json) as IpRouteJson[]).map((r) => ({
-    dst: r.dst,
-    gateway: r.gateway ?? null,
-    dev: r.dev ?? null,
-    protocol: r.protocol ?? null,
-  }));
+  return (JSON.parse(json) as IpRouteJson[]).map(toRoute);
+}
+
+/** One element of `ip -j route show`, parsed. */
+export function routeOf(json: string): ObservedRoute {
+  return toRoute(JSON.parse(json) as IpRouteJson);
+}
+
+function toRoute(r: IpRouteJson): ObservedRoute {
+  return { dst: r.dst, gateway: r.gateway ?? null, dev: r.dev ?? null, protocol: r.protocol ?? null };
 }
 
 /** `ip -j -batch` prints one JSON document per command, each on its own line. */

@@ -24,6 +24,17 @@ export function run(cmd: string, args: string[], input?: string): Promise<ExecRe
   return started.result;
 }
 
+/**
+ * `run`, its output handed to `onStdout` a chunk at a time as it comes instead of kept (`stdout` is ''): a
+ * large output is then dealt with while the program still runs.
+ */
+export function runStreaming(cmd: string, args: string[], input: string, onStdout: (chunk: Buffer) => void): Promise<ExecResult> {
+  log(cmd, args, input);
+  const started = spawnWaiting(cmd, args, onStdout);
+  started.child.stdin.end(input);
+  return started.result;
+}
+
 /** This process's limit of open files (RLIMIT_NOFILE), which its children inherit; null where /proc does not say. */
 export function openFilesLimit(): { soft: number; hard: number } | null {
   try {
@@ -71,12 +82,12 @@ export function start(cmd: string, args: string[]): Started {
   };
 }
 
-function spawnWaiting(cmd: string, args: string[]) {
+function spawnWaiting(cmd: string, args: string[], onStdout?: (chunk: Buffer) => void) {
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const result = new Promise<ExecResult>((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stdout.on('data', onStdout ?? ((d: Buffer) => out.push(d)));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => resolve({ code: -1, stdout: '', stderr: e.message }));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
