@@ -1,4 +1,4 @@
-// Executes a plan in stages (namespaces and links with the rules, then the insides with files and DNS), batched per step.
+// Executes a plan in stages (namespaces and links beside the rules and the DNS server's start, then files, then the insides beside DNS), batched per step.
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend, ReadyLinks } from '../model/backends.js';
@@ -240,36 +240,21 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   // MLD reports, which the bridge floods to every port unless the rules already drop them there. Rules name
   // bridges and addresses, not objects that must exist: they go in while the kernel makes the links.
   const rules: Step = { name: 'firewall', actions: p.firewall, run: () => applyFirewall(p.firewall, firewall) };
-  // The DNS server's process starts beside them too, its records written first: a server started now reads
-  // them while the kernel works, and the reload with the insides, which makes them the ones it answers from,
-  // finds its code warm (the first load of a thousand containers' records took 67 ms of CPU, later ones 13).
-  // A server already running answers from the old ones until that reload. An undo stops the server from here
-  // on if it was down before, and puts the records back. Left out, as every empty step, without a dns-serve.
-  const serve = p.dns.filter((a) => a.op === 'dns-serve');
-  const early = serve.length ? p.dns.filter((a) => a.op === 'dns-records') : [];
-  const later = p.dns.filter((a) => !early.some((e) => e === a));
-  const dnsStart: Step = { name: 'dns start', actions: [...early, ...serve], run: () => startDnsWith(early) };
+  const dns = dnsSteps(p.dns);
   // Files under /etc/netns are data alone, written once the host batch is done: beside it, 1,000 folders took
   // ~300 ms and made the batch ~100 ms slower (its `netns add`s are bind mounts, which path walks may retry
   // against: a guess); after it, ~55 ms. Applies of 1,000 in turn, eight each: 2.09 s beside, 2.02 s after (medians).
   const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
-  // Last of the stage, once the others' processes are started: the insides' workers, idle until the insides.
-  const readyLinks = links[0]?.ready;
-  const workers: Step = {
-    name: 'workers started',
-    actions: [],
-    run: async () => ((ahead.ready = readyLinks?.() ?? null), []),
-    needed: p.inside.size > 0 && readyLinks !== undefined,
-  };
+  const workers = workersStep(p, links, ahead);
   const all: Step[][] = [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
     // beforehand tells the next run the namespace is its own, and it is not refused as a stranger's.
     [{ name: 'intents', actions: [], run: () => recordIntents(p.intents, intents) }],
     // One `ip -batch` for the host when nothing needs doing between its parts (bind mounts).
     ...(p.attach.length === 0
-      ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dnsStart, workers]]
+      ? [[{ name: 'host batch', actions: [...firstPart, ...p.host], run: () => batch([...firstPart, ...p.host]) }, rules, dns.start, workers]]
       : [
-          [{ name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) }, rules, dnsStart, workers],
+          [{ name: 'namespaces', actions: [...firstPart, ...p.attach], run: () => applyNamespaces(batchLines(firstPart), p.attach) }, rules, dns.start, workers],
           [{ name: 'host batch', actions: p.host, run: () => batch(p.host) }],
         ]),
     [{ name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) }],
@@ -280,7 +265,7 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
     [
       { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links, ahead.ready), hostUnchanged: insidesOnly(p) },
       // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
-      { name: 'dns', actions: later.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(later), needed: later.length > 0, hostUnchanged: true, settles: 'dns' },
+      dns.reload,
     ],
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     [{ name: 'prune batch', actions: p.prune, run: () => batch(p.prune) }],
@@ -292,10 +277,37 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   return all.map((stage, i) => stage.filter((s) => s.actions.length > 0 || s.needed === true || i === 0 || i === last)).filter((stage) => stage.length > 0);
 }
 
-/** The records written, then the server started if it is down. */
-async function startDnsWith(records: Phases['dns']): Promise<TnetError[]> {
-  const errors = await applyDns(records);
-  return errors.length ? errors : startDns();
+/**
+ * The DNS server's process starts beside the host batch, its records written first: a server started now
+ * reads them while the kernel works, and the reload with the insides, which makes them the ones it answers
+ * from, finds its code warm (the first load of a thousand containers' records took 67 ms of CPU, later ones
+ * 13). A server already running answers from the old ones until that reload. An undo stops the server from
+ * there on if it was down before, and puts the records back. `start` is left out, as every empty step,
+ * without a dns-serve; without one the records go with the reload or the stop.
+ */
+function dnsSteps(actions: Phases['dns']): { start: Step; reload: Step } {
+  const serve = actions.filter((a) => a.op === 'dns-serve');
+  const early = serve.length ? actions.filter((a) => a.op === 'dns-records') : [];
+  const later = actions.filter((a) => !early.some((e) => e === a));
+  const start = async (): Promise<TnetError[]> => {
+    const errors = await applyDns(early);
+    return errors.length ? errors : startDns();
+  };
+  return {
+    start: { name: 'dns start', actions: [...early, ...serve], run: start },
+    reload: { name: 'dns', actions: later.filter((a) => a.op !== 'dns-serve'), run: () => applyDns(later), needed: later.length > 0, hostUnchanged: true, settles: 'dns' },
+  };
+}
+
+/** Last of the host batch's stage, once the others' processes are started: the insides' workers, idle until the insides. */
+function workersStep(p: Phases, links: readonly LinkBackend[], ahead: Ahead): Step {
+  const ready = links[0]?.ready;
+  return {
+    name: 'workers started',
+    actions: [],
+    run: async () => ((ahead.ready = ready?.() ?? null), []),
+    needed: p.inside.size > 0 && ready !== undefined,
+  };
 }
 
 /**

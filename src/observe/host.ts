@@ -69,7 +69,8 @@ function readLinksAndRoutes(): { result: Promise<ExecResult>; parsed(): { links:
           broken = (e as Error).message;
         }
       }
-      if (broken !== null) throw readFailed('ip', 'the host', `unreadable output: ${broken}`, 'is this iproute2 one that prints JSON (-j)?');
+      // Not a failure of the read: ip said it went through. Output it cannot have printed is a bug to report.
+      if (broken !== null) throw new Error(`ip -j printed what is not its JSON: ${broken}`);
       return { links, routes };
     },
   };
