@@ -37,7 +37,7 @@ export async function dropIntents(intents: ReadonlyMap<string, string>, file: st
   const dir = file.slice(0, file.lastIndexOf('/'));
   try {
     unlinkIfThere(file);
-    for (const entry of readdirSync(dir)) {
+    for (const entry of entriesOf(dir)) {
       const path = `${dir}/${entry}`;
       if (!entry.startsWith('.')) {
         if (intents.has(entry)) unlinkIfThere(path);
@@ -67,6 +67,16 @@ function dropFrom(path: string, names: ReadonlyMap<string, string>): void {
   }
   writeFileSync(`${path}.tmp`, renderIntents(left));
   renameSync(`${path}.tmp`, path);
+}
+
+/** The folder's entries; none when it is gone (removed by hand meanwhile: nothing left to drop). */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
 }
 
 function unlinkIfThere(path: string): void {

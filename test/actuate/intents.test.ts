@@ -66,4 +66,9 @@ test('files are named so that they sort as they were recorded: a later record of
   assert.equal(await observeIntents(new Set(), dir), { a: 'tnet:two/netns/a' });
 });
 
+test('a folder removed meanwhile leaves nothing to drop, and is no error', async () => {
+  const dir = join(fresh(), 'gone');
+  assert.equal(await dropIntents(intents('a'), intentsFile(dir)), []);
+});
+
 test.run();
