@@ -1,9 +1,11 @@
 // Records, before namespaces are created, the marks they will carry: the crash-safety net of the first phase.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tnetError, type TnetError } from '../model/errors.js';
 import { INTENT_DIR } from '../ownership/paths.js';
 import { INTENTS_SUFFIX, parseIntents, renderIntents } from '../ownership/intents.js';
+import { readTextOr } from '../util/read-text.js';
 
 /**
  * Where one apply records its intents: one file for all of them (a name no namespace can have, as container
@@ -18,7 +20,7 @@ export function intentsFile(dir: string = INTENT_DIR): string {
 export async function recordIntents(intents: ReadonlyMap<string, string>, file: string): Promise<TnetError[]> {
   if (intents.size === 0) return [];
   try {
-    mkdirSync(file.slice(0, file.lastIndexOf('/')), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, renderIntents(intents));
     renameSync(`${file}.tmp`, file);
     return [];
@@ -34,7 +36,7 @@ export async function recordIntents(intents: ReadonlyMap<string, string>, file: 
  */
 export async function dropIntents(intents: ReadonlyMap<string, string>, file: string): Promise<TnetError[]> {
   if (intents.size === 0) return [];
-  const dir = file.slice(0, file.lastIndexOf('/'));
+  const dir = dirname(file);
   try {
     unlinkIfThere(file);
     for (const entry of entriesOf(dir)) {
@@ -53,12 +55,9 @@ export async function dropIntents(intents: ReadonlyMap<string, string>, file: st
 
 /** An older apply's file without these namespaces: rewritten as a whole, or removed when none is left. */
 function dropFrom(path: string, names: ReadonlyMap<string, string>): void {
-  let recorded: Record<string, string>;
-  try {
-    recorded = parseIntents(readFileSync(path, 'utf8'));
-  } catch {
-    return;
-  }
+  const text = readTextOr(path, null);
+  if (text === null) return;
+  const recorded = parseIntents(text);
   const left = Object.entries(recorded).filter(([name]) => !names.has(name));
   if (left.length === Object.keys(recorded).length) return;
   if (left.length === 0) {

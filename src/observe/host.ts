@@ -61,10 +61,10 @@ function readLinksAndRoutes(): { result: Promise<ExecResult>; parsed(): { links:
   return {
     result,
     parsed: () => {
-      if (broken === null && docs.arrays !== 2) broken = `${docs.arrays} JSON documents where 2 were asked for`;
       if (broken === null) {
         try {
           docs.end();
+          if (docs.arrays !== 2) broken = `${docs.arrays} JSON documents where 2 were asked for`;
         } catch (e) {
           broken = (e as Error).message;
         }
