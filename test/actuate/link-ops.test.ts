@@ -79,6 +79,25 @@ test('veths to reap are deleted as one group after the last of them, before thei
   assert.equal(batchLines([{ op: 'netns-del', name: 'a' }]), ['netns del a']);
 });
 
+test("a new veth's mark goes on the line that enslaves it, when that line is next and sets no alias", () => {
+  const add = EXAMPLES['veth-add'];
+  const up: Action = { op: 'link-set', ns: null, dev: 'veth1234567', set: { master: 'docker0', ipv6: false, up: true, hairpin: true } };
+  const addLine = 'link add name veth1234567 mtu 1500 type veth peer name eth0 mtu 1500 netns a';
+  assert.equal(batchLines([add, up]), [
+    addLine,
+    'link set dev veth1234567 master docker0 alias tnet:q/veth/a addrgenmode none up',
+    'link set dev veth1234567 type bridge_slave hairpin on',
+  ]);
+  // Anything else keeps the mark on its own line, right after the add.
+  const alone = [addLine, 'link set dev veth1234567 alias tnet:q/veth/a'];
+  const other: Action = { ...up, dev: 'veth7654321' };
+  assert.equal(batchLines([add, other]).slice(0, 2), alone);
+  assert.equal(batchLines([add, { ...up, ns: 'a' }]).slice(0, 2), alone);
+  assert.equal(batchLines([add, { ...up, set: { alias: 'tnet:q/veth/b', up: true } }]).slice(0, 2), alone);
+  assert.equal(batchLines([add, { op: 'addr-add', ns: null, dev: 'veth1234567', cidr: '10.0.0.1/24' }]).slice(0, 2), alone);
+  assert.equal(batchLines([add]), alone);
+});
+
 test('plan texts are the ones the docs show', () => {
   assert.is(describe({ op: 'link-set', ns: null, dev: 'veth6942480', set: { master: 'docker0', ipv6: false, up: true, hairpin: true } }), 'link veth6942480: master docker0, up, hairpin on, no ipv6');
   assert.is(describe(EXAMPLES['link-seal']), 'link veth1234567: seal 172.17.0.2/16@netns@0badcafe');
