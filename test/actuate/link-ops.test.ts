@@ -79,15 +79,17 @@ test('veths to reap are deleted as one group after the last of them, before thei
   assert.equal(batchLines([{ op: 'netns-del', name: 'a' }]), ['netns del a']);
 });
 
-test("a new veth's mark goes on the line that enslaves it, when that line is next and sets no alias", () => {
+test("a new veth is made in its bridge, and its mark goes on the line that sets it up, when that line is next and sets no alias", () => {
   const add = EXAMPLES['veth-add'];
   const up: Action = { op: 'link-set', ns: null, dev: 'veth1234567', set: { master: 'docker0', ipv6: false, up: true, hairpin: true } };
   const addLine = 'link add name veth1234567 mtu 1500 type veth peer name eth0 mtu 1500 netns a';
   assert.equal(batchLines([add, up]), [
-    addLine,
-    'link set dev veth1234567 master docker0 alias tnet:q/veth/a addrgenmode none up',
-    'link set dev veth1234567 type bridge_slave hairpin on',
+    'link add name veth1234567 mtu 1500 master docker0 type veth peer name eth0 mtu 1500 netns a',
+    'link set dev veth1234567 alias tnet:q/veth/a addrgenmode none up type bridge_slave hairpin on',
   ]);
+  // Without a bridge to name, the add is as ever and the mark joins the settings.
+  assert.equal(batchLines([add, { ...up, set: { up: true } }]), [addLine, 'link set dev veth1234567 alias tnet:q/veth/a up']);
+  assert.equal(batchLines([add, { ...up, set: { master: null, up: true } }]), [addLine, 'link set dev veth1234567 nomaster alias tnet:q/veth/a up']);
   // Anything else keeps the mark on its own line, right after the add.
   const alone = [addLine, 'link set dev veth1234567 alias tnet:q/veth/a'];
   const other: Action = { ...up, dev: 'veth7654321' };
