@@ -285,9 +285,8 @@ function settingUp(add: VethAdd, next: Action | undefined): next is LinkSet {
 function madeAndSet(add: VethAdd, set: LinkSet): string[] {
   const { master, ...rest } = set.set;
   if (typeof master !== 'string') return [vethAddLine(add), ...linkSetLines(set.dev, { ...set.set, alias: add.mark })];
-  const settings = { ...rest, alias: add.mark };
-  const words = [false, true].flatMap((port) => settingWords(settings, SET_ORDER, 'ip', (f) => (SETTINGS[f].port === true) === port));
-  return [vethAddLine(add, master), `link set dev ${set.dev} ${words.join(' ')}`];
+  const { link, port } = linkSetWords({ ...rest, alias: add.mark });
+  return [vethAddLine(add, master), `link set dev ${set.dev} ${[...link, ...port].join(' ')}`];
 }
 
 /** One action as the worker's op, or null for one it does not speak (the caller then uses `ip`). */
@@ -366,9 +365,16 @@ function settingWords(s: LinkSettings, order: readonly Field[], rendering: Rende
   });
 }
 
+/** `ip link set`'s words for `s`: the link's, and the bridge port's options, which go after them. */
+function linkSetWords(s: LinkSettings): { link: string[]; port: string[] } {
+  return {
+    link: settingWords(s, SET_ORDER, 'ip', (f) => !SETTINGS[f].port),
+    port: settingWords(s, SET_ORDER, 'ip', (f) => SETTINGS[f].port === true),
+  };
+}
+
 function linkSetLines(dev: string, s: LinkSettings): string[] {
-  const link = settingWords(s, SET_ORDER, 'ip', (f) => !SETTINGS[f].port);
-  const port = settingWords(s, SET_ORDER, 'ip', (f) => SETTINGS[f].port === true);
+  const { link, port } = linkSetWords(s);
   return [link, port].filter((w) => w.length > 0).map((w) => `link set dev ${dev} ${w.join(' ')}`);
 }
 

@@ -18,17 +18,14 @@ const execLog = process.env.TNET_EXEC_LOG;
  * to a `tnet plan` that starts four processes (README, Performance: Dependencies).
  */
 export function run(cmd: string, args: string[], input?: string): Promise<ExecResult> {
-  log(cmd, args, input ?? '');
-  const started = spawnWaiting(cmd, args);
-  started.child.stdin.end(input ?? '');
-  return started.result;
+  return runStreaming(cmd, args, input ?? '');
 }
 
 /**
- * `run`, its output handed to `onStdout` a chunk at a time as it comes instead of kept (`stdout` is ''): a
- * large output is then dealt with while the program still runs.
+ * `run`, with `onStdout`: the output is handed to it a chunk at a time as it comes instead of kept (`stdout`
+ * is ''), so a large output is dealt with while the program still runs.
  */
-export function runStreaming(cmd: string, args: string[], input: string, onStdout: (chunk: Buffer) => void): Promise<ExecResult> {
+export function runStreaming(cmd: string, args: string[], input: string, onStdout?: (chunk: Buffer) => void): Promise<ExecResult> {
   log(cmd, args, input);
   const started = spawnWaiting(cmd, args, onStdout);
   started.child.stdin.end(input);
