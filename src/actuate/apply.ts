@@ -1,4 +1,4 @@
-// Executes a plan in stages (namespaces and links beside the rules and the DNS server's start, then files, then the insides beside DNS), batched per step.
+// Executes a plan in stages (namespaces and links beside the rules and the DNS server's start, then switches, then the insides beside DNS and the files), batched per step.
 
 import type { Action, FwTableUpdate, SealAction } from '../model/action.js';
 import type { LinkBackend, ReadyLinks } from '../model/backends.js';
@@ -244,7 +244,9 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
   // Files under /etc/netns are data alone, written once the host batch is done: beside it, 1,000 folders took
   // ~300 ms and made the batch ~100 ms slower (its `netns add`s are bind mounts, which path walks may retry
   // against: a guess); after it, ~55 ms. Applies of 1,000 in turn, eight each: 2.09 s beside, 2.02 s after (medians).
-  const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files) };
+  // After it means beside the insides, whose workers run ahead of this thread: the writes take the time the
+  // workers wait for the kernel's rtnl lock. The check does not read them back (reconcile/verify.ts).
+  const files: Step = { name: 'files', actions: p.files, run: () => applyFiles(p.files), hostUnchanged: true };
   const workers = workersStep(p, links, ahead);
   const all: Step[][] = [
     // A namespace is marked from inside, in a later step: if tnet dies in between, the mark recorded here
@@ -258,14 +260,16 @@ function stages(p: Phases, firewall: FirewallApplier | null, links: readonly Lin
           [{ name: 'host batch', actions: p.host, run: () => batch(p.host) }],
         ]),
     [{ name: 'fdb', actions: p.fdb, run: () => fdbBatch(p.fdb.flatMap(fdbLines)) }],
-    // After the host batch: per-bridge switches (route_localnet) need their bridge to exist.
-    [{ name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) }, files],
+    // After the host batch: per-bridge switches (route_localnet) need their bridge to exist. Before the insides,
+    // beside which the check reads the host side: forwarding is read with the links.
+    [{ name: 'sysctls', actions: p.sysctls, run: () => applyFiles(p.sysctls) }],
     // Seals last among the insides: each one only once its namespace's side went through, since it vouches
     // for it. The DNS server's records and reload need nothing from inside the namespaces, only their bridges.
     [
       { name: 'inside namespaces', actions: insideActions(p), run: () => insideNamespaces(p.inside, p.seal, links, ahead.ready), hostUnchanged: insidesOnly(p) },
       // Before the prune: the server lets go of the addresses of bridges about to go while they still exist.
       dns.reload,
+      files,
     ],
     // Nothing to wait for after it: the veths went in the batch, the kernel frees the namespaces in its time.
     [{ name: 'prune batch', actions: p.prune, run: () => batch(p.prune) }],

@@ -5,11 +5,15 @@ import { IP_OWN_FILES } from '../model/observed.js';
 import { openFilesLimit, run, runRaised } from '../util/exec.js';
 import { batchError } from './batch-error.js';
 
-/** `force`: go on past a line that fails (`ip -force`), as an undo does; the first failure is still reported. */
+/**
+ * `force`: go on past a line that fails (`ip -force`), as an undo does; the first failure is still reported.
+ * The batch runs ahead of the processes beside it (the rules' restore, the DNS server's start): the apply
+ * waits for it alone.
+ */
 export async function hostBatch(lines: string[], force = false): Promise<TnetError[]> {
   if (lines.length === 0) return [];
   const args = [...(force ? ['-force'] : []), '-batch', '-'];
-  const r = await (needsRaisedLimit(lines) ? runRaised : run)('ip', args, lines.join('\n') + '\n');
+  const r = await (needsRaisedLimit(lines) ? runRaised : run)('ip', args, lines.join('\n') + '\n', { ahead: true });
   return r.code === 0 ? [] : [batchError('ip', 'host', lines, r.stderr)];
 }
 
