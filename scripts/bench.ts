@@ -304,7 +304,7 @@ function handWritten(n: number, inBridge = false): { host: string[]; rules: stri
  *   1,292 ms against 1,225 one after the other at 1,000 (medians of three), the kernel's work serialised;
  * - each veth made in its bridge (`link add … master BR …`, then `link set … up`) rather than enslaved by the
  *   `link set` (2026-12-04): the host batch of 10,000 in 15.2 s instead of 21.3 s, of 3,000 in 3.36 s instead
- *   of 3.54 s (medians of two), of 1,000 no faster (1,008 against 950 ms, medians of six: noise).
+ *   of 3.54 s (one run and the medians of two), of 1,000 no faster (1,008 against 950 ms, medians of six).
  * So: one host `ip -batch` (the bridges; `netns add`, `link add … master BR type veth peer name eth0 netns
  * NS`, `link set … up` per container), then two workers, each for every other namespace (lo up, eth0 up,
  * address, default route), then one `iptables-restore --noflush` for the rules (reported apart). Bash times each step
