@@ -34,7 +34,7 @@ export interface RunOptions {
 export function runStreaming(cmd: string, args: string[], input: string, onStdout?: (chunk: Buffer) => void, opts: RunOptions = {}): Promise<ExecResult> {
   log(cmd, args, input);
   const started = spawnWaiting(cmd, args, onStdout);
-  // Before its input: the process has done nothing yet at its old priority.
+  // Before its input: none of its work is done yet at its old priority.
   if (opts.ahead) runAhead(started.child.pid);
   started.child.stdin.end(input);
   return started.result;
