@@ -48,8 +48,8 @@ const AHEAD = 10;
  * level tnet was started at stays the reference. An apply's critical path is one process at a time (the host
  * batch, then the insides' workers) with others beside it that can wait (the rules' restore, the DNS server,
  * the check's reads); on two cores at equal priority they took turns, and the host batch of 1,000 containers
- * took ~30 ms longer, the insides ~90 ms. Without the privilege to raise a priority (not root), or once the
- * child is gone, nothing changes.
+ * took ~30 ms longer, the insides ~90 ms. Without the privilege to raise a priority (CAP_SYS_NICE, which a
+ * root in a container may lack), or once the child is gone, nothing changes.
  */
 export function runAhead(pid: number | undefined): void {
   if (pid === undefined) return;

@@ -34,12 +34,10 @@ test('runRaised with ahead: the priority given to the shell is the program it be
   assert.is(Number(r.stdout.trim()), expected());
 });
 
-test('runAhead: a process gone or never started is left alone, without an error', async () => {
-  const r = await run('true', []);
-  assert.is(r.code, 0);
-  runAhead(undefined);
+test('runAhead: a process gone or never started is left alone, without an error', () => {
+  assert.not.throws(() => runAhead(undefined));
   // A pid far above pid_max: ESRCH, swallowed.
-  runAhead(2 ** 30);
+  assert.not.throws(() => runAhead(2 ** 30));
 });
 
 test.run();
